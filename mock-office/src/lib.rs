@@ -1,0 +1,1 @@
+//! wopi-mock-office
