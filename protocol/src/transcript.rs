@@ -38,7 +38,7 @@ pub enum RecordedOutcome {
 }
 
 /// One exchange with its timing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exchange {
     /// A short label of what the exchange was for, e.g. `Lock` or `CheckFileInfo`.
     pub label: String,
