@@ -1,1 +1,6 @@
-//! wopi-harness
+//! # wopi-harness
+//!
+//! Loads WOPI conformance suites (XML in the format of Microsoft's validator, extended), runs them against a
+//! host, and writes reports.
+
+pub mod report;
