@@ -4,3 +4,5 @@
 //! host, and writes reports.
 
 pub mod report;
+pub mod suite;
+pub mod validate;

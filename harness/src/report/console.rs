@@ -1,0 +1,207 @@
+//! The console report: a live progress bar while cases run, one line per failed, warning or skipped case with its
+//! reason, and a summary table by group at the end.
+//!
+//! Colour is used only when the output is a terminal (the `console` crate's detection, which also honours
+//! `NO_COLOR`, `CLICOLOR` and `CLICOLOR_FORCE`). The bar draws on stderr and hides itself when stderr is not a
+//! terminal, so CI logs get plain lines and the summary, nothing else.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use console::Style;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::model::{CaseResult, Outcome, RunReport, Totals};
+use super::text::{case_reason, format_ms};
+
+/// What the runner tells a reporter while a run is in progress.
+///
+/// Cases may finish on several worker tasks at once, so implementations take `&self` and must be `Send + Sync`.
+pub trait Progress: Send + Sync {
+    /// The run starts with `total` cases.
+    fn started(&self, total: usize);
+    /// A case has its verdict.
+    fn case_finished(&self, case: &CaseResult);
+}
+
+/// A [`Progress`] that shows nothing (library use, tests).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn started(&self, _total: usize) {}
+    fn case_finished(&self, _case: &CaseResult) {}
+}
+
+/// Progress bar, per-case lines and the closing summary on a terminal or a CI log.
+pub struct ConsoleReporter {
+    bar: ProgressBar,
+    out: Mutex<Box<dyn Write + Send>>,
+    colour: bool,
+}
+
+impl std::fmt::Debug for ConsoleReporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleReporter")
+            .field("colour", &self.colour)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConsoleReporter {
+    /// Lines and summary on stdout, coloured when stdout is a terminal; the bar on stderr when it is a terminal.
+    pub fn stdout() -> Self {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        Self {
+            bar,
+            out: Mutex::new(Box::new(std::io::stdout())),
+            colour: console::colors_enabled(),
+        }
+    }
+
+    /// Lines and summary to `out`, with no progress bar and colour only if asked (tests, embedding).
+    pub fn to_writer(out: Box<dyn Write + Send>, colour: bool) -> Self {
+        Self {
+            bar: ProgressBar::hidden(),
+            out: Mutex::new(out),
+            colour,
+        }
+    }
+
+    /// Removes the bar and prints the summary of the finished run.
+    pub fn finish(&self, report: &RunReport) {
+        self.bar.finish_and_clear();
+        self.emit(&summary_styled(report, self.colour));
+    }
+
+    /// Writes text above the bar. Console output is best effort: a closed stdout must not fail the run.
+    fn emit(&self, text: &str) {
+        self.bar.suspend(|| {
+            let mut out = match self.out.lock() {
+                Ok(g) => g,
+                // A panic elsewhere while printing leaves the writer usable; keep reporting.
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        });
+    }
+}
+
+impl Progress for ConsoleReporter {
+    fn started(&self, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_position(0);
+        let template = if self.colour {
+            "{spinner:.cyan} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} {msg}"
+        } else {
+            "[{elapsed_precise}] {bar:40} {pos}/{len} {msg}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar.enable_steady_tick(Duration::from_millis(120));
+    }
+
+    fn case_finished(&self, case: &CaseResult) {
+        self.bar.inc(1);
+        self.bar.set_message(case.id.clone());
+        if let Some(line) = case_line(case, self.colour) {
+            self.emit(&format!("{line}\n"));
+        }
+    }
+}
+
+/// The line printed for a finished case, or `None` for a plain pass.
+pub fn case_line(case: &CaseResult, colour: bool) -> Option<String> {
+    let (tag, style) = match case.outcome {
+        Outcome::Passed => return None,
+        Outcome::Failed => ("FAIL", Style::new().red().bold()),
+        Outcome::Warning => ("WARN", Style::new().yellow().bold()),
+        Outcome::Skipped => ("SKIP", Style::new().dim()),
+    };
+    let tag = style.force_styling(colour).apply_to(tag);
+    let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
+    Some(format!("{tag} {}{reason}", case.id))
+}
+
+/// The end-of-run summary without colour: a table by group, the failed cases again, and the totals.
+pub fn summary(report: &RunReport) -> String {
+    summary_styled(report, false)
+}
+
+/// [`summary`] with colour when `colour` is true.
+pub fn summary_styled(report: &RunReport, colour: bool) -> String {
+    let paint = |s: Style| s.force_styling(colour);
+    let groups = report.totals_by_group();
+    let totals = report.totals();
+    let width = groups
+        .iter()
+        .map(|(g, _)| g.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("Group".len());
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(Style::new().bold()).apply_to(format!(
+            "{:<width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>5}",
+            "Group", "Passed", "Failed", "Skipped", "Warning", "Total"
+        ))
+    );
+    let row = |name: &str, t: &Totals| {
+        let failed = format!("{:>6}", t.failed);
+        let failed = if t.failed > 0 {
+            paint(Style::new().red().bold()).apply_to(failed).to_string()
+        } else {
+            failed
+        };
+        let warning = format!("{:>7}", t.warning);
+        let warning = if t.warning > 0 {
+            paint(Style::new().yellow()).apply_to(warning).to_string()
+        } else {
+            warning
+        };
+        format!(
+            "{name:<width$}  {:>6}  {failed}  {:>7}  {warning}  {:>5}\n",
+            t.passed,
+            t.skipped,
+            t.total()
+        )
+    };
+    for (group, t) in &groups {
+        out.push_str(&row(group, t));
+    }
+    let _ = writeln!(out, "{}", "-".repeat(width + 2 + 6 + 2 + 6 + 2 + 7 + 2 + 7 + 2 + 5));
+    out.push_str(&row("Total", &totals));
+
+    let failed: Vec<&CaseResult> = report.cases.iter().filter(|c| c.outcome == Outcome::Failed).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nFailed cases:");
+        for case in failed {
+            let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
+            let _ = writeln!(out, "  {}{reason}", case.id);
+        }
+    }
+
+    let (word, style) = if totals.failed > 0 {
+        ("FAILED", Style::new().red().bold())
+    } else {
+        ("PASSED", Style::new().green().bold())
+    };
+    let _ = writeln!(
+        out,
+        "\n{}: {} passed, {} failed, {} skipped, {} warnings; {} cases in {}",
+        paint(style).apply_to(word),
+        totals.passed,
+        totals.failed,
+        totals.skipped,
+        totals.warning,
+        totals.total(),
+        format_ms(report.duration_ms)
+    );
+    out
+}

@@ -1,0 +1,109 @@
+//! The JUnit report (`--junit`), built with quick-junit so CI systems show one test per case.
+//!
+//! - one `<testsuite>` per `suite::group`, in run order; one `<testcase>` per case, `classname` = `suite::group`;
+//! - failed: `<failure message="first failure on one line" type="check">` whose text is every failure followed by
+//!   the transcript (method, redacted URL, status, headers, body previews);
+//! - skipped: `<skipped message="reason">`;
+//! - warning: a passing test case (a SHOULD is not a failure) with the unmet recommendations in `<system-out>`;
+//! - `time` on the report, every suite and every case.
+
+use std::path::Path;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::model::{CaseResult, Outcome, RunReport};
+use super::text::{case_reason, failures_text, transcript_text};
+use super::{ReportError, write_atomic};
+
+/// Builds the quick-junit model of a run.
+pub fn build(report: &RunReport) -> Report {
+    let mut junit = Report::new("wopi-conformance");
+    junit.set_time(duration(report.duration_ms));
+    let mut suites: Vec<(String, TestSuite, f64)> = Vec::new();
+    for case in &report.cases {
+        let key = format!("{}::{}", case.suite, case.group);
+        let index = match suites.iter().position(|(k, _, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                suites.push((key.clone(), TestSuite::new(key.as_str()), 0.0));
+                suites.len() - 1
+            }
+        };
+        let (_, suite, time) = &mut suites[index];
+        *time += finite(case.duration_ms);
+        suite.add_test_case(test_case(case, &key));
+    }
+    for (_, mut suite, time) in suites {
+        suite.set_time(duration(time));
+        junit.add_test_suite(suite);
+    }
+    junit
+}
+
+/// The JUnit XML of a run.
+pub fn to_string(report: &RunReport) -> Result<String, ReportError> {
+    build(report).to_string().map_err(ReportError::SerializeJunit)
+}
+
+/// Writes the JUnit XML to `path` atomically.
+pub fn write(report: &RunReport, path: &Path) -> Result<(), ReportError> {
+    write_atomic(path, to_string(report)?.as_bytes())
+}
+
+fn test_case(case: &CaseResult, classname: &str) -> TestCase {
+    let reason = case_reason(case);
+    let status = match case.outcome {
+        Outcome::Passed | Outcome::Warning => TestCaseStatus::success(),
+        Outcome::Failed => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(reason.as_deref().unwrap_or("failed"));
+            if let Some(first) = case.failures.first() {
+                s.set_type(first.check.as_str());
+            }
+            s.set_description(details(case));
+            s
+        }
+        Outcome::Skipped => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(reason.as_deref().unwrap_or("skipped"));
+            s
+        }
+    };
+    let mut tc = TestCase::new(case.name.as_str(), status);
+    tc.set_classname(classname);
+    tc.set_time(duration(case.duration_ms));
+    tc.add_property(("category", case.category.as_str()));
+    if case.outcome == Outcome::Warning {
+        let mut out = String::from("warning: passed, but a recommendation (SHOULD) is not met\n");
+        if let Some(r) = &reason {
+            out.push_str(r);
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str(&details(case));
+        tc.set_system_out(out);
+    }
+    tc
+}
+
+/// Every failure, then the transcript.
+fn details(case: &CaseResult) -> String {
+    let mut text = failures_text(&case.failures);
+    if !case.transcript.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str("Transcript:\n");
+        text.push_str(&transcript_text(&case.transcript));
+    }
+    text
+}
+
+fn finite(ms: f64) -> f64 {
+    if ms.is_finite() && ms > 0.0 { ms } else { 0.0 }
+}
+
+fn duration(ms: f64) -> Duration {
+    Duration::from_secs_f64(finite(ms) / 1000.0)
+}

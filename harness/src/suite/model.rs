@@ -1,0 +1,587 @@
+//! The suite model: what a `<WopiValidation>` file says, typed.
+//!
+//! Names follow the validator's XML (TestCases.xsd) one to one; where the C# engine and the XSD disagree the
+//! engine wins (validator-semantics.md §2.10), and the few places where we deliberately differ say so.
+
+use std::path::PathBuf;
+
+pub use super::xml::Pos;
+
+/// One loaded suite file.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// Short name used in case ids (`core`, `feature`, `ext_<stem>`).
+    pub name: String,
+    pub path: PathBuf,
+    pub resources: Vec<Resource>,
+    /// `<PrereqCases>`, in document order.
+    pub prereqs: Vec<TestCase>,
+    pub groups: Vec<TestGroup>,
+}
+
+/// `<Resources><File Id Name FilePath/>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub id: String,
+    pub name: String,
+    pub file_path: String,
+}
+
+/// `<TestGroup>`.
+#[derive(Debug, Clone)]
+pub struct TestGroup {
+    pub name: String,
+    /// `HasDelay="true"`: the group sleeps (`<Delay>`); excluded unless asked for, as the validator's `-d`.
+    pub has_delay: bool,
+    /// `<PrereqTests>` names, in evaluation order; each resolves to a [`Suite::prereqs`] entry (checked at load).
+    pub prereqs: Vec<String>,
+    pub cases: Vec<TestCase>,
+    pub pos: Pos,
+}
+
+/// The validator's test categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    WopiCore,
+    OfficeOnline,
+    OfficeNativeClient,
+    WopiCoauth,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] =
+        [Category::WopiCore, Category::OfficeOnline, Category::OfficeNativeClient, Category::WopiCoauth];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::WopiCore => "WopiCore",
+            Category::OfficeOnline => "OfficeOnline",
+            Category::OfficeNativeClient => "OfficeNativeClient",
+            Category::WopiCoauth => "WopiCoauth",
+        }
+    }
+
+    /// Case-insensitive, as the engine's `Enum.Parse(ignoreCase: true)`.
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl std::fmt::Display for Category {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `<TestCase>`, in `<PrereqCases>` or in a group.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub category: Category,
+    /// The `<Description>`, condensed to one line.
+    pub description: String,
+    pub documentation_link: Option<String>,
+    pub ui_screenshot: Option<String>,
+    pub fail_message: Option<String>,
+    /// `Document` (FeatureTestCases) or `ResourceId`: the resource the case is about.
+    pub resource_id: Option<String>,
+    /// Hosted-validator attributes, accepted and kept: upload `resource_id` before the case / delete after.
+    pub upload_document_on_setup: bool,
+    pub delete_document_on_teardown: bool,
+    pub requests: Vec<Step>,
+    /// `<CleanupRequests>`: always run, never validated.
+    pub cleanup: Vec<Request>,
+    pub pos: Pos,
+}
+
+/// One entry of `<Requests>`: a validator request or one of our extension steps.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Request(Request),
+    /// `<ext:Concurrent>`: requests sent at the same time, checked one by one and on their combined outcome.
+    Concurrent(Concurrent),
+    /// `<ext:RotateKeys/>`: the mock client rotates its proof keys (next → current → old).
+    RotateKeys { pos: Pos },
+    /// `<ext:AdvanceClock Seconds="n"/>`: the host's clock jumps forward (embedded host only).
+    AdvanceClock { seconds: u64, pos: Pos },
+    /// `<ext:PostMessage>`: a browser step against the host page.
+    PostMessage(PostMessageStep),
+}
+
+impl Step {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Step::Request(r) => r.pos,
+            Step::Concurrent(c) => c.pos,
+            Step::RotateKeys { pos } | Step::AdvanceClock { pos, .. } => *pos,
+            Step::PostMessage(p) => p.pos,
+        }
+    }
+}
+
+/// `<ext:Concurrent Repeat="n">` requests, then `<ext:ExpectStatus>` checks over all answers.
+#[derive(Debug, Clone)]
+pub struct Concurrent {
+    pub requests: Vec<Request>,
+    /// Each request is sent this many times (all at once).
+    pub repeat: u32,
+    pub expect: Vec<CombinedExpectation>,
+    pub pos: Pos,
+}
+
+/// `<ext:ExpectStatus Code="200" Exactly="1"/>` (or `AtLeast`/`AtMost`): how many answers had that status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CombinedExpectation {
+    pub code: u16,
+    pub count: CountRule,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountRule {
+    Exactly(u32),
+    AtLeast(u32),
+    AtMost(u32),
+}
+
+impl CountRule {
+    pub fn holds(self, n: u32) -> bool {
+        match self {
+            CountRule::Exactly(e) => n == e,
+            CountRule::AtLeast(e) => n >= e,
+            CountRule::AtMost(e) => n <= e,
+        }
+    }
+}
+
+impl std::fmt::Display for CountRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CountRule::Exactly(n) => write!(f, "exactly {n}"),
+            CountRule::AtLeast(n) => write!(f, "at least {n}"),
+            CountRule::AtMost(n) => write!(f, "at most {n}"),
+        }
+    }
+}
+
+/// `<ext:PostMessage Action="edit" Send="..." ExpectMessage="..." TimeoutSeconds="n"/>`.
+#[derive(Debug, Clone)]
+pub struct PostMessageStep {
+    /// The discovery action whose host page is opened (`view`, `edit`).
+    pub action: String,
+    /// A message the frame sends to the host page (`MessageId`), if any.
+    pub send: Option<String>,
+    /// The `MessageId` the host page must post back.
+    pub expect_message: Option<String>,
+    pub timeout_seconds: u64,
+    pub pos: Pos,
+}
+
+/// One WOPI request element with its checks.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub kind: RequestKind,
+    /// `OverrideUrl`: a literal URL or `$State:Key`.
+    pub override_url: Option<String>,
+    /// `None` when the element has no `<Validators>`: then the only check is "status is 200"
+    /// (plus Content-Length); `Some` (even empty) drops that implicit check, as the engine does.
+    pub validators: Option<Vec<Validator>>,
+    pub save_state: Vec<StateSpec>,
+    pub mutators: Mutators,
+    pub pos: Pos,
+}
+
+/// `X-WOPI-SuggestedTarget` vs `X-WOPI-RelativeTarget` (or both, to test the conflict).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutRelativeMode {
+    Suggested,
+    ExactName,
+    Conflicting,
+}
+
+/// `X-WOPI-CoauthLockType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoauthLockType {
+    Coauth,
+    CoauthExclusive,
+    None,
+}
+
+/// The request elements of TestCases.xsd and what each sends (validator-semantics.md §2.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestKind {
+    CheckFileInfo,
+    /// `NewLock` → `X-WOPI-Lock`; `Lock` is read but, as in the engine, not sent.
+    GetFile { new_lock: Option<String>, lock: Option<String> },
+    PutFile { lock: Option<String>, resource_id: String },
+    PutRelativeFile { name: String, resource_id: String, mode: Option<PutRelativeMode>, overwrite_relative: Option<bool> },
+    Lock { lock: String, lock_user_visible: Option<bool> },
+    Unlock { lock: String },
+    RefreshLock { lock: String },
+    UnlockAndRelock { new_lock: String, old_lock: String },
+    GetLock,
+    PutUserInfo { body: String },
+    AddActivities { body: String },
+    DeleteFile,
+    RenameFile { name: String, lock: Option<String>, coauth_lock_id: Option<String> },
+    GetShareUrl { url_type: Option<String> },
+    GetNewAccessToken { wopi_src: Option<String> },
+    CheckContainerInfo,
+    EnumerateChildren { file_extension_filter_list: Option<String> },
+    EnumerateAncestors,
+    GetEcosystem,
+    GetRootContainer { wopi_src: Option<String> },
+    /// The engine ignores `EcosystemUrl` and sends a GET to the file URL; so do we (the verdicts depend on it).
+    CheckEcosystem { ecosystem_url: Option<String> },
+    CreateChildContainer { folder_name: String, mode: Option<PutRelativeMode> },
+    CreateChildFile { name: String, mode: Option<PutRelativeMode>, overwrite_relative: Option<bool> },
+    DeleteContainer,
+    RenameContainer { name: String },
+    GetFromFileUrl,
+    PutToFileUrl { resource_id: Option<String> },
+    GetCoauthLock(CoauthLockRequest),
+    RefreshCoauthLock(CoauthLockRequest),
+    UnlockCoauthLock { coauth_lock_id: String },
+    GetCoauthTable { version: Option<String>, version_state_key: Option<String> },
+    GetChunkedFile { properties_to_return: Vec<String>, filters: Vec<ContentFilter> },
+    PutChunkedFile(Box<PutChunkedFile>),
+    GetSequenceNumber,
+    /// Sleeps; sends nothing.
+    Delay { seconds: Option<u32> },
+}
+
+/// Attributes of GetCoauthLock / RefreshCoauthLock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoauthLockRequest {
+    /// `None` for RefreshCoauthLock and for an empty `CoauthLockType` (no header).
+    pub lock_type: Option<CoauthLockType>,
+    pub coauth_lock_id: String,
+    pub expiration_timeout: Option<u32>,
+    pub metadata: Option<String>,
+    pub metadata_as_body: Option<String>,
+}
+
+/// `<ContentFilter>` of GetChunkedFile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentFilter {
+    pub chunking_scheme: String,
+    pub stream_id: String,
+    pub chunks_to_return: String,
+    pub already_existing_content: Option<String>,
+    pub already_existing_content_resource_id: Option<String>,
+}
+
+/// PutChunkedFile attributes and children.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutChunkedFile {
+    pub sequence_number: Option<String>,
+    pub sequence_number_state_key: Option<String>,
+    pub lock: Option<String>,
+    pub coauth_lock_id: Option<String>,
+    pub editors: Option<String>,
+    pub properties: Vec<ContentProperty>,
+    pub streams: Vec<ContentStream>,
+    pub upload_session_token: Option<String>,
+}
+
+/// `<ContentProperty Name Value Retention/>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentProperty {
+    pub name: String,
+    pub value: String,
+    pub retention: String,
+}
+
+/// `<ContentStream>` of PutChunkedFile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentStream {
+    pub chunking_scheme: String,
+    pub stream_id: String,
+    pub new_content: Option<String>,
+    pub last_known_host_content: Option<String>,
+    pub new_content_resource_id: Option<String>,
+    pub last_known_host_content_resource_id: Option<String>,
+}
+
+impl RequestKind {
+    /// The element name, used as the request's label.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RequestKind::CheckFileInfo => "CheckFileInfo",
+            RequestKind::GetFile { .. } => "GetFile",
+            RequestKind::PutFile { .. } => "PutFile",
+            RequestKind::PutRelativeFile { .. } => "PutRelativeFile",
+            RequestKind::Lock { .. } => "Lock",
+            RequestKind::Unlock { .. } => "Unlock",
+            RequestKind::RefreshLock { .. } => "RefreshLock",
+            RequestKind::UnlockAndRelock { .. } => "UnlockAndRelock",
+            RequestKind::GetLock => "GetLock",
+            RequestKind::PutUserInfo { .. } => "PutUserInfo",
+            RequestKind::AddActivities { .. } => "AddActivities",
+            RequestKind::DeleteFile => "DeleteFile",
+            RequestKind::RenameFile { .. } => "RenameFile",
+            RequestKind::GetShareUrl { .. } => "GetShareUrl",
+            RequestKind::GetNewAccessToken { .. } => "GetNewAccessToken",
+            RequestKind::CheckContainerInfo => "CheckContainerInfo",
+            RequestKind::EnumerateChildren { .. } => "EnumerateChildren",
+            RequestKind::EnumerateAncestors => "EnumerateAncestors",
+            RequestKind::GetEcosystem => "GetEcosystem",
+            RequestKind::GetRootContainer { .. } => "GetRootContainer",
+            RequestKind::CheckEcosystem { .. } => "CheckEcosystem",
+            RequestKind::CreateChildContainer { .. } => "CreateChildContainer",
+            RequestKind::CreateChildFile { .. } => "CreateChildFile",
+            RequestKind::DeleteContainer => "DeleteContainer",
+            RequestKind::RenameContainer { .. } => "RenameContainer",
+            RequestKind::GetFromFileUrl => "GetFromFileUrl",
+            RequestKind::PutToFileUrl { .. } => "PutToFileUrl",
+            RequestKind::GetCoauthLock(_) => "GetCoauthLock",
+            RequestKind::RefreshCoauthLock(_) => "RefreshCoauthLock",
+            RequestKind::UnlockCoauthLock { .. } => "UnlockCoauthLock",
+            RequestKind::GetCoauthTable { .. } => "GetCoauthTable",
+            RequestKind::GetChunkedFile { .. } => "GetChunkedFile",
+            RequestKind::PutChunkedFile(_) => "PutChunkedFile",
+            RequestKind::GetSequenceNumber => "GetSequenceNumber",
+            RequestKind::Delay { .. } => "Delay",
+        }
+    }
+
+    /// Responses the engine treats as binary: their body is never JSON text.
+    pub fn binary_response(&self) -> bool {
+        matches!(
+            self,
+            RequestKind::GetFile { .. }
+                | RequestKind::GetChunkedFile { .. }
+                | RequestKind::PutChunkedFile(_)
+                | RequestKind::GetSequenceNumber
+        )
+    }
+}
+
+/// `<Mutators>`: only the first of each kind counts (engine rule).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mutators {
+    pub access_token: Option<AccessTokenMutator>,
+    pub proof_key: Option<ProofKeyMutator>,
+}
+
+/// `<AccessToken Mutation="X"/>`: send `X` (or a random GUID) as the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenMutator {
+    pub mutation: Option<String>,
+}
+
+/// `<ProofKey>`: how the request's proofs are spoiled (§3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofKeyMutator {
+    pub mutate_current: bool,
+    pub mutate_old: bool,
+    pub key_relation: KeyRelation,
+    /// `Timestamp`, read as UTC (the engine reads a trailing `Z` as local time: a fault we do not copy).
+    pub timestamp: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRelation {
+    Synced,
+    Ahead,
+    Behind,
+    /// Any other value: the engine applies no mutation at all.
+    Other,
+}
+
+/// `<SaveState><State Name Source SourceType/></SaveState>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSpec {
+    pub name: String,
+    pub source: String,
+    pub source_type: StateSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateSource {
+    JsonBody,
+    Header,
+}
+
+/// How much a broken check weighs. `Should` is our extension (`ext:Severity="Should"`): a SHOULD of the docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Severity {
+    #[default]
+    Must,
+    Should,
+}
+
+/// One validator element.
+#[derive(Debug, Clone)]
+pub struct Validator {
+    pub kind: ValidatorKind,
+    pub severity: Severity,
+    pub pos: Pos,
+}
+
+/// `ResponseHeaderValidator@Comparator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    Eq,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+impl Comparator {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Comparator::Eq => "=",
+            Comparator::Gt => ">",
+            Comparator::Ge => ">=",
+            Comparator::Lt => "<",
+            Comparator::Le => "<=",
+        }
+    }
+}
+
+/// What ResponseContentValidator compares the body with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpectedContent {
+    Resource(String),
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum ValidatorKind {
+    ResponseCode {
+        expected: i32,
+    },
+    ResponseHeader {
+        header: String,
+        expected_value: Option<String>,
+        expected_state_key: Option<String>,
+        comparator: Comparator,
+        /// Engine default `false` (the XSD says `true`; the engine wins).
+        is_required: bool,
+        should_match: bool,
+    },
+    LockMismatch {
+        expected_lock: String,
+    },
+    JsonContent {
+        should_exist: bool,
+        properties: Vec<JsonProperty>,
+    },
+    JsonSchema {
+        schema: String,
+    },
+    ResponseContent {
+        expected: ExpectedContent,
+    },
+    Or(Vec<Validator>),
+    And(Vec<Validator>),
+    Frames(Box<FramesValidator>),
+}
+
+/// `<FramesValidator>` (incremental file transfer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FramesValidator {
+    pub message_json_payload_schema: String,
+    pub expected_host_blobs_count: Option<i32>,
+    pub streams: Vec<ContentStreamCheck>,
+    pub properties: Vec<ContentPropertyCheck>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentStreamCheck {
+    pub stream_id: String,
+    pub expected_chunking_scheme: String,
+    pub already_existing_content: Option<String>,
+    pub already_existing_content_resource_id: Option<String>,
+    pub expected_content: Option<String>,
+    pub expected_content_resource_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentPropertyCheck {
+    pub name: String,
+    pub should_be_returned: bool,
+    pub expected_value: String,
+    pub expected_retention: String,
+}
+
+/// One property check of JsonResponseContentValidator.
+#[derive(Debug, Clone)]
+pub struct JsonProperty {
+    /// A Newtonsoft JSONPath (`BaseFileName`, `ActivityResponses[0].Id`, `AncestorsWithRootFirst[-1:].Url`).
+    pub name: String,
+    pub is_required: bool,
+    pub kind: JsonPropertyKind,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub enum JsonPropertyKind {
+    Boolean { expected: Option<bool>, state_key: Option<String> },
+    Integer { expected: Option<i32>, state_key: Option<String> },
+    Long { expected: Option<i64>, state_key: Option<String> },
+    String { expected: Option<String>, state_key: Option<String>, ends_with: Option<String>, ignore_case: bool },
+    StringRegex { pattern: String, regex: regex::Regex, should_match: bool },
+    AbsoluteUrl { must_include_access_token: bool },
+    Array { contains_value: Option<String>, state_key: Option<String> },
+    ArrayLength { expected: i32 },
+    ResponseBody { expected: serde_json::Value },
+}
+
+impl JsonPropertyKind {
+    pub fn element_name(&self) -> &'static str {
+        match self {
+            JsonPropertyKind::Boolean { .. } => "BooleanProperty",
+            JsonPropertyKind::Integer { .. } => "IntegerProperty",
+            JsonPropertyKind::Long { .. } => "LongProperty",
+            JsonPropertyKind::String { .. } => "StringProperty",
+            JsonPropertyKind::StringRegex { .. } => "StringRegexProperty",
+            JsonPropertyKind::AbsoluteUrl { .. } => "AbsoluteUrlProperty",
+            JsonPropertyKind::Array { .. } => "ArrayProperty",
+            JsonPropertyKind::ArrayLength { .. } => "ArrayLengthProperty",
+            JsonPropertyKind::ResponseBody { .. } => "ResponseBodyProperty",
+        }
+    }
+}
+
+impl Suite {
+    /// Looks up a prereq case by name.
+    pub fn prereq(&self, name: &str) -> Option<&TestCase> {
+        self.prereqs.iter().find(|p| p.name == name)
+    }
+
+    /// Looks up a resource by id.
+    pub fn resource(&self, id: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.id == id)
+    }
+
+    /// Every group case, with its group.
+    pub fn cases(&self) -> impl Iterator<Item = (&TestGroup, &TestCase)> {
+        self.groups.iter().flat_map(|g| g.cases.iter().map(move |c| (g, c)))
+    }
+}
+
+impl TestCase {
+    /// The validator requests of the case (extension steps excluded), including those inside `ext:Concurrent`.
+    pub fn all_requests(&self) -> impl Iterator<Item = &Request> {
+        self.requests.iter().flat_map(|s| match s {
+            Step::Request(r) => std::slice::from_ref(r).iter(),
+            Step::Concurrent(c) => c.requests.iter(),
+            _ => [].iter(),
+        })
+    }
+}
+
+impl Resource {
+    /// The bytes the validator uploads for this resource: the UTF-8 string `Id + FilePath + Name` (it never reads
+    /// the file), or nothing for `ZeroByteFile.wopitest` and for resources with an empty name and path
+    /// (validator-semantics.md §2.8). Hosts are checked byte for byte against these.
+    pub fn bytes(&self) -> Vec<u8> {
+        if self.name == "ZeroByteFile.wopitest" || (self.name.is_empty() && self.file_path.is_empty()) {
+            return Vec::new();
+        }
+        format!("{}{}{}", self.id, self.file_path, self.name).into_bytes()
+    }
+}

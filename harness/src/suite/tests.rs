@@ -1,0 +1,219 @@
+use super::*;
+
+fn validator_file(name: &str) -> PathBuf {
+    validator_dir().join(name)
+}
+
+fn parse(text: &str) -> Result<Suite, SuiteError> {
+    parse_str(text, Path::new("t.xml"), "t".into())
+}
+
+fn wrap(requests: &str) -> String {
+    format!(
+        r#"<WopiValidation xmlns:ext="{EXT_NS}">
+  <Resources><File Id="R" Name="r.docx" FilePath="x" /></Resources>
+  <TestGroup Name="G">
+    <TestCases>
+      <TestCase Name="C" Category="WopiCore">
+        <Description>d</Description>
+        <Requests>
+{requests}
+        </Requests>
+      </TestCase>
+    </TestCases>
+  </TestGroup>
+</WopiValidation>"#
+    )
+}
+
+#[test]
+fn test_cases_xml_parses_with_the_documented_counts() {
+    let suite = load(&validator_file("TestCases.xml")).unwrap();
+    assert_eq!(suite.name, "core");
+    assert_eq!(suite.prereqs.len(), 27);
+    assert_eq!(suite.groups.len(), 33);
+    let cases: usize = suite.groups.iter().map(|g| g.cases.len()).sum();
+    assert_eq!(cases, 224);
+    let requests: usize = suite.cases().map(|(_, c)| c.requests.len()).sum();
+    assert_eq!(requests, 639);
+    let prereq_requests: usize = suite.prereqs.iter().map(|c| c.requests.len()).sum();
+    assert_eq!(prereq_requests, 32);
+    let cleanup: usize =
+        suite.cases().map(|(_, c)| c.cleanup.len()).sum::<usize>() + suite.prereqs.iter().map(|c| c.cleanup.len()).sum::<usize>();
+    assert_eq!(cleanup, 142);
+    // Category totals from validator-semantics.md §1.2.
+    let count = |cat| suite.cases().filter(|(_, c)| c.category == cat).count();
+    assert_eq!(count(Category::WopiCore), 121);
+    assert_eq!(count(Category::OfficeOnline), 9);
+    assert_eq!(count(Category::OfficeNativeClient), 2);
+    assert_eq!(count(Category::WopiCoauth), 92);
+    let delay = suite.groups.iter().find(|g| g.has_delay).unwrap();
+    assert_eq!(delay.name, "CoauthLockExpiration");
+    let locks = suite.groups.iter().find(|g| g.name == "Locks").unwrap();
+    assert_eq!(locks.prereqs, ["WopiValidatorPrereq", "FileEditingPrereq", "LocksPrereq"]);
+}
+
+#[test]
+fn validator_counts_match_the_document() {
+    fn walk(v: &[Validator], codes: &mut usize, ors: &mut usize, props: &mut usize) {
+        for v in v {
+            match &v.kind {
+                ValidatorKind::ResponseCode { .. } => *codes += 1,
+                ValidatorKind::Or(c) | ValidatorKind::And(c) => {
+                    *ors += 1;
+                    walk(c, codes, ors, props);
+                }
+                ValidatorKind::JsonContent { properties, .. } => *props += properties.len(),
+                _ => {}
+            }
+        }
+    }
+    let suite = load(&validator_file("TestCases.xml")).unwrap();
+    let (mut codes, mut ors, mut props) = (0, 0, 0);
+    let all = suite.prereqs.iter().chain(suite.groups.iter().flat_map(|g| g.cases.iter()));
+    for case in all {
+        for r in case.all_requests().chain(case.cleanup.iter()) {
+            if let Some(v) = &r.validators {
+                walk(v, &mut codes, &mut ors, &mut props);
+            }
+        }
+    }
+    assert_eq!((codes, ors, props), (381, 32, 416));
+}
+
+#[test]
+fn feature_test_cases_xml_parses_with_its_aliases() {
+    let suite = load(&validator_file("FeatureTestCases.xml")).unwrap();
+    assert_eq!(suite.name, "feature");
+    assert_eq!(suite.prereqs.len(), 1);
+    assert_eq!(suite.groups.len(), 2);
+    assert_eq!(suite.cases().count(), 8);
+    let save_as = suite.cases().find(|(_, c)| c.name == "Feature.ExcelSaveAs").unwrap().1;
+    assert!(matches!(save_as.requests[0], Step::Request(Request { kind: RequestKind::CheckFileInfo, .. })));
+    let Step::Request(put) = &save_as.requests[1] else { panic!("not a request") };
+    assert!(matches!(&put.kind, RequestKind::PutRelativeFile { mode: Some(PutRelativeMode::ExactName), .. }));
+    assert_eq!(save_as.resource_id.as_deref(), Some("ExcelBlankWorkbook"));
+    assert_eq!(save_as.fail_message.as_deref(), Some("Save As in Excel not available."));
+    assert!(save_as.documentation_link.as_deref().unwrap().contains("putrelativefile"));
+}
+
+#[test]
+fn missing_file_is_an_io_error() {
+    let err = load(Path::new("/nonexistent/TestCases.xml")).unwrap_err();
+    assert!(matches!(err, SuiteError::Io { .. }));
+}
+
+#[test]
+fn malformed_xml_names_file_line_column_and_path() {
+    let text = wrap("<CheckFileInfo>\n</Lock>");
+    let err = parse(&text).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("t.xml:"), "{msg}");
+    let SuiteError::Parse { pos, element_path, .. } = err else { panic!() };
+    assert_eq!(pos.line, 10);
+    assert!(element_path.ends_with("Requests/CheckFileInfo"), "{element_path}");
+}
+
+#[test]
+fn unknown_request_element_says_what_was_expected() {
+    let err = parse(&wrap("          <CheckFileInf />")).unwrap_err();
+    let SuiteError::Parse { pos, element_path, message, .. } = err else { panic!() };
+    assert_eq!((pos.line, pos.column), (9, 11));
+    assert_eq!(element_path, "WopiValidation/TestGroup/TestCases/TestCase[@Name='C']/Requests");
+    assert!(message.contains("unknown request element <CheckFileInf>"), "{message}");
+    assert!(message.contains("CheckFileInfo, "), "{message}");
+}
+
+#[test]
+fn unknown_attribute_and_bad_boolean_are_positioned() {
+    let err = parse(&wrap("          <Lock Lock=\"a\" Lok=\"b\" />")).unwrap_err();
+    let SuiteError::Parse { pos, message, .. } = err else { panic!() };
+    assert_eq!((pos.line, pos.column), (9, 28));
+    assert!(message.contains("unknown attribute Lok on <Lock>; expected one of: Lock, LockUserVisible"), "{message}");
+
+    let err = parse(&wrap("          <Lock Lock=\"a\" LockUserVisible=\"True\" />")).unwrap_err();
+    assert!(err.to_string().contains("\"True\" is not a boolean"), "{err}");
+}
+
+#[test]
+fn missing_required_attribute_and_unknown_validator() {
+    let err = parse(&wrap("<Lock />")).unwrap_err();
+    assert!(err.to_string().contains("<Lock> needs attribute Lock"), "{err}");
+    let err = parse(&wrap("<Lock Lock=\"a\"><Validators><FileUnknownValidator /></Validators></Lock>")).unwrap_err();
+    assert!(err.to_string().contains("unknown validator <FileUnknownValidator>"), "{err}");
+    let err = parse(&wrap("<CheckFileInfo><Validators><JsonSchemaValidator Schema=\"Nope\"/></Validators></CheckFileInfo>"))
+        .unwrap_err();
+    assert!(err.to_string().contains("unknown schema 'Nope'"), "{err}");
+}
+
+#[test]
+fn unknown_prereq_name_is_an_error_with_the_name() {
+    let text = r#"<WopiValidation><Resources><File Id="R" Name="r" FilePath="x"/></Resources>
+<TestGroup Name="G"><PrereqTests><PrereqTest>Nope</PrereqTest></PrereqTests><TestCases>
+<TestCase Name="C" Category="WopiCore"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+</TestCases></TestGroup></WopiValidation>"#;
+    let err = parse(text).unwrap_err();
+    assert!(err.to_string().contains("no prereq case named 'Nope'"), "{err}");
+}
+
+#[test]
+fn validators_presence_is_distinguished_from_absence() {
+    let s = parse(&wrap("<Lock Lock=\"a\"/><Unlock Lock=\"a\"><Validators/></Unlock>")).unwrap();
+    let reqs: Vec<_> = s.groups[0].cases[0].all_requests().collect();
+    assert!(reqs[0].validators.is_none());
+    assert_eq!(reqs[1].validators.as_ref().map(Vec::len), Some(0));
+}
+
+#[test]
+fn extension_steps_parse_and_for_each_expands_rows() {
+    let s = parse(&wrap(
+        r#"<ext:ForEach>
+             <ext:Row Id="A" Code="200"/>
+             <ext:Row Id="B" Code="409"/>
+             <Lock Lock="${Id}"><Validators><ResponseCodeValidator ExpectedCode="${Code}"/></Validators></Lock>
+           </ext:ForEach>
+           <ext:RotateKeys/>
+           <ext:AdvanceClock Seconds="1801"/>
+           <ext:Concurrent Repeat="2">
+             <Lock Lock="X"><Validators/></Lock>
+             <ext:ExpectStatus Code="200" Exactly="1"/>
+             <ext:ExpectStatus Code="409" AtLeast="1"/>
+           </ext:Concurrent>
+           <ext:PostMessage Action="edit" ExpectMessage="App_LoadingStatus"/>"#,
+    ))
+    .unwrap();
+    let steps = &s.groups[0].cases[0].requests;
+    assert_eq!(steps.len(), 6);
+    let Step::Request(r) = &steps[1] else { panic!() };
+    assert_eq!(r.kind, RequestKind::Lock { lock: "B".into(), lock_user_visible: None });
+    assert!(matches!(r.validators.as_ref().unwrap()[0].kind, ValidatorKind::ResponseCode { expected: 409 }));
+    assert!(matches!(steps[2], Step::RotateKeys { .. }));
+    assert!(matches!(steps[3], Step::AdvanceClock { seconds: 1801, .. }));
+    let Step::Concurrent(c) = &steps[4] else { panic!() };
+    assert_eq!((c.requests.len(), c.repeat, c.expect.len()), (1, 2, 2));
+    assert_eq!(c.expect[1].count, CountRule::AtLeast(1));
+    assert!(matches!(&steps[5], Step::PostMessage(p) if p.expect_message.as_deref() == Some("App_LoadingStatus")));
+}
+
+#[test]
+fn for_each_with_an_unknown_column_is_an_error() {
+    let err = parse(&wrap(r#"<ext:ForEach><ext:Row Id="A"/><Lock Lock="${Nope}"/></ext:ForEach>"#)).unwrap_err();
+    assert!(err.to_string().contains("${Nope} is not a column"), "{err}");
+}
+
+#[test]
+fn should_severity_is_read_from_the_extension_attribute() {
+    let s = parse(&wrap(
+        r#"<CheckFileInfo><Validators><ResponseHeaderValidator Header="X" ext:Severity="Should"/></Validators></CheckFileInfo>"#,
+    ))
+    .unwrap();
+    let r = s.groups[0].cases[0].all_requests().next().unwrap();
+    assert_eq!(r.validators.as_ref().unwrap()[0].severity, Severity::Should);
+}
+
+#[test]
+fn suite_names_follow_the_house_rule() {
+    assert_eq!(default_suite_name(Path::new("a/TestCases.xml")), "core");
+    assert_eq!(default_suite_name(Path::new("FeatureTestCases.xml")), "feature");
+    assert_eq!(default_suite_name(Path::new("suites/locks-concurrency.xml")), "ext_locks_concurrency");
+}

@@ -1,0 +1,160 @@
+//! WOPI error responses: one variant per documented failure, each with its status code and headers.
+//!
+//! Bodies are short plain-text reasons for people reading logs; internal details (SQL errors, paths) are logged
+//! with `tracing` and never sent. 409 lock mismatches always carry `X-WOPI-Lock` (empty when unlocked), as every
+//! lock page requires, plus `X-WOPI-LockFailureReason`.
+
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use wopi_protocol::headers::{
+    X_WOPI_INVALID_CONTAINER_NAME_ERROR, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON,
+    X_WOPI_VALID_RELATIVE_TARGET,
+};
+use wopi_protocol::lock::LockId;
+
+use crate::store::StoreError;
+use crate::tokens::TokenError;
+
+/// A refusal, mapped to the status and headers the docs give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WopiError {
+    /// 400: a required header is missing, duplicated or malformed.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 400 with `X-WOPI-InvalidFileNameError`.
+    #[error("invalid file name: {0}")]
+    InvalidFileName(String),
+    /// 400 with `X-WOPI-InvalidContainerNameError`.
+    #[error("invalid container name: {0}")]
+    InvalidContainerName(String),
+    /// 401: the access token is invalid, expired, or bound to another resource.
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    /// 401: the token is not for this resource.
+    #[error("the access token is not valid for this resource")]
+    WrongResource,
+    /// 404: no such file, container or user.
+    #[error("not found")]
+    NotFound,
+    /// 404 ("user unauthorized" in the docs' status table): the user may not do this, e.g. a read-only user writing.
+    #[error("the user is not allowed to do this")]
+    Forbidden,
+    /// 409 lock mismatch, with `X-WOPI-Lock` set to the current lock (empty when unlocked).
+    #[error("lock mismatch: {reason}")]
+    LockMismatch {
+        /// The lock on the file now.
+        current: Option<LockId>,
+        /// Logged and sent as `X-WOPI-LockFailureReason`.
+        reason: &'static str,
+    },
+    /// 409: a file or container of that name exists; `valid` is sent UTF-7 encoded in `X-WOPI-ValidRelativeTarget`.
+    #[error("the name already exists")]
+    NameExists {
+        /// A name that would succeed.
+        valid: Option<String>,
+    },
+    /// 409: the container still has children.
+    #[error("the container is not empty")]
+    ContainerNotEmpty,
+    /// 412: the file is larger than `X-WOPI-MaxExpectedSize`.
+    #[error("the file is larger than X-WOPI-MaxExpectedSize")]
+    TooLargeForClient,
+    /// 413: the file is larger than this host accepts.
+    #[error("the file is too large")]
+    TooLarge,
+    /// 501: the operation is not supported (or not for this user, where the docs say 501).
+    #[error("not implemented: {0}")]
+    NotImplemented(String),
+    /// 500: the proof-key check failed (`online/scenarios/proofkeys.rst`; the validator expects 500).
+    #[error("proof-key validation failed")]
+    ProofFailed,
+    /// 500: something broke inside the host; the detail is logged, not sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for WopiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => WopiError::NotFound,
+            StoreError::LockMismatch { current, reason } => WopiError::LockMismatch { current, reason },
+            StoreError::NameExists { valid } => WopiError::NameExists { valid },
+            StoreError::NotEmpty => WopiError::ContainerNotEmpty,
+            StoreError::RootContainer => WopiError::NotImplemented("the root container cannot be changed".into()),
+            StoreError::Backend(detail) => WopiError::Internal(detail),
+        }
+    }
+}
+
+impl WopiError {
+    /// The status code for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WopiError::BadRequest(_) | WopiError::InvalidFileName(_) | WopiError::InvalidContainerName(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            WopiError::Token(_) | WopiError::WrongResource => StatusCode::UNAUTHORIZED,
+            WopiError::NotFound | WopiError::Forbidden => StatusCode::NOT_FOUND,
+            WopiError::LockMismatch { .. } | WopiError::NameExists { .. } | WopiError::ContainerNotEmpty => {
+                StatusCode::CONFLICT
+            }
+            WopiError::TooLargeForClient => StatusCode::PRECONDITION_FAILED,
+            WopiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            WopiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            WopiError::ProofFailed | WopiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A header value from text a peer or the store produced; characters HTTP cannot carry are replaced by `?`.
+pub fn header_value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| {
+        let cleaned: String =
+            s.chars().map(|c| if c == '\t' || (' '..='~').contains(&c) { c } else { '?' }).collect();
+        HeaderValue::from_str(&cleaned).unwrap_or_else(|_| HeaderValue::from_static(""))
+    })
+}
+
+impl IntoResponse for WopiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match &self {
+            WopiError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                "internal error".to_owned()
+            }
+            WopiError::ProofFailed => "proof-key validation failed".to_owned(),
+            other => other.to_string(),
+        };
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        let mut set = |name: &'static str, value: HeaderValue| {
+            headers.insert(HeaderName::from_static_lowercase(name), value);
+        };
+        match &self {
+            WopiError::LockMismatch { current, reason } => {
+                set(X_WOPI_LOCK, header_value(current.as_ref().map_or("", LockId::as_str)));
+                set(X_WOPI_LOCK_FAILURE_REASON, header_value(reason));
+            }
+            WopiError::NameExists { valid: Some(valid) } => {
+                set(X_WOPI_VALID_RELATIVE_TARGET, header_value(&wopi_protocol::utf7::encode(valid)));
+            }
+            WopiError::InvalidFileName(reason) => set(X_WOPI_INVALID_FILE_NAME_ERROR, header_value(reason)),
+            WopiError::InvalidContainerName(reason) => set(X_WOPI_INVALID_CONTAINER_NAME_ERROR, header_value(reason)),
+            _ => {}
+        }
+        response
+    }
+}
+
+/// `HeaderName::from_static` wants lower case; the protocol crate spells names as the docs do.
+trait FromStaticLowercase {
+    fn from_static_lowercase(name: &'static str) -> HeaderName;
+}
+
+impl FromStaticLowercase for HeaderName {
+    fn from_static_lowercase(name: &'static str) -> HeaderName {
+        // Every protocol header name is a valid token; the fallback is unreachable in practice.
+        HeaderName::from_bytes(name.as_bytes()).unwrap_or_else(|_| HeaderName::from_static("x-wopi-invalid"))
+    }
+}

@@ -1,0 +1,401 @@
+//! The host page: the HTML page that embeds the WOPI client's editor frame (`online/hostpage.rst`).
+//!
+//! `GET /host/{file_id}?action=view|edit|editnew` finds the client's action for the file's extension in the cached
+//! discovery ([`crate::proof::DiscoveryCache`]), fills the action URL with the file's WOPISrc, issues an access token
+//! and serves a page that:
+//!
+//! - creates a full-window iframe from script and POSTs `access_token` and `access_token_ttl` (milliseconds since the
+//!   epoch) into it with a form, so the token never appears in a URL (`hostpage.rst`, "Passing access tokens
+//!   securely" and "Working around browser iframe behavior");
+//! - passes `wd*` query parameters through to the action URL and removes `wdPreviousSession` and
+//!   `wdPreviousCorrelation` from its own URL afterwards;
+//! - applies the documented body and frame styles, viewport meta tag, favicon and no-cache headers;
+//! - talks PostMessage (`online/scenarios/postmessage.rst`) with the frame, and only with the client's origin (the
+//!   action URL's origin): it answers `App_LoadingStatus` with `Host_PostmessageReady`, navigates to the CloseUrl on
+//!   `UI_Close`, opens its own panels on `UI_Sharing` and `UI_FileVersions` (sending `Blur_Focus` while they cover
+//!   the frame, `Grab_Focus` when they close) and shows the new name on `File_Rename`.
+//!
+//! Everything interpolated into HTML is escaped; everything handed to the script travels as JSON in a
+//! non-executable `<script type="application/json">` block with `<`, `>` and `&` escaped.
+//!
+//! The script exposes its state as `window.wopiHost` (messages received, sent and ignored) so a browser test can
+//! observe the exchange without reaching into the cross-origin frame.
+
+use serde::Serialize;
+
+/// Deliberate host-page bugs, each a single departure from `hostpage.rst` or `postmessage.rst`, used to prove that
+/// browser tests catch them. All `false` is the correct page; only the `faults` feature ever sets one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageFaults {
+    /// Put `access_token` (and the TTL) in the action URL's query string as well as in the form.
+    pub token_in_url: bool,
+    /// Send `access_token_ttl` in seconds instead of milliseconds.
+    pub ttl_in_seconds: bool,
+    /// Never send `Host_PostmessageReady`.
+    pub no_postmessage_ready: bool,
+    /// Post to the frame with a target origin that is not the client's.
+    pub wrong_target_origin: bool,
+    /// Act on messages from any origin.
+    pub accept_any_origin: bool,
+    /// Ignore `UI_Close`.
+    pub dead_ui_close: bool,
+}
+
+/// Everything the page shows or needs; the router fills it, [`render`] turns it into HTML.
+#[derive(Debug, Clone)]
+pub struct PageModel {
+    /// The file's name, shown as the page title.
+    pub file_name: String,
+    /// The filled action URL the form POSTs to (never carrying the token unless a fault says so).
+    pub action_url: String,
+    /// The access token for the frame.
+    pub access_token: String,
+    /// Token expiry, milliseconds since the Unix epoch (the unit `access_token_ttl` is defined in).
+    pub access_token_ttl_ms: u64,
+    /// The app's favicon from discovery.
+    pub favicon_url: Option<String>,
+    /// Origin of the action URL (`scheme://host[:port]`): the only origin messages are accepted from and sent to.
+    pub client_origin: String,
+    /// Where `UI_Close` navigates (CheckFileInfo's CloseUrl).
+    pub close_url: Option<String>,
+    /// The file's view page, shown in the sharing panel.
+    pub share_url: Option<String>,
+    /// Faults to inject (all off normally).
+    pub faults: PageFaults,
+}
+
+/// The JSON configuration the page's script reads.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ScriptConfig<'a> {
+    client_origin: &'a str,
+    /// Target origin used for outgoing messages (differs from `client_origin` only under a fault).
+    target_origin: &'a str,
+    close_url: Option<&'a str>,
+    share_url: Option<&'a str>,
+    file_name: &'a str,
+    send_ready: bool,
+    accept_any_origin: bool,
+    handle_close: bool,
+    remove_params: [&'a str; 2],
+}
+
+/// Escapes text for HTML element content and double-quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON that is safe inside a `<script>` element: no `<`, `>` or `&` can end the element or open a comment, and
+/// U+2028/U+2029 are escaped for old script parsers.
+pub fn script_json<T: Serialize>(value: &T) -> String {
+    // Serialising plain structs of strings, options and bools cannot fail; "null" keeps the page well-formed anyway.
+    let raw = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A target origin guaranteed to differ from the client's, for the `wrong_target_origin` fault.
+const WRONG_ORIGIN: &str = "https://wrong-origin.invalid";
+
+/// Renders the host page.
+pub fn render(model: &PageModel) -> String {
+    let faults = model.faults;
+    let ttl = if faults.ttl_in_seconds { model.access_token_ttl_ms / 1000 } else { model.access_token_ttl_ms };
+    let action_url = if faults.token_in_url {
+        let sep = if model.action_url.contains('?') { '&' } else { '?' };
+        format!(
+            "{}{sep}access_token={}&access_token_ttl={ttl}",
+            model.action_url,
+            url::form_urlencoded::byte_serialize(model.access_token.as_bytes()).collect::<String>()
+        )
+    } else {
+        model.action_url.clone()
+    };
+    let config = ScriptConfig {
+        client_origin: &model.client_origin,
+        target_origin: if faults.wrong_target_origin { WRONG_ORIGIN } else { &model.client_origin },
+        close_url: model.close_url.as_deref(),
+        share_url: model.share_url.as_deref(),
+        file_name: &model.file_name,
+        send_ready: !faults.no_postmessage_ready,
+        accept_any_origin: faults.accept_any_origin,
+        handle_close: !faults.dead_ui_close,
+        remove_params: ["wdPreviousSession", "wdPreviousCorrelation"],
+    };
+    let favicon = model
+        .favicon_url
+        .as_deref()
+        .map(|u| format!("    <link rel=\"shortcut icon\" href=\"{}\">\n", escape_html(u)))
+        .unwrap_or_default();
+    format!(
+        r#"<!DOCTYPE html>
+<html>
+<head>
+    <meta charset="utf-8">
+    <meta http-equiv="x-ua-compatible" content="ie=edge">
+    <title>{title}</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no">
+{favicon}    <style>
+        body {{
+            margin: 0;
+            padding: 0;
+            overflow: hidden;
+            -ms-content-zooming: none;
+        }}
+        #office_frame {{
+            width: 100%;
+            height: 100%;
+            position: absolute;
+            top: 0;
+            left: 0;
+            right: 0;
+            bottom: 0;
+            margin: 0;
+            border: none;
+            display: block;
+        }}
+        .host-panel {{
+            position: absolute;
+            top: 0;
+            left: 0;
+            right: 0;
+            bottom: 0;
+            background: rgba(0, 0, 0, 0.5);
+            z-index: 10;
+        }}
+        .host-panel[hidden] {{
+            display: none;
+        }}
+        .host-panel > div {{
+            background: #fff;
+            margin: 10% auto;
+            max-width: 30em;
+            padding: 1em;
+            font-family: sans-serif;
+        }}
+    </style>
+</head>
+<body>
+    <form id="office_form" name="office_form" target="office_frame" action="{action}" method="post">
+        <input name="access_token" value="{token}" type="hidden">
+        <input name="access_token_ttl" value="{ttl}" type="hidden">
+    </form>
+    <span id="frameholder"></span>
+    <div id="host_sharing" class="host-panel" hidden><div>
+        <h2>Share <span class="host-file-name">{title}</span></h2>
+        <p><a id="host_share_link" href="{share}">{share}</a></p>
+        <button type="button" class="host-panel-close">Close</button>
+    </div></div>
+    <div id="host_versions" class="host-panel" hidden><div>
+        <h2>Versions of <span class="host-file-name">{title}</span></h2>
+        <p>The reference host keeps every version of this file.</p>
+        <button type="button" class="host-panel-close">Close</button>
+    </div></div>
+    <script type="application/json" id="wopi_host_config">{config}</script>
+    <script>
+{script}
+    </script>
+</body>
+</html>
+"#,
+        title = escape_html(&model.file_name),
+        favicon = favicon,
+        action = escape_html(&action_url),
+        token = escape_html(&model.access_token),
+        ttl = ttl,
+        share = escape_html(model.share_url.as_deref().unwrap_or("")),
+        config = script_json(&config),
+        script = SCRIPT,
+    )
+}
+
+/// The page's behaviour. It reads only the JSON configuration block, so nothing dynamic is ever spliced into code.
+const SCRIPT: &str = r#"(function () {
+    "use strict";
+    var cfg = JSON.parse(document.getElementById("wopi_host_config").textContent);
+    var state = window.wopiHost = {
+        received: [],
+        sent: [],
+        ignored: [],
+        loaded: false,
+        fileName: cfg.fileName
+    };
+
+    // Create the frame from script, then submit the form into it (hostpage.rst: iframe behaviour workaround).
+    var frameholder = document.getElementById("frameholder");
+    var frame = document.createElement("iframe");
+    frame.name = "office_frame";
+    frame.id = "office_frame";
+    frame.title = "Office Frame";
+    frame.setAttribute("allowfullscreen", "true");
+    frame.setAttribute("sandbox",
+        "allow-scripts allow-same-origin allow-forms allow-popups allow-top-navigation allow-popups-to-escape-sandbox");
+    frameholder.appendChild(frame);
+    document.getElementById("office_form").submit();
+
+    // wd* parameters went to the frame; these two must not survive a reload of the host page (hostpage.rst).
+    if (window.history && typeof window.history.replaceState === "function") {
+        var url = new URL(window.location.href);
+        var changed = false;
+        cfg.removeParams.forEach(function (name) {
+            if (url.searchParams.has(name)) { url.searchParams.delete(name); changed = true; }
+        });
+        if (changed) { window.history.replaceState(window.history.state, "", url.toString()); }
+    }
+
+    function send(messageId, values) {
+        var msg = { MessageId: messageId, SendTime: Date.now(), Values: values || {} };
+        state.sent.push(messageId);
+        if (frame.contentWindow) {
+            frame.contentWindow.postMessage(JSON.stringify(msg), cfg.targetOrigin);
+        }
+    }
+    state.blurFocus = function () { send("Blur_Focus"); };
+    state.grabFocus = function () { send("Grab_Focus"); };
+
+    function sendReady() {
+        if (cfg.sendReady) { send("Host_PostmessageReady"); }
+    }
+
+    var openPanel = null;
+    function showPanel(id) {
+        if (openPanel) { openPanel.hidden = true; }
+        openPanel = document.getElementById(id);
+        openPanel.hidden = false;
+        state.panel = id;
+        // Host UI now covers the frame: ask the editor to stop grabbing focus (postmessage.rst, Blur_Focus).
+        state.blurFocus();
+    }
+    function closePanel() {
+        if (!openPanel) { return; }
+        openPanel.hidden = true;
+        openPanel = null;
+        state.panel = null;
+        state.grabFocus();
+    }
+    Array.prototype.forEach.call(document.querySelectorAll(".host-panel-close"), function (button) {
+        button.addEventListener("click", closePanel);
+    });
+
+    function rename(newName) {
+        if (typeof newName !== "string" || newName === "") { return; }
+        state.fileName = newName;
+        document.title = newName;
+        Array.prototype.forEach.call(document.querySelectorAll(".host-file-name"), function (el) {
+            el.textContent = newName;
+        });
+    }
+
+    window.addEventListener("message", function (e) {
+        // Only the WOPI client's frame may drive this page.
+        if (!cfg.acceptAnyOrigin && (e.origin !== cfg.clientOrigin || e.source !== frame.contentWindow)) {
+            state.ignored.push(e.origin);
+            return;
+        }
+        var msg;
+        try {
+            msg = typeof e.data === "string" ? JSON.parse(e.data) : e.data;
+        } catch (err) {
+            state.ignored.push(e.origin);
+            return;
+        }
+        if (!msg || typeof msg.MessageId !== "string") {
+            state.ignored.push(e.origin);
+            return;
+        }
+        var values = (msg.Values && typeof msg.Values === "object") ? msg.Values : {};
+        state.received.push(msg.MessageId);
+        switch (msg.MessageId) {
+        case "App_LoadingStatus":
+            state.loaded = true;
+            sendReady();
+            break;
+        case "UI_Close":
+            if (cfg.handleClose && cfg.closeUrl) { window.location.assign(cfg.closeUrl); }
+            break;
+        case "UI_Sharing":
+            showPanel("host_sharing");
+            break;
+        case "UI_FileVersions":
+            showPanel("host_versions");
+            break;
+        case "File_Rename":
+            rename(values.NewName);
+            break;
+        default:
+            break;
+        }
+    }, false);
+}());"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> PageModel {
+        PageModel {
+            file_name: "a<b>\"c\".docx".to_owned(),
+            action_url: "https://client.test/we/wordeditorframe.aspx?WOPISrc=http%3A%2F%2Fhost%2Fwopi%2Ffiles%2F1"
+                .to_owned(),
+            access_token: "tok\"<en>&".to_owned(),
+            access_token_ttl_ms: 1_800_000_000_000,
+            favicon_url: Some("https://client.test/fav.ico".to_owned()),
+            client_origin: "https://client.test".to_owned(),
+            close_url: Some("http://host/close?x=</script>".to_owned()),
+            share_url: None,
+            faults: PageFaults::default(),
+        }
+    }
+
+    #[test]
+    fn escapes_everything_interpolated() {
+        let html = render(&model());
+        assert!(html.contains("<title>a&lt;b&gt;&quot;c&quot;.docx</title>"));
+        assert!(html.contains(r#"value="tok&quot;&lt;en&gt;&amp;""#));
+        assert!(!html.contains("</script>\""), "a closing script tag leaked into the JSON block");
+        assert!(html.contains("\\u003c/script\\u003e"));
+        assert!(html.contains(r#"action="https://client.test/we/wordeditorframe.aspx?WOPISrc=http%3A%2F%2Fhost"#));
+    }
+
+    #[test]
+    fn token_and_ttl_only_in_the_form_body() {
+        let html = render(&model());
+        assert!(html.contains(r#"<input name="access_token_ttl" value="1800000000000" type="hidden">"#));
+        let action = html.split("action=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
+        assert!(!action.contains("access_token"));
+    }
+
+    #[test]
+    fn faults_change_exactly_their_rule() {
+        let mut m = model();
+        m.faults.ttl_in_seconds = true;
+        assert!(render(&m).contains(r#"value="1800000000" type="hidden""#));
+        let mut m = model();
+        m.faults.token_in_url = true;
+        assert!(render(&m).contains("&amp;access_token=tok%22%3Cen%3E%26"));
+        let mut m = model();
+        m.faults.wrong_target_origin = true;
+        assert!(render(&m).contains(WRONG_ORIGIN));
+    }
+}

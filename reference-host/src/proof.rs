@@ -1,0 +1,442 @@
+//! Proof-key checking of incoming WOPI requests, and the cached WOPI discovery it depends on.
+//!
+//! The WOPI client signs every request with the key it publishes in its discovery XML
+//! (`online/scenarios/proofkeys.rst`). The host:
+//!
+//! - fetches discovery once and keeps the *parsed* keys ([`DiscoveryCache`]); no request re-reads or re-parses it;
+//! - verifies `X-WOPI-Proof` / `X-WOPI-ProofOld` / `X-WOPI-TimeStamp` against those keys with
+//!   [`wopi_protocol::proof::verify`] (the three accepted combinations, the 20-minute window, no future stamps);
+//! - when a signature fails with the cached keys, fetches discovery again **once** and retries, because the client
+//!   may have rotated its keys since the host last looked. That refetch is single-flight (100 concurrent failures
+//!   cause one fetch) and rate-limited ([`ProofCheckConfig::refetch_min_interval`]) so a flood of forged requests
+//!   cannot turn the host into a load generator against the client.
+//!
+//! Every fetch is bounded by a timeout and a body-size cap; a failed fetch is a [`ProofFailure`] naming it.
+//! The host page ([`crate::hostpage`]) reads its action URLs from the same cache.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use http::HeaderMap;
+use tokio::sync::Mutex;
+use wopi_protocol::discovery::Discovery;
+use wopi_protocol::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD, X_WOPI_TIMESTAMP};
+use wopi_protocol::proof::{ProofAccepted, ProofError, ProofHeaders, ProofKeys};
+
+use crate::clock::Clock;
+
+/// Largest discovery document the host accepts. Office for the web's discovery is well under 1 MiB; the cap only
+/// exists so a misconfigured URL (a video, an endless stream) cannot exhaust memory.
+pub const MAX_DISCOVERY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How long a fetched discovery is trusted before the next use fetches it again. The docs ask hosts to re-run
+/// discovery every 12 to 24 hours (`online/discovery.rst`), independently of the refetch on a failed proof.
+pub const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// Where the WOPI client's discovery lives and how eagerly the host may fetch it.
+#[derive(Debug, Clone)]
+pub struct ProofCheckConfig {
+    /// The WOPI client's discovery URL (`…/hosting/discovery`).
+    pub discovery_url: url::Url,
+    /// Minimum time between two fetches of discovery (the first fetch and age-based refreshes included).
+    pub refetch_min_interval: Duration,
+    /// Bound on one whole fetch: connecting, headers and body.
+    pub fetch_timeout: Duration,
+}
+
+/// Why the WOPI client's discovery could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DiscoveryError {
+    /// The HTTP exchange failed (connection, timeout, non-2xx status, oversized body).
+    #[error("fetching WOPI discovery from {url} failed: {reason}")]
+    Fetch {
+        /// The discovery URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The document arrived but is not discovery XML.
+    #[error("WOPI discovery from {url} could not be parsed: {reason}")]
+    Parse {
+        /// The discovery URL.
+        url: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+    /// There is no usable discovery and the last attempt was too recent to try again.
+    #[error("WOPI discovery from {url} is unavailable (last attempt {ago_secs} s ago failed: {last_error}); not retrying for {retry_in_secs} s")]
+    RateLimited {
+        /// The discovery URL.
+        url: String,
+        /// Seconds since the failed attempt.
+        ago_secs: u64,
+        /// The failure of that attempt.
+        last_error: String,
+        /// Seconds until a new attempt is allowed.
+        retry_in_secs: u64,
+    },
+}
+
+/// What happened about re-reading discovery after the cached keys failed to verify a proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refetch {
+    /// The failure could not be cured by new keys (bad timestamp, malformed headers), so none was attempted.
+    NotApplicable,
+    /// Discovery was fetched again (by this request or a concurrent one) and the new keys rejected the proof too.
+    NewKeysRejected,
+    /// Discovery was fetched again but its keys were the same as before.
+    KeysUnchanged,
+    /// Discovery was not fetched again; the reason says why (rate limit, fetch error).
+    Skipped(String),
+}
+
+impl std::fmt::Display for Refetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refetch::NotApplicable => f.write_str("no discovery refetch applies"),
+            Refetch::NewKeysRejected => f.write_str("discovery was fetched again and its new keys rejected it too"),
+            Refetch::KeysUnchanged => f.write_str("discovery was fetched again and its keys had not changed"),
+            Refetch::Skipped(why) => write!(f, "discovery was not fetched again: {why}"),
+        }
+    }
+}
+
+/// Why a request's proof was not accepted. Every variant is answered with 500, as `proofkeys.rst` requires.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProofFailure {
+    /// A proof header is present more than once or is not visible ASCII.
+    #[error("proof header {0} is duplicated or not ASCII")]
+    BadHeader(&'static str),
+    /// The proof headers or their verification failed.
+    #[error("proof rejected: {source} ({refetch})")]
+    Rejected {
+        /// What the protocol check said.
+        source: ProofError,
+        /// Whether fresh keys were tried.
+        refetch: Refetch,
+    },
+    /// The keys to check against could not be obtained.
+    #[error("cannot check the proof: {0}")]
+    Discovery(#[from] DiscoveryError),
+    /// Discovery was read but publishes no usable proof key.
+    #[error("cannot check the proof: WOPI discovery has no usable proof-key element: {0}")]
+    NoProofKey(String),
+}
+
+/// One successfully fetched and parsed discovery, shared read-only by every request.
+#[derive(Debug)]
+pub struct DiscoverySnapshot {
+    /// The parsed discovery document.
+    pub discovery: Discovery,
+    /// Its proof keys, imported once; `Err` says why they are unusable.
+    keys: Result<ProofKeys, String>,
+    /// Increases by one with every successful fetch; tells waiters whether someone else already refreshed.
+    pub generation: u64,
+    /// When it was fetched, by the host's clock.
+    pub fetched_at: SystemTime,
+}
+
+impl DiscoverySnapshot {
+    /// The proof keys this discovery publishes.
+    pub fn proof_keys(&self) -> Result<&ProofKeys, &str> {
+        self.keys.as_ref().map_err(String::as_str)
+    }
+}
+
+/// Book-keeping of fetch attempts, guarded by the single-flight lock.
+#[derive(Debug, Default)]
+struct FetchBook {
+    last_attempt: Option<SystemTime>,
+    last_error: Option<DiscoveryError>,
+    fetches: u64,
+}
+
+/// The WOPI client's discovery, fetched on demand and cached.
+///
+/// Readers take the current snapshot without waiting on anything but a short read lock; fetches are serialised
+/// by an async mutex so concurrent callers share one fetch.
+pub struct DiscoveryCache {
+    cfg: ProofCheckConfig,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+    current: RwLock<Option<Arc<DiscoverySnapshot>>>,
+    fetch: Mutex<FetchBook>,
+}
+
+impl std::fmt::Debug for DiscoveryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscoveryCache")
+            .field("discovery_url", &self.cfg.discovery_url.as_str())
+            .field("generation", &self.snapshot().map(|s| s.generation))
+            .finish_non_exhaustive()
+    }
+}
+
+impl DiscoveryCache {
+    /// A cache that fetches nothing until first used (or [`DiscoveryCache::get`] is called to warm it).
+    pub fn new(cfg: ProofCheckConfig, clock: Arc<dyn Clock>, http: reqwest::Client) -> Self {
+        Self { cfg, clock, http, current: RwLock::new(None), fetch: Mutex::new(FetchBook::default()) }
+    }
+
+    /// The configured discovery URL.
+    pub fn url(&self) -> &url::Url {
+        &self.cfg.discovery_url
+    }
+
+    /// The cached snapshot, if any, without fetching.
+    pub fn snapshot(&self) -> Option<Arc<DiscoverySnapshot>> {
+        // A poisoned lock means a panic elsewhere while swapping an Arc; the Option inside is still whole.
+        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// How many fetches were started since the cache was created (successful or not).
+    pub async fn fetch_count(&self) -> u64 {
+        self.fetch.lock().await.fetches
+    }
+
+    /// The cached discovery; fetched first when there is none yet or it is older than [`DISCOVERY_MAX_AGE`]
+    /// (an old snapshot is still returned when that refresh fails).
+    pub async fn get(&self) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
+        match self.snapshot() {
+            Some(snap) if !self.is_expired(&snap) => Ok(snap),
+            Some(snap) => Ok(self.refresh(Some(snap.generation)).await.unwrap_or(snap)),
+            None => self.refresh(None).await,
+        }
+    }
+
+    fn is_expired(&self, snap: &DiscoverySnapshot) -> bool {
+        self.clock.now().duration_since(snap.fetched_at).is_ok_and(|age| age >= DISCOVERY_MAX_AGE)
+    }
+
+    /// Fetches discovery again unless a newer snapshot than `seen_generation` already exists (another caller
+    /// refreshed while this one waited) or the last attempt is more recent than the configured minimum interval.
+    /// Returns the newest snapshot; `Err` only when there is none and fetching failed or was not allowed.
+    pub async fn refresh(&self, seen_generation: Option<u64>) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
+        let mut book = self.fetch.lock().await;
+        let current = self.snapshot();
+        if let Some(snap) = &current
+            && Some(snap.generation) != seen_generation
+        {
+            return Ok(snap.clone());
+        }
+        let now = self.clock.now();
+        if let Some(last) = book.last_attempt
+            // A clock that went backwards must not block fetches until it catches up.
+            && let Ok(ago) = now.duration_since(last)
+            && ago < self.cfg.refetch_min_interval
+        {
+            return match current {
+                Some(snap) => Ok(snap),
+                None => Err(DiscoveryError::RateLimited {
+                    url: self.cfg.discovery_url.to_string(),
+                    ago_secs: ago.as_secs(),
+                    last_error: book.last_error.as_ref().map_or_else(|| "no error recorded".to_owned(), |e| e.to_string()),
+                    retry_in_secs: (self.cfg.refetch_min_interval - ago).as_secs(),
+                }),
+            };
+        }
+        book.last_attempt = Some(now);
+        book.fetches += 1;
+        match self.fetch_and_parse().await {
+            Ok(discovery) => {
+                let keys = discovery.proof_keys().map_err(|e| e.to_string());
+                if let Err(why) = &keys {
+                    tracing::warn!(url = %self.cfg.discovery_url, %why, "WOPI discovery has no usable proof key");
+                }
+                let generation = current.as_ref().map_or(1, |s| s.generation + 1);
+                let snap = Arc::new(DiscoverySnapshot { discovery, keys, generation, fetched_at: now });
+                *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snap.clone());
+                book.last_error = None;
+                tracing::info!(url = %self.cfg.discovery_url, generation, "WOPI discovery fetched");
+                Ok(snap)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "WOPI discovery fetch failed");
+                book.last_error = Some(e.clone());
+                match current {
+                    Some(snap) => Ok(snap),
+                    None => Err(e),
+                }
+            }
+        }
+    }
+
+    /// One bounded fetch: the timeout covers connect, headers and body; the body is read in chunks up to
+    /// [`MAX_DISCOVERY_BYTES`].
+    async fn fetch_and_parse(&self) -> Result<Discovery, DiscoveryError> {
+        let url = self.cfg.discovery_url.to_string();
+        let fetch_err = |reason: String| DiscoveryError::Fetch { url: url.clone(), reason };
+        let body = tokio::time::timeout(self.cfg.fetch_timeout, async {
+            let mut resp = self
+                .http
+                .get(self.cfg.discovery_url.clone())
+                .send()
+                .await
+                .map_err(|e| fetch_err(error_chain(&e)))?;
+            if !resp.status().is_success() {
+                return Err(fetch_err(format!("HTTP status {}", resp.status())));
+            }
+            if resp.content_length().is_some_and(|n| n > MAX_DISCOVERY_BYTES as u64) {
+                return Err(fetch_err(format!("body is larger than {MAX_DISCOVERY_BYTES} bytes")));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| fetch_err(error_chain(&e)))? {
+                if body.len() + chunk.len() > MAX_DISCOVERY_BYTES {
+                    return Err(fetch_err(format!("body is larger than {MAX_DISCOVERY_BYTES} bytes")));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(body)
+        })
+        .await
+        .map_err(|_| fetch_err(format!("no complete answer within {:?}", self.cfg.fetch_timeout)))??;
+        let text = String::from_utf8(body).map_err(|_| DiscoveryError::Parse {
+            url: url.clone(),
+            reason: "body is not UTF-8".to_owned(),
+        })?;
+        // Parsing a large document is CPU work; keep it off the request-serving threads.
+        tokio::task::spawn_blocking(move || Discovery::parse(&text).map_err(|e| e.to_string()))
+            .await
+            .map_err(|e| DiscoveryError::Parse { url: url.clone(), reason: format!("parser task failed: {e}") })?
+            .map_err(|reason| DiscoveryError::Parse { url, reason })
+    }
+}
+
+/// `reqwest` errors hide the useful part (connection refused, timeout) in their source chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// Checks the proof headers of WOPI requests against the WOPI client's published keys.
+pub struct ProofChecker {
+    cache: Arc<DiscoveryCache>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ProofChecker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProofChecker").field("cache", &self.cache).finish_non_exhaustive()
+    }
+}
+
+impl ProofChecker {
+    /// A checker with its own discovery cache. Nothing is fetched until [`ProofChecker::prefetch`] or the first
+    /// [`ProofChecker::check`].
+    pub fn new(cfg: ProofCheckConfig, clock: Arc<dyn Clock>, http: reqwest::Client) -> Self {
+        let cache = Arc::new(DiscoveryCache::new(cfg, clock.clone(), http));
+        Self { cache, clock }
+    }
+
+    /// A checker sharing an existing discovery cache (for example with the host page).
+    pub fn with_cache(cache: Arc<DiscoveryCache>, clock: Arc<dyn Clock>) -> Self {
+        Self { cache, clock }
+    }
+
+    /// The discovery cache this checker reads its keys from.
+    pub fn discovery(&self) -> &Arc<DiscoveryCache> {
+        &self.cache
+    }
+
+    /// Fetches discovery now so the first request does not pay for it. A failure is logged, not returned: the
+    /// host still starts, and the next request tries again (subject to the rate limit).
+    pub async fn prefetch(&self) {
+        match self.cache.get().await {
+            Ok(snap) if snap.proof_keys().is_ok() => {
+                tracing::info!(url = %self.cache.url(), "proof keys loaded from WOPI discovery");
+            }
+            Ok(snap) => {
+                tracing::warn!(url = %self.cache.url(), why = snap.proof_keys().err().unwrap_or_default(),
+                    "WOPI discovery has no usable proof key; every WOPI request will be refused");
+            }
+            Err(e) => tracing::warn!(error = %e, "could not prefetch WOPI discovery; will retry on first request"),
+        }
+    }
+
+    /// Checks one request. `signed_url` is the full request URL as the client saw it (rebuilt from the host's
+    /// public base URL, query string included); `access_token` is the request's token.
+    pub async fn check(
+        &self,
+        signed_url: &str,
+        access_token: &str,
+        headers: &HeaderMap,
+    ) -> Result<ProofAccepted, ProofFailure> {
+        let proof_headers = ProofHeaders::from_values(
+            single_header(headers, X_WOPI_PROOF)?,
+            single_header(headers, X_WOPI_PROOF_OLD)?,
+            single_header(headers, X_WOPI_TIMESTAMP)?,
+        )
+        .map_err(|source| ProofFailure::Rejected { source, refetch: Refetch::NotApplicable })?;
+
+        let snap = self.cache.get().await?;
+        let first = match snap.proof_keys() {
+            Ok(keys) => {
+                wopi_protocol::proof::verify(keys, &proof_headers, access_token, signed_url, self.clock.now())
+                    .map_err(Some)
+            }
+            // No usable keys in the cached discovery: fresh discovery is tried once, like a signature failure.
+            Err(_) => Err(None),
+        };
+        let source = match first {
+            Ok(accepted) => return Ok(accepted),
+            Err(Some(e @ (ProofError::SignatureMismatch { .. } | ProofError::MalformedSignature { .. }))) => Some(e),
+            Err(Some(source)) => return Err(ProofFailure::Rejected { source, refetch: Refetch::NotApplicable }),
+            Err(None) => None,
+        };
+
+        // The client may have rotated its keys since we last looked: read discovery again, once.
+        let skipped = match self.cache.refresh(Some(snap.generation)).await {
+            Ok(fresh) if fresh.generation != snap.generation => return self.check_again(&snap, &fresh, &proof_headers, signed_url, access_token),
+            Ok(_) => "the last fetch was too recent".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        Err(match (source, snap.proof_keys()) {
+            (Some(source), _) => ProofFailure::Rejected { source, refetch: Refetch::Skipped(skipped) },
+            (None, Err(why)) => ProofFailure::NoProofKey(format!("{why}; {skipped}")),
+            // Unreachable in practice (no error means keys were usable); say so rather than panic.
+            (None, Ok(_)) => ProofFailure::NoProofKey(skipped),
+        })
+    }
+
+    /// The retry with freshly fetched keys.
+    fn check_again(
+        &self,
+        before: &DiscoverySnapshot,
+        fresh: &DiscoverySnapshot,
+        proof_headers: &ProofHeaders,
+        signed_url: &str,
+        access_token: &str,
+    ) -> Result<ProofAccepted, ProofFailure> {
+        let keys = fresh.proof_keys().map_err(|why| ProofFailure::NoProofKey(why.to_owned()))?;
+        match wopi_protocol::proof::verify(keys, proof_headers, access_token, signed_url, self.clock.now()) {
+            Ok(accepted) => {
+                tracing::info!(generation = fresh.generation, "proof accepted after refetching WOPI discovery");
+                Ok(accepted)
+            }
+            Err(source) => {
+                let refetch = if before.proof_keys().is_ok_and(|old| old == keys) {
+                    Refetch::KeysUnchanged
+                } else {
+                    Refetch::NewKeysRejected
+                };
+                Err(ProofFailure::Rejected { source, refetch })
+            }
+        }
+    }
+}
+/// The value of a proof header that may appear at most once. A repeated header is refused rather than guessed at.
+fn single_header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<Option<&'h str>, ProofFailure> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else { return Ok(None) };
+    if values.next().is_some() {
+        return Err(ProofFailure::BadHeader(name));
+    }
+    first.to_str().map(Some).map_err(|_| ProofFailure::BadHeader(name))
+}
+

@@ -1,0 +1,290 @@
+//! Storage behind a trait: users, containers, files, versions, locks and file contents.
+//!
+//! Every method is one *atomic* WOPI-level operation (for example "take this lock if the rules allow it"), never a
+//! get-then-set pair, so that a backend shared by several host instances (PostgreSQL with `SELECT ... FOR UPDATE`)
+//! can implement the same contract. The lock rules themselves live in [`crate::locks`]; a backend only runs them
+//! inside its own critical section. [`sqlite::SqliteStore`] is the embedded implementation.
+//!
+//! Methods return boxed futures so the trait stays object-safe (`Arc<dyn Store>`) and a networked backend can await
+//! I/O; the SQLite backend answers reads from memory and runs writes on the blocking thread pool.
+
+pub mod sqlite;
+
+use std::fmt;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use wopi_protocol::ids::{ContainerId, FileId};
+use wopi_protocol::lock::LockId;
+use wopi_protocol::names::FileName;
+
+use crate::locks::{LockOp, LockOutcome};
+
+/// The future every store method returns.
+pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
+
+/// A user identifier: 1 to 128 characters of `[A-Za-z0-9._~@-]`.
+///
+/// CheckFileInfo.rst asks hosts to avoid ``<>"#{}^[]`\/`` in user identity properties; this set is stricter and is
+/// also safe in tokens and logs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UserId(String);
+
+/// Why a string is not a [`UserId`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid user id {0:?}: use 1 to 128 characters of A-Z a-z 0-9 . _ ~ @ -")]
+pub struct UserIdError(pub String);
+
+impl UserId {
+    /// Validates `s` as a user identifier.
+    pub fn new(s: impl Into<String>) -> Result<Self, UserIdError> {
+        let s = s.into();
+        let ok = !s.is_empty()
+            && s.chars().count() <= 128
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '@' | '-'));
+        if ok { Ok(Self(s)) } else { Err(UserIdError(s)) }
+    }
+
+    /// The identifier as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for UserId {
+    type Error = UserIdError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::new(s)
+    }
+}
+
+impl From<UserId> for String {
+    fn from(id: UserId) -> String {
+        id.0
+    }
+}
+
+/// A user of the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Stable identifier, reported as `UserId`/`OwnerId`.
+    pub id: UserId,
+    /// Display name, reported as `UserFriendlyName`.
+    pub friendly_name: String,
+    /// False for read-only users: `UserCanWrite` is false and every write answers 404 ("user unauthorized").
+    pub can_write: bool,
+    /// The string stored by PutUserInfo, reported as `UserInfo`.
+    pub user_info: Option<String>,
+}
+
+/// What a new user looks like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Identifier.
+    pub id: UserId,
+    /// Display name.
+    pub friendly_name: String,
+    /// Whether the user may change files.
+    pub can_write: bool,
+}
+
+/// A container (folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Container {
+    /// Identifier.
+    pub id: ContainerId,
+    /// Name without a path; the root container's name is `root`.
+    pub name: String,
+    /// `None` only for the root container.
+    pub parent: Option<ContainerId>,
+}
+
+/// A lock that has not expired at the time it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveLock {
+    /// The client's lock ID, kept byte for byte.
+    pub id: LockId,
+    /// When the lock lapses unless refreshed (30 minutes after it was taken or refreshed).
+    pub expires_at: SystemTime,
+}
+
+/// A file's metadata (not its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Identifier; never changes, not even on rename.
+    pub id: FileId,
+    /// The container holding the file.
+    pub container: ContainerId,
+    /// Name with extension.
+    pub name: FileName,
+    /// The user who created the file.
+    pub owner: UserId,
+    /// Size of the current content in bytes.
+    pub size: u64,
+    /// Content version: starts at 1, goes up by one on every write, never repeats for a file.
+    pub version: u64,
+    /// SHA-256 of the current content.
+    pub sha256: [u8; 32],
+    /// When the content last changed.
+    pub last_modified: SystemTime,
+    /// The current lock, if any and not expired (as of the `now` passed to the read).
+    pub lock: Option<ActiveLock>,
+}
+
+impl FileRecord {
+    /// The version as the string reported in `Version` and `X-WOPI-ItemVersion`.
+    pub fn version_string(&self) -> String {
+        format!("v{}", self.version)
+    }
+}
+
+/// One stored version of a file's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    /// Version number (see [`FileRecord::version`]).
+    pub version: u64,
+    /// Content size.
+    pub size: u64,
+    /// Content hash.
+    pub sha256: [u8; 32],
+    /// When it was written.
+    pub modified: SystemTime,
+    /// Who wrote it.
+    pub author: UserId,
+}
+
+/// How a new file's (or container's) name is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameMode {
+    /// Use the name exactly (PutRelativeFile with `X-WOPI-RelativeTarget`); on a clash overwrite only if asked.
+    Exact {
+        /// `X-WOPI-OverwriteRelativeTarget`.
+        overwrite: bool,
+    },
+    /// Adjust the name until it is free, keeping the extension (`X-WOPI-SuggestedTarget`).
+    Suggested,
+}
+
+/// A new file.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    /// Where to create it.
+    pub container: ContainerId,
+    /// Proposed name.
+    pub name: FileName,
+    /// How to treat a name clash.
+    pub mode: NameMode,
+    /// Owner and author of the first version.
+    pub owner: UserId,
+    /// Initial content.
+    pub content: Bytes,
+}
+
+/// Result of [`Store::create_file`].
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// The file (new, or the overwritten target).
+    pub file: FileRecord,
+    /// True when an existing file of that name got new content instead.
+    pub overwritten: bool,
+}
+
+/// Why a store operation did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No such file, container or user.
+    #[error("not found")]
+    NotFound,
+    /// The lock rules refused the operation; `current` is the lock now on the file (`None`: unlocked).
+    #[error("lock mismatch: {reason}")]
+    LockMismatch {
+        /// The current lock.
+        current: Option<LockId>,
+        /// Why, for `X-WOPI-LockFailureReason` (logging only).
+        reason: &'static str,
+    },
+    /// A file or container with that name exists (exact mode without overwrite); `valid` is a free name.
+    #[error("name already exists")]
+    NameExists {
+        /// A name that would succeed, for `X-WOPI-ValidRelativeTarget`.
+        valid: Option<String>,
+    },
+    /// The container still has children.
+    #[error("container is not empty")]
+    NotEmpty,
+    /// The root container cannot be deleted or renamed.
+    #[error("the root container cannot be changed")]
+    RootContainer,
+    /// The backend failed; details are logged, never sent to clients.
+    #[error("storage backend failure: {0}")]
+    Backend(String),
+}
+
+/// The storage contract of the reference host. See the module docs.
+pub trait Store: Send + Sync + 'static {
+    /// The root container.
+    fn root_container(&self) -> StoreFuture<'_, Container>;
+
+    /// Creates a user, or updates name and write permission if the id exists.
+    fn put_user(&self, user: NewUser) -> StoreFuture<'_, User>;
+    /// Reads a user.
+    fn user(&self, id: &UserId) -> StoreFuture<'_, User>;
+    /// Stores the PutUserInfo string for a user.
+    fn set_user_info(&self, id: &UserId, info: String) -> StoreFuture<'_, ()>;
+
+    /// Reads a file's metadata; the lock is reported only if it has not expired at `now`.
+    fn file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, FileRecord>;
+    /// Reads a file's metadata and its current content.
+    fn content(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, Bytes)>;
+    /// All stored versions of a file, oldest first.
+    fn versions(&self, id: &FileId) -> StoreFuture<'_, Vec<VersionRecord>>;
+    /// Creates a file (PutRelativeFile, CreateChildFile, provisioning). In exact mode a clash answers
+    /// [`StoreError::NameExists`], or, with overwrite, [`StoreError::LockMismatch`] if the target is locked.
+    fn create_file(&self, new: NewFile, now: SystemTime) -> StoreFuture<'_, Created>;
+    /// Runs one lock operation (Lock, Unlock, RefreshLock, UnlockAndRelock, GetLock, and the lock checks of PutFile,
+    /// RenameFile and DeleteFile) atomically; see [`crate::locks`].
+    fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome>;
+    /// PutFile: checks the lock rules and writes a new version in one atomic step.
+    fn put_content(
+        &self,
+        id: &FileId,
+        lock: Option<LockId>,
+        content: Bytes,
+        author: UserId,
+        now: SystemTime,
+    ) -> StoreFuture<'_, FileRecord>;
+    /// RenameFile: checks the lock rules, then renames (to a free variant of the name if it clashes).
+    fn rename_file(
+        &self,
+        id: &FileId,
+        lock: Option<LockId>,
+        name: FileName,
+        now: SystemTime,
+    ) -> StoreFuture<'_, FileRecord>;
+    /// DeleteFile: refuses a locked file, otherwise deletes the file, its versions and unreferenced content.
+    fn delete_file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, ()>;
+    /// Finds a file by container and name (case-insensitive, as Windows and Office compare names).
+    fn file_by_name(&self, container: &ContainerId, name: &str, now: SystemTime) -> StoreFuture<'_, FileRecord>;
+
+    /// Reads a container.
+    fn container(&self, id: &ContainerId) -> StoreFuture<'_, Container>;
+    /// Creates a child container.
+    fn create_container(&self, parent: &ContainerId, name: FileName, mode: NameMode) -> StoreFuture<'_, Container>;
+    /// Renames a container; a clash with a sibling answers [`StoreError::NameExists`].
+    fn rename_container(&self, id: &ContainerId, name: FileName) -> StoreFuture<'_, Container>;
+    /// Deletes an empty, non-root container.
+    fn delete_container(&self, id: &ContainerId) -> StoreFuture<'_, ()>;
+    /// Immediate children: containers and files, each sorted by name.
+    fn children(&self, id: &ContainerId, now: SystemTime) -> StoreFuture<'_, (Vec<Container>, Vec<FileRecord>)>;
+    /// Ancestors of a container, root first, not including the container itself.
+    fn ancestors(&self, id: &ContainerId) -> StoreFuture<'_, Vec<Container>>;
+}

@@ -1,0 +1,1027 @@
+//! The embedded store: SQLite for durability, an in-memory index for reads.
+//!
+//! * **Durability and atomicity.** Metadata and content live in one SQLite database (`host.sqlite3` in the data
+//!   directory) in WAL mode with `synchronous=FULL`. File content is a BLOB in a `blobs` table keyed by its SHA-256,
+//!   and a write inserts the blob, the version row and the file row in *one transaction*: a crash mid-PutFile leaves
+//!   the old or the new content, never a torn file.
+//! * **One writer.** Every mutation runs on the blocking thread pool while holding the single writer connection. The
+//!   lock rules ([`crate::locks`]) are evaluated while that connection is held, so check-and-set is atomic: of 64
+//!   racing Lock calls exactly one wins.
+//! * **Fast reads.** Metadata (users, containers, files, locks) is loaded into memory at start and updated after each
+//!   commit, so CheckFileInfo never touches SQLite or blocks the async runtime. Recently used content is kept as
+//!   reference-counted [`Bytes`] (bounded), so GetFile of a hot file is a pointer copy; a miss reads the blob on the
+//!   blocking pool through a dedicated reader connection.
+//! * **One process.** The data directory is locked (`host.lock`) while a store is open, because the in-memory index
+//!   is only valid if nobody else writes the database.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use wopi_protocol::ids::{ContainerId, FileId};
+use wopi_protocol::lock::LockId;
+use wopi_protocol::names::FileName;
+
+use super::{
+    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
+    UserId, VersionRecord,
+};
+use crate::faults::{Fault, FaultSet};
+use crate::locks::{self, Change, LockOp, LockOutcome};
+
+/// The root container's fixed ID.
+pub const ROOT_CONTAINER_ID: &str = "root";
+/// How many versions of a file are kept; older ones (and content nothing else refers to) are pruned.
+pub const MAX_VERSIONS_KEPT: u64 = 25;
+/// Content cache budget in bytes.
+const CONTENT_CACHE_BYTES: usize = 256 * 1024 * 1024;
+/// Database file name inside the data directory.
+pub const DB_FILE: &str = "host.sqlite3";
+/// Lock file name inside the data directory.
+pub const LOCK_FILE: &str = "host.lock";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, friendly_name TEXT NOT NULL, can_write INTEGER NOT NULL, user_info TEXT);
+CREATE TABLE IF NOT EXISTS containers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT REFERENCES containers(id));
+CREATE TABLE IF NOT EXISTS blobs (sha256 BLOB PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY, container TEXT NOT NULL REFERENCES containers(id), name TEXT NOT NULL,
+    owner TEXT NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL,
+    sha256 BLOB NOT NULL REFERENCES blobs(sha256), modified_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS versions (
+    file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version INTEGER NOT NULL, size INTEGER NOT NULL,
+    sha256 BLOB NOT NULL REFERENCES blobs(sha256), modified_ms INTEGER NOT NULL, author TEXT NOT NULL,
+    PRIMARY KEY (file, version));
+CREATE TABLE IF NOT EXISTS locks (
+    file TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, lock_id TEXT NOT NULL, expires_ms INTEGER NOT NULL);
+";
+
+/// A file as held in memory: the record with its lock as stored (expiry not yet applied).
+#[derive(Debug, Clone)]
+struct FileRow {
+    record: FileRecord,
+}
+
+impl FileRow {
+    fn at(&self, now: SystemTime, faults: &FaultSet) -> FileRecord {
+        let mut record = self.record.clone();
+        record.lock = locks::effective(record.lock.take(), now, faults);
+        record
+    }
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    users: HashMap<UserId, User>,
+    containers: HashMap<ContainerId, Container>,
+    files: HashMap<FileId, FileRow>,
+}
+
+impl Index {
+    fn file_named(&self, container: &ContainerId, name: &str) -> Option<&FileRow> {
+        let wanted = name.to_lowercase();
+        self.files
+            .values()
+            .find(|f| &f.record.container == container && f.record.name.as_str().to_lowercase() == wanted)
+    }
+
+    fn container_named(&self, parent: &ContainerId, name: &str) -> Option<&Container> {
+        let wanted = name.to_lowercase();
+        self.containers.values().find(|c| c.parent.as_ref() == Some(parent) && c.name.to_lowercase() == wanted)
+    }
+
+    /// The first free numbered variant of `name` among `container`'s files.
+    fn free_file_name(&self, container: &ContainerId, name: &FileName, max_chars: usize) -> FileName {
+        (2u64..)
+            .map(|n| name.numbered(n, max_chars))
+            .find(|candidate| self.file_named(container, candidate.as_str()).is_none())
+            .unwrap_or_else(|| name.clone())
+    }
+}
+
+#[derive(Debug, Default)]
+struct ContentCache {
+    entries: HashMap<[u8; 32], Bytes>,
+    bytes: usize,
+}
+
+impl ContentCache {
+    fn get(&self, hash: &[u8; 32]) -> Option<Bytes> {
+        self.entries.get(hash).cloned()
+    }
+
+    fn insert(&mut self, hash: [u8; 32], data: Bytes) {
+        if data.len() > CONTENT_CACHE_BYTES / 4 || self.entries.contains_key(&hash) {
+            return;
+        }
+        // Evict arbitrary entries until the new one fits: simple, and a miss only costs one blob read.
+        while self.bytes + data.len() > CONTENT_CACHE_BYTES {
+            let Some(victim) = self.entries.keys().next().copied() else { break };
+            if let Some(old) = self.entries.remove(&victim) {
+                self.bytes -= old.len();
+            }
+        }
+        self.bytes += data.len();
+        self.entries.insert(hash, data);
+    }
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    index: RwLock<Index>,
+    content: Mutex<ContentCache>,
+    faults: FaultSet,
+    path: PathBuf,
+    // Held for its OS lock on the data directory; released when the store is dropped.
+    _dir_lock: File,
+}
+
+/// The SQLite-backed [`Store`]. Cheap to clone (shared state).
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish_non_exhaustive()
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn lock_mutex<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while the guard was held cannot leave SQLite half-written (the transaction rolls back on drop), so
+    // the connection is still usable.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn to_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn from_ms(ms: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
+}
+
+fn hash_from(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    v.try_into().map_err(|_| backend("stored hash is not 32 bytes"))
+}
+
+fn u64_from(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i64_from(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store in `data_dir`, locking the directory for this process.
+    pub fn open(data_dir: &Path, faults: FaultSet) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(backend)?;
+        let lock_file = File::create(data_dir.join(LOCK_FILE)).map_err(backend)?;
+        lock_file.try_lock().map_err(|e| {
+            backend(format!("data directory {} is in use by another host process ({e})", data_dir.display()))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let writer = open_connection(&path).map_err(backend)?;
+        writer.execute_batch(SCHEMA).map_err(backend)?;
+        writer
+            .execute(
+                "INSERT OR IGNORE INTO containers (id, name, parent) VALUES (?1, 'root', NULL)",
+                params![ROOT_CONTAINER_ID],
+            )
+            .map_err(backend)?;
+        let index = load_index(&writer)?;
+        let reader = open_connection(&path).map_err(backend)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                reader: Mutex::new(reader),
+                index: RwLock::new(index),
+                content: Mutex::new(ContentCache::default()),
+                faults,
+                path,
+                _dir_lock: lock_file,
+            }),
+        })
+    }
+
+    /// Reads a value from the `meta` table, or stores `init()` under `key` if absent, and returns it.
+    /// The token signing key is kept this way so tokens survive a restart.
+    pub fn meta_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let conn = lock_mutex(&self.inner.writer);
+        let existing: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()
+            .map_err(backend)?;
+        if let Some(v) = existing {
+            return Ok(v);
+        }
+        let value = init();
+        conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map_err(backend)?;
+        Ok(value)
+    }
+
+    fn read_index(&self) -> RwLockReadGuard<'_, Index> {
+        self.inner.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the blocking pool with the writer connection held.
+    fn write<T, F>(&self, f: F) -> StoreFuture<'static, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner, &mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut conn = lock_mutex(&inner.writer);
+                f(&inner, &mut conn)
+            })
+            .await
+            .map_err(|e| backend(format!("store task failed: {e}")))?
+        })
+    }
+}
+
+impl Inner {
+    fn index(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn index_mut(&self) -> RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cache_content(&self, hash: [u8; 32], data: Bytes) {
+        lock_mutex(&self.content).insert(hash, data);
+    }
+}
+
+fn load_index(conn: &Connection) -> Result<Index, StoreError> {
+    let mut index = Index::default();
+    let mut stmt = conn.prepare("SELECT id, friendly_name, can_write, user_info FROM users").map_err(backend)?;
+    let users = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, bool>(2)?, r.get(3)?)))
+        .map_err(backend)?;
+    for row in users {
+        let (id, friendly_name, can_write, user_info) = row.map_err(backend)?;
+        let id = UserId::new(id).map_err(backend)?;
+        index.users.insert(id.clone(), User { id, friendly_name, can_write, user_info });
+    }
+    let mut stmt = conn.prepare("SELECT id, name, parent FROM containers").map_err(backend)?;
+    let containers = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+        .map_err(backend)?;
+    for row in containers {
+        let (id, name, parent) = row.map_err(backend)?;
+        let id = ContainerId::new(id).map_err(backend)?;
+        let parent = parent.map(ContainerId::new).transpose().map_err(backend)?;
+        index.containers.insert(id.clone(), Container { id, name, parent });
+    }
+    let mut stmt = conn
+        .prepare(
+            "SELECT f.id, f.container, f.name, f.owner, f.version, f.size, f.sha256, f.modified_ms, l.lock_id, \
+             l.expires_ms FROM files f LEFT JOIN locks l ON l.file = f.id",
+        )
+        .map_err(backend)?;
+    let files = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Vec<u8>>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, Option<i64>>(9)?,
+            ))
+        })
+        .map_err(backend)?;
+    for row in files {
+        let (id, container, name, owner, version, size, hash, modified, lock_id, expires) = row.map_err(backend)?;
+        let lock = match (lock_id, expires) {
+            (Some(lock_id), Some(expires)) => {
+                Some(ActiveLock { id: LockId::new(lock_id).map_err(backend)?, expires_at: from_ms(expires) })
+            }
+            _ => None,
+        };
+        let record = FileRecord {
+            id: FileId::new(id).map_err(backend)?,
+            container: ContainerId::new(container).map_err(backend)?,
+            name: FileName::new_with_max(name, usize::MAX).map_err(backend)?,
+            owner: UserId::new(owner).map_err(backend)?,
+            size: u64_from(size),
+            version: u64_from(version),
+            sha256: hash_from(hash)?,
+            last_modified: from_ms(modified),
+            lock,
+        };
+        index.files.insert(record.id.clone(), FileRow { record });
+    }
+    Ok(index)
+}
+
+fn new_file_id() -> Result<FileId, StoreError> {
+    FileId::new(uuid::Uuid::new_v4().simple().to_string()).map_err(backend)
+}
+
+fn new_container_id() -> Result<ContainerId, StoreError> {
+    ContainerId::new(format!("c{}", uuid::Uuid::new_v4().simple())).map_err(backend)
+}
+
+/// Inserts a blob (if new) and a version row, prunes old versions, and updates the file row, all inside `tx`.
+fn write_version(
+    tx: &rusqlite::Transaction<'_>,
+    file: &FileId,
+    version: u64,
+    content: &[u8],
+    hash: &[u8; 32],
+    author: &UserId,
+    now: SystemTime,
+) -> rusqlite::Result<()> {
+    tx.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)", params![&hash[..], content])?;
+    tx.execute(
+        "INSERT INTO versions (file, version, size, sha256, modified_ms, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![file.as_str(), i64_from(version), i64_from(content.len() as u64), &hash[..], to_ms(now), author.as_str()],
+    )?;
+    tx.execute(
+        "UPDATE files SET version = ?2, size = ?3, sha256 = ?4, modified_ms = ?5 WHERE id = ?1",
+        params![file.as_str(), i64_from(version), i64_from(content.len() as u64), &hash[..], to_ms(now)],
+    )?;
+    if version > MAX_VERSIONS_KEPT {
+        tx.execute(
+            "DELETE FROM versions WHERE file = ?1 AND version <= ?2",
+            params![file.as_str(), i64_from(version - MAX_VERSIONS_KEPT)],
+        )?;
+        prune_blobs(tx)?;
+    }
+    Ok(())
+}
+
+fn prune_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = blobs.sha256) \
+         AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = blobs.sha256)",
+        [],
+    )?;
+    Ok(())
+}
+
+fn store_lock(tx: &Connection, file: &FileId, lock: Option<&ActiveLock>) -> rusqlite::Result<()> {
+    match lock {
+        Some(lock) => tx.execute(
+            "INSERT INTO locks (file, lock_id, expires_ms) VALUES (?1, ?2, ?3) \
+             ON CONFLICT(file) DO UPDATE SET lock_id = excluded.lock_id, expires_ms = excluded.expires_ms",
+            params![file.as_str(), lock.id.as_str(), to_ms(lock.expires_at)],
+        )?,
+        None => tx.execute("DELETE FROM locks WHERE file = ?1", params![file.as_str()])?,
+    };
+    Ok(())
+}
+
+fn conflict(c: locks::Conflict) -> StoreError {
+    StoreError::LockMismatch { current: c.current, reason: c.reason }
+}
+
+impl Store for SqliteStore {
+    fn root_container(&self) -> StoreFuture<'_, Container> {
+        let result = ContainerId::new(ROOT_CONTAINER_ID)
+            .map_err(backend)
+            .and_then(|id| self.read_index().containers.get(&id).cloned().ok_or(StoreError::NotFound));
+        Box::pin(std::future::ready(result))
+    }
+
+    fn put_user(&self, user: NewUser) -> StoreFuture<'_, User> {
+        self.write(move |inner, conn| {
+            conn.execute(
+                "INSERT INTO users (id, friendly_name, can_write) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE \
+                 SET friendly_name = excluded.friendly_name, can_write = excluded.can_write",
+                params![user.id.as_str(), user.friendly_name, user.can_write],
+            )
+            .map_err(backend)?;
+            let mut index = inner.index_mut();
+            let info = index.users.get(&user.id).and_then(|u| u.user_info.clone());
+            let stored =
+                User { id: user.id.clone(), friendly_name: user.friendly_name, can_write: user.can_write, user_info: info };
+            index.users.insert(user.id, stored.clone());
+            Ok(stored)
+        })
+    }
+
+    fn user(&self, id: &UserId) -> StoreFuture<'_, User> {
+        let result = self.read_index().users.get(id).cloned().ok_or(StoreError::NotFound);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn set_user_info(&self, id: &UserId, info: String) -> StoreFuture<'_, ()> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let changed = conn
+                .execute("UPDATE users SET user_info = ?2 WHERE id = ?1", params![id.as_str(), info])
+                .map_err(backend)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(user) = inner.index_mut().users.get_mut(&id) {
+                user.user_info = Some(info);
+            }
+            Ok(())
+        })
+    }
+
+    fn file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, FileRecord> {
+        let result =
+            self.read_index().files.get(id).map(|f| f.at(now, &self.inner.faults)).ok_or(StoreError::NotFound);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn content(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, Bytes)> {
+        let record = self.read_index().files.get(id).map(|f| f.at(now, &self.inner.faults));
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move {
+            let record = record.ok_or(StoreError::NotFound)?;
+            if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
+                return Ok((record, data));
+            }
+            let hash = record.sha256;
+            let reader = Arc::clone(&inner);
+            let data = tokio::task::spawn_blocking(move || {
+                let conn = lock_mutex(&reader.reader);
+                conn.query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&hash[..]], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
+                .optional()
+                .map_err(backend)
+            })
+            .await
+            .map_err(|e| backend(format!("store task failed: {e}")))??;
+            // The file was rewritten or deleted between the index read and the blob read.
+            let data = Bytes::from(data.ok_or(StoreError::NotFound)?);
+            inner.cache_content(hash, data.clone());
+            Ok((record, data))
+        })
+    }
+
+    fn versions(&self, id: &FileId) -> StoreFuture<'_, Vec<VersionRecord>> {
+        let id = id.clone();
+        self.write(move |_, conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT version, size, sha256, modified_ms, author FROM versions WHERE file = ?1 ORDER BY version",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![id.as_str()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?, r.get(3)?, r.get(4)?))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (version, size, hash, modified, author): (i64, i64, Vec<u8>, i64, String) = row.map_err(backend)?;
+                out.push(VersionRecord {
+                    version: u64_from(version),
+                    size: u64_from(size),
+                    sha256: hash_from(hash)?,
+                    modified: from_ms(modified),
+                    author: UserId::new(author).map_err(backend)?,
+                });
+            }
+            if out.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+            Ok(out)
+        })
+    }
+
+    fn create_file(&self, new: NewFile, now: SystemTime) -> StoreFuture<'_, Created> {
+        self.write(move |inner, conn| {
+            let faults = inner.faults;
+            let hash = sha256(&new.content);
+            let (name, existing) = {
+                let index = inner.index();
+                if !index.containers.contains_key(&new.container) {
+                    return Err(StoreError::NotFound);
+                }
+                let existing = index.file_named(&new.container, new.name.as_str()).map(|f| f.at(now, &faults));
+                match (existing, new.mode) {
+                    (None, _) => (new.name.clone(), None),
+                    (Some(target), NameMode::Suggested) if faults.has(Fault::SuggestedModeOverwrites) => {
+                        (target.name.clone(), Some(target))
+                    }
+                    (Some(_), NameMode::Suggested) => {
+                        (index.free_file_name(&new.container, &new.name, usize::MAX), None)
+                    }
+                    (Some(target), NameMode::Exact { overwrite })
+                        if overwrite || faults.has(Fault::RelativeOverwritesWithoutFlag) =>
+                    {
+                        locks::check_delete(target.lock.as_ref(), &faults).map_err(conflict)?;
+                        (target.name.clone(), Some(target))
+                    }
+                    (Some(_), NameMode::Exact { .. }) => {
+                        let valid = index.free_file_name(&new.container, &new.name, usize::MAX);
+                        return Err(StoreError::NameExists { valid: Some(valid.into_string()) });
+                    }
+                }
+            };
+            let tx = conn.transaction().map_err(backend)?;
+            let (record, overwritten) = match existing {
+                Some(target) => {
+                    let version = target.version + 1;
+                    write_version(&tx, &target.id, version, &new.content, &hash, &new.owner, now).map_err(backend)?;
+                    let record = FileRecord {
+                        size: new.content.len() as u64,
+                        version,
+                        sha256: hash,
+                        last_modified: now,
+                        ..target
+                    };
+                    (record, true)
+                }
+                None => {
+                    let id = new_file_id()?;
+                    // The file row references the blob, so the blob goes in first (same transaction).
+                    tx.execute(
+                        "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
+                        params![&hash[..], &new.content[..]],
+                    )
+                    .and_then(|_| {
+                        tx.execute(
+                            "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
+                             VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6)",
+                            params![
+                                id.as_str(),
+                                new.container.as_str(),
+                                name.as_str(),
+                                new.owner.as_str(),
+                                &hash[..],
+                                to_ms(now)
+                            ],
+                        )
+                    })
+                    .map_err(backend)?;
+                    write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
+                    let record = FileRecord {
+                        id,
+                        container: new.container.clone(),
+                        name,
+                        owner: new.owner.clone(),
+                        size: new.content.len() as u64,
+                        version: 1,
+                        sha256: hash,
+                        last_modified: now,
+                        lock: None,
+                    };
+                    (record, false)
+                }
+            };
+            tx.commit().map_err(backend)?;
+            let mut index = inner.index_mut();
+            // Keep the stored (unfiltered) lock of an overwritten file in the index.
+            let stored_lock = index.files.get(&record.id).and_then(|f| f.record.lock.clone());
+            let mut stored = record.clone();
+            stored.lock = stored_lock;
+            index.files.insert(record.id.clone(), FileRow { record: stored });
+            drop(index);
+            inner.cache_content(hash, new.content);
+            Ok(Created { file: record, overwritten })
+        })
+    }
+
+    fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome> {
+        let id = id.clone();
+        let faults = self.inner.faults;
+        if faults.has(Fault::NonAtomicLock) && matches!(op, LockOp::Lock(_) | LockOp::UnlockAndRelock { .. }) {
+            return self.non_atomic_lock(id, op, now);
+        }
+        self.write(move |inner, conn| {
+            let current = {
+                let index = inner.index();
+                let row = index.files.get(&id).ok_or(StoreError::NotFound)?;
+                row.at(now, &faults).lock
+            };
+            let current = if matches!(op, LockOp::GetLock) && faults.has(Fault::GetLockReturnsOtherFile) {
+                let index = inner.index();
+                index.files.values().filter(|f| f.record.id != id).find_map(|f| f.at(now, &faults).lock)
+            } else {
+                current
+            };
+            let (change, outcome) = locks::decide(&op, current.as_ref(), &faults).map_err(conflict)?;
+            apply_change(inner, conn, &id, change, current, now)?;
+            Ok(outcome)
+        })
+    }
+
+    fn put_content(
+        &self,
+        id: &FileId,
+        lock: Option<LockId>,
+        content: Bytes,
+        author: UserId,
+        now: SystemTime,
+    ) -> StoreFuture<'_, FileRecord> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let faults = inner.faults;
+            let current = inner.index().files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?;
+            locks::check_put(lock.as_ref(), current.lock.as_ref(), current.size, &faults).map_err(conflict)?;
+            let hash = sha256(&content);
+            let version = if faults.has(Fault::PutFileKeepsVersion) { current.version } else { current.version + 1 };
+            let tx = conn.transaction().map_err(backend)?;
+            if version == current.version {
+                tx.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)", params![&hash[..], &content[..]])
+                    .and_then(|_| {
+                        tx.execute(
+                            "UPDATE files SET size = ?2, sha256 = ?3, modified_ms = ?4 WHERE id = ?1",
+                            params![id.as_str(), i64_from(content.len() as u64), &hash[..], to_ms(now)],
+                        )
+                    })
+                    .map_err(backend)?;
+            } else {
+                write_version(&tx, &id, version, &content, &hash, &author, now).map_err(backend)?;
+            }
+            tx.commit().map_err(backend)?;
+            let record = FileRecord { size: content.len() as u64, version, sha256: hash, last_modified: now, ..current };
+            let mut index = inner.index_mut();
+            if let Some(row) = index.files.get_mut(&id) {
+                row.record.size = record.size;
+                row.record.version = version;
+                row.record.sha256 = hash;
+                row.record.last_modified = now;
+            }
+            drop(index);
+            inner.cache_content(hash, content);
+            Ok(record)
+        })
+    }
+
+    fn rename_file(
+        &self,
+        id: &FileId,
+        lock: Option<LockId>,
+        name: FileName,
+        now: SystemTime,
+    ) -> StoreFuture<'_, FileRecord> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let faults = inner.faults;
+            let (current, name) = {
+                let index = inner.index();
+                let current = index.files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?;
+                locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
+                // RenameFile.rst: on a clash "the host should try to generate a different name".
+                let name = match index.file_named(&current.container, name.as_str()) {
+                    Some(other) if other.record.id != id => index.free_file_name(&current.container, &name, usize::MAX),
+                    _ => name,
+                };
+                (current, name)
+            };
+            conn.execute("UPDATE files SET name = ?2 WHERE id = ?1", params![id.as_str(), name.as_str()])
+                .map_err(backend)?;
+            if let Some(row) = inner.index_mut().files.get_mut(&id) {
+                row.record.name = name.clone();
+            }
+            Ok(FileRecord { name, ..current })
+        })
+    }
+
+    fn delete_file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, ()> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let faults = inner.faults;
+            let current = inner.index().files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?;
+            locks::check_delete(current.lock.as_ref(), &faults).map_err(conflict)?;
+            let tx = conn.transaction().map_err(backend)?;
+            tx.execute("DELETE FROM locks WHERE file = ?1", params![id.as_str()])
+                .and_then(|_| tx.execute("DELETE FROM versions WHERE file = ?1", params![id.as_str()]))
+                .and_then(|_| tx.execute("DELETE FROM files WHERE id = ?1", params![id.as_str()]))
+                .and_then(|_| prune_blobs(&tx))
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            inner.index_mut().files.remove(&id);
+            Ok(())
+        })
+    }
+
+    fn file_by_name(&self, container: &ContainerId, name: &str, now: SystemTime) -> StoreFuture<'_, FileRecord> {
+        let result = self
+            .read_index()
+            .file_named(container, name)
+            .map(|f| f.at(now, &self.inner.faults))
+            .ok_or(StoreError::NotFound);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn container(&self, id: &ContainerId) -> StoreFuture<'_, Container> {
+        let result = self.read_index().containers.get(id).cloned().ok_or(StoreError::NotFound);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn create_container(&self, parent: &ContainerId, name: FileName, mode: NameMode) -> StoreFuture<'_, Container> {
+        let parent = parent.clone();
+        self.write(move |inner, conn| {
+            let name = {
+                let index = inner.index();
+                if !index.containers.contains_key(&parent) {
+                    return Err(StoreError::NotFound);
+                }
+                match (index.container_named(&parent, name.as_str()), mode) {
+                    (None, _) => name,
+                    (Some(_), NameMode::Suggested) => (2u64..)
+                        .map(|n| name.numbered(n, usize::MAX))
+                        .find(|c| index.container_named(&parent, c.as_str()).is_none())
+                        .unwrap_or(name),
+                    (Some(_), NameMode::Exact { .. }) => {
+                        let valid = (2u64..)
+                            .map(|n| name.numbered(n, usize::MAX))
+                            .find(|c| index.container_named(&parent, c.as_str()).is_none())
+                            .map(FileName::into_string);
+                        return Err(StoreError::NameExists { valid });
+                    }
+                }
+            };
+            let id = new_container_id()?;
+            conn.execute(
+                "INSERT INTO containers (id, name, parent) VALUES (?1, ?2, ?3)",
+                params![id.as_str(), name.as_str(), parent.as_str()],
+            )
+            .map_err(backend)?;
+            let container = Container { id: id.clone(), name: name.into_string(), parent: Some(parent) };
+            inner.index_mut().containers.insert(id, container.clone());
+            Ok(container)
+        })
+    }
+
+    fn rename_container(&self, id: &ContainerId, name: FileName) -> StoreFuture<'_, Container> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let current = {
+                let index = inner.index();
+                let current = index.containers.get(&id).cloned().ok_or(StoreError::NotFound)?;
+                let parent = current.parent.clone().ok_or(StoreError::RootContainer)?;
+                if index.container_named(&parent, name.as_str()).is_some_and(|c| c.id != id) {
+                    return Err(StoreError::NameExists { valid: None });
+                }
+                current
+            };
+            conn.execute("UPDATE containers SET name = ?2 WHERE id = ?1", params![id.as_str(), name.as_str()])
+                .map_err(backend)?;
+            let renamed = Container { name: name.into_string(), ..current };
+            inner.index_mut().containers.insert(id, renamed.clone());
+            Ok(renamed)
+        })
+    }
+
+    fn delete_container(&self, id: &ContainerId) -> StoreFuture<'_, ()> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let faults = inner.faults;
+            let (files, containers) = {
+                let index = inner.index();
+                let current = index.containers.get(&id).ok_or(StoreError::NotFound)?;
+                if current.parent.is_none() {
+                    return Err(StoreError::RootContainer);
+                }
+                let files: Vec<FileId> =
+                    index.files.values().filter(|f| f.record.container == id).map(|f| f.record.id.clone()).collect();
+                let containers: Vec<ContainerId> = descendants(&index, &id);
+                if (!files.is_empty() || containers.len() > 1) && !faults.has(Fault::DeleteNonEmptyContainer) {
+                    return Err(StoreError::NotEmpty);
+                }
+                (files, containers)
+            };
+            let tx = conn.transaction().map_err(backend)?;
+            // Only reached with children under the DeleteNonEmptyContainer fault; files go with the container.
+            for file in &files {
+                tx.execute("DELETE FROM locks WHERE file = ?1", params![file.as_str()])
+                    .and_then(|_| tx.execute("DELETE FROM versions WHERE file = ?1", params![file.as_str()]))
+                    .and_then(|_| tx.execute("DELETE FROM files WHERE id = ?1", params![file.as_str()]))
+                    .map_err(backend)?;
+            }
+            for container in containers.iter().rev() {
+                tx.execute("DELETE FROM files WHERE container = ?1", params![container.as_str()])
+                    .and_then(|_| tx.execute("DELETE FROM containers WHERE id = ?1", params![container.as_str()]))
+                    .map_err(backend)?;
+            }
+            prune_blobs(&tx).map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            let mut index = inner.index_mut();
+            for container in &containers {
+                index.containers.remove(container);
+                index.files.retain(|_, f| &f.record.container != container);
+            }
+            Ok(())
+        })
+    }
+
+    fn children(&self, id: &ContainerId, now: SystemTime) -> StoreFuture<'_, (Vec<Container>, Vec<FileRecord>)> {
+        let index = self.read_index();
+        let result = if index.containers.contains_key(id) {
+            let mut containers: Vec<Container> =
+                index.containers.values().filter(|c| c.parent.as_ref() == Some(id)).cloned().collect();
+            containers.sort_by(|a, b| a.name.cmp(&b.name));
+            let mut files: Vec<FileRecord> = index
+                .files
+                .values()
+                .filter(|f| &f.record.container == id)
+                .map(|f| f.at(now, &self.inner.faults))
+                .collect();
+            files.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+            Ok((containers, files))
+        } else {
+            Err(StoreError::NotFound)
+        };
+        drop(index);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn ancestors(&self, id: &ContainerId) -> StoreFuture<'_, Vec<Container>> {
+        let index = self.read_index();
+        let result = (|| {
+            let mut current = index.containers.get(id).ok_or(StoreError::NotFound)?;
+            let mut chain = Vec::new();
+            while let Some(parent) = &current.parent {
+                current = index.containers.get(parent).ok_or_else(|| backend("dangling container parent"))?;
+                chain.push(current.clone());
+                if chain.len() > 10_000 {
+                    return Err(backend("container parent cycle"));
+                }
+            }
+            chain.reverse();
+            Ok(chain)
+        })();
+        drop(index);
+        Box::pin(std::future::ready(result))
+    }
+}
+
+/// `id` and every container below it, parents before children.
+fn descendants(index: &Index, id: &ContainerId) -> Vec<ContainerId> {
+    let mut out = vec![id.clone()];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i].clone();
+        out.extend(index.containers.values().filter(|c| c.parent.as_ref() == Some(&parent)).map(|c| c.id.clone()));
+        i += 1;
+    }
+    out
+}
+
+/// Persists a lock change, then mirrors it in the index. Runs with the writer connection held.
+fn apply_change(
+    inner: &Inner,
+    conn: &Connection,
+    id: &FileId,
+    change: Change,
+    current: Option<ActiveLock>,
+    now: SystemTime,
+) -> Result<(), StoreError> {
+    let new_lock = match change {
+        Change::Nothing => return Ok(()),
+        Change::Set(lock_id) => Some(ActiveLock { id: lock_id, expires_at: locks::expiry_from(now) }),
+        Change::Extend => current.map(|l| ActiveLock { id: l.id, expires_at: locks::expiry_from(now) }),
+        Change::Clear => None,
+    };
+    store_lock(conn, id, new_lock.as_ref()).map_err(backend)?;
+    if let Some(row) = inner.index_mut().files.get_mut(id) {
+        row.record.lock = new_lock;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// The [`Fault::NonAtomicLock`] path: decide without holding the writer, pause, then write. Racing calls can
+    /// all see "unlocked" and all win, the check-then-set bug of real hosts.
+    fn non_atomic_lock(&self, id: FileId, op: LockOp, now: SystemTime) -> StoreFuture<'static, LockOutcome> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(async move {
+            let faults = inner.faults;
+            let current = inner.index().files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?.lock;
+            let decision = locks::decide(&op, current.as_ref(), &faults).map_err(conflict);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let (change, outcome) = decision?;
+            tokio::task::spawn_blocking(move || {
+                let conn = lock_mutex(&inner.writer);
+                apply_change(&inner, &conn, &id, change, current, now)
+            })
+            .await
+            .map_err(|e| backend(format!("store task failed: {e}")))??;
+            Ok(outcome)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> UserId {
+        UserId::new("alice").unwrap()
+    }
+
+    async fn store_with_file(dir: &Path, content: &'static [u8]) -> (SqliteStore, FileRecord) {
+        let store = SqliteStore::open(dir, FaultSet::none()).unwrap();
+        store.put_user(NewUser { id: user(), friendly_name: "Alice".into(), can_write: true }).await.unwrap();
+        let root = store.root_container().await.unwrap();
+        let created = store
+            .create_file(
+                NewFile {
+                    container: root.id,
+                    name: FileName::new("a.docx").unwrap(),
+                    mode: NameMode::Exact { overwrite: false },
+                    owner: user(),
+                    content: Bytes::from_static(content),
+                },
+                SystemTime::now(),
+            )
+            .await
+            .unwrap();
+        (store, created.file)
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let id = {
+            let (store, file) = store_with_file(dir.path(), b"hello").await;
+            let lock = LockId::new("L1").unwrap();
+            store.lock_op(&file.id, LockOp::Lock(lock.clone()), now).await.unwrap();
+            store.put_content(&file.id, Some(lock), Bytes::from_static(b"world!"), user(), now).await.unwrap();
+            file.id
+        };
+        let store = SqliteStore::open(dir.path(), FaultSet::none()).unwrap();
+        let (record, data) = store.content(&id, now).await.unwrap();
+        assert_eq!(&data[..], b"world!");
+        assert_eq!(record.version, 2);
+        assert_eq!(record.lock.map(|l| l.id.into_string()), Some("L1".to_owned()));
+        let versions = store.versions(&id).await.unwrap();
+        assert_eq!(versions.iter().map(|v| v.size).collect::<Vec<_>>(), vec![5, 6]);
+    }
+
+    #[tokio::test]
+    async fn second_open_of_same_dir_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = SqliteStore::open(dir.path(), FaultSet::none()).unwrap();
+        assert!(SqliteStore::open(dir.path(), FaultSet::none()).is_err());
+    }
+
+    #[tokio::test]
+    async fn suggested_mode_picks_a_free_name_and_exact_mode_conflicts() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = store_with_file(dir.path(), b"x").await;
+        let new = |mode| NewFile {
+            container: file.container.clone(),
+            name: FileName::new("A.docx").unwrap(),
+            mode,
+            owner: user(),
+            content: Bytes::from_static(b"y"),
+        };
+        let created = store.create_file(new(NameMode::Suggested), SystemTime::now()).await.unwrap();
+        assert_eq!(created.file.name.as_str(), "A (2).docx");
+        let err = store.create_file(new(NameMode::Exact { overwrite: false }), SystemTime::now()).await.unwrap_err();
+        assert_eq!(err, StoreError::NameExists { valid: Some("A (3).docx".to_owned()) });
+        let over = store.create_file(new(NameMode::Exact { overwrite: true }), SystemTime::now()).await.unwrap();
+        assert!(over.overwritten);
+        assert_eq!(over.file.id, file.id);
+        assert_eq!(over.file.version, 2);
+    }
+
+    #[tokio::test]
+    async fn delete_prunes_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = store_with_file(dir.path(), b"gone").await;
+        store.delete_file(&file.id, SystemTime::now()).await.unwrap();
+        assert_eq!(store.file(&file.id, SystemTime::now()).await.unwrap_err(), StoreError::NotFound);
+        let conn = lock_mutex(&store.inner.writer);
+        let blobs: i64 = conn.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0)).unwrap();
+        assert_eq!(blobs, 0);
+    }
+}

@@ -1,0 +1,449 @@
+//! Proof-key checking (`online/scenarios/proofkeys.rst`): the three accepted combinations, the rejected ones, the
+//! 20-minute window, and key rotation with a single, rate-limited, single-flight discovery refetch.
+//!
+//! A tiny axum server in each test plays the WOPI client's discovery endpoint, built with
+//! `wopi_protocol::discovery` from the fixed test keys in `fixtures/proof-keys/`, and counts how often it is read.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use http::{HeaderMap, HeaderValue};
+use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
+use wopi_protocol::proof::{ProofAccepted, ProofError, ProofKeyPair, Ticks, sign_request};
+use wopi_reference_host::clock::{Clock, TestClock};
+use wopi_reference_host::proof::{DiscoveryError, ProofCheckConfig, ProofChecker, ProofFailure, Refetch};
+
+const URL: &str = "https://host.example/wopi/files/abc?access_token=tok";
+const TOKEN: &str = "tok";
+
+fn key(name: &str) -> ProofKeyPair {
+    let path = format!("{}/../fixtures/proof-keys/{name}.pem", env!("CARGO_MANIFEST_DIR"));
+    let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    ProofKeyPair::from_pkcs8_pem(&pem).unwrap_or_else(|e| panic!("parse {path}: {e}"))
+}
+
+struct Keys {
+    current: ProofKeyPair,
+    old: ProofKeyPair,
+    next: ProofKeyPair,
+}
+
+fn keys() -> Keys {
+    Keys { current: key("current"), old: key("old"), next: key("next") }
+}
+
+/// Discovery XML publishing `current` (and `old`) with one Word action.
+pub fn discovery_xml(client_base: &str, current: &ProofKeyPair, old: Option<&ProofKeyPair>) -> String {
+    let cur = current.public();
+    let old = old.map(ProofKeyPair::public);
+    Discovery {
+        net_zones: vec![NetZone {
+            name: "external-http".to_owned(),
+            apps: vec![App {
+                name: "Word".to_owned(),
+                fav_icon_url: Some(format!("{client_base}/favicon.ico")),
+                check_license: None,
+                actions: vec![Action {
+                    name: "view".to_owned(),
+                    ext: Some("docx".to_owned()),
+                    progid: None,
+                    urlsrc: format!("{client_base}/wv/wordviewerframe.aspx?<ui=UI_LLCC&>"),
+                    requires: None,
+                    default: true,
+                    newprogid: None,
+                    newext: None,
+                    use_parent: None,
+                    targetext: None,
+                }],
+            }],
+        }],
+        proof_key: Some(ProofKeyElement {
+            value: cur.to_csp_blob(),
+            modulus: cur.modulus_b64(),
+            exponent: cur.exponent_b64(),
+            oldvalue: old.as_ref().map(|k| k.to_csp_blob()).unwrap_or_default(),
+            oldmodulus: old.as_ref().map(|k| k.modulus_b64()).unwrap_or_default(),
+            oldexponent: old.as_ref().map(|k| k.exponent_b64()).unwrap_or_default(),
+        }),
+    }
+    .to_xml()
+}
+
+/// How the fake discovery endpoint answers.
+#[derive(Clone)]
+enum Mode {
+    Serve,
+    Status(StatusCode),
+    Slow(Duration),
+    Huge,
+}
+
+#[derive(Clone)]
+struct Fake {
+    xml: Arc<RwLock<String>>,
+    mode: Arc<RwLock<Mode>>,
+    hits: Arc<AtomicUsize>,
+}
+
+struct DiscoveryServer {
+    url: url::Url,
+    fake: Fake,
+}
+
+impl DiscoveryServer {
+    async fn start(xml: String) -> Self {
+        let fake = Fake {
+            xml: Arc::new(RwLock::new(xml)),
+            mode: Arc::new(RwLock::new(Mode::Serve)),
+            hits: Arc::new(AtomicUsize::new(0)),
+        };
+        let app = axum::Router::new().route("/hosting/discovery", axum::routing::get(serve)).with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let url = url::Url::parse(&format!("http://{addr}/hosting/discovery")).expect("url");
+        Self { url, fake }
+    }
+
+    fn hits(&self) -> usize {
+        self.fake.hits.load(Ordering::SeqCst)
+    }
+
+    fn publish(&self, xml: String) {
+        *self.fake.xml.write().expect("lock") = xml;
+    }
+
+    fn set_mode(&self, mode: Mode) {
+        *self.fake.mode.write().expect("lock") = mode;
+    }
+}
+
+async fn serve(State(fake): State<Fake>) -> axum::response::Response {
+    fake.hits.fetch_add(1, Ordering::SeqCst);
+    let mode = fake.mode.read().expect("lock").clone();
+    match mode {
+        Mode::Serve => {
+            let xml = fake.xml.read().expect("lock").clone();
+            ([(http::header::CONTENT_TYPE, "text/xml")], xml).into_response()
+        }
+        Mode::Status(code) => code.into_response(),
+        Mode::Slow(delay) => {
+            tokio::time::sleep(delay).await;
+            fake.xml.read().expect("lock").clone().into_response()
+        }
+        Mode::Huge => vec![b' '; 9 * 1024 * 1024].into_response(),
+    }
+}
+
+struct Setup {
+    server: DiscoveryServer,
+    clock: Arc<TestClock>,
+    checker: ProofChecker,
+    keys: Keys,
+}
+
+const MIN_INTERVAL: Duration = Duration::from_secs(60);
+
+async fn setup() -> Setup {
+    let keys = keys();
+    let server = DiscoveryServer::start(discovery_xml("https://client.example", &keys.current, Some(&keys.old))).await;
+    let clock = Arc::new(TestClock::default());
+    let cfg = ProofCheckConfig {
+        discovery_url: server.url.clone(),
+        refetch_min_interval: MIN_INTERVAL,
+        fetch_timeout: Duration::from_secs(2),
+    };
+    let checker = ProofChecker::new(cfg, clock.clone(), reqwest::Client::new());
+    Setup { server, clock, checker, keys }
+}
+
+fn headers(proof: Option<&str>, proof_old: Option<&str>, ts: Ticks) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    if let Some(p) = proof {
+        h.insert("X-WOPI-Proof", HeaderValue::from_str(p).expect("header"));
+    }
+    if let Some(p) = proof_old {
+        h.insert("X-WOPI-ProofOld", HeaderValue::from_str(p).expect("header"));
+    }
+    h.insert("X-WOPI-TimeStamp", HeaderValue::from_str(&ts.to_string()).expect("header"));
+    h
+}
+
+impl Setup {
+    fn now(&self) -> Ticks {
+        Ticks::from_system_time(self.clock.now())
+    }
+
+    /// Headers with X-WOPI-Proof signed by `proof` and X-WOPI-ProofOld by `proof_old` (None = header absent).
+    fn signed(&self, proof: &ProofKeyPair, proof_old: Option<&ProofKeyPair>, ts: Ticks) -> HeaderMap {
+        let p = sign_request(proof, None, TOKEN, URL, ts).proof;
+        let o = proof_old.map(|k| sign_request(k, None, TOKEN, URL, ts).proof);
+        headers(Some(&p), o.as_deref(), ts)
+    }
+
+    async fn check(&self, h: &HeaderMap) -> Result<ProofAccepted, ProofFailure> {
+        self.checker.check(URL, TOKEN, h).await
+    }
+}
+
+fn signature_rejected(r: Result<ProofAccepted, ProofFailure>) -> Refetch {
+    match r {
+        Err(ProofFailure::Rejected { source: ProofError::SignatureMismatch { .. }, refetch }) => refetch,
+        other => panic!("expected a signature rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn valid_request_is_accepted_and_discovery_is_read_once() {
+    let s = setup().await;
+    for _ in 0..20 {
+        let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+        assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    }
+    assert_eq!(s.server.hits(), 1, "discovery must be fetched once and cached");
+}
+
+#[tokio::test]
+async fn current_valid_old_valid() {
+    let s = setup().await;
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+}
+
+#[tokio::test]
+async fn current_valid_old_invalid() {
+    let s = setup().await;
+    let h = s.signed(&s.keys.current, Some(&s.keys.next), s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+}
+
+#[tokio::test]
+async fn current_invalid_old_signed_with_current_key() {
+    let s = setup().await;
+    let h = s.signed(&s.keys.next, Some(&s.keys.current), s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::ProofOldWithCurrentKey);
+    assert_eq!(s.server.hits(), 1, "an accepted combination needs no refetch");
+}
+
+#[tokio::test]
+async fn current_signed_with_old_key_old_invalid() {
+    let s = setup().await;
+    let h = s.signed(&s.keys.old, Some(&s.keys.next), s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::ProofWithOldKey);
+}
+
+#[tokio::test]
+async fn current_invalid_old_signed_with_old_key_is_rejected() {
+    let s = setup().await;
+    let h = s.signed(&s.keys.next, Some(&s.keys.old), s.now());
+    // The first failure triggers one refetch; discovery still publishes the same keys.
+    assert_eq!(signature_rejected(s.check(&h).await), Refetch::KeysUnchanged);
+    assert_eq!(s.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn both_invalid_is_rejected() {
+    let s = setup().await;
+    let h = s.signed(&s.keys.next, Some(&s.keys.next), s.now());
+    signature_rejected(s.check(&h).await);
+    // Garbage that is not even base64.
+    let h = headers(Some("not a signature"), Some("!!"), s.now());
+    assert!(matches!(s.check(&h).await, Err(ProofFailure::Rejected { .. })));
+}
+
+#[tokio::test]
+async fn proof_over_a_different_url_or_token_is_rejected() {
+    let s = setup().await;
+    let ts = s.now();
+    let p = sign_request(&s.keys.current, Some(&s.keys.old), TOKEN, "http://internal:8080/wopi/files/abc", ts);
+    let h = headers(Some(&p.proof), p.proof_old.as_deref(), ts);
+    signature_rejected(s.check(&h).await);
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
+    signature_rejected(s.checker.check(URL, "another-token", &h).await);
+    // The URL comparison is case-insensitive by construction (the pre-image upper-cases it).
+    assert_eq!(s.checker.check(&URL.to_uppercase(), TOKEN, &h).await.expect("accepted"), ProofAccepted::CurrentKey);
+}
+
+#[tokio::test]
+async fn missing_or_duplicated_headers_are_rejected() {
+    let s = setup().await;
+    let h = headers(None, None, s.now());
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Rejected { source: ProofError::MissingHeader(_), refetch: Refetch::NotApplicable })
+    ));
+    let mut h = s.signed(&s.keys.current, None, s.now());
+    h.remove("X-WOPI-TimeStamp");
+    assert!(matches!(s.check(&h).await, Err(ProofFailure::Rejected { source: ProofError::MissingHeader(_), .. })));
+    let mut h = s.signed(&s.keys.current, None, s.now());
+    h.insert("X-WOPI-TimeStamp", HeaderValue::from_static("yesterday"));
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Rejected { source: ProofError::MalformedTimestamp(_), .. })
+    ));
+    let mut h = s.signed(&s.keys.current, None, s.now());
+    let again = h.get("X-WOPI-Proof").cloned().expect("proof");
+    h.append("X-WOPI-Proof", again);
+    assert!(matches!(s.check(&h).await, Err(ProofFailure::BadHeader("X-WOPI-Proof"))));
+}
+
+#[tokio::test]
+async fn stale_timestamp_is_rejected_without_refetch() {
+    let s = setup().await;
+    let ts = Ticks::from_system_time(s.clock.now() - Duration::from_secs(20 * 60 + 1));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
+    match s.check(&h).await {
+        Err(ProofFailure::Rejected { source: ProofError::TimestampTooOld { age_secs }, refetch }) => {
+            assert_eq!(age_secs, 20 * 60 + 1);
+            assert_eq!(refetch, Refetch::NotApplicable);
+        }
+        other => panic!("expected a stale-timestamp rejection, got {other:?}"),
+    }
+    assert_eq!(s.server.hits(), 1, "new keys cannot cure an old timestamp");
+
+    // The same request is fine while it is young, and goes stale as the clock moves.
+    let ts = s.now();
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
+    s.clock.advance(Duration::from_secs(19 * 60));
+    assert!(s.check(&h).await.is_ok());
+    s.clock.advance(Duration::from_secs(2 * 60));
+    assert!(matches!(s.check(&h).await, Err(ProofFailure::Rejected { source: ProofError::TimestampTooOld { .. }, .. })));
+}
+
+#[tokio::test]
+async fn future_timestamp_is_rejected() {
+    let s = setup().await;
+    let ts = Ticks::from_system_time(s.clock.now() + Duration::from_secs(10 * 60));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Rejected { source: ProofError::TimestampInFuture { .. }, refetch: Refetch::NotApplicable })
+    ));
+}
+
+#[tokio::test]
+async fn key_rotation_is_accepted_after_exactly_one_refetch() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    assert_eq!(s.server.hits(), 1);
+    // The client rotates: next becomes current, current becomes old.
+    s.server.publish(discovery_xml("https://client.example", &s.keys.next, Some(&s.keys.current)));
+    // A request signed only with the new key fails against the cached keys, so the host reads discovery again.
+    let h = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted after refetch"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 2, "exactly one refetch");
+    // From now on the new keys are cached.
+    for _ in 0..5 {
+        let h = s.signed(&s.keys.next, Some(&s.keys.current), s.now());
+        assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    }
+    // A machine that still signs with the now-old key is accepted through the old key.
+    let h = s.signed(&s.keys.current, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::ProofWithOldKey);
+    assert_eq!(s.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_failures_cause_a_single_refetch() {
+    let s = Arc::new(setup().await);
+    s.checker.prefetch().await;
+    s.server.publish(discovery_xml("https://client.example", &s.keys.next, Some(&s.keys.current)));
+    let h = s.signed(&s.keys.next, None, s.now());
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (s, h) = (s.clone(), h.clone());
+            tokio::spawn(async move { s.check(&h).await })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.expect("task").expect("accepted"), ProofAccepted::CurrentKey);
+    }
+    assert_eq!(s.server.hits(), 2, "100 concurrent failures must share one refetch");
+
+    // Forged requests racing: still at most one fetch per interval.
+    s.clock.advance(MIN_INTERVAL);
+    let h = s.signed(&s.keys.old, Some(&s.keys.old), s.now());
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (s, h) = (s.clone(), h.clone());
+            tokio::spawn(async move { s.check(&h).await })
+        })
+        .collect();
+    for t in tasks {
+        signature_rejected(t.await.expect("task"));
+    }
+    assert_eq!(s.server.hits(), 3);
+}
+
+#[tokio::test]
+async fn refetch_is_rate_limited() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    let forged = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(signature_rejected(s.check(&forged).await), Refetch::KeysUnchanged);
+    assert_eq!(s.server.hits(), 2);
+    // Within the interval: no fetch, and the error says why.
+    s.clock.advance(MIN_INTERVAL - Duration::from_secs(1));
+    let forged = s.signed(&s.keys.next, None, s.now());
+    assert!(matches!(signature_rejected(s.check(&forged).await), Refetch::Skipped(_)));
+    assert_eq!(s.server.hits(), 2);
+    // A rotation inside the interval is picked up once the interval has passed.
+    s.server.publish(discovery_xml("https://client.example", &s.keys.next, Some(&s.keys.current)));
+    signature_rejected(s.check(&forged).await);
+    assert_eq!(s.server.hits(), 2);
+    s.clock.advance(Duration::from_secs(1));
+    let h = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 3);
+}
+
+#[tokio::test]
+async fn unreachable_discovery_is_a_failure_naming_it() {
+    let s = setup().await;
+    s.server.set_mode(Mode::Status(StatusCode::SERVICE_UNAVAILABLE));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    match s.check(&h).await {
+        Err(ProofFailure::Discovery(e @ DiscoveryError::Fetch { .. })) => {
+            let text = e.to_string();
+            assert!(text.contains(s.server.url.as_str()) && text.contains("503"), "{text}");
+        }
+        other => panic!("expected a discovery failure, got {other:?}"),
+    }
+    // Within the interval the host does not hammer the client; after it, it tries again and recovers.
+    assert!(matches!(s.check(&h).await, Err(ProofFailure::Discovery(DiscoveryError::RateLimited { .. }))));
+    assert_eq!(s.server.hits(), 1);
+    s.server.set_mode(Mode::Serve);
+    s.clock.advance(MIN_INTERVAL);
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn discovery_fetch_is_bounded_in_time_and_size() {
+    let s = setup().await;
+    s.server.set_mode(Mode::Slow(Duration::from_secs(10)));
+    let started = std::time::Instant::now();
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    let err = s.check(&h).await.expect_err("timeout");
+    assert!(started.elapsed() < Duration::from_secs(5), "fetch_timeout (2 s) not honoured");
+    assert!(matches!(err, ProofFailure::Discovery(DiscoveryError::Fetch { .. })), "{err}");
+
+    s.server.set_mode(Mode::Huge);
+    s.clock.advance(MIN_INTERVAL);
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    let err = s.check(&h).await.expect_err("too large");
+    assert!(err.to_string().contains("larger than"), "{err}");
+}
+
+#[tokio::test]
+async fn discovery_that_is_not_xml_is_a_parse_failure() {
+    let s = setup().await;
+    s.server.publish("<html>not discovery".to_owned());
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert!(matches!(s.check(&h).await, Err(ProofFailure::Discovery(DiscoveryError::Parse { .. }))));
+}
