@@ -67,7 +67,10 @@ pub enum ProofMode {
     /// `X-WOPI-Proof` signed with the current key and no `X-WOPI-ProofOld` header at all.
     CurrentOnly,
     /// The given header values verbatim (`None` omits the header); the timestamp header is still sent.
-    Literal { proof: Option<String>, proof_old: Option<String> },
+    Literal {
+        proof: Option<String>,
+        proof_old: Option<String>,
+    },
 }
 
 /// The proof of one request: a [`ProofMode`], and optionally a timestamp of any age or a URL to sign other than
@@ -89,7 +92,10 @@ impl ProofSpec {
 
     /// The given mode, now, over the URL sent.
     pub fn mode(mode: ProofMode) -> ProofSpec {
-        ProofSpec { mode, ..ProofSpec::default() }
+        ProofSpec {
+            mode,
+            ..ProofSpec::default()
+        }
     }
 
     /// This spec with a fixed timestamp.
@@ -185,7 +191,10 @@ pub struct WopiTarget {
 
 impl WopiTarget {
     pub fn new(wopisrc: Url, access_token: impl Into<String>) -> WopiTarget {
-        WopiTarget { wopisrc, access_token: access_token.into() }
+        WopiTarget {
+            wopisrc,
+            access_token: access_token.into(),
+        }
     }
 
     /// Splits a URL that carries its own `access_token` (PutRelativeFile's `Url`, a host page's link) into a
@@ -208,7 +217,10 @@ impl WopiTarget {
         } else {
             wopisrc.query_pairs_mut().clear().extend_pairs(rest);
         }
-        Some(WopiTarget { wopisrc, access_token: token })
+        Some(WopiTarget {
+            wopisrc,
+            access_token: token,
+        })
     }
 
     /// The request URL: the WOPISrc with `suffix` appended to its path (e.g. `/contents`) and the token added to
@@ -423,7 +435,9 @@ impl WopiClient {
         if spec.mode == ProofMode::Unsigned {
             return Vec::new();
         }
-        let timestamp = spec.timestamp.unwrap_or_else(|| Ticks::from_system_time(SystemTime::now()));
+        let timestamp = spec
+            .timestamp
+            .unwrap_or_else(|| Ticks::from_system_time(SystemTime::now()));
         let signed_url = spec.signed_url.as_deref().unwrap_or(url);
         let message = expected_proof(token, signed_url, timestamp);
         // Copy the keys out so the lock is not held while signing (a few milliseconds each).
@@ -494,7 +508,9 @@ impl WopiClient {
                 body_size: 0,
                 body_preview: String::new(),
             },
-            Err(e) => RecordedOutcome::TransportError { message: redact_token(&e.to_string(), &req.access_token) },
+            Err(e) => RecordedOutcome::TransportError {
+                message: redact_token(&e.to_string(), &req.access_token),
+            },
         };
         let exchange = Exchange {
             label: req.label.clone(),
@@ -521,11 +537,15 @@ impl WopiClient {
         }
         let mut builder = self.http.request(req.method.clone(), req.url.clone());
         for (name, value) in headers {
-            let header_name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| ClientError::InvalidHeader { name: name.clone(), message: e.to_string() })?;
+            let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| ClientError::InvalidHeader {
+                name: name.clone(),
+                message: e.to_string(),
+            })?;
             // `from_bytes` admits non-ASCII (obs-text), so a test can send a raw UTF-8 name on purpose.
-            let header_value = HeaderValue::from_bytes(value.as_bytes())
-                .map_err(|e| ClientError::InvalidHeader { name: name.clone(), message: e.to_string() })?;
+            let header_value = HeaderValue::from_bytes(value.as_bytes()).map_err(|e| ClientError::InvalidHeader {
+                name: name.clone(),
+                message: e.to_string(),
+            })?;
             builder = builder.header(header_name, header_value);
         }
         if !req.body.is_empty() || req.method == Method::POST || req.method == Method::PUT {
@@ -550,7 +570,10 @@ impl WopiClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok());
             if let Some(len) = declared.filter(|&len| len > limit) {
-                return Err(ClientError::BodyTooLarge { limit, declared: Some(len) });
+                return Err(ClientError::BodyTooLarge {
+                    limit,
+                    declared: Some(len),
+                });
             }
             let capacity = declared.unwrap_or(0).min(1024 * 1024) as usize;
             let mut body = BytesMut::with_capacity(capacity);
@@ -560,7 +583,11 @@ impl WopiClient {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(RawResponse { status, headers, body: body.freeze() })
+            Ok(RawResponse {
+                status,
+                headers,
+                body: body.freeze(),
+            })
         };
         match tokio::time::timeout(total, work).await {
             Ok(result) => result,
@@ -572,7 +599,8 @@ impl WopiClient {
 
     /// CheckFileInfo: `GET /wopi/files/(id)`.
     pub async fn check_file_info(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("CheckFileInfo", Method::GET, t, "")).await
+        self.send(RawRequest::to_target("CheckFileInfo", Method::GET, t, ""))
+            .await
     }
 
     /// GetFile: `GET /wopi/files/(id)/contents`, with `X-WOPI-MaxExpectedSize` if given.
@@ -601,7 +629,9 @@ impl WopiClient {
     }
 
     fn lock_request(label: &str, t: &WopiTarget, op: Override, lock: &str) -> RawRequest {
-        RawRequest::to_target(label, Method::POST, t, "").override_op(op).header(h::X_WOPI_LOCK, lock)
+        RawRequest::to_target(label, Method::POST, t, "")
+            .override_op(op)
+            .header(h::X_WOPI_LOCK, lock)
     }
 
     /// Lock: `X-WOPI-Override: LOCK`.
@@ -616,7 +646,8 @@ impl WopiClient {
 
     /// RefreshLock: `X-WOPI-Override: REFRESH_LOCK`.
     pub async fn refresh_lock(&self, t: &WopiTarget, lock: &str) -> Result<WopiResponse, ClientError> {
-        self.send(Self::lock_request("RefreshLock", t, Override::RefreshLock, lock)).await
+        self.send(Self::lock_request("RefreshLock", t, Override::RefreshLock, lock))
+            .await
     }
 
     /// UnlockAndRelock: `X-WOPI-Override: LOCK` with `X-WOPI-OldLock`.
@@ -626,13 +657,15 @@ impl WopiClient {
         new_lock: &str,
         old_lock: &str,
     ) -> Result<WopiResponse, ClientError> {
-        let req = Self::lock_request("UnlockAndRelock", t, Override::Lock, new_lock).header(h::X_WOPI_OLD_LOCK, old_lock);
+        let req =
+            Self::lock_request("UnlockAndRelock", t, Override::Lock, new_lock).header(h::X_WOPI_OLD_LOCK, old_lock);
         self.send(req).await
     }
 
     /// GetLock: `X-WOPI-Override: GET_LOCK`.
     pub async fn get_lock(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("GetLock", Method::POST, t, "").override_op(Override::GetLock)).await
+        self.send(RawRequest::to_target("GetLock", Method::POST, t, "").override_op(Override::GetLock))
+            .await
     }
 
     /// PutRelativeFile in suggested mode: `X-WOPI-SuggestedTarget` (an extension like `.docx` or a full name),
@@ -688,7 +721,8 @@ impl WopiClient {
 
     /// DeleteFile: `X-WOPI-Override: DELETE`.
     pub async fn delete_file(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("DeleteFile", Method::POST, t, "").override_op(Override::Delete)).await
+        self.send(RawRequest::to_target("DeleteFile", Method::POST, t, "").override_op(Override::Delete))
+            .await
     }
 
     /// PutUserInfo: `X-WOPI-Override: PUT_USER_INFO` with the info string as the body.
@@ -709,7 +743,8 @@ impl WopiClient {
 
     /// EnumerateAncestors: `GET /wopi/files/(id)/ancestry`.
     pub async fn enumerate_ancestors(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("EnumerateAncestors", Method::GET, t, "/ancestry")).await
+        self.send(RawRequest::to_target("EnumerateAncestors", Method::GET, t, "/ancestry"))
+            .await
     }
 }
 
@@ -719,7 +754,11 @@ fn dotnet_bool(b: bool) -> &'static str {
 }
 
 fn redact_token(text: &str, token: &str) -> String {
-    if token.is_empty() { text.to_string() } else { text.replace(token, transcript::REDACTED) }
+    if token.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(token, transcript::REDACTED)
+    }
 }
 
 fn response_outcome(resp: &RawResponse, token: &str) -> RecordedOutcome {
@@ -747,7 +786,10 @@ fn classify(e: reqwest::Error, total: Duration) -> ClientError {
     } else if e.is_connect() {
         ClientError::Connect(detail)
     } else if e.is_builder() {
-        ClientError::InvalidUrl { url: String::new(), message: detail }
+        ClientError::InvalidUrl {
+            url: String::new(),
+            message: detail,
+        }
     } else {
         ClientError::Io(detail)
     }
@@ -779,11 +821,17 @@ mod tests {
     }
 
     fn target() -> WopiTarget {
-        WopiTarget::new(Url::parse("http://127.0.0.1:9/wopi/files/abc").expect("url"), "tok en+/=")
+        WopiTarget::new(
+            Url::parse("http://127.0.0.1:9/wopi/files/abc").expect("url"),
+            "tok en+/=",
+        )
     }
 
     fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-        headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn verify_headers(c: &WopiClient, req: &RawRequest) -> Result<ProofAccepted, wopi_protocol::proof::ProofError> {
@@ -800,11 +848,17 @@ mod tests {
     #[test]
     fn target_urls_carry_the_token_in_the_query() {
         let t = target();
-        assert_eq!(t.url("/contents").as_str(), "http://127.0.0.1:9/wopi/files/abc/contents?access_token=tok+en%2B%2F%3D");
+        assert_eq!(
+            t.url("/contents").as_str(),
+            "http://127.0.0.1:9/wopi/files/abc/contents?access_token=tok+en%2B%2F%3D"
+        );
         let back = WopiTarget::from_url_with_token(&t.url("")).expect("token found");
         assert_eq!(back, t);
         let with_query = WopiTarget::new(Url::parse("http://h/wopi/files/1?x=y").expect("url"), "t");
-        assert_eq!(with_query.url("/contents").as_str(), "http://h/wopi/files/1/contents?x=y&access_token=t");
+        assert_eq!(
+            with_query.url("/contents").as_str(),
+            "http://h/wopi/files/1/contents?x=y&access_token=t"
+        );
     }
 
     #[test]
@@ -813,8 +867,14 @@ mod tests {
         let base = RawRequest::to_target("CheckFileInfo", Method::GET, &target(), "");
         let case = |mode: ProofMode| verify_headers(&c, &base.clone().proof(ProofSpec::mode(mode)));
         assert_eq!(case(ProofMode::Valid).expect("valid"), ProofAccepted::CurrentKey);
-        assert_eq!(case(ProofMode::OldInvalid).expect("old invalid"), ProofAccepted::CurrentKey);
-        assert_eq!(case(ProofMode::Ahead).expect("ahead"), ProofAccepted::ProofOldWithCurrentKey);
+        assert_eq!(
+            case(ProofMode::OldInvalid).expect("old invalid"),
+            ProofAccepted::CurrentKey
+        );
+        assert_eq!(
+            case(ProofMode::Ahead).expect("ahead"),
+            ProofAccepted::ProofOldWithCurrentKey
+        );
         assert_eq!(case(ProofMode::Behind).expect("behind"), ProofAccepted::ProofWithOldKey);
         assert!(case(ProofMode::CurrentInvalid).is_err());
         assert!(case(ProofMode::BothInvalid).is_err());
@@ -825,7 +885,9 @@ mod tests {
     fn an_old_timestamp_or_another_url_fails_verification() {
         let c = client();
         let base = RawRequest::to_target("CheckFileInfo", Method::GET, &target(), "");
-        let old = base.clone().proof(ProofSpec::valid().aged(Duration::from_secs(21 * 60)));
+        let old = base
+            .clone()
+            .proof(ProofSpec::valid().aged(Duration::from_secs(21 * 60)));
         assert!(verify_headers(&c, &old).is_err());
         let recent = base.clone().proof(ProofSpec::valid().aged(Duration::from_secs(60)));
         assert!(verify_headers(&c, &recent).is_ok());
@@ -841,7 +903,13 @@ mod tests {
             .proof(ProofSpec::mode(ProofMode::Unsigned));
         let headers = c.headers_for(&req);
         assert_eq!(header(&headers, h::X_WOPI_MACHINE_NAME), Some("OTHER"));
-        assert_eq!(headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(h::X_WOPI_MACHINE_NAME)).count(), 1);
+        assert_eq!(
+            headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(h::X_WOPI_MACHINE_NAME))
+                .count(),
+            1
+        );
         assert_eq!(header(&headers, h::X_WOPI_TIMESTAMP), None);
         assert_eq!(header(&headers, h::X_WOPI_PROOF), None);
         assert_eq!(header(&headers, h::X_WOPI_SESSION_ID), Some(c.session_id()));
@@ -851,7 +919,11 @@ mod tests {
 
     #[test]
     fn json_errors_say_what_the_body_was() {
-        let resp = RawResponse { status: 200, headers: HeaderMap::new(), body: Bytes::from_static(b"{\"a\": ") };
+        let resp = RawResponse {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"{\"a\": "),
+        };
         match resp.json() {
             Err(ClientError::InvalidJson { preview, .. }) => assert_eq!(preview, "{\"a\": "),
             other => panic!("expected InvalidJson, got {other:?}"),

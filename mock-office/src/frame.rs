@@ -81,7 +81,12 @@ fn default_true() -> bool {
 impl FrameCommand {
     /// A message with no values, sent by the frame once the host is ready.
     pub fn new(message_id: impl Into<String>) -> FrameCommand {
-        FrameCommand { message_id: message_id.into(), values: Map::new(), from_untrusted_origin: false, wait_for_ready: true }
+        FrameCommand {
+            message_id: message_id.into(),
+            values: Map::new(),
+            from_untrusted_origin: false,
+            wait_for_ready: true,
+        }
     }
 
     /// Adds a value.
@@ -219,7 +224,10 @@ impl FrameStore {
         if sessions.len() >= MAX_SESSIONS {
             sessions.pop_front();
         }
-        sessions.push_back(Session { report, commands: VecDeque::new() });
+        sessions.push_back(Session {
+            report,
+            commands: VecDeque::new(),
+        });
     }
 
     /// The report of `session` (`latest` for the newest).
@@ -264,12 +272,18 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/office/{app}/{action}", get(frame_page).post(frame_page))
         .route("/frame-api/{session}/poll", get(poll))
-        .route("/frame-api/{session}/event", post(event).layer(DefaultBodyLimit::max(4 * MAX_MESSAGE_BYTES)))
+        .route(
+            "/frame-api/{session}/event",
+            post(event).layer(DefaultBodyLimit::max(4 * MAX_MESSAGE_BYTES)),
+        )
         .route("/frame-api/{session}/untrusted", get(untrusted_page))
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 fn truncate(mut s: String, max: usize) -> String {
@@ -297,15 +311,19 @@ async fn frame_page(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
     let form: Vec<(String, String)> = if method == Method::POST {
         url::form_urlencoded::parse(&body).into_owned().collect()
     } else {
         Vec::new()
     };
     let find = |pairs: &[(String, String)], key: &str| {
-        pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.clone())
+        pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone())
     };
     let (token, token_source) = match (find(&form, "access_token"), find(&query, "access_token")) {
         (Some(t), _) => (Some(t), "form"),
@@ -318,7 +336,11 @@ async fn frame_page(
         pairs
             .iter()
             .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("access_token") { REDACTED.to_string() } else { v.clone() };
+                let v = if k.eq_ignore_ascii_case("access_token") {
+                    REDACTED.to_string()
+                } else {
+                    v.clone()
+                };
                 (k.clone(), v)
             })
             .collect()
@@ -352,8 +374,11 @@ async fn frame_page(
                 let client = state.client.new_session();
                 let cfi = check_file_info(&client, &WopiTarget::new(src, token.clone())).await;
                 report.transcript = client.take_transcript();
-                report.post_message_origin =
-                    cfi.properties.get("PostMessageOrigin").and_then(Value::as_str).and_then(normalise_origin);
+                report.post_message_origin = cfi
+                    .properties
+                    .get("PostMessageOrigin")
+                    .and_then(Value::as_str)
+                    .and_then(normalise_origin);
                 let problem = cfi.error.clone();
                 report.check_file_info = Some(cfi);
                 problem
@@ -372,21 +397,36 @@ async fn frame_page(
     let action_name = report.action.clone();
     state.frames.insert(report);
 
-    let status = if problem.is_some() { StatusCode::BAD_GATEWAY } else { StatusCode::OK };
+    let status = if problem.is_some() {
+        StatusCode::BAD_GATEWAY
+    } else {
+        StatusCode::OK
+    };
     let page = render_frame(&FramePage {
         session: &session,
         app: &app_name,
         action: &action_name,
         title: &title,
-        target_origin: if problem.is_none() { target_origin.as_deref() } else { None },
-        untrusted_src: state.untrusted_base_url.join(&format!("frame-api/{session}/untrusted")).ok(),
+        target_origin: if problem.is_none() {
+            target_origin.as_deref()
+        } else {
+            None
+        },
+        untrusted_src: state
+            .untrusted_base_url
+            .join(&format!("frame-api/{session}/untrusted"))
+            .ok(),
         problem: problem.as_deref(),
     });
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
 
 async fn check_file_info(client: &crate::client::WopiClient, target: &WopiTarget) -> FrameCheckFileInfo {
-    let mut out = FrameCheckFileInfo { status: None, error: None, properties: Map::new() };
+    let mut out = FrameCheckFileInfo {
+        status: None,
+        error: None,
+        properties: Map::new(),
+    };
     match client.check_file_info(target).await {
         Err(e) => out.error = Some(format!("CheckFileInfo failed: {e}")),
         Ok(resp) => {
@@ -423,9 +463,20 @@ async fn poll(State(state): State<AppState>, Path(session): Path<String>) -> Res
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum PageEvent {
     Loaded,
-    Received { origin: String, data: String, data_type: String, trusted: bool },
-    Sent { message_id: String, via: String, target_origin: String },
-    Error { message: String },
+    Received {
+        origin: String,
+        data: String,
+        data_type: String,
+        trusted: bool,
+    },
+    Sent {
+        message_id: String,
+        via: String,
+        target_origin: String,
+    },
+    Error {
+        message: String,
+    },
 }
 
 async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(event): Json<PageEvent>) -> Response {
@@ -434,10 +485,18 @@ async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(
         let r = &mut s.report;
         match event {
             PageEvent::Loaded => r.loaded = true,
-            PageEvent::Received { origin, data, data_type, trusted } => {
+            PageEvent::Received {
+                origin,
+                data,
+                data_type,
+                trusted,
+            } => {
                 let parsed: Option<Value> = serde_json::from_str(&data).ok();
-                let message_id =
-                    parsed.as_ref().and_then(|v| v.get("MessageId")).and_then(Value::as_str).map(str::to_string);
+                let message_id = parsed
+                    .as_ref()
+                    .and_then(|v| v.get("MessageId"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 let values = parsed.as_ref().and_then(|v| v.get("Values")).cloned();
                 if trusted && message_id.as_deref() == Some("Host_PostmessageReady") {
                     r.host_ready = true;
@@ -454,7 +513,11 @@ async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(
                     });
                 }
             }
-            PageEvent::Sent { message_id, via, target_origin } => {
+            PageEvent::Sent {
+                message_id,
+                via,
+                target_origin,
+            } => {
                 if r.sent.len() < MAX_MESSAGES {
                     r.sent.push(SentMessage {
                         message_id: truncate(message_id, 256),
@@ -507,7 +570,10 @@ struct FramePage<'a> {
 
 /// JSON safe inside a `<script>` element: `<`, `>` and `&` escaped so the text cannot close the element.
 fn script_json(v: &Value) -> String {
-    v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+    v.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 fn html_escape(s: &str) -> String {
@@ -526,7 +592,14 @@ fn html_escape(s: &str) -> String {
 }
 
 /// Messages a person can send with a button (the ones `postmessage.rst` lists as sent by the frame).
-const BUTTONS: &[&str] = &["UI_Close", "UI_Edit", "UI_Sharing", "UI_FileVersions", "File_Rename", "Edit_Notification"];
+const BUTTONS: &[&str] = &[
+    "UI_Close",
+    "UI_Edit",
+    "UI_Sharing",
+    "UI_FileVersions",
+    "File_Rename",
+    "Edit_Notification",
+];
 
 fn render_frame(p: &FramePage<'_>) -> String {
     let untrusted_origin = p.untrusted_src.as_ref().map(|u| u.origin().ascii_serialization());
@@ -537,11 +610,17 @@ fn render_frame(p: &FramePage<'_>) -> String {
         "untrustedOrigin": untrusted_origin,
     });
     let status = match (p.problem, p.target_origin) {
-        (Some(problem), _) => format!("<p id=\"status\" class=\"error\">Cannot open the file: {}</p>", html_escape(problem)),
+        (Some(problem), _) => format!(
+            "<p id=\"status\" class=\"error\">Cannot open the file: {}</p>",
+            html_escape(problem)
+        ),
         (None, None) => "<p id=\"status\" class=\"error\">CheckFileInfo has no usable PostMessageOrigin: this frame \
                          will not post messages to the host page.</p>"
             .to_string(),
-        (None, Some(o)) => format!("<p id=\"status\">Waiting for Host_PostmessageReady from {}</p>", html_escape(o)),
+        (None, Some(o)) => format!(
+            "<p id=\"status\">Waiting for Host_PostmessageReady from {}</p>",
+            html_escape(o)
+        ),
     };
     let buttons: String = BUTTONS
         .iter()
@@ -664,8 +743,14 @@ mod tests {
 
     #[test]
     fn post_message_origin_is_reduced_to_an_origin() {
-        assert_eq!(normalise_origin("https://host.example/page?x=1").as_deref(), Some("https://host.example"));
-        assert_eq!(normalise_origin("http://127.0.0.1:8080").as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(
+            normalise_origin("https://host.example/page?x=1").as_deref(),
+            Some("https://host.example")
+        );
+        assert_eq!(
+            normalise_origin("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
         assert_eq!(normalise_origin("*"), None);
         assert_eq!(normalise_origin("data:text/plain,x"), None);
     }
@@ -705,7 +790,10 @@ mod tests {
         }
         assert_eq!(store.summaries().len(), MAX_SESSIONS);
         assert!(store.report("s0").is_none());
-        assert_eq!(store.report("latest").expect("latest").session, format!("s{}", MAX_SESSIONS + 2));
+        assert_eq!(
+            store.report("latest").expect("latest").session,
+            format!("s{}", MAX_SESSIONS + 2)
+        );
         assert!(store.push_command("latest", FrameCommand::new("UI_Close")));
         assert!(!store.push_command("nope", FrameCommand::new("UI_Close")));
         assert_eq!(store.take_commands("latest").expect("session").len(), 1);

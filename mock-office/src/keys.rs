@@ -35,7 +35,10 @@ pub struct KeyRing {
 }
 
 fn key_error(which: &'static str, e: impl std::fmt::Display) -> MockError {
-    MockError::Key { which, message: e.to_string() }
+    MockError::Key {
+        which,
+        message: e.to_string(),
+    }
 }
 
 impl KeyRing {
@@ -61,7 +64,12 @@ impl KeyRing {
 
     /// A ring from given keys (tests that need a particular key in a particular place).
     pub fn from_pairs(current: ProofKeyPair, old: Option<ProofKeyPair>, next: ProofKeyPair) -> KeyRing {
-        KeyRing { current, old, next, generation: 0 }
+        KeyRing {
+            current,
+            old,
+            next,
+            generation: 0,
+        }
     }
 
     /// Rotates: the next key becomes current, the current becomes old, and a new next key is generated.
@@ -105,8 +113,15 @@ impl KeyRing {
     /// The public keys discovery publishes: current, and old (the current one again if there is no old key).
     pub fn proof_keys(&self) -> ProofKeys {
         let current = self.current.public();
-        let old = self.old.as_ref().map(ProofKeyPair::public).unwrap_or_else(|| current.clone());
-        ProofKeys { current, old: Some(old) }
+        let old = self
+            .old
+            .as_ref()
+            .map(ProofKeyPair::public)
+            .unwrap_or_else(|| current.clone());
+        ProofKeys {
+            current,
+            old: Some(old),
+        }
     }
 
     /// Wraps the ring for sharing.

@@ -37,10 +37,10 @@ use url::Url;
 use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
 use wopi_protocol::proof::{ProofKeys, ProofPublicKey};
 
+use crate::MockError;
 use crate::client::{ClientConfig, ClientError, WopiClient};
 use crate::frame::{self, FrameCommand, FrameReport, FrameStore, FrameSummary};
 use crate::keys::{self, KeyRing, SharedKeys};
-use crate::MockError;
 
 /// The header carrying the admin secret for peers that are not on loopback.
 pub const ADMIN_SECRET_HEADER: &str = "X-Mock-Admin-Secret";
@@ -82,7 +82,10 @@ impl Default for MockConfig {
             public_base_url: None,
             untrusted_base_url: None,
             admin_secret: None,
-            frame_client: ClientConfig { total_timeout: Duration::from_secs(15), ..ClientConfig::default() },
+            frame_client: ClientConfig {
+                total_timeout: Duration::from_secs(15),
+                ..ClientConfig::default()
+            },
         }
     }
 }
@@ -137,7 +140,9 @@ impl MockOffice {
             Some(u) => with_trailing_slash(u),
             None => other_loopback_spelling(&base_url)?,
         };
-        let discovery_url = base_url.join(DISCOVERY_PATH).map_err(|e| MockError::BaseUrl(e.to_string()))?;
+        let discovery_url = base_url
+            .join(DISCOVERY_PATH)
+            .map_err(|e| MockError::BaseUrl(e.to_string()))?;
         let frames = FrameStore::default();
         let state = AppState {
             keys: keys.clone(),
@@ -295,7 +300,13 @@ const FRAME_PLACEHOLDERS: &str = "<ui=UI_LLCC&><rs=DC_LLCC&><dchat=DISABLE_CHAT&
 <sc=SESSION_CONTEXT&><wopisrc=WOPI_SOURCE&><showpagestats=PERFSTATS&><IsLicensedUser=BUSINESS_USER&>";
 
 /// The apps and actions the mock offers: (app name, favicon stem, [(action, ext, requires, default, targetext)]).
-type ActionRow = (&'static str, &'static str, Option<&'static str>, bool, Option<&'static str>);
+type ActionRow = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    bool,
+    Option<&'static str>,
+);
 const LOCKS_UPDATE: Option<&str> = Some("locks,update");
 const APPS: &[(&str, &str, &[ActionRow])] = &[
     (
@@ -397,7 +408,10 @@ pub fn build_discovery(base: &Url, keys: &ProofKeys) -> Discovery {
     let current = &keys.current;
     let old = keys.old.as_ref().unwrap_or(current);
     Discovery {
-        net_zones: vec![NetZone { name: zone.to_string(), apps }],
+        net_zones: vec![NetZone {
+            name: zone.to_string(),
+            apps,
+        }],
         proof_key: Some(proof_key_element(current, old)),
     }
 }
@@ -462,7 +476,10 @@ impl FromRequestParts<AppState> for Admin {
         {
             return Ok(Admin);
         }
-        Err((StatusCode::FORBIDDEN, "admin endpoints answer loopback peers, or the X-Mock-Admin-Secret header"))
+        Err((
+            StatusCode::FORBIDDEN,
+            "admin endpoints answer loopback peers, or the X-Mock-Admin-Secret header",
+        ))
     }
 }
 
@@ -491,7 +508,11 @@ struct KeysView {
 }
 
 fn key_view(k: &ProofPublicKey) -> KeyView {
-    KeyView { modulus: k.modulus_b64(), exponent: k.exponent_b64(), value: k.to_csp_blob() }
+    KeyView {
+        modulus: k.modulus_b64(),
+        exponent: k.exponent_b64(),
+        value: k.to_csp_blob(),
+    }
 }
 
 fn keys_view(keys: &SharedKeys) -> KeysView {
@@ -518,7 +539,11 @@ async fn change_keys(
     match done {
         Ok(Ok(())) => Json(keys_view(&state.keys)).into_response(),
         Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("key change did not finish: {e}")).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("key change did not finish: {e}"),
+        )
+            .into_response(),
     }
 }
 
@@ -575,9 +600,15 @@ mod tests {
     #[test]
     fn the_untrusted_origin_is_the_other_loopback_spelling() {
         let a = Url::parse("http://127.0.0.1:8080/").expect("url");
-        assert_eq!(other_loopback_spelling(&a).expect("other").as_str(), "http://localhost:8080/");
+        assert_eq!(
+            other_loopback_spelling(&a).expect("other").as_str(),
+            "http://localhost:8080/"
+        );
         let b = Url::parse("http://localhost:8080/").expect("url");
-        assert_eq!(other_loopback_spelling(&b).expect("other").as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(
+            other_loopback_spelling(&b).expect("other").as_str(),
+            "http://127.0.0.1:8080/"
+        );
     }
 
     #[test]

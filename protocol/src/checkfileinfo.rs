@@ -404,7 +404,10 @@ pub fn property_spec(name: &str) -> Option<&'static PropertySpec> {
 
 /// The names every response must carry (`Required response properties`).
 pub fn required_properties() -> impl Iterator<Item = &'static str> {
-    PROPERTIES.iter().filter(|p| p.category == Category::Required).map(|p| p.name)
+    PROPERTIES
+        .iter()
+        .filter(|p| p.category == Category::Required)
+        .map(|p| p.name)
 }
 
 /// What is wrong with one property.
@@ -444,7 +447,10 @@ pub struct PropertyProblem {
 
 impl PropertyProblem {
     fn new(property: &str, problem: Problem) -> PropertyProblem {
-        PropertyProblem { property: property.to_owned(), problem }
+        PropertyProblem {
+            property: property.to_owned(),
+            problem,
+        }
     }
 
     fn invalid(property: &str, why: impl Into<String>) -> PropertyProblem {
@@ -486,7 +492,10 @@ pub fn validate(body: &Value) -> Vec<PropertyProblem> {
     let Some(obj) = body.as_object() else {
         return vec![PropertyProblem::new(
             "(body)",
-            Problem::WrongType { expected: JsonType::Object, found: JsonType::of(body) },
+            Problem::WrongType {
+                expected: JsonType::Object,
+                found: JsonType::of(body),
+            },
         )];
     };
     let mut problems = Vec::new();
@@ -502,7 +511,13 @@ pub fn validate(body: &Value) -> Vec<PropertyProblem> {
             Some(v) => {
                 let found = JsonType::of(v);
                 if !spec.json_type.accepts(found) {
-                    problems.push(PropertyProblem::new(spec.name, Problem::WrongType { expected: spec.json_type, found }));
+                    problems.push(PropertyProblem::new(
+                        spec.name,
+                        Problem::WrongType {
+                            expected: spec.json_type,
+                            found,
+                        },
+                    ));
                 } else if let Value::Array(items) = v {
                     for (i, item) in items.iter().enumerate() {
                         if !item.is_string() {
@@ -556,7 +571,10 @@ fn value_problem(spec: &PropertySpec, v: &Value) -> Option<PropertyProblem> {
     }
     if spec.json_type == JsonType::Integer {
         // A u64 beyond i64::MAX: the docs' type is a signed 64-bit long.
-        return Some(PropertyProblem::invalid(name, "does not fit in a 64-bit signed integer"));
+        return Some(PropertyProblem::invalid(
+            name,
+            "does not fit in a 64-bit signed integer",
+        ));
     }
     let s = v.as_str()?;
     match name {
@@ -602,7 +620,9 @@ fn origin_problem(s: &str) -> Option<String> {
     }
     match url::Url::parse(s) {
         Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => None,
-        _ => Some(format!("{s:?} must include the scheme and host name (and a non-standard port)")),
+        _ => Some(format!(
+            "{s:?} must include the scheme and host name (and a non-standard port)"
+        )),
     }
 }
 
@@ -612,7 +632,8 @@ fn is_utc_iso8601(s: &str) -> bool {
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(r)?;
         if part.iter().all(u8::is_ascii_digit) {
-            part.iter().try_fold(0u32, |acc, d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+            part.iter()
+                .try_fold(0u32, |acc, d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
         } else {
             None
         }
@@ -626,9 +647,14 @@ fn is_utc_iso8601(s: &str) -> bool {
     if !fixed {
         return false;
     }
-    let (Some(_year), Some(month), Some(day), Some(hour), Some(min), Some(sec)) =
-        (digits(0..4), digits(5..7), digits(8..10), digits(11..13), digits(14..16), digits(17..19))
-    else {
+    let (Some(_year), Some(month), Some(day), Some(hour), Some(min), Some(sec)) = (
+        digits(0..4),
+        digits(5..7),
+        digits(8..10),
+        digits(11..13),
+        digits(14..16),
+        digits(17..19),
+    ) else {
         return false;
     };
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
@@ -653,9 +679,21 @@ const DISCOURAGED_ID_CHARS: &[char] = &['<', '>', '"', '#', '{', '}', '^', '[', 
 
 /// Documented values of enumerated string properties; unknown values are ignored by clients (treated as unset).
 const ENUM_VALUES: &[(&str, &[&str])] = &[
-    ("ClientThrottlingProtection", &["MostProtected", "Protected", "Normal", "LessProtected", "LeastProtected"]),
+    (
+        "ClientThrottlingProtection",
+        &[
+            "MostProtected",
+            "Protected",
+            "Normal",
+            "LessProtected",
+            "LeastProtected",
+        ],
+    ),
     ("CopyPasteRestrictions", &["BlockAll", "CurrentDocumentOnly"]),
-    ("RequestedCallThrottling", &["Normal", "Minor", "Medium", "Major", "Critical"]),
+    (
+        "RequestedCallThrottling",
+        &["Normal", "Minor", "Medium", "Major", "Critical"],
+    ),
     ("SharingStatus", &["Private", "Shared"]),
     ("SupportedShareUrlTypes", &["ReadOnly", "ReadWrite"]),
     ("CobaltCapabilities", &["DownloadStreaming"]),
@@ -689,7 +727,10 @@ pub fn advise(body: &Value) -> Vec<PropertyProblem> {
     for spec in PROPERTIES {
         match obj.get(spec.name) {
             Some(Value::Null) if spec.category != Category::Required => {
-                advice.push(PropertyProblem::invalid(spec.name, "is null; omit the property instead"));
+                advice.push(PropertyProblem::invalid(
+                    spec.name,
+                    "is null; omit the property instead",
+                ));
             }
             Some(_) if spec.category == Category::Deprecated => {
                 advice.push(PropertyProblem::invalid(spec.name, "is deprecated"));
@@ -698,11 +739,17 @@ pub fn advise(body: &Value) -> Vec<PropertyProblem> {
         }
     }
     if obj.contains_key("HostAuthenticationId") {
-        advice.push(PropertyProblem::invalid("HostAuthenticationId", "should not be used; use UserId"));
+        advice.push(PropertyProblem::invalid(
+            "HostAuthenticationId",
+            "should not be used; use UserId",
+        ));
     }
     for name in ["OwnerId", "UserId"] {
         if let Some(bad) = get_str(obj, name).and_then(|s| s.chars().find(|c| DISCOURAGED_ID_CHARS.contains(c))) {
-            advice.push(PropertyProblem::invalid(name, format!("contains {bad:?}, which some WOPI clients cannot handle")));
+            advice.push(PropertyProblem::invalid(
+                name,
+                format!("contains {bad:?}, which some WOPI clients cannot handle"),
+            ));
         }
     }
     for (name, allowed) in ENUM_VALUES {
@@ -714,7 +761,10 @@ pub fn advise(body: &Value) -> Vec<PropertyProblem> {
         for v in values.into_iter().filter(|v| !allowed.contains(v)) {
             advice.push(PropertyProblem::invalid(
                 name,
-                format!("{v:?} is not a documented value ({}); clients ignore it", allowed.join(", ")),
+                format!(
+                    "{v:?} is not a documented value ({}); clients ignore it",
+                    allowed.join(", ")
+                ),
             ));
         }
     }
@@ -814,7 +864,10 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), PROPERTIES.len(), "duplicate names");
-        assert_eq!(required_properties().collect::<Vec<_>>(), ["BaseFileName", "OwnerId", "Size", "UserId", "Version"]);
+        assert_eq!(
+            required_properties().collect::<Vec<_>>(),
+            ["BaseFileName", "OwnerId", "Size", "UserId", "Version"]
+        );
         assert_eq!(property_type("Size"), Some(JsonType::Integer));
         assert_eq!(property_type("Version"), Some(JsonType::String));
         assert_eq!(property_type("UserCanWrite"), Some(JsonType::Bool));
@@ -845,7 +898,11 @@ mod tests {
             assert!(property_spec(t).is_some(), "{t} is documented but not modelled");
         }
         for p in PROPERTIES {
-            assert!(documented.iter().any(|t| t == p.name), "{} is modelled but not documented", p.name);
+            assert!(
+                documented.iter().any(|t| t == p.name),
+                "{} is modelled but not documented",
+                p.name
+            );
         }
     }
 
@@ -865,7 +922,11 @@ mod tests {
         }
         let body = Value::Object(body);
         let cfi: CheckFileInfo = serde_json::from_value(body.clone()).expect("deserialize");
-        assert!(cfi.extra.is_empty(), "unmodelled keys: {:?}", cfi.extra.keys().collect::<Vec<_>>());
+        assert!(
+            cfi.extra.is_empty(),
+            "unmodelled keys: {:?}",
+            cfi.extra.keys().collect::<Vec<_>>()
+        );
         assert_eq!(serde_json::to_value(&cfi).expect("serialize"), body);
     }
 
@@ -873,7 +934,10 @@ mod tests {
     fn new_sets_required_and_omits_the_rest() {
         let cfi = CheckFileInfo::new("a.docx", "o", 0, "u", "1");
         let v = serde_json::to_value(&cfi).expect("serialize");
-        assert_eq!(v, json!({"BaseFileName": "a.docx", "OwnerId": "o", "Size": 0, "UserId": "u", "Version": "1"}));
+        assert_eq!(
+            v,
+            json!({"BaseFileName": "a.docx", "OwnerId": "o", "Size": 0, "UserId": "u", "Version": "1"})
+        );
         assert!(validate(&v).is_empty(), "{:?}", validate(&v));
         assert_eq!(cfi.effective_file_name_max_length(), 250);
     }
@@ -887,7 +951,10 @@ mod tests {
         assert_eq!(cfi.extra.get("SequenceNumber"), Some(&json!(42)));
         assert_eq!(cfi.size, Some(1024));
         assert_eq!(cfi.user_can_write, Some(true));
-        assert_eq!(cfi.supported_share_url_types.as_deref(), Some(&["ReadOnly".to_owned(), "ReadWrite".to_owned()][..]));
+        assert_eq!(
+            cfi.supported_share_url_types.as_deref(),
+            Some(&["ReadOnly".to_owned(), "ReadWrite".to_owned()][..])
+        );
         assert_eq!(serde_json::to_value(&cfi).expect("serialize"), body);
     }
 
@@ -914,13 +981,27 @@ mod tests {
         let problems = validate(&body);
         assert_eq!(
             problems,
-            vec![PropertyProblem::new("Size", Problem::WrongType { expected: JsonType::Integer, found: JsonType::String })]
+            vec![PropertyProblem::new(
+                "Size",
+                Problem::WrongType {
+                    expected: JsonType::Integer,
+                    found: JsonType::String
+                }
+            )]
         );
         assert_eq!(problems[0].to_string(), "Size: expected integer, found string");
         body["Size"] = json!(1024.5);
-        assert_eq!(validate(&body)[0].problem, Problem::WrongType { expected: JsonType::Integer, found: JsonType::Number });
+        assert_eq!(
+            validate(&body)[0].problem,
+            Problem::WrongType {
+                expected: JsonType::Integer,
+                found: JsonType::Number
+            }
+        );
         body["Size"] = json!(-1);
-        assert!(matches!(&validate(&body)[0], PropertyProblem { property, problem: Problem::Invalid(_) } if property == "Size"));
+        assert!(
+            matches!(&validate(&body)[0], PropertyProblem { property, problem: Problem::Invalid(_) } if property == "Size")
+        );
     }
 
     #[test]
@@ -930,7 +1011,10 @@ mod tests {
         let problems = validate(&body);
         assert!(problems.contains(&PropertyProblem::new(
             "UserCanWrite",
-            Problem::WrongType { expected: JsonType::Bool, found: JsonType::String }
+            Problem::WrongType {
+                expected: JsonType::Bool,
+                found: JsonType::String
+            }
         )));
         assert_eq!(problems.len(), 1, "{problems:?}");
     }
@@ -942,7 +1026,13 @@ mod tests {
         body["OwnerId"] = Value::Null;
         let problems = validate(&body);
         assert_eq!(names_of(&problems), ["OwnerId", "Version"]);
-        assert_eq!(problems[0].problem, Problem::WrongType { expected: JsonType::String, found: JsonType::Null });
+        assert_eq!(
+            problems[0].problem,
+            Problem::WrongType {
+                expected: JsonType::String,
+                found: JsonType::Null
+            }
+        );
     }
 
     #[test]
@@ -987,10 +1077,20 @@ mod tests {
 
     #[test]
     fn accepted_time_and_url_forms() {
-        for ok in ["2009-06-15T13:45:30Z", "2009-06-15T13:45:30.1Z", "2026-11-25T20:00:00.123456789Z"] {
+        for ok in [
+            "2009-06-15T13:45:30Z",
+            "2009-06-15T13:45:30.1Z",
+            "2026-11-25T20:00:00.123456789Z",
+        ] {
             assert!(is_utc_iso8601(ok), "{ok}");
         }
-        for bad in ["", "2009-06-15T13:45:30.Z", "2009-06-15T25:45:30Z", "2009-06-15T13:45:30ZZ", "2009-06-15"] {
+        for bad in [
+            "",
+            "2009-06-15T13:45:30.Z",
+            "2009-06-15T25:45:30Z",
+            "2009-06-15T13:45:30ZZ",
+            "2009-06-15",
+        ] {
             assert!(!is_utc_iso8601(bad), "{bad}");
         }
         let mut body = full_valid_body();
@@ -1027,7 +1127,10 @@ mod tests {
 
     #[test]
     fn empty_object_reports_all_required() {
-        assert_eq!(names_of(&validate(&json!({}))), ["BaseFileName", "OwnerId", "Size", "UserId", "Version"]);
+        assert_eq!(
+            names_of(&validate(&json!({}))),
+            ["BaseFileName", "OwnerId", "Size", "UserId", "Version"]
+        );
     }
 
     #[test]

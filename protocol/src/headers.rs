@@ -229,10 +229,22 @@ impl HeaderError {
     pub fn for_header(self, name: &'static str) -> Self {
         match self {
             Self::Missing { .. } => Self::Missing { header: name },
-            Self::UnknownValue { value, .. } => Self::UnknownValue { header: Some(name), value },
-            Self::NotBool { value, .. } => Self::NotBool { header: Some(name), value },
-            Self::NotInteger { value, .. } => Self::NotInteger { header: Some(name), value },
-            Self::Overflow { value, .. } => Self::Overflow { header: Some(name), value },
+            Self::UnknownValue { value, .. } => Self::UnknownValue {
+                header: Some(name),
+                value,
+            },
+            Self::NotBool { value, .. } => Self::NotBool {
+                header: Some(name),
+                value,
+            },
+            Self::NotInteger { value, .. } => Self::NotInteger {
+                header: Some(name),
+                value,
+            },
+            Self::Overflow { value, .. } => Self::Overflow {
+                header: Some(name),
+                value,
+            },
         }
     }
 
@@ -264,7 +276,10 @@ pub fn parse_bool(value: &str) -> Result<bool, HeaderError> {
     } else if v.eq_ignore_ascii_case("false") {
         Ok(false)
     } else {
-        Err(HeaderError::NotBool { header: None, value: truncated(value) })
+        Err(HeaderError::NotBool {
+            header: None,
+            value: truncated(value),
+        })
     }
 }
 
@@ -279,11 +294,17 @@ pub fn parse_bool_for(header: &'static str, value: &str) -> Result<bool, HeaderE
 pub fn parse_size(value: &str) -> Result<u64, HeaderError> {
     let v = trim_ows(value);
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(HeaderError::NotInteger { header: None, value: truncated(value) });
+        return Err(HeaderError::NotInteger {
+            header: None,
+            value: truncated(value),
+        });
     }
     v.bytes()
         .try_fold(0u64, |acc, b| acc.checked_mul(10)?.checked_add(u64::from(b - b'0')))
-        .ok_or_else(|| HeaderError::Overflow { header: None, value: truncated(value) })
+        .ok_or_else(|| HeaderError::Overflow {
+            header: None,
+            value: truncated(value),
+        })
 }
 
 /// [`parse_size`] with the header named in the error.
@@ -447,7 +468,13 @@ mod tests {
     #[test]
     fn override_parse_is_case_sensitive_and_names_the_header() {
         let err = Override::parse("lock").expect_err("must be rejected");
-        assert_eq!(err, HeaderError::UnknownValue { header: Some(X_WOPI_OVERRIDE), value: "lock".into() });
+        assert_eq!(
+            err,
+            HeaderError::UnknownValue {
+                header: Some(X_WOPI_OVERRIDE),
+                value: "lock".into()
+            }
+        );
         assert!(err.to_string().contains("X-WOPI-Override"), "{err}");
         assert!(Override::parse("").is_err());
         assert!(Override::parse("UNLOCK_AND_RELOCK").is_err());
@@ -470,7 +497,10 @@ mod tests {
         for &t in ShareUrlType::ALL {
             assert_eq!(ShareUrlType::parse(t.as_str()), Ok(t));
         }
-        assert_eq!(ShareUrlType::parse("readonly").expect_err("must be rejected").header(), Some(X_WOPI_URL_TYPE));
+        assert_eq!(
+            ShareUrlType::parse("readonly").expect_err("must be rejected").header(),
+            Some(X_WOPI_URL_TYPE)
+        );
     }
 
     #[test]
@@ -483,7 +513,10 @@ mod tests {
         }
         let err = parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, "yes").expect_err("must be rejected");
         assert_eq!(err.header(), Some(X_WOPI_OVERWRITE_RELATIVE_TARGET));
-        assert_eq!(err.to_string(), r#"X-WOPI-OverwriteRelativeTarget: "yes" is not a Boolean (expected "true" or "false")"#);
+        assert_eq!(
+            err.to_string(),
+            r#"X-WOPI-OverwriteRelativeTarget: "yes" is not a Boolean (expected "true" or "false")"#
+        );
     }
 
     #[test]
@@ -497,12 +530,24 @@ mod tests {
     #[test]
     fn parse_size_rejects_signs_exponents_fractions_and_overflow() {
         for bad in ["-1", "+1", "1e3", "1.0", "", " ", "0x10", "1_000", "1,000", "١٢"] {
-            assert!(matches!(parse_size(bad), Err(HeaderError::NotInteger { .. })), "{bad:?}");
+            assert!(
+                matches!(parse_size(bad), Err(HeaderError::NotInteger { .. })),
+                "{bad:?}"
+            );
         }
-        assert!(matches!(parse_size("18446744073709551616"), Err(HeaderError::Overflow { .. })));
-        assert!(matches!(parse_size(&"9".repeat(400)), Err(HeaderError::Overflow { .. })));
+        assert!(matches!(
+            parse_size("18446744073709551616"),
+            Err(HeaderError::Overflow { .. })
+        ));
+        assert!(matches!(
+            parse_size(&"9".repeat(400)),
+            Err(HeaderError::Overflow { .. })
+        ));
         let err = parse_size_for(X_WOPI_SIZE, "-1").expect_err("must be rejected");
-        assert_eq!(err.to_string(), r#"X-WOPI-Size: "-1" is not a non-negative decimal integer"#);
+        assert_eq!(
+            err.to_string(),
+            r#"X-WOPI-Size: "-1" is not a non-negative decimal integer"#
+        );
     }
 
     #[test]

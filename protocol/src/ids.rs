@@ -50,7 +50,10 @@ fn validate_id(s: &str) -> Result<(), IdError> {
     }
     for (position, ch) in s.chars().enumerate() {
         if position >= MAX_ID_CHARS {
-            return Err(IdError::TooLong { len: s.chars().count(), max: MAX_ID_CHARS });
+            return Err(IdError::TooLong {
+                len: s.chars().count(),
+                max: MAX_ID_CHARS,
+            });
         }
         if !(ch.is_ascii_alphanumeric() || matches!(ch, '-' | '.' | '_' | '~')) {
             return Err(IdError::InvalidChar { ch, position });
@@ -156,7 +159,10 @@ mod tests {
     #[test]
     fn rejects_empty_long_unsafe_and_dot_segments() {
         assert_eq!(FileId::new(""), Err(IdError::Empty));
-        assert_eq!(FileId::new("a".repeat(257)), Err(IdError::TooLong { len: 257, max: 256 }));
+        assert_eq!(
+            FileId::new("a".repeat(257)),
+            Err(IdError::TooLong { len: 257, max: 256 })
+        );
         assert_eq!(FileId::new("a/b"), Err(IdError::InvalidChar { ch: '/', position: 1 }));
         assert_eq!(FileId::new("a b"), Err(IdError::InvalidChar { ch: ' ', position: 1 }));
         assert_eq!(FileId::new("é"), Err(IdError::InvalidChar { ch: 'é', position: 0 }));

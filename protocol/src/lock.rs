@@ -80,7 +80,10 @@ impl LockId {
         let mut len = 0usize;
         for (position, ch) in s.chars().enumerate() {
             if ch.is_control() && ch != '\t' {
-                return Err(LockIdError::ControlCharacter { code: u32::from(ch), position });
+                return Err(LockIdError::ControlCharacter {
+                    code: u32::from(ch),
+                    position,
+                });
             }
             len = position + 1;
         }
@@ -175,7 +178,10 @@ mod tests {
     #[test]
     fn length_limits_are_1_to_1024_characters() {
         assert!(LockId::new("a".repeat(1024)).is_ok());
-        assert_eq!(LockId::new("a".repeat(1025)), Err(LockIdError::TooLong { len: 1025, max: 1024 }));
+        assert_eq!(
+            LockId::new("a".repeat(1025)),
+            Err(LockIdError::TooLong { len: 1025, max: 1024 })
+        );
         assert_eq!(LockId::new(""), Err(LockIdError::Empty));
         assert!(LockId::new("x").is_ok());
     }
@@ -201,8 +207,17 @@ mod tests {
 
     #[test]
     fn control_characters_are_rejected_but_tab_and_spaces_kept() {
-        assert_eq!(LockId::new("a\nb"), Err(LockIdError::ControlCharacter { code: 0x0A, position: 1 }));
-        assert_eq!(LockId::new("\u{0}"), Err(LockIdError::ControlCharacter { code: 0, position: 0 }));
+        assert_eq!(
+            LockId::new("a\nb"),
+            Err(LockIdError::ControlCharacter {
+                code: 0x0A,
+                position: 1
+            })
+        );
+        assert_eq!(
+            LockId::new("\u{0}"),
+            Err(LockIdError::ControlCharacter { code: 0, position: 0 })
+        );
         assert_eq!(LockId::new(" a\tb ").expect("valid").as_str(), " a\tb ");
     }
 

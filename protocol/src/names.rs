@@ -107,7 +107,10 @@ fn check_chars(s: &str, offset: usize) -> Result<(), NameError> {
             return Err(NameError::PathSeparator { ch, position });
         }
         if ch.is_control() {
-            return Err(NameError::ControlCharacter { code: u32::from(ch), position });
+            return Err(NameError::ControlCharacter {
+                code: u32::from(ch),
+                position,
+            });
         }
         if RESERVED_CHARS.contains(&ch) {
             return Err(NameError::ReservedCharacter { ch, position });
@@ -145,12 +148,18 @@ fn validate_name(s: &str, max_stem_chars: usize) -> Result<(), NameError> {
     let (stem, ext) = split_extension(s);
     let stem_chars = stem.chars().count();
     if stem_chars > max_stem_chars {
-        return Err(NameError::TooLong { chars: stem_chars, max: max_stem_chars });
+        return Err(NameError::TooLong {
+            chars: stem_chars,
+            max: max_stem_chars,
+        });
     }
     if let Some(ext) = ext {
         let ext_chars = ext.chars().count();
         if ext_chars > MAX_EXTENSION_CHARS {
-            return Err(NameError::ExtensionTooLong { chars: ext_chars, max: MAX_EXTENSION_CHARS });
+            return Err(NameError::ExtensionTooLong {
+                chars: ext_chars,
+                max: MAX_EXTENSION_CHARS,
+            });
         }
     }
     Ok(())
@@ -173,7 +182,11 @@ impl FileName {
     /// CheckFileInfo, `0` means the default 250.
     pub fn new_with_max(s: impl Into<String>, max_chars: usize) -> Result<FileName, NameError> {
         let s = s.into();
-        let max = if max_chars == 0 { DEFAULT_FILE_NAME_MAX_LENGTH } else { max_chars };
+        let max = if max_chars == 0 {
+            DEFAULT_FILE_NAME_MAX_LENGTH
+        } else {
+            max_chars
+        };
         validate_name(&s, max)?;
         Ok(FileName(s))
     }
@@ -184,10 +197,20 @@ impl FileName {
     /// and spaces are dropped, a device name gets `_` appended, and the part before the extension is cut to
     /// `max_chars` (0 = 250). The extension is kept when it is itself legal. Never fails.
     pub fn sanitized(raw: &str, max_chars: usize) -> FileName {
-        let max = if max_chars == 0 { DEFAULT_FILE_NAME_MAX_LENGTH } else { max_chars };
+        let max = if max_chars == 0 {
+            DEFAULT_FILE_NAME_MAX_LENGTH
+        } else {
+            max_chars
+        };
         let mut s: String = raw
             .chars()
-            .map(|c| if c == '/' || c == '\\' || c.is_control() || RESERVED_CHARS.contains(&c) { '_' } else { c })
+            .map(|c| {
+                if c == '/' || c == '\\' || c.is_control() || RESERVED_CHARS.contains(&c) {
+                    '_'
+                } else {
+                    c
+                }
+            })
             .collect();
         let trimmed_len = s.trim_end_matches(['.', ' ']).len();
         s.truncate(trimmed_len);
@@ -195,7 +218,9 @@ impl FileName {
             s.insert_str(0, "file");
         }
         let (stem, ext) = split_extension(&s);
-        let ext = ext.filter(|e| e.chars().count() <= MAX_EXTENSION_CHARS).map(str::to_owned);
+        let ext = ext
+            .filter(|e| e.chars().count() <= MAX_EXTENSION_CHARS)
+            .map(str::to_owned);
         let fallback: String = "file".chars().take(max).collect();
         let mut stem: String = stem.chars().take(max).collect();
         let stem_trimmed_len = stem.trim_end_matches(['.', ' ']).len();
@@ -204,7 +229,10 @@ impl FileName {
             stem.clone_from(&fallback);
         }
         let device_len = stem.split('.').next().unwrap_or(&stem).len();
-        if RESERVED_DEVICE_NAMES.iter().any(|d| d.eq_ignore_ascii_case(stem[..device_len].trim_end_matches(' '))) {
+        if RESERVED_DEVICE_NAMES
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(stem[..device_len].trim_end_matches(' ')))
+        {
             // `CON.tar` becomes `CON_.tar`; when there is no room for the `_`, use the fallback instead.
             if stem.chars().count() < max {
                 stem.insert(device_len, '_');
@@ -266,7 +294,11 @@ impl FileName {
     /// A variant of this name for resolving a conflict in suggested mode, keeping the extension:
     /// `report.docx` → `report (2).docx`. The part before the extension is shortened to fit `max_chars` (0 = 250).
     pub fn numbered(&self, n: u64, max_chars: usize) -> FileName {
-        let max = if max_chars == 0 { DEFAULT_FILE_NAME_MAX_LENGTH } else { max_chars };
+        let max = if max_chars == 0 {
+            DEFAULT_FILE_NAME_MAX_LENGTH
+        } else {
+            max_chars
+        };
         let suffix = format!(" ({n})");
         let room = max.saturating_sub(suffix.chars().count());
         let stem: String = self.stem().chars().take(room).collect();
@@ -321,7 +353,11 @@ impl<'de> Deserialize<'de> for FileName {
 /// and `with_extension("a", ".docx")` are both `a.docx`; an empty extension gives `stem` unchanged.
 pub fn with_extension(stem: &str, ext: &str) -> String {
     let ext = ext.strip_prefix('.').unwrap_or(ext);
-    if ext.is_empty() { stem.to_owned() } else { format!("{stem}.{ext}") }
+    if ext.is_empty() {
+        stem.to_owned()
+    } else {
+        format!("{stem}.{ext}")
+    }
 }
 
 /// The decoded value of `X-WOPI-SuggestedTarget` (`PutRelativeFile.rst`, `CreateChildFile.rst`).
@@ -354,7 +390,10 @@ impl SuggestedTarget {
             }
             let chars = ext.chars().count();
             if chars > MAX_EXTENSION_CHARS {
-                return Err(NameError::ExtensionTooLong { chars, max: MAX_EXTENSION_CHARS });
+                return Err(NameError::ExtensionTooLong {
+                    chars,
+                    max: MAX_EXTENSION_CHARS,
+                });
             }
             return Ok(SuggestedTarget::Extension(decoded.to_owned()));
         }
@@ -391,7 +430,14 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_accepted() {
-        for ok in ["a.docx", "Report v1.2 final.xlsx", "madeup_name.wopitestx", "日本語.pptx", "a..b.docx", "noext"] {
+        for ok in [
+            "a.docx",
+            "Report v1.2 final.xlsx",
+            "madeup_name.wopitestx",
+            "日本語.pptx",
+            "a..b.docx",
+            "noext",
+        ] {
             assert_eq!(name(ok).as_str(), ok);
         }
     }
@@ -401,22 +447,53 @@ mod tests {
         assert_eq!(FileName::new(""), Err(NameError::Empty));
         assert_eq!(FileName::new("."), Err(NameError::DotSegment));
         assert_eq!(FileName::new(".."), Err(NameError::DotSegment));
-        assert_eq!(FileName::new("../x.docx"), Err(NameError::PathSeparator { ch: '/', position: 2 }));
-        assert_eq!(FileName::new("a\\b.docx"), Err(NameError::PathSeparator { ch: '\\', position: 1 }));
-        assert_eq!(FileName::new("a\u{7}.docx"), Err(NameError::ControlCharacter { code: 7, position: 1 }));
-        assert_eq!(FileName::new("a\u{85}.docx"), Err(NameError::ControlCharacter { code: 0x85, position: 1 }));
-        assert_eq!(FileName::new("a\r\n.docx"), Err(NameError::ControlCharacter { code: 0x0D, position: 1 }));
+        assert_eq!(
+            FileName::new("../x.docx"),
+            Err(NameError::PathSeparator { ch: '/', position: 2 })
+        );
+        assert_eq!(
+            FileName::new("a\\b.docx"),
+            Err(NameError::PathSeparator { ch: '\\', position: 1 })
+        );
+        assert_eq!(
+            FileName::new("a\u{7}.docx"),
+            Err(NameError::ControlCharacter { code: 7, position: 1 })
+        );
+        assert_eq!(
+            FileName::new("a\u{85}.docx"),
+            Err(NameError::ControlCharacter {
+                code: 0x85,
+                position: 1
+            })
+        );
+        assert_eq!(
+            FileName::new("a\r\n.docx"),
+            Err(NameError::ControlCharacter {
+                code: 0x0D,
+                position: 1
+            })
+        );
         for (i, ch) in RESERVED_CHARS.iter().enumerate() {
             let s = format!("ab{ch}.docx");
-            assert_eq!(FileName::new(&s), Err(NameError::ReservedCharacter { ch: *ch, position: 2 }), "case {i}");
+            assert_eq!(
+                FileName::new(&s),
+                Err(NameError::ReservedCharacter { ch: *ch, position: 2 }),
+                "case {i}"
+            );
         }
         assert_eq!(FileName::new("a.docx."), Err(NameError::TrailingDotOrSpace));
         assert_eq!(FileName::new("a.docx "), Err(NameError::TrailingDotOrSpace));
         assert_eq!(FileName::new(".docx"), Err(NameError::LeadingDot));
         assert_eq!(FileName::new("..docx"), Err(NameError::LeadingDot));
-        assert_eq!(FileName::new("con.docx"), Err(NameError::ReservedDeviceName("con".into())));
+        assert_eq!(
+            FileName::new("con.docx"),
+            Err(NameError::ReservedDeviceName("con".into()))
+        );
         assert_eq!(FileName::new("LPT1"), Err(NameError::ReservedDeviceName("LPT1".into())));
-        assert_eq!(FileName::new("Nul .tar.gz"), Err(NameError::ReservedDeviceName("Nul".into())));
+        assert_eq!(
+            FileName::new("Nul .tar.gz"),
+            Err(NameError::ReservedDeviceName("Nul".into()))
+        );
         assert!(FileName::new("console.docx").is_ok());
     }
 
@@ -426,11 +503,17 @@ mod tests {
         assert!(FileName::new(&at_limit).is_ok());
         let over = format!("{}.docx", "a".repeat(251));
         assert_eq!(FileName::new(&over), Err(NameError::TooLong { chars: 251, max: 250 }));
-        assert_eq!(FileName::new_with_max("abcdef.x", 5), Err(NameError::TooLong { chars: 6, max: 5 }));
+        assert_eq!(
+            FileName::new_with_max("abcdef.x", 5),
+            Err(NameError::TooLong { chars: 6, max: 5 })
+        );
         assert!(FileName::new_with_max(&over, 0).is_err(), "0 means the default 250");
         assert!(FileName::new_with_max(&over, 600).is_ok());
         let long_ext = format!("a.{}", "x".repeat(256));
-        assert_eq!(FileName::new(&long_ext), Err(NameError::ExtensionTooLong { chars: 256, max: 255 }));
+        assert_eq!(
+            FileName::new(&long_ext),
+            Err(NameError::ExtensionTooLong { chars: 256, max: 255 })
+        );
         // The validator's FileNameLongerThan512Chars case must be refused cleanly, not panic.
         let validator_long = format!("{}.wopitest", "longwopitestfilename".repeat(26));
         assert!(matches!(FileName::new(&validator_long), Err(NameError::TooLong { .. })));
@@ -459,13 +542,25 @@ mod tests {
 
     #[test]
     fn suggested_target_extension_vs_full_name() {
-        assert_eq!(SuggestedTarget::parse(".docx"), Ok(SuggestedTarget::Extension(".docx".into())));
-        assert_eq!(SuggestedTarget::parse("name.docx"), Ok(SuggestedTarget::FullName(name("name.docx"))));
+        assert_eq!(
+            SuggestedTarget::parse(".docx"),
+            Ok(SuggestedTarget::Extension(".docx".into()))
+        );
+        assert_eq!(
+            SuggestedTarget::parse("name.docx"),
+            Ok(SuggestedTarget::FullName(name("name.docx")))
+        );
         assert_eq!(SuggestedTarget::parse("."), Err(NameError::EmptyExtension));
         assert_eq!(SuggestedTarget::parse(".."), Err(NameError::DotSegment));
         assert_eq!(SuggestedTarget::parse(""), Err(NameError::Empty));
-        assert_eq!(SuggestedTarget::parse(".do/cx"), Err(NameError::PathSeparator { ch: '/', position: 3 }));
-        assert_eq!(SuggestedTarget::parse("a/b.docx"), Err(NameError::PathSeparator { ch: '/', position: 1 }));
+        assert_eq!(
+            SuggestedTarget::parse(".do/cx"),
+            Err(NameError::PathSeparator { ch: '/', position: 3 })
+        );
+        assert_eq!(
+            SuggestedTarget::parse("a/b.docx"),
+            Err(NameError::PathSeparator { ch: '/', position: 1 })
+        );
         // Collabora sends a path-like suggested target; it must not be taken as a name.
         assert!(SuggestedTarget::parse("/path/to/hello world.pdf").is_err());
     }
@@ -474,23 +569,35 @@ mod tests {
     fn suggested_extension_combines_with_source_stem() {
         let source = name("Budget 2024.xlsx");
         let ext = SuggestedTarget::parse(".wopitestx").expect("valid");
-        assert_eq!(ext.proposed_name(&source, 0).expect("valid").as_str(), "Budget 2024.wopitestx");
+        assert_eq!(
+            ext.proposed_name(&source, 0).expect("valid").as_str(),
+            "Budget 2024.wopitestx"
+        );
         assert_eq!(ext.extension(), Some("wopitestx"));
         let full = SuggestedTarget::parse("new_file.wopitest").expect("valid");
-        assert_eq!(full.proposed_name(&source, 0).expect("valid").as_str(), "new_file.wopitest");
+        assert_eq!(
+            full.proposed_name(&source, 0).expect("valid").as_str(),
+            "new_file.wopitest"
+        );
         assert_eq!(full.extension(), Some("wopitest"));
     }
 
     #[test]
     fn rename_keeps_the_extension() {
         let n = name("ValidatorTestFile.wopitest");
-        assert_eq!(n.renamed("ValidatorTestFileRenamed").expect("valid").as_str(), "ValidatorTestFileRenamed.wopitest");
+        assert_eq!(
+            n.renamed("ValidatorTestFileRenamed").expect("valid").as_str(),
+            "ValidatorTestFileRenamed.wopitest"
+        );
         assert_eq!(n.renamed("a.b").expect("valid").as_str(), "a.b.wopitest");
         assert_eq!(name("README").renamed("NOTES").expect("valid").as_str(), "NOTES");
         assert_eq!(n.renamed(""), Err(NameError::Empty));
         assert_eq!(n.renamed("a/b"), Err(NameError::PathSeparator { ch: '/', position: 1 }));
         assert_eq!(n.renamed("b."), Err(NameError::TrailingDotOrSpace));
-        assert!(matches!(n.renamed_with_max("abcdef", 3), Err(NameError::TooLong { chars: 6, max: 3 })));
+        assert!(matches!(
+            n.renamed_with_max("abcdef", 3),
+            Err(NameError::TooLong { chars: 6, max: 3 })
+        ));
     }
 
     #[test]
@@ -503,7 +610,10 @@ mod tests {
         assert_eq!(FileName::sanitized("CON.docx", 0).as_str(), "CON_.docx");
         assert_eq!(FileName::sanitized("con.tar.gz", 0).as_str(), "con_.tar.gz");
         assert_eq!(FileName::sanitized(".docx", 2).as_str(), "fi.docx");
-        assert_eq!(FileName::sanitized(&format!("{}.docx", "x".repeat(300)), 10).as_str(), "xxxxxxxxxx.docx");
+        assert_eq!(
+            FileName::sanitized(&format!("{}.docx", "x".repeat(300)), 10).as_str(),
+            "xxxxxxxxxx.docx"
+        );
     }
 
     #[test]

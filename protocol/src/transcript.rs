@@ -48,7 +48,13 @@ pub struct Exchange {
 }
 
 /// Header names whose values are secrets or signatures and are kept out of reports.
-const SECRET_HEADERS: &[&str] = &["authorization", "cookie", "set-cookie", "x-wopi-proof", "x-wopi-proofold"];
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "set-cookie",
+    "x-wopi-proof",
+    "x-wopi-proofold",
+];
 
 impl RecordedRequest {
     /// Adds a header to the record, redacting secret values.
@@ -120,7 +126,10 @@ mod tests {
             "http://h/wopi/files/1?a=1&access_token=[redacted]&b=2#x"
         );
         assert_eq!(redact_url("http://h/wopi/files/1"), "http://h/wopi/files/1");
-        assert_eq!(redact_url("not a url?ACCESS_TOKEN=s"), "not a url?ACCESS_TOKEN=[redacted]");
+        assert_eq!(
+            redact_url("not a url?ACCESS_TOKEN=s"),
+            "not a url?ACCESS_TOKEN=[redacted]"
+        );
     }
 
     #[test]

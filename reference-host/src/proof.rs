@@ -146,9 +146,22 @@ impl DiscoverySnapshot {
 /// Book-keeping of fetch attempts, guarded by the single-flight lock.
 #[derive(Debug, Default)]
 struct FetchBook {
-    last_attempt: Option<SystemTime>,
-    last_error: Option<DiscoveryError>,
+    /// When the last refetch caused by a failed proof started.
+    last_proof_refetch: Option<SystemTime>,
+    /// The last fetch, if it failed: when, and why.
+    last_failure: Option<(SystemTime, DiscoveryError)>,
     fetches: u64,
+}
+
+/// Why a fetch is wanted; only the last one is rate-limited when the previous fetch succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trigger {
+    /// Nothing cached yet.
+    Missing,
+    /// The snapshot is older than [`DISCOVERY_MAX_AGE`].
+    Expired,
+    /// A proof failed with the cached keys.
+    ProofFailed,
 }
 
 /// The WOPI client's discovery, fetched on demand and cached.
@@ -199,8 +212,8 @@ impl DiscoveryCache {
     pub async fn get(&self) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
         match self.snapshot() {
             Some(snap) if !self.is_expired(&snap) => Ok(snap),
-            Some(snap) => Ok(self.refresh(Some(snap.generation)).await.unwrap_or(snap)),
-            None => self.refresh(None).await,
+            Some(snap) => Ok(self.refresh(Some(snap.generation), Trigger::Expired).await.unwrap_or(snap)),
+            None => self.refresh(None, Trigger::Missing).await,
         }
     }
 
@@ -208,34 +221,46 @@ impl DiscoveryCache {
         self.clock.now().duration_since(snap.fetched_at).is_ok_and(|age| age >= DISCOVERY_MAX_AGE)
     }
 
-    /// Fetches discovery again unless a newer snapshot than `seen_generation` already exists (another caller
-    /// refreshed while this one waited) or the last attempt is more recent than the configured minimum interval.
-    /// Returns the newest snapshot; `Err` only when there is none and fetching failed or was not allowed.
-    pub async fn refresh(&self, seen_generation: Option<u64>) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
+    /// Fetches discovery again because a proof failed with the keys of snapshot `seen_generation`.
+    ///
+    /// Nothing is fetched when a newer snapshot already exists (a concurrent caller refreshed while this one
+    /// waited: the single flight), or when the last such refetch, or the last failed fetch, is more recent than
+    /// [`ProofCheckConfig::refetch_min_interval`]. Returns the newest snapshot; `Err` only when there is none.
+    pub async fn refetch(&self, seen_generation: u64) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
+        self.refresh(Some(seen_generation), Trigger::ProofFailed).await
+    }
+
+    async fn refresh(&self, seen: Option<u64>, trigger: Trigger) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
         let mut book = self.fetch.lock().await;
         let current = self.snapshot();
         if let Some(snap) = &current
-            && Some(snap.generation) != seen_generation
+            && Some(snap.generation) != seen
         {
             return Ok(snap.clone());
         }
         let now = self.clock.now();
-        if let Some(last) = book.last_attempt
-            // A clock that went backwards must not block fetches until it catches up.
-            && let Ok(ago) = now.duration_since(last)
-            && ago < self.cfg.refetch_min_interval
+        let interval = self.cfg.refetch_min_interval;
+        // A clock that went backwards must not block fetches until it catches up, hence `duration_since(..).ok()`.
+        let recent = |at: SystemTime| now.duration_since(at).ok().filter(|ago| *ago < interval);
+        if let Some((at, error)) = &book.last_failure
+            && let Some(ago) = recent(*at)
         {
-            return match current {
-                Some(snap) => Ok(snap),
-                None => Err(DiscoveryError::RateLimited {
-                    url: self.cfg.discovery_url.to_string(),
-                    ago_secs: ago.as_secs(),
-                    last_error: book.last_error.as_ref().map_or_else(|| "no error recorded".to_owned(), |e| e.to_string()),
-                    retry_in_secs: (self.cfg.refetch_min_interval - ago).as_secs(),
-                }),
-            };
+            return current.ok_or_else(|| DiscoveryError::RateLimited {
+                url: self.cfg.discovery_url.to_string(),
+                ago_secs: ago.as_secs(),
+                last_error: error.to_string(),
+                retry_in_secs: (interval - ago).as_secs(),
+            });
         }
-        book.last_attempt = Some(now);
+        if trigger == Trigger::ProofFailed
+            && let Some(snap) = &current
+            && book.last_proof_refetch.and_then(recent).is_some()
+        {
+            return Ok(snap.clone());
+        }
+        if trigger == Trigger::ProofFailed {
+            book.last_proof_refetch = Some(now);
+        }
         book.fetches += 1;
         match self.fetch_and_parse().await {
             Ok(discovery) => {
@@ -246,17 +271,14 @@ impl DiscoveryCache {
                 let generation = current.as_ref().map_or(1, |s| s.generation + 1);
                 let snap = Arc::new(DiscoverySnapshot { discovery, keys, generation, fetched_at: now });
                 *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snap.clone());
-                book.last_error = None;
-                tracing::info!(url = %self.cfg.discovery_url, generation, "WOPI discovery fetched");
+                book.last_failure = None;
+                tracing::info!(url = %self.cfg.discovery_url, generation, ?trigger, "WOPI discovery fetched");
                 Ok(snap)
             }
             Err(e) => {
-                tracing::warn!(error = %e, "WOPI discovery fetch failed");
-                book.last_error = Some(e.clone());
-                match current {
-                    Some(snap) => Ok(snap),
-                    None => Err(e),
-                }
+                tracing::warn!(error = %e, ?trigger, "WOPI discovery fetch failed");
+                book.last_failure = Some((now, e.clone()));
+                current.ok_or(e)
             }
         }
     }
@@ -391,7 +413,7 @@ impl ProofChecker {
         };
 
         // The client may have rotated its keys since we last looked: read discovery again, once.
-        let skipped = match self.cache.refresh(Some(snap.generation)).await {
+        let skipped = match self.cache.refetch(snap.generation).await {
             Ok(fresh) if fresh.generation != snap.generation => return self.check_again(&snap, &fresh, &proof_headers, signed_url, access_token),
             Ok(_) => "the last fetch was too recent".to_owned(),
             Err(e) => e.to_string(),

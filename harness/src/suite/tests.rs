@@ -110,7 +110,7 @@ fn malformed_xml_names_file_line_column_and_path() {
     let msg = err.to_string();
     assert!(msg.starts_with("t.xml:"), "{msg}");
     let SuiteError::Parse { pos, element_path, .. } = err else { panic!() };
-    assert_eq!(pos.line, 10);
+    assert_eq!(pos.line, 9);
     assert!(element_path.ends_with("Requests/CheckFileInfo"), "{element_path}");
 }
 
@@ -118,8 +118,8 @@ fn malformed_xml_names_file_line_column_and_path() {
 fn unknown_request_element_says_what_was_expected() {
     let err = parse(&wrap("          <CheckFileInf />")).unwrap_err();
     let SuiteError::Parse { pos, element_path, message, .. } = err else { panic!() };
-    assert_eq!((pos.line, pos.column), (9, 11));
-    assert_eq!(element_path, "WopiValidation/TestGroup/TestCases/TestCase[@Name='C']/Requests");
+    assert_eq!((pos.line, pos.column), (8, 11));
+    assert_eq!(element_path, "WopiValidation/TestGroup/TestCases/TestCase[@Name='C']/Requests/CheckFileInf");
     assert!(message.contains("unknown request element <CheckFileInf>"), "{message}");
     assert!(message.contains("CheckFileInfo, "), "{message}");
 }
@@ -128,15 +128,20 @@ fn unknown_request_element_says_what_was_expected() {
 fn unknown_attribute_and_bad_boolean_are_positioned() {
     let err = parse(&wrap("          <Lock Lock=\"a\" Lok=\"b\" />")).unwrap_err();
     let SuiteError::Parse { pos, message, .. } = err else { panic!() };
-    assert_eq!((pos.line, pos.column), (9, 28));
+    assert_eq!((pos.line, pos.column), (8, 26));
     assert!(message.contains("unknown attribute Lok on <Lock>; expected one of: Lock, LockUserVisible"), "{message}");
 
     let err = parse(&wrap("          <Lock Lock=\"a\" LockUserVisible=\"True\" />")).unwrap_err();
+    let SuiteError::Parse { pos, .. } = &err else { panic!() };
+    assert_eq!((pos.line, pos.column), (8, 26));
     assert!(err.to_string().contains("\"True\" is not a boolean"), "{err}");
 }
 
 #[test]
 fn missing_required_attribute_and_unknown_validator() {
+    let err = parse(&wrap("<UnlockAndRelock NewLock=\"x\" OldLock=\"y\" Lock=\"z\"/>")).unwrap_err();
+    let SuiteError::Parse { pos, .. } = &err else { panic!() };
+    assert_eq!(pos.column, 42, "{err}");
     let err = parse(&wrap("<Lock />")).unwrap_err();
     assert!(err.to_string().contains("<Lock> needs attribute Lock"), "{err}");
     let err = parse(&wrap("<Lock Lock=\"a\"><Validators><FileUnknownValidator /></Validators></Lock>")).unwrap_err();

@@ -140,7 +140,7 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
                             message: format!("malformed attribute value of {key}: {err}"),
                         })?
                         .into_owned();
-                    let offset = raw.find(key.as_str()).map_or(before, |o| raw_start + o);
+                    let offset = attr_offset(raw, &key).map_or(before, |o| raw_start + o);
                     if let Some(prefix) = key.strip_prefix("xmlns:") {
                         scope.push((prefix.to_string(), value.clone()));
                     } else if key == "xmlns" {
@@ -230,6 +230,15 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
         });
     }
     root.ok_or(XmlError { pos: Pos { line: 1, column: 1 }, path: String::new(), message: "no root element".into() })
+}
+
+/// Where attribute `key` starts in the raw attribute text: a match preceded by whitespace and followed by `=`.
+fn attr_offset(raw: &str, key: &str) -> Option<usize> {
+    raw.match_indices(key).map(|(i, _)| i).find(|&i| {
+        let before_ok = raw[..i].chars().next_back().is_none_or(char::is_whitespace);
+        let after_ok = raw[i + key.len()..].trim_start().starts_with('=');
+        before_ok && after_ok
+    })
 }
 
 /// Turns a qualified name into the name the builder matches on: plain for no prefix, `ext:Local` for our namespace.
