@@ -6,3 +6,6 @@
 pub mod report;
 pub mod suite;
 pub mod validate;
+pub mod exec;
+pub mod cli;
+pub mod embedded;

@@ -1,1 +1,402 @@
-fn main() {}
+//! `wopi-conformance`: runs WOPI conformance suites against the in-process reference host or any host, lists
+//! cases, re-renders saved reports, and runs the reference host or the mock Office client on their own.
+//!
+//! Run with: `cargo run -p wopi-harness -- run` (everything in-process), `-- run -w URL -t TOKEN -l TTL`
+//! (any host), `-- list`, `-- report --from run.json --html run.html`, `-- office --listen 127.0.0.1:8089`.
+//! Exit codes are in [`wopi_harness::cli::EXIT_CODES_HELP`] and `--help`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use wopi_harness::cli::{Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, TargetSpec};
+use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
+use wopi_harness::exec::{self, CommandProvisioner, RunOptions, Runner, Target, TargetSource};
+use wopi_harness::report::console::ConsoleReporter;
+use wopi_harness::report::{self, CaseResult, Outcome};
+use wopi_harness::suite::{self, Suite};
+use wopi_harness::validate::SchemaStore;
+use wopi_mock_office::{ClientConfig, MockConfig, MockOffice, MockOfficeHandle, WopiClient};
+
+/// `println!` that ignores a closed stdout (`wopi-conformance list | head` must not panic).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! esay {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// An error that ends the program, with the exit status it maps to.
+#[derive(Debug)]
+pub(crate) struct Fail {
+    pub(crate) status: ExitStatus,
+    pub(crate) error: anyhow::Error,
+}
+
+impl Fail {
+    pub(crate) fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Self { status: ExitStatus::Usage, error: error.into() }
+    }
+
+    pub(crate) fn unreachable(error: impl Into<anyhow::Error>) -> Self {
+        Self { status: ExitStatus::Unreachable, error: error.into() }
+    }
+}
+
+/// Errors without a more specific status are tool errors (exit 2): the run could not be carried out as asked.
+impl From<anyhow::Error> for Fail {
+    fn from(error: anyhow::Error) -> Self {
+        Self::usage(error)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; real usage errors exit 2 (clap's own convention).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { ExitStatus::Usage.code() } else { 0 });
+        }
+    };
+    init_tracing(cli.log_format, &cli.command);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            esay!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(ExitStatus::Usage.code());
+        }
+    };
+    let status = runtime.block_on(async {
+        match dispatch(cli).await {
+            Ok(status) => status,
+            Err(Fail { status, error }) => {
+                esay!("error: {error:#}");
+                status
+            }
+        }
+    });
+    // Servers are stopped by the commands themselves; a stray task must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    ExitCode::from(status.code())
+}
+
+/// Logs go to stderr so stdout stays for results (JSON lines of `host`, the case list, the summary).
+fn init_tracing(format: LogFormat, command: &Command) {
+    let default = match command {
+        Command::Host(_) | Command::Office(_) => "info",
+        Command::Run(_) | Command::List(_) | Command::Report(_) => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A second initialisation can only fail if something installed a subscriber first; keep that one.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitStatus, Fail> {
+    match cli.command {
+        Command::Run(args) => run(args).await,
+        Command::List(args) => list(args),
+        Command::Report(args) => rerender(args),
+        Command::Host(args) => {
+            wopi_reference_host::cli::cli_main(args).await?;
+            Ok(ExitStatus::Success)
+        }
+        Command::Office(args) => office(args).await,
+    }
+}
+
+/// Loads every planned suite; the first that does not parse is a usage error naming file:line:column.
+pub(crate) fn load_suites(files: &[std::path::PathBuf]) -> Result<Vec<Suite>, Fail> {
+    let mut suites: Vec<Suite> = Vec::with_capacity(files.len());
+    for file in files {
+        let suite = suite::load(file).map_err(Fail::usage)?;
+        if let Some(other) = suites.iter().find(|s| s.name == suite.name) {
+            return Err(Fail::usage(anyhow::anyhow!(
+                "suites {} and {} both have the name `{}`; rename one file",
+                other.path.display(),
+                suite.path.display(),
+                suite.name
+            )));
+        }
+        suites.push(suite);
+    }
+    Ok(suites)
+}
+
+fn current_dir() -> Result<std::path::PathBuf, Fail> {
+    std::env::current_dir().context("reading the current directory").map_err(Fail::usage)
+}
+
+fn list(args: ListArgs) -> Result<ExitStatus, Fail> {
+    let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
+    if let Some(note) = &plan.validator_note {
+        tracing::info!("{note}");
+    }
+    let suites = load_suites(&plan.files)?;
+    let filters = args.filters.filters();
+    let (mut listed, mut delayed) = (0usize, 0usize);
+    let mut out = String::new();
+    for suite in &suites {
+        for (group, case) in suite.cases().filter(|(g, c)| filters.selects(suite, g, c)) {
+            let id = exec::case_id(suite, group, case);
+            if group.has_delay && !args.filters.include_delay {
+                // Listed, since `run` reports them (as skipped), but not counted as runnable.
+                delayed += 1;
+                out.push_str(&format!("{id} [{}] (HasDelay: skipped without -d)\n", case.category));
+            } else {
+                listed += 1;
+                out.push_str(&format!("{id} [{}]\n", case.category));
+            }
+        }
+    }
+    if !out.is_empty() {
+        say!("{}", out.trim_end());
+    }
+    // The count goes to stderr so stdout is exactly one case per line (for `wc -l`, `grep`, scripts).
+    let more = if delayed > 0 { format!(", {delayed} more in delay groups (-d)") } else { String::new() };
+    esay!("{listed} cases in {} suites{more}", suites.len());
+    Ok(ExitStatus::Success)
+}
+
+fn rerender(args: ReportArgs) -> Result<ExitStatus, Fail> {
+    if !args.outputs.any() {
+        return Err(Fail::usage(anyhow::anyhow!("report: give at least one of --html, --junit, --markdown, --json")));
+    }
+    let read = report::render_from_json(&args.from, &args.outputs.outputs()).map_err(Fail::usage)?;
+    let totals = read.totals();
+    for (flag, path) in [
+        ("html", &args.outputs.html),
+        ("junit", &args.outputs.junit),
+        ("markdown", &args.outputs.markdown),
+        ("json", &args.outputs.json),
+    ] {
+        if let Some(p) = path {
+            say!("{flag}: {}", display(p));
+        }
+    }
+    say!("{} cases: {} passed, {} failed, {} skipped, {} warnings",
+        totals.total(),
+        totals.passed,
+        totals.failed,
+        totals.skipped,
+        totals.warning
+    );
+    Ok(ExitStatus::Success)
+}
+
+async fn office(args: OfficeArgs) -> Result<ExitStatus, Fail> {
+    wopi_mock_office::run_standalone(args.listen)
+        .await
+        .with_context(|| format!("mock Office on {}", args.listen))?;
+    Ok(ExitStatus::Success)
+}
+
+pub(crate) fn display(p: &Path) -> String {
+    p.display().to_string()
+}
+
+/// The live console: the report module's reporter behind the runner's progress trait. With `-s`, skipped cases
+/// get no line of their own (they still count in the summary).
+struct ConsoleProgress {
+    reporter: ConsoleReporter,
+    ignore_skipped: bool,
+}
+
+impl exec::Progress for ConsoleProgress {
+    fn started(&self, total: usize) {
+        report::console::Progress::started(&self.reporter, total);
+    }
+
+    fn case_finished(&self, result: &CaseResult) {
+        if self.ignore_skipped && result.outcome == Outcome::Skipped {
+            return;
+        }
+        report::console::Progress::case_finished(&self.reporter, result);
+    }
+}
+
+/// What `run` started and must stop again, whatever happens.
+enum Running {
+    Embedded(EmbeddedTarget),
+    External(MockOfficeHandle),
+}
+
+impl Running {
+    async fn shutdown(self) {
+        match self {
+            Running::Embedded(t) => t.shutdown().await,
+            Running::External(m) => m.shutdown().await,
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
+    let spec = args.target.spec().map_err(Fail::usage)?;
+    // Suites load before anything starts, so a suite error costs nothing and exits 2 at once.
+    let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
+    if let Some(note) = &plan.validator_note {
+        tracing::warn!("{note}");
+    }
+    let suites = load_suites(&plan.files)?;
+    let schemas = SchemaStore::load(&suite::validator_dir().join("JsonSchemas"));
+    if let TargetSpec::Shared { wopisrc, .. } = &spec {
+        preflight(wopisrc).await.map_err(Fail::unreachable)?;
+    }
+    if let (TargetSpec::Shared { .. }, 2..) = (&spec, args.jobs) {
+        tracing::warn!("--jobs is ignored with one shared --wopisrc file: cases run one after another");
+    }
+    if let Some(template) = &args.host_page {
+        // No suite drives a browser yet; the template is validated here so a typo surfaces now.
+        tracing::info!(template, "host page template accepted for browser suites");
+    }
+
+    let (running, client, source, clock, host_kind) = match &spec {
+        TargetSpec::Embedded => {
+            let target = EmbeddedTarget::start(EmbeddedOptions {
+                discovery_listen: args.target.discovery_listen,
+                ..EmbeddedOptions::default()
+            })
+            .await
+            .context("starting the embedded reference host and mock Office client")?;
+            say!("reference host (in-process): {}", target.host_url());
+            say!("mock Office discovery: {}", target.discovery_url());
+            let client = target.mock().client(ClientConfig::default()).context("building the WOPI client")?;
+            let provisioner = Arc::new(target.provisioner());
+            let clock: Arc<dyn exec::ClockControl> = provisioner.clone();
+            let source = TargetSource::Provisioned(provisioner);
+            (Running::Embedded(target), client, source, Some(clock), "embedded reference host")
+        }
+        TargetSpec::Shared { wopisrc, access_token, access_token_ttl } => {
+            let target = Target {
+                wopisrc: wopisrc.clone(),
+                access_token: access_token.clone(),
+                access_token_ttl: *access_token_ttl,
+            };
+            let (mock, client) = external(args.target.discovery_listen).await?;
+            (Running::External(mock), client, TargetSource::Fixed(target), None, "external host")
+        }
+        TargetSpec::Provisioned { command } => {
+            let (mock, client) = external(args.target.discovery_listen).await?;
+            let source = TargetSource::Provisioned(Arc::new(CommandProvisioner::new(command.clone())));
+            (Running::External(mock), client, source, None, "external host")
+        }
+    };
+
+    let options = RunOptions {
+        jobs: usize::from(args.jobs),
+        include_delay_groups: args.filters.include_delay,
+        filters: args.filters.filters(),
+        host_kind: host_kind.to_owned(),
+        profile: args.profile.as_str().to_owned(),
+        ..RunOptions::default()
+    };
+    let runner = match Runner::new(suites, client, schemas, source, options) {
+        Ok(r) => r,
+        Err(e) => {
+            running.shutdown().await;
+            return Err(Fail::usage(e));
+        }
+    };
+    let runner = match clock {
+        Some(c) => runner.with_clock(c),
+        None => runner,
+    };
+    let progress = ConsoleProgress { reporter: ConsoleReporter::stdout(), ignore_skipped: args.ignore_skipped };
+    let outcome = tokio::select! {
+        outcome = runner.run(&progress) => Some(outcome),
+        _ = ctrl_c() => None,
+    };
+    drop(runner);
+    running.shutdown().await;
+    let Some(outcome) = outcome else {
+        esay!("interrupted: the host and the mock client were stopped; no report was written");
+        return Ok(ExitStatus::Interrupted);
+    };
+
+    progress.reporter.finish(&outcome.report);
+    let outputs = args.reports.outputs();
+    report::write_reports(&outcome.report, &outputs).context("writing reports")?;
+    for (flag, path) in
+        [("json", &outputs.json), ("junit", &outputs.junit), ("markdown", &outputs.markdown), ("html", &outputs.html)]
+    {
+        if let Some(p) = path {
+            say!("{flag} report: {}", display(p));
+        }
+    }
+
+    let totals = outcome.report.totals();
+    if let Some(reason) = &outcome.first_prereq_failure
+        && totals.passed + totals.warning == 0
+    {
+        esay!("error: the first prerequisite failed, so nothing could be checked: {reason}");
+        return Ok(ExitStatus::Unreachable);
+    }
+    Ok(if totals.failed > 0 { ExitStatus::CaseFailed } else { ExitStatus::Success })
+}
+
+/// Resolves on Ctrl-C; never, if no handler can be installed (the run then ends normally or by a kill).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// For an external host: the mock client serving discovery (the host fetches the proof keys there), and a WOPI
+/// client signing with its keys.
+async fn external(listen: Option<std::net::SocketAddr>) -> Result<(MockOfficeHandle, WopiClient), Fail> {
+    let addr = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("--discovery-listen {addr}: cannot listen"))?;
+    let mock = MockOffice::start(listener, MockConfig::default()).context("starting the mock Office client")?;
+    say!("mock Office discovery: {} (point the host's proof-key discovery URL here)", mock.discovery_url);
+    match mock.client(ClientConfig::default()) {
+        Ok(client) => Ok((mock, client)),
+        Err(e) => {
+            mock.shutdown().await;
+            Err(Fail::usage(anyhow::Error::new(e).context("building the WOPI client")))
+        }
+    }
+}
+
+/// Whether anything accepts TCP connections where the WOPISrc points, within a few seconds: a closed port or a
+/// black-holed address is reported as unreachable (exit 3) before any case runs.
+async fn preflight(wopisrc: &url::Url) -> anyhow::Result<()> {
+    const WAIT: Duration = Duration::from_secs(5);
+    let host = wopisrc.host_str().context("--wopisrc has no host")?.to_owned();
+    let port = wopisrc.port_or_known_default().context("--wopisrc has no port")?;
+    let connect = async {
+        let addrs: Vec<_> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .with_context(|| format!("cannot resolve {host}"))?
+            .collect();
+        let mut last = None;
+        for addr in addrs {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(_) => return Ok(()),
+                Err(e) => last = Some(anyhow::Error::new(e).context(format!("connecting to {addr}"))),
+            }
+        }
+        Err(last.unwrap_or_else(|| anyhow::anyhow!("{host} resolves to no address")))
+    };
+    match tokio::time::timeout(WAIT, connect).await {
+        Ok(result) => result.with_context(|| format!("the host at {host}:{port} cannot be reached")),
+        Err(_) => Err(anyhow::anyhow!("the host at {host}:{port} did not accept a connection within {WAIT:?}")),
+    }
+}

@@ -724,18 +724,14 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-#[test]
-fn html_report_renders_in_headless_chromium() {
+/// Runs headless Chromium on `page` with `extra` arguments, bounded by a timeout, and returns its stdout.
+fn run_chromium(page: &Path, extra: &[String]) -> String {
     let Some(chromium) = chromium() else {
         panic!(
-            "chromium is not installed: run scripts/test.sh, which installs Debian's chromium, or `apt-get install chromium`"
+            "chromium is not installed: run scripts/test.sh, which installs Debian's chromium (or `apt-get install chromium`)"
         );
     };
-    let dir = tempfile::tempdir().unwrap();
-    let page = dir.path().join("report.html");
-    std::fs::write(&page, html::render(&fixture()).unwrap()).unwrap();
-    let shot = dir.path().join("report.png");
-    let profile = dir.path().join("profile");
+    let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(&chromium)
         .args([
             "--headless",
@@ -749,19 +745,23 @@ fn html_report_renders_in_headless_chromium() {
             "--hide-scrollbars",
             "--window-size=1280,900",
         ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Read stdout on a thread so a full pipe cannot stall the browser while we wait for it.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+        out
+    });
     let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
+    while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
@@ -769,6 +769,21 @@ fn html_report_renders_in_headless_chromium() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    reader.join().unwrap()
+}
+
+fn page_on_disk(dir: &Path) -> PathBuf {
+    let page = dir.join("report.html");
+    std::fs::write(&page, html::render(&fixture()).unwrap()).unwrap();
+    page
+}
+
+#[test]
+fn html_report_renders_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = page_on_disk(dir.path());
+    let shot = dir.path().join("report.png");
+    run_chromium(&page, &[format!("--screenshot={}", shot.display())]);
     let png = std::fs::read(&shot).expect("chromium wrote no screenshot");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     // A blank 1280x900 page compresses to a few kB; the rendered report is far larger.
@@ -782,4 +797,31 @@ fn html_report_renders_in_headless_chromium() {
     std::fs::write(keep.join("report-screenshot.png"), &png).unwrap();
     std::fs::copy(&page, keep.join("report.html")).unwrap();
     eprintln!("screenshot and page kept in {}", keep.display());
+}
+
+#[test]
+fn html_outcome_filter_runs_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = page_on_disk(dir.path());
+    // `#outcome=failed` drives the same filter the checkboxes do; the DOM after the script shows its effect.
+    let with_hash = PathBuf::from(format!("{}#outcome=failed", page.display()));
+    let dom = run_chromium(&with_hash, &["--dump-dom".to_string()]);
+    assert!(
+        dom.contains("<html lang=\"en\" class=\"js\">"),
+        "the page script did not run to the end:\n{dom}"
+    );
+    let cases: Vec<&str> = dom
+        .split("<details ")
+        .skip(1)
+        .map(|s| &s[..s.find('>').unwrap()])
+        .collect();
+    assert_eq!(cases.len(), 5);
+    for tag in cases {
+        let failed = tag.contains("data-outcome=\"failed\"");
+        assert_eq!(tag.contains(" hidden"), !failed, "wrong visibility: {tag}");
+    }
+    assert!(
+        dom.contains("<span id=\"shown\">2</span>"),
+        "the count shows the visible cases"
+    );
 }

@@ -365,11 +365,15 @@ async fn frame_page(
         transcript: Vec::new(),
     };
 
-    let problem = match (&wopisrc, &token) {
-        (None, _) => Some("the action URL has no WOPISrc parameter".to_string()),
-        (_, None) => Some("no access_token was posted".to_string()),
+    // The host page's mistakes are 400; a host that fails CheckFileInfo is 502, as a gateway would say.
+    let problem: Option<(StatusCode, String)> = match (&wopisrc, &token) {
+        (None, _) => Some((
+            StatusCode::BAD_REQUEST,
+            "the action URL has no WOPISrc parameter".to_string(),
+        )),
+        (_, None) => Some((StatusCode::BAD_REQUEST, "no access_token was posted".to_string())),
         (Some(src), Some(token)) => match Url::parse(src) {
-            Err(e) => Some(format!("WOPISrc `{src}` is not a URL: {e}")),
+            Err(e) => Some((StatusCode::BAD_REQUEST, format!("WOPISrc `{src}` is not a URL: {e}"))),
             Ok(src) => {
                 let client = state.client.new_session();
                 let cfi = check_file_info(&client, &WopiTarget::new(src, token.clone())).await;
@@ -379,7 +383,7 @@ async fn frame_page(
                     .get("PostMessageOrigin")
                     .and_then(Value::as_str)
                     .and_then(normalise_origin);
-                let problem = cfi.error.clone();
+                let problem = cfi.error.clone().map(|e| (StatusCode::BAD_GATEWAY, e));
                 report.check_file_info = Some(cfi);
                 problem
             }
@@ -397,11 +401,7 @@ async fn frame_page(
     let action_name = report.action.clone();
     state.frames.insert(report);
 
-    let status = if problem.is_some() {
-        StatusCode::BAD_GATEWAY
-    } else {
-        StatusCode::OK
-    };
+    let status = problem.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     let page = render_frame(&FramePage {
         session: &session,
         app: &app_name,
@@ -416,7 +416,7 @@ async fn frame_page(
             .untrusted_base_url
             .join(&format!("frame-api/{session}/untrusted"))
             .ok(),
-        problem: problem.as_deref(),
+        problem: problem.as_ref().map(|(_, p)| p.as_str()),
     });
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }

@@ -52,16 +52,33 @@ pub enum MockError {
 /// Runs the mock on its own until Ctrl-C, for `wopi-conformance office --listen ADDR`: binds `listen`, prints the
 /// discovery URL on standard output (the one line a host builder needs to configure), and serves.
 pub async fn run_standalone(listen: SocketAddr) -> Result<(), MockError> {
+    run_standalone_with(listen, MockConfig::default(), async {
+        // If the signal handler cannot be installed, stopping at once is better than running unstoppable.
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C; stopping");
+        }
+    })
+    .await
+}
+
+/// [`run_standalone`] with a configuration and a shutdown signal of the caller's choosing.
+pub async fn run_standalone_with(
+    listen: SocketAddr,
+    config: MockConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), MockError> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
-    let handle = MockOffice::start(listener, MockConfig::default())?;
-    println!("mock Office for the web is listening");
+    let handle = MockOffice::start(listener, config)?;
+    println!("mock Office for the web is listening on {}", handle.local_addr);
     println!("discovery URL: {}", handle.discovery_url);
-    println!("admin: POST {}admin/keys/rotate (loopback only)", handle.base_url);
+    println!(
+        "admin (loopback or {}): POST {}admin/keys/rotate, GET {}admin/frames",
+        server::ADMIN_SECRET_HEADER,
+        handle.base_url,
+        handle.base_url
+    );
     tracing::info!(discovery = %handle.discovery_url, "mock Office started");
-    // Ctrl-C ends the run; if the signal handler cannot be installed we still shut down cleanly.
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        tracing::warn!(error = %e, "cannot listen for Ctrl-C; stopping");
-    }
+    shutdown.await;
     handle.shutdown().await;
     Ok(())
 }

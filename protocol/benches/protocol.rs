@@ -3,6 +3,9 @@
 //!
 //! Plain `fn main` with `std::time::Instant`, no framework: `cargo bench -p wopi-protocol`. Each figure is the
 //! median of 5 rounds; the fixed keys in `fixtures/proof-keys/` are used so runs are comparable.
+//!
+//! Proof signing and verification run on aws-lc-rs; the "rsa crate" rows time the pure-Rust `rsa` crate on the same
+//! key and message (what `proof.rs` used before, and still uses for keys aws-lc-rs will not sign with).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -49,10 +52,13 @@ fn row(name: &str, iters: u32, d: Duration, extra: &str) {
     println!("| {name:<52} | {iters:>7} | {:>12} | {extra:<18} |", fmt_dur(d));
 }
 
-fn load(name: &str) -> ProofKeyPair {
+fn pem(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../fixtures/proof-keys/{name}.pem"));
-    let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    ProofKeyPair::from_pkcs8_pem(&pem).unwrap_or_else(|e| panic!("{name}.pem: {e}"))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn load(name: &str) -> ProofKeyPair {
+    ProofKeyPair::from_pkcs8_pem(&pem(name)).unwrap_or_else(|e| panic!("{name}.pem: {e}"))
 }
 
 /// About 1 MiB of file names as a WOPI host sees them: mostly ASCII with spaces and Set O characters, some
@@ -110,20 +116,42 @@ fn main() {
     });
     row("expected_proof (pre-image construction)", 200_000, d, "");
 
-    let d = per_op(100, || {
+    let d = per_op(1_000, || {
         black_box(current.sign(black_box(&message)));
     });
-    row("ProofKeyPair::sign (one proof)", 100, d, "");
+    row("ProofKeyPair::sign (one proof)", 1_000, d, "");
 
-    let d = per_op(50, || {
+    let d = per_op(500, || {
         black_box(sign_request(&current, Some(&old), TOKEN, URL, ts));
     });
-    row("sign_request (current + old: both headers)", 50, d, "");
+    row("sign_request (current + old: both headers)", 500, d, "");
 
-    let d = per_op(2_000, || {
+    let d = per_op(20_000, || {
         black_box(public.verify(black_box(&message), black_box(&signature)));
     });
-    row("ProofPublicKey::verify (one proof)", 2_000, d, "");
+    row("ProofPublicKey::verify (one proof)", 20_000, d, "");
+
+    // The same operations on the pure-Rust rsa crate, for comparison.
+    let rsa_private = {
+        use rsa::pkcs8::DecodePrivateKey as _;
+        rsa::PrivateKey::from_pkcs8_pem(&pem("current")).unwrap_or_else(|e| panic!("current.pem for rsa: {e}"))
+    };
+    let rsa_public = rsa_private.to_public_key();
+    let d = per_op(100, || {
+        black_box(rsa_private.pkcs1v15_sign::<sha2::Sha256>(black_box(&message)).ok());
+    });
+    row("rsa crate: pkcs1v15_sign (reference)", 100, d, "");
+    let rsa_signature = rsa_private
+        .pkcs1v15_sign::<sha2::Sha256>(&message)
+        .unwrap_or_else(|e| panic!("rsa sign: {e}"));
+    let d = per_op(2_000, || {
+        black_box(
+            rsa_public
+                .pkcs1v15_verify::<sha2::Sha256>(black_box(&message), black_box(&rsa_signature))
+                .is_ok(),
+        );
+    });
+    row("rsa crate: pkcs1v15_verify (reference)", 2_000, d, "");
 
     let signed = sign_request(&current, Some(&old), TOKEN, URL, ts);
     let headers = ProofHeaders::from_values(
@@ -132,7 +160,7 @@ fn main() {
         Some(&signed.timestamp.to_string()),
     )
     .unwrap_or_else(|e| panic!("headers: {e}"));
-    let d = per_op(2_000, || {
+    let d = per_op(20_000, || {
         let h = ProofHeaders::from_values(
             Some(&signed.proof),
             signed.proof_old.as_deref(),
@@ -140,7 +168,7 @@ fn main() {
         );
         black_box(h.map(|h| verify_request(&keys, &h, TOKEN, URL, now)).ok());
     });
-    row("verify request: parse headers + accept (1st combo)", 2_000, d, "");
+    row("verify request: parse headers + accept (1st combo)", 20_000, d, "");
 
     // Worst case a host pays: a request that fails, so all three combinations are tried.
     let stranger = load("next");
@@ -150,10 +178,10 @@ fn main() {
         proof_old: bad.proof_old,
         timestamp: ts,
     };
-    let d = per_op(1_000, || {
+    let d = per_op(10_000, || {
         black_box(verify_request(&keys, black_box(&bad_headers), TOKEN, URL, now).is_err());
     });
-    row("verify request: reject (all 3 combos tried)", 1_000, d, "");
+    row("verify request: reject (all 3 combos tried)", 10_000, d, "");
     black_box(&headers);
 
     let corpus = utf7_corpus();

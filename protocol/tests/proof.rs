@@ -786,6 +786,48 @@ proptest! {
     }
 }
 
+/// The fixture `current` key as the pure-Rust `rsa` crate sees it: the independent implementation the aws-lc-rs
+/// verifier inside [`ProofPublicKey`] is checked against.
+fn rsa_crate_current() -> &'static rsa::PrivateKey {
+    static KEY: OnceLock<rsa::PrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| {
+        use rsa::pkcs8::DecodePrivateKey as _;
+        let path = workspace_root().join("fixtures/proof-keys/current.pem");
+        let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        rsa::PrivateKey::from_pkcs8_pem(&pem).expect("current.pem for the rsa crate")
+    })
+}
+
+proptest! {
+    // rsa signing costs milliseconds (more in debug): a few cases are enough to catch a disagreement.
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    #[test]
+    fn rsa_crate_signatures_and_aws_lc_verification_agree(
+        message in proptest::collection::vec(any::<u8>(), 0..400),
+        flip in any::<proptest::sample::Index>(),
+    ) {
+        let rsa_sig = rsa_crate_current().pkcs1v15_sign::<sha2::Sha256>(&message).expect("rsa signs");
+        let rsa_b64 = STANDARD.encode(&rsa_sig);
+        let public = fixture("current").public();
+        prop_assert!(public.verify(&message, &rsa_b64), "an rsa-crate signature must verify");
+        // ProofKeyPair signs on aws-lc-rs; PKCS#1 v1.5 is deterministic, so the bytes must be identical.
+        prop_assert_eq!(fixture("current").sign(&message), rsa_b64.clone());
+        // Both libraries reject the same tampered signature.
+        let mut bad = rsa_sig.clone();
+        let at = flip.index(bad.len());
+        bad[at] ^= 0x01;
+        let rsa_accepts_bad =
+            rsa_crate_current().to_public_key().pkcs1v15_verify::<sha2::Sha256>(&message, &bad).is_ok();
+        prop_assert!(!rsa_accepts_bad);
+        prop_assert!(!public.verify(&message, &STANDARD.encode(&bad)));
+        // And a signature of this message is not one of a different message.
+        let mut other = message.clone();
+        other.push(0);
+        prop_assert!(!public.verify(&other, &rsa_b64));
+    }
+}
+
 /// Writes fresh `fixtures/proof-keys/{current,old,next}.pem`. The committed keys were made with
 /// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048`; this is the equivalent without OpenSSL.
 /// Run only on purpose (`cargo test -p wopi-protocol --test proof -- --ignored generate_fixture_keys`): every host

@@ -1,1 +1,519 @@
-fn main() {}
+//! Throughput of the reference host over loopback: `cargo bench -p wopi-reference-host`.
+//!
+//! The host runs in-process on a tokio runtime with **one worker thread** (plus its blocking pool for SQLite
+//! writes); the load generator runs on a separate single-threaded runtime. The generator speaks raw HTTP/1.1 over
+//! keep-alive connections (many at once) with requests built and proof-signed *before* the timed loop, because
+//! signing is the WOPI client's cost, not the host's; so the figures measure the host, not a client library.
+//!
+//! Scenarios (targets from issue 3, server on one core):
+//! - CheckFileInfo with proof checking on (>= 15,000 req/s) and off (>= 50,000 req/s);
+//! - GetFile of a 1 MiB file (>= 1,500 req/s);
+//! - PutFile of 1 MiB under a lock (every body differs, so each one is a real write).
+//!
+//! Environment: `WOPI_BENCH_SECONDS` (timed seconds per scenario, default 5), `WOPI_BENCH_MAX_REQUESTS` (cap per
+//! scenario, default 2,000,000; PutFile is capped at 3,000 to bound disk use).
+//! Everything listens on 127.0.0.1 only.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
+use wopi_protocol::proof::{ProofKeyPair, Ticks, sign_request};
+use wopi_reference_host::{Config, DEFAULT_USER};
+
+const MIB: usize = 1024 * 1024;
+
+fn main() -> anyhow::Result<()> {
+    let seconds: u64 = env_or("WOPI_BENCH_SECONDS", 5);
+    let max_requests: u64 = env_or("WOPI_BENCH_MAX_REQUESTS", 2_000_000);
+    let duration = Duration::from_secs(seconds.max(1));
+
+    let current = ProofKeyPair::from_pkcs8_pem(include_str!("../../fixtures/proof-keys/current.pem"))?;
+    let old = ProofKeyPair::from_pkcs8_pem(include_str!("../../fixtures/proof-keys/old.pem"))?;
+
+    // The host's runtime: one worker thread, as the targets assume.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    // The load generator's runtime: this thread only.
+    let load_rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+
+    let discovery_url = server_rt.block_on(start_discovery(discovery_xml(&current, &old)))?;
+    let with_proofs = server_rt.block_on(start_host(Some(discovery_url.clone())))?;
+    let without_proofs = server_rt.block_on(start_host(None))?;
+
+    println!(
+        "wopi-reference-host throughput: server runtime 1 worker thread, load generator 1 thread, raw HTTP/1.1 \
+         keep-alive over loopback, {seconds} s per scenario after a 1 s warm-up"
+    );
+    println!(
+        "{:<34} {:>5} {:>9} {:>7} {:>10} {:>8} {:>8} {:>9}  target",
+        "scenario", "conns", "requests", "secs", "req/s", "p50 ms", "p99 ms", "MiB/s"
+    );
+
+    // Signing happens here, before any timed loop: it is the client's cost.
+    let sign = |host: &Host, url: &str| -> Vec<(&'static str, String)> {
+        sign_request(&current, Some(&old), &host.token, url, Ticks::now()).header_pairs()
+    };
+
+    // CheckFileInfo, proofs on.
+    let h = &with_proofs;
+    let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
+    let reqs: Vec<Vec<u8>> = (0..16)
+        .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
+        .collect();
+    let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, 200, None))?;
+    report("CheckFileInfo, proof checks on", &r, Some(15_000.0));
+
+    // CheckFileInfo, proofs off.
+    let h = &without_proofs;
+    let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
+    let reqs = vec![build("GET", &url, h.addr, &[], b"")];
+    let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, 200, None))?;
+    report("CheckFileInfo, proof checks off", &r, Some(50_000.0));
+
+    // GetFile, 1 MiB, proofs on.
+    let h = &with_proofs;
+    let url = format!("{}/contents?access_token={}", h.wopisrc, h.token_q);
+    let reqs: Vec<Vec<u8>> = (0..16)
+        .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
+        .collect();
+    let r = load_rt.block_on(scenario(h.addr, reqs, 16, duration, max_requests, 200, None))?;
+    report("GetFile 1 MiB, proof checks on", &r, Some(1_500.0));
+
+    // PutFile, 1 MiB, under a lock, proofs on.
+    let lock_url = format!("{}?access_token={}", h.wopisrc, h.token_q);
+    let mut lock_headers = sign(h, &lock_url);
+    lock_headers.push(("X-WOPI-Override", "LOCK".to_owned()));
+    lock_headers.push(("X-WOPI-Lock", "bench-lock".to_owned()));
+    let lock = build("POST", &lock_url, h.addr, &lock_headers, b"");
+    let lock_status = load_rt.block_on(one_request(h.addr, &lock))?;
+    anyhow::ensure!(lock_status == 200, "Lock before PutFile answered {lock_status}");
+    let body = vec![b'x'; MIB];
+    let reqs: Vec<Vec<u8>> = (0..4)
+        .map(|_| {
+            let mut headers = sign(h, &url);
+            headers.push(("X-WOPI-Override", "PUT".to_owned()));
+            headers.push(("X-WOPI-Lock", "bench-lock".to_owned()));
+            build("POST", &url, h.addr, &headers, &body)
+        })
+        .collect();
+    let r = load_rt.block_on(scenario(
+        h.addr,
+        reqs,
+        4,
+        duration,
+        max_requests.min(3_000),
+        200,
+        Some(MIB),
+    ))?;
+    report("PutFile 1 MiB, proof checks on", &r, None);
+
+    drop(load_rt);
+    server_rt.shutdown_timeout(Duration::from_secs(5));
+    Ok(())
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Discovery XML with the fixed test keys (the host only needs the proof key).
+fn discovery_xml(current: &ProofKeyPair, old: &ProofKeyPair) -> String {
+    let (cur, old) = (current.public(), old.public());
+    Discovery {
+        net_zones: vec![NetZone {
+            name: "external-http".to_owned(),
+            apps: vec![App {
+                name: "Word".to_owned(),
+                fav_icon_url: None,
+                check_license: None,
+                actions: vec![Action {
+                    name: "view".to_owned(),
+                    ext: Some("docx".to_owned()),
+                    progid: None,
+                    urlsrc: "http://127.0.0.1:9/wv/wordviewerframe.aspx?<ui=UI_LLCC&>".to_owned(),
+                    requires: None,
+                    default: true,
+                    newprogid: None,
+                    newext: None,
+                    use_parent: None,
+                    targetext: None,
+                }],
+            }],
+        }],
+        proof_key: Some(ProofKeyElement {
+            value: cur.to_csp_blob(),
+            modulus: cur.modulus_b64(),
+            exponent: cur.exponent_b64(),
+            oldvalue: old.to_csp_blob(),
+            oldmodulus: old.modulus_b64(),
+            oldexponent: old.exponent_b64(),
+        }),
+    }
+    .to_xml()
+}
+
+async fn start_discovery(xml: String) -> anyhow::Result<url::Url> {
+    let app = axum::Router::new().route(
+        "/hosting/discovery",
+        axum::routing::get(move || async move { xml.clone() }),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url::Url::parse(&format!("http://{addr}/hosting/discovery"))?)
+}
+
+/// A running host with one 1 MiB file.
+struct Host {
+    addr: SocketAddr,
+    wopisrc: String,
+    token: String,
+    /// The token, URL-encoded for a query string.
+    token_q: String,
+}
+
+async fn start_host(discovery: Option<url::Url>) -> anyhow::Result<Host> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut config = Config::new(url::Url::parse(&format!("http://{addr}"))?);
+    config.proof_keys = discovery.is_some();
+    config.discovery_url = discovery;
+    let (router, state) = wopi_reference_host::app(config).await?;
+    let file = state
+        .provision(DEFAULT_USER, DEFAULT_USER, "bench.docx", Bytes::from(vec![b'w'; MIB]))
+        .await?;
+    // Keep the state (and its temporary data directory) alive for the whole run.
+    let keep = state.clone();
+    tokio::spawn(async move {
+        let _keep = keep;
+        wopi_reference_host::serve(listener, router, std::future::pending()).await
+    });
+    let token_q = url::form_urlencoded::byte_serialize(file.access_token.as_bytes()).collect();
+    Ok(Host {
+        addr,
+        wopisrc: file.wopisrc,
+        token: file.access_token,
+        token_q,
+    })
+}
+
+/// One raw HTTP/1.1 request with `Content-Length`.
+fn build(method: &str, url: &str, addr: SocketAddr, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
+    let path = url.find("/wopi/").map_or(url, |i| &url[i..]);
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(k);
+        req.push_str(": ");
+        req.push_str(v);
+        req.push_str("\r\n");
+    }
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+struct Outcome {
+    connections: usize,
+    requests: u64,
+    errors: u64,
+    elapsed: Duration,
+    latencies_us: Vec<u32>,
+    bytes_per_request: Option<usize>,
+}
+
+fn report(name: &str, r: &Outcome, target: Option<f64>) {
+    let rate = r.requests as f64 / r.elapsed.as_secs_f64();
+    let mut lat = r.latencies_us.clone();
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+    };
+    let ms = |v: Option<u32>| v.map_or_else(|| "-".to_owned(), |us| format!("{:.2}", f64::from(us) / 1000.0));
+    let mib = r
+        .bytes_per_request
+        .map_or_else(|| "-".to_owned(), |b| format!("{:.0}", rate * b as f64 / MIB as f64));
+    let verdict = match target {
+        Some(t) if rate >= t => format!(">= {t:.0} ok"),
+        Some(t) => format!(">= {t:.0} MISSED"),
+        None => "-".to_owned(),
+    };
+    println!(
+        "{name:<34} {:>5} {:>9} {:>7.2} {:>10.0} {:>8} {:>8} {:>9}  {verdict}",
+        r.connections,
+        r.requests,
+        r.elapsed.as_secs_f64(),
+        rate,
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        mib,
+    );
+    if r.errors > 0 {
+        println!(
+            "  !! {} responses had an unexpected status or broke the connection",
+            r.errors
+        );
+    }
+}
+
+/// Checks every request once, warms up for a second, then runs `connections` loops until `duration` or `max`.
+async fn scenario(
+    addr: SocketAddr,
+    requests: Vec<Vec<u8>>,
+    connections: usize,
+    duration: Duration,
+    max: u64,
+    expect: u16,
+    response_body: Option<usize>,
+) -> anyhow::Result<Outcome> {
+    for req in &requests {
+        let status = one_request(addr, req).await?;
+        anyhow::ensure!(status == expect, "sanity request answered {status}, expected {expect}");
+    }
+    let requests = Arc::new(requests);
+    run(
+        addr,
+        requests.clone(),
+        connections,
+        Duration::from_secs(1),
+        max / 10,
+        expect,
+    )
+    .await?;
+    let mut outcome = run(addr, requests, connections, duration, max, expect).await?;
+    outcome.bytes_per_request = response_body;
+    Ok(outcome)
+}
+
+async fn run(
+    addr: SocketAddr,
+    requests: Arc<Vec<Vec<u8>>>,
+    connections: usize,
+    duration: Duration,
+    max: u64,
+    expect: u16,
+) -> anyhow::Result<Outcome> {
+    let issued = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::with_capacity(connections);
+    for c in 0..connections {
+        let (requests, issued, errors, stop) = (requests.clone(), issued.clone(), errors.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            let mut conn: Option<Conn> = None;
+            let mut i = c;
+            let mut own = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                if issued.fetch_add(1, Ordering::Relaxed) >= max || Instant::now() >= deadline {
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                let template = &requests[i % requests.len()];
+                i += 1;
+                // Each PutFile body must differ, or the host could skip the write: stamp a sequence number
+                // into the first bytes of the body.
+                let req: &[u8] = if template.len() > MIB {
+                    own.clear();
+                    own.extend_from_slice(template);
+                    let body_at = own.len() - MIB;
+                    let seq = issued.load(Ordering::Relaxed).to_le_bytes();
+                    own[body_at..body_at + 8].copy_from_slice(&seq);
+                    &own
+                } else {
+                    template
+                };
+                let t0 = Instant::now();
+                let c = match conn.as_mut() {
+                    Some(c) => c,
+                    None => match Conn::connect(addr).await {
+                        Ok(c) => conn.insert(c),
+                        Err(_) => {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                    },
+                };
+                match c.exchange(req).await {
+                    Ok(status) if status == expect => {
+                        latencies.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    }
+                    Ok(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                        conn = None;
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    let mut latencies_us = Vec::new();
+    for t in tasks {
+        latencies_us.extend(t.await?);
+    }
+    let elapsed = started.elapsed();
+    Ok(Outcome {
+        connections,
+        requests: latencies_us.len() as u64,
+        errors: errors.load(Ordering::Relaxed),
+        elapsed,
+        latencies_us,
+        bytes_per_request: None,
+    })
+}
+
+async fn one_request(addr: SocketAddr, req: &[u8]) -> anyhow::Result<u16> {
+    let mut conn = Conn::connect(addr).await?;
+    Ok(tokio::time::timeout(Duration::from_secs(30), conn.exchange(req)).await??)
+}
+
+/// A keep-alive HTTP/1.1 connection with a read buffer.
+struct Conn {
+    stream: TcpStream,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+}
+
+impl Conn {
+    async fn connect(addr: SocketAddr) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buf: vec![0; 256 * 1024].into_boxed_slice(),
+            start: 0,
+            end: 0,
+        })
+    }
+
+    /// Sends one request and reads the whole response; returns its status.
+    async fn exchange(&mut self, req: &[u8]) -> std::io::Result<u16> {
+        self.stream.write_all(req).await?;
+        let (a, b) = self.line().await?;
+        let status = std::str::from_utf8(&self.buf[a..b])
+            .ok()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| invalid("bad status line"))?;
+        let mut length = None;
+        let mut chunked = false;
+        loop {
+            let (a, b) = self.line().await?;
+            if a == b {
+                break;
+            }
+            let line = std::str::from_utf8(&self.buf[a..b]).map_err(|_| invalid("header not UTF-8"))?;
+            let (name, value) = line.split_once(':').ok_or_else(|| invalid("bad header"))?;
+            if name.eq_ignore_ascii_case("content-length") {
+                length = Some(
+                    value
+                        .trim()
+                        .parse::<usize>()
+                        .map_err(|_| invalid("bad content-length"))?,
+                );
+            } else if name.eq_ignore_ascii_case("transfer-encoding") && value.to_ascii_lowercase().contains("chunked") {
+                chunked = true;
+            }
+        }
+        if chunked {
+            loop {
+                let (a, b) = self.line().await?;
+                let size = std::str::from_utf8(&self.buf[a..b])
+                    .ok()
+                    .and_then(|l| usize::from_str_radix(l.split(';').next().unwrap_or("").trim(), 16).ok())
+                    .ok_or_else(|| invalid("bad chunk size"))?;
+                if size == 0 {
+                    // Trailers, up to the empty line.
+                    loop {
+                        let (a, b) = self.line().await?;
+                        if a == b {
+                            break;
+                        }
+                    }
+                    break;
+                }
+                self.skip(size).await?;
+                self.line().await?;
+            }
+        } else if let Some(n) = length {
+            self.skip(n).await?;
+        }
+        Ok(status)
+    }
+
+    async fn fill(&mut self) -> std::io::Result<()> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.end == self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            return Err(invalid("response head too large"));
+        }
+        let n = self.stream.read(&mut self.buf[self.end..]).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        self.end += n;
+        Ok(())
+    }
+
+    /// The next line without its CRLF, as a range of `buf` valid until the next read.
+    async fn line(&mut self) -> std::io::Result<(usize, usize)> {
+        loop {
+            if let Some(pos) = self.buf[self.start..self.end].iter().position(|b| *b == b'\n') {
+                let a = self.start;
+                let mut b = a + pos;
+                self.start = b + 1;
+                if b > a && self.buf[b - 1] == b'\r' {
+                    b -= 1;
+                }
+                return Ok((a, b));
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Discards `n` body bytes.
+    async fn skip(&mut self, mut n: usize) -> std::io::Result<()> {
+        let take = (self.end - self.start).min(n);
+        self.start += take;
+        n -= take;
+        while n > 0 {
+            let k = self.stream.read(&mut self.buf[..]).await?;
+            if k == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let take = k.min(n);
+            n -= take;
+            self.start = take;
+            self.end = k;
+        }
+        Ok(())
+    }
+}
+
+fn invalid(what: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned())
+}

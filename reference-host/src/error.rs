@@ -109,8 +109,10 @@ impl WopiError {
 /// A header value from text a peer or the store produced; characters HTTP cannot carry are replaced by `?`.
 pub fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| {
-        let cleaned: String =
-            s.chars().map(|c| if c == '\t' || (' '..='~').contains(&c) { c } else { '?' }).collect();
+        let cleaned: String = s
+            .chars()
+            .map(|c| if c == '\t' || (' '..='~').contains(&c) { c } else { '?' })
+            .collect();
         HeaderValue::from_str(&cleaned).unwrap_or_else(|_| HeaderValue::from_static(""))
     })
 }
@@ -137,7 +139,10 @@ impl IntoResponse for WopiError {
                 set(X_WOPI_LOCK_FAILURE_REASON, header_value(reason));
             }
             WopiError::NameExists { valid: Some(valid) } => {
-                set(X_WOPI_VALID_RELATIVE_TARGET, header_value(&wopi_protocol::utf7::encode(valid)));
+                set(
+                    X_WOPI_VALID_RELATIVE_TARGET,
+                    header_value(&wopi_protocol::utf7::encode(valid)),
+                );
             }
             WopiError::InvalidFileName(reason) => set(X_WOPI_INVALID_FILE_NAME_ERROR, header_value(reason)),
             WopiError::InvalidContainerName(reason) => set(X_WOPI_INVALID_CONTAINER_NAME_ERROR, header_value(reason)),

@@ -83,6 +83,26 @@ pub enum Fault {
     // --- Proof keys (checked by crate::proof) ---
     /// Proofs with a timestamp older than 20 minutes are accepted.
     StaleProofAccepted,
+    /// Proof headers are not checked at all: unsigned and forged requests are served.
+    ProofNotChecked,
+    /// `X-WOPI-ProofOld` verified with the *old* key is accepted (proofkeys.rst: not one of the three combinations).
+    ProofOldWithOldKeyAccepted,
+    /// A proof failing with the cached keys is not retried after re-reading discovery, so a key rotation by the
+    /// client locks users out until the host restarts.
+    NoDiscoveryRefetch,
+    // --- Host page (online/hostpage.rst, online/scenarios/postmessage.rst; applied by crate::hostpage) ---
+    /// The access token (and TTL) is put in the action URL's query string (hostpage.rst: POST it in the body).
+    HostPageTokenInUrl,
+    /// `access_token_ttl` is sent in seconds (the docs: milliseconds since the epoch).
+    HostPageTtlInSeconds,
+    /// The page never sends `Host_PostmessageReady`.
+    HostPageNoPostmessageReady,
+    /// The page posts to the frame with a target origin that is not the client's.
+    HostPageWrongTargetOrigin,
+    /// The page acts on messages from any origin (must accept only the client's).
+    HostPageAcceptsAnyOrigin,
+    /// The page ignores `UI_Close` (must navigate to the CloseUrl).
+    HostPageIgnoresClose,
 }
 
 impl Fault {
@@ -117,6 +137,15 @@ impl Fault {
         Fault::ExpiredTokenAccepted,
         Fault::TokenNotBoundToResource,
         Fault::StaleProofAccepted,
+        Fault::ProofNotChecked,
+        Fault::ProofOldWithOldKeyAccepted,
+        Fault::NoDiscoveryRefetch,
+        Fault::HostPageTokenInUrl,
+        Fault::HostPageTtlInSeconds,
+        Fault::HostPageNoPostmessageReady,
+        Fault::HostPageWrongTargetOrigin,
+        Fault::HostPageAcceptsAnyOrigin,
+        Fault::HostPageIgnoresClose,
     ];
 
     /// The fault's name as written on the command line (the variant name).
@@ -151,6 +180,15 @@ impl Fault {
             Fault::ExpiredTokenAccepted => "ExpiredTokenAccepted",
             Fault::TokenNotBoundToResource => "TokenNotBoundToResource",
             Fault::StaleProofAccepted => "StaleProofAccepted",
+            Fault::ProofNotChecked => "ProofNotChecked",
+            Fault::ProofOldWithOldKeyAccepted => "ProofOldWithOldKeyAccepted",
+            Fault::NoDiscoveryRefetch => "NoDiscoveryRefetch",
+            Fault::HostPageTokenInUrl => "HostPageTokenInUrl",
+            Fault::HostPageTtlInSeconds => "HostPageTtlInSeconds",
+            Fault::HostPageNoPostmessageReady => "HostPageNoPostmessageReady",
+            Fault::HostPageWrongTargetOrigin => "HostPageWrongTargetOrigin",
+            Fault::HostPageAcceptsAnyOrigin => "HostPageAcceptsAnyOrigin",
+            Fault::HostPageIgnoresClose => "HostPageIgnoresClose",
         }
     }
 
@@ -174,7 +212,11 @@ pub struct UnknownFault(pub String);
 impl FromStr for Fault {
     type Err = UnknownFault;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Fault::ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| UnknownFault(s.to_owned()))
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFault(s.to_owned()))
     }
 }
 

@@ -21,7 +21,230 @@
 //! The script exposes its state as `window.wopiHost` (messages received, sent and ignored) so a browser test can
 //! observe the exchange without reaching into the cross-origin frame.
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use serde::Serialize;
+use wopi_protocol::discovery::{ActionUrlParams, Discovery, expand_action_url};
+use wopi_protocol::ids::FileId;
+
+use crate::AppState;
+use crate::faults::{Fault, FaultSet};
+use crate::proof::DiscoverySnapshot;
+use crate::store::{StoreError, UserId};
+use crate::tokens::Resource;
+
+/// The host page route: `GET /host/{file_id}?action=view|edit|editnew[&user=ID][&wd…]`.
+///
+/// `user` picks which existing user the page issues a token for (default [`crate::DEFAULT_USER`]); the reference
+/// host has no sign-in, so whoever can reach the page can open the file as that user.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/host/{file_id}", get(host_page))
+}
+
+/// The actions the host page offers (`online/discovery.rst` action names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAction {
+    /// Read-only viewing.
+    View,
+    /// Editing.
+    Edit,
+    /// Editing a newly created, empty file.
+    EditNew,
+}
+
+impl PageAction {
+    /// Parses the `action` query value.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "view" => Some(Self::View),
+            "edit" => Some(Self::Edit),
+            "editnew" => Some(Self::EditNew),
+            _ => None,
+        }
+    }
+
+    /// The discovery action name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::View => "view",
+            Self::Edit => "edit",
+            Self::EditNew => "editnew",
+        }
+    }
+}
+
+/// Why the page could not be served. Bodies are plain text for people; nothing secret goes in them.
+#[derive(Debug, thiserror::Error)]
+enum PageError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("no such file")]
+    NotFound,
+    #[error("{0}")]
+    NoAction(String),
+    #[error("this host has no WOPI client configured (start it with --discovery-url)")]
+    NoDiscovery,
+    #[error("{0}")]
+    BadGateway(String),
+    #[error("internal error")]
+    Internal,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::NotFound | PageError::NoAction(_) => StatusCode::NOT_FOUND,
+            PageError::NoDiscovery => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut resp = (status, format!("{self}\n")).into_response();
+        no_cache(&mut resp);
+        resp
+    }
+}
+
+/// `hostpage.rst`, "Host page headers": a cached page would replay an expired token.
+fn no_cache(resp: &mut Response) {
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, no-store"));
+    h.insert(header::EXPIRES, HeaderValue::from_static("-1"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+async fn host_page(
+    State(state): State<AppState>,
+    Path(file_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PageError> {
+    let mut action = None;
+    let mut user = crate::DEFAULT_USER.to_owned();
+    let mut wd_params = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "action" => action = Some(v.into_owned()),
+            "user" => user = v.into_owned(),
+            // hostpage.rst: wd* parameters go to the frame unchanged.
+            k if k.starts_with("wd") => wd_params.push((k.to_owned(), v.into_owned())),
+            _ => {}
+        }
+    }
+    let action = action.as_deref().unwrap_or("view");
+    let action = PageAction::parse(action)
+        .ok_or_else(|| PageError::BadRequest(format!("action must be view, edit or editnew, not {action:?}")))?;
+    let file_id = FileId::new(file_id).map_err(|_| PageError::NotFound)?;
+    let user = UserId::new(user).map_err(|e| PageError::BadRequest(e.to_string()))?;
+
+    let now = state.now();
+    let file = state.store.file(&file_id, now).await.map_err(store_error)?;
+    state.store.user(&user).await.map_err(|e| match e {
+        StoreError::NotFound => PageError::BadRequest(format!("no user {:?}", user.as_str())),
+        other => store_error(other),
+    })?;
+    let cache = state.discovery.clone().ok_or(PageError::NoDiscovery)?;
+    let snapshot: Arc<DiscoverySnapshot> = cache.get().await.map_err(|e| PageError::BadGateway(e.to_string()))?;
+
+    let ext = file.name.extension().unwrap_or("");
+    let (app_name, fav_icon_url, urlsrc) =
+        find_action(&snapshot.discovery, state.base_url(), ext, action).ok_or_else(|| {
+            PageError::NoAction(format!(
+                "the WOPI client offers no {} action for .{ext} files",
+                action.as_str()
+            ))
+        })?;
+    let params = ActionUrlParams {
+        ui_llcc: Some("en-US".to_owned()),
+        dc_llcc: Some("en-US".to_owned()),
+        ..Default::default()
+    };
+    let mut action_url = expand_action_url(&urlsrc, &state.wopi_src(&file.id), &params);
+    let client_origin = match url::Url::parse(&action_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u.origin().ascii_serialization(),
+        _ => {
+            return Err(PageError::BadGateway(format!(
+                "the {app_name} {} action URL is not an absolute http(s) URL",
+                action.as_str()
+            )));
+        }
+    };
+    for (k, v) in &wd_params {
+        action_url.push(if action_url.contains('?') { '&' } else { '?' });
+        action_url.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+        action_url.push('=');
+        action_url.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+    }
+
+    let token = state.issue_token(&user, &Resource::File(file.id.clone()));
+    let model = PageModel {
+        file_name: file.name.as_str().to_owned(),
+        action_url,
+        access_token: token.access_token,
+        access_token_ttl_ms: token.access_token_ttl,
+        favicon_url: fav_icon_url,
+        client_origin,
+        close_url: Some(state.close_url()),
+        share_url: Some(state.host_page_url(&file.id, "view")),
+        faults: page_faults(&state.faults),
+    };
+    let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], render(&model)).into_response();
+    no_cache(&mut resp);
+    let h = resp.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // The page itself must not be framed by others (clickjacking); it frames the client, not the reverse.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'self'"),
+    );
+    Ok(resp)
+}
+
+fn store_error(e: StoreError) -> PageError {
+    match e {
+        StoreError::NotFound => PageError::NotFound,
+        other => {
+            tracing::error!(error = %other, "host page: store failure");
+            PageError::Internal
+        }
+    }
+}
+
+/// The action for `ext`, preferring the net zones that match the host's scheme (`online/discovery.rst`: a host
+/// uses the zone it is reached in), then any zone. Returns the app name, its favicon and the `urlsrc`.
+fn find_action(
+    discovery: &Discovery,
+    base_url: &str,
+    ext: &str,
+    action: PageAction,
+) -> Option<(String, Option<String>, String)> {
+    let zones: &[&str] = if base_url.starts_with("https:") {
+        &["external-https", "internal-https"]
+    } else {
+        &["external-http", "internal-http"]
+    };
+    zones
+        .iter()
+        .find_map(|zone| discovery.find_action_in_zone(zone, ext, action.as_str()))
+        .or_else(|| discovery.find_action(ext, action.as_str()))
+        .map(|(app, a)| (app.name.clone(), app.fav_icon_url.clone(), a.urlsrc.clone()))
+}
+
+/// The host-page faults switched on in `faults` (always none without the `faults` feature).
+fn page_faults(faults: &FaultSet) -> PageFaults {
+    PageFaults {
+        token_in_url: faults.has(Fault::HostPageTokenInUrl),
+        ttl_in_seconds: faults.has(Fault::HostPageTtlInSeconds),
+        no_postmessage_ready: faults.has(Fault::HostPageNoPostmessageReady),
+        wrong_target_origin: faults.has(Fault::HostPageWrongTargetOrigin),
+        accept_any_origin: faults.has(Fault::HostPageAcceptsAnyOrigin),
+        dead_ui_close: faults.has(Fault::HostPageIgnoresClose),
+    }
+}
 
 /// Deliberate host-page bugs, each a single departure from `hostpage.rst` or `postmessage.rst`, used to prove that
 /// browser tests catch them. All `false` is the correct page; only the `faults` feature ever sets one.
@@ -121,7 +344,11 @@ const WRONG_ORIGIN: &str = "https://wrong-origin.invalid";
 /// Renders the host page.
 pub fn render(model: &PageModel) -> String {
     let faults = model.faults;
-    let ttl = if faults.ttl_in_seconds { model.access_token_ttl_ms / 1000 } else { model.access_token_ttl_ms };
+    let ttl = if faults.ttl_in_seconds {
+        model.access_token_ttl_ms / 1000
+    } else {
+        model.access_token_ttl_ms
+    };
     let action_url = if faults.token_in_url {
         let sep = if model.action_url.contains('?') { '&' } else { '?' };
         format!(
@@ -134,7 +361,11 @@ pub fn render(model: &PageModel) -> String {
     };
     let config = ScriptConfig {
         client_origin: &model.client_origin,
-        target_origin: if faults.wrong_target_origin { WRONG_ORIGIN } else { &model.client_origin },
+        target_origin: if faults.wrong_target_origin {
+            WRONG_ORIGIN
+        } else {
+            &model.client_origin
+        },
         close_url: model.close_url.as_deref(),
         share_url: model.share_url.as_deref(),
         file_name: &model.file_name,
@@ -373,7 +604,10 @@ mod tests {
         let html = render(&model());
         assert!(html.contains("<title>a&lt;b&gt;&quot;c&quot;.docx</title>"));
         assert!(html.contains(r#"value="tok&quot;&lt;en&gt;&amp;""#));
-        assert!(!html.contains("</script>\""), "a closing script tag leaked into the JSON block");
+        assert!(
+            !html.contains("</script>\""),
+            "a closing script tag leaked into the JSON block"
+        );
         assert!(html.contains("\\u003c/script\\u003e"));
         assert!(html.contains(r#"action="https://client.test/we/wordeditorframe.aspx?WOPISrc=http%3A%2F%2Fhost"#));
     }
@@ -382,7 +616,11 @@ mod tests {
     fn token_and_ttl_only_in_the_form_body() {
         let html = render(&model());
         assert!(html.contains(r#"<input name="access_token_ttl" value="1800000000000" type="hidden">"#));
-        let action = html.split("action=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
+        let action = html
+            .split("action=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default();
         assert!(!action.contains("access_token"));
     }
 

@@ -177,6 +177,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The public base URL, without a trailing slash.
     base: Arc<str>,
+    /// The origin of `base` (scheme, host, port), computed once.
+    origin: Arc<str>,
     data_dir: Arc<DataDir>,
 }
 
@@ -248,7 +250,9 @@ impl AppState {
 
     /// The origin (scheme, host, port) of the host page, for `PostMessageOrigin`.
     pub fn origin(&self) -> String {
-        Url::parse(&self.base).map(|u| u.origin().ascii_serialization()).unwrap_or_else(|_| self.base.to_string())
+        Url::parse(&self.base)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_else(|_| self.base.to_string())
     }
 
     /// A token for `user` on `resource`, valid for [`Config::token_ttl`].
@@ -266,7 +270,14 @@ impl AppState {
     /// Creates or updates a user.
     pub async fn put_user(&self, id: &str, friendly_name: &str, can_write: bool) -> Result<User, HostError> {
         let id = UserId::new(id).map_err(|e| HostError::Config(e.to_string()))?;
-        Ok(self.store.put_user(NewUser { id, friendly_name: friendly_name.to_owned(), can_write }).await?)
+        Ok(self
+            .store
+            .put_user(NewUser {
+                id,
+                friendly_name: friendly_name.to_owned(),
+                can_write,
+            })
+            .await?)
     }
 
     /// Creates a file in the root container for `owner` (who must exist) and issues `user` a token for it.
@@ -285,7 +296,13 @@ impl AppState {
         let name = FileName::new_with_max(name, self.limits.file_name_max_length)
             .map_err(|e| HostError::Config(format!("file name {name:?}: {e}")))?;
         let root = self.store.root_container().await?;
-        let new = NewFile { container: root.id, name, mode: NameMode::Exact { overwrite: true }, owner, content };
+        let new = NewFile {
+            container: root.id,
+            name,
+            mode: NameMode::Exact { overwrite: true },
+            owner,
+            content,
+        };
         let created = self.store.create_file(new, self.now()).await?;
         Ok(self.provisioned(&user, &created.file))
     }
@@ -308,7 +325,10 @@ impl AppState {
         let root = self.store.root_container().await?;
         match self.store.file_by_name(&root.id, SEED_FILE_NAME, self.now()).await {
             Ok(file) => Ok(self.provisioned(&user, &file)),
-            Err(StoreError::NotFound) => self.provision(DEFAULT_USER, DEFAULT_USER, SEED_FILE_NAME, Bytes::new()).await,
+            Err(StoreError::NotFound) => {
+                self.provision(DEFAULT_USER, DEFAULT_USER, SEED_FILE_NAME, Bytes::new())
+                    .await
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -323,7 +343,10 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
             tempfile::Builder::new()
                 .prefix("wopi-reference-host-")
                 .tempdir()
-                .map_err(|source| HostError::Io { what: "creating a temporary data directory".into(), source })?,
+                .map_err(|source| HostError::Io {
+                    what: "creating a temporary data directory".into(),
+                    source,
+                })?,
         ),
     };
     let store = SqliteStore::open(data_dir.path(), config.faults)?;
@@ -335,8 +358,9 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         }
         key
     })?;
-    let key: [u8; 32] =
-        key.try_into().map_err(|_| HostError::Config("could not create a random token key".into()))?;
+    let key: [u8; 32] = key
+        .try_into()
+        .map_err(|_| HostError::Config("could not create a random token key".into()))?;
 
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -351,13 +375,19 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
                 fetch_timeout: Duration::from_secs(10),
             };
             let cache = Arc::new(DiscoveryCache::new(cfg, config.clock.clone(), http));
-            let checker = check.then(|| Arc::new(ProofChecker::with_cache(cache.clone(), config.clock.clone())));
+            let checker = check.then(|| {
+                Arc::new(ProofChecker::with_cache(cache.clone(), config.clock.clone()).with_faults(config.faults))
+            });
             (checker, Some(cache))
         }
         (None, _) => (None, None),
     };
     if proof.is_none() {
-        let why = if config.discovery_url.is_none() { "no --discovery-url was given" } else { "--no-proof-keys" };
+        let why = if config.discovery_url.is_none() {
+            "no --discovery-url was given"
+        } else {
+            "--no-proof-keys"
+        };
         tracing::warn!(
             why,
             "PROOF-KEY CHECKING IS OFF: this host accepts WOPI requests that no WOPI client signed. Use only for tests."
@@ -368,6 +398,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
     }
 
     let base = config.public_url.as_str().trim_end_matches('/').to_owned();
+    let origin = config.public_url.origin().ascii_serialization();
     let state = AppState {
         store: Arc::new(store),
         tokens: Arc::new(TokenSigner::new(key)),
@@ -381,6 +412,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
             token_ttl: config.token_ttl,
         },
         base: base.into(),
+        origin: origin.into(),
         data_dir: Arc::new(data_dir),
     };
     state.put_user(DEFAULT_USER, "WOPI Test User", true).await?;
@@ -388,7 +420,9 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
     if let Some(checker) = &state.proof {
         checker.prefetch().await;
     }
-    let router = wopi::router(state.clone()).merge(hostpage::router()).with_state(state.clone());
+    let router = wopi::router(state.clone())
+        .merge(hostpage::router())
+        .with_state(state.clone());
     Ok((router, state))
 }
 
@@ -417,7 +451,10 @@ pub struct TestHost {
 
 impl std::fmt::Debug for TestHost {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestHost").field("base_url", &self.base_url).field("data_dir", &self.data_dir).finish()
+        f.debug_struct("TestHost")
+            .field("base_url", &self.base_url)
+            .field("data_dir", &self.data_dir)
+            .finish()
     }
 }
 
@@ -434,7 +471,9 @@ impl TestHost {
 
     /// Creates a file as [`DEFAULT_USER`] and returns its WOPISrc and token.
     pub async fn file(&self, name: &str, content: &[u8]) -> Result<Provisioned, HostError> {
-        self.state.provision(DEFAULT_USER, DEFAULT_USER, name, Bytes::copy_from_slice(content)).await
+        self.state
+            .provision(DEFAULT_USER, DEFAULT_USER, name, Bytes::copy_from_slice(content))
+            .await
     }
 }
 
@@ -454,11 +493,14 @@ pub async fn spawn_for_test(config: Config) -> Result<TestHost, HostError> {
 
 /// [`spawn_for_test`] with a given clock (for example one shared across a restart).
 pub async fn spawn_for_test_with_clock(mut config: Config, clock: Arc<TestClock>) -> Result<TestHost, HostError> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|source| HostError::Io { what: "binding 127.0.0.1:0".into(), source })?;
-    let addr =
-        listener.local_addr().map_err(|source| HostError::Io { what: "reading the bound address".into(), source })?;
+    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(|source| HostError::Io {
+        what: "binding 127.0.0.1:0".into(),
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(|source| HostError::Io {
+        what: "reading the bound address".into(),
+        source,
+    })?;
     let base_url = format!("http://{addr}");
     config.public_url = Url::parse(&base_url).map_err(|e| HostError::Config(e.to_string()))?;
     config.clock = clock.clone();

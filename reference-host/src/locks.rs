@@ -97,7 +97,10 @@ fn same(a: &LockId, b: &LockId, faults: &FaultSet) -> bool {
 }
 
 fn conflict(current: Option<&ActiveLock>, reason: &'static str) -> Conflict {
-    Conflict { current: current.map(|l| l.id.clone()), reason }
+    Conflict {
+        current: current.map(|l| l.id.clone()),
+        reason,
+    }
 }
 
 /// Decides a lock operation against the lock in effect (`current`, already filtered by [`effective`]).
@@ -129,7 +132,11 @@ pub fn decide(op: &LockOp, current: Option<&ActiveLock>, faults: &FaultSet) -> R
         (LockOp::Unlock(_), Some(_)) => Err(conflict(current, "the file is locked with a different lock ID")),
         (LockOp::Refresh(_), None) => Err(conflict(None, "the file is not locked")),
         (LockOp::Refresh(id), Some(cur)) if same(id, &cur.id, faults) => {
-            let change = if faults.has(Fault::RefreshDoesNotExtend) { Change::Nothing } else { Change::Extend };
+            let change = if faults.has(Fault::RefreshDoesNotExtend) {
+                Change::Nothing
+            } else {
+                Change::Extend
+            };
             Ok((change, LockOutcome::Refreshed))
         }
         (LockOp::Refresh(_), Some(_)) => Err(conflict(current, "the file is locked with a different lock ID")),
@@ -191,15 +198,24 @@ mod tests {
     }
 
     fn held(s: &str) -> ActiveLock {
-        ActiveLock { id: id(s), expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(10_000) }
+        ActiveLock {
+            id: id(s),
+            expires_at: SystemTime::UNIX_EPOCH + Duration::from_secs(10_000),
+        }
     }
 
     const NONE: FaultSet = FaultSet::none();
 
     #[test]
     fn lock_rules() {
-        assert_eq!(decide(&LockOp::Lock(id("a")), None, &NONE), Ok((Change::Set(id("a")), LockOutcome::Locked)));
-        assert_eq!(decide(&LockOp::Lock(id("a")), Some(&held("a")), &NONE), Ok((Change::Extend, LockOutcome::Refreshed)));
+        assert_eq!(
+            decide(&LockOp::Lock(id("a")), None, &NONE),
+            Ok((Change::Set(id("a")), LockOutcome::Locked))
+        );
+        assert_eq!(
+            decide(&LockOp::Lock(id("a")), Some(&held("a")), &NONE),
+            Ok((Change::Extend, LockOutcome::Refreshed))
+        );
         let err = decide(&LockOp::Lock(id("b")), Some(&held("a")), &NONE).unwrap_err();
         assert_eq!(err.current, Some(id("a")));
         // Exact comparison: case matters.
@@ -211,7 +227,10 @@ mod tests {
         for op in [
             LockOp::Unlock(id("a")),
             LockOp::Refresh(id("a")),
-            LockOp::UnlockAndRelock { old: id("a"), new: id("b") },
+            LockOp::UnlockAndRelock {
+                old: id("a"),
+                new: id("b"),
+            },
         ] {
             assert_eq!(decide(&op, None, &NONE).unwrap_err().current, None, "{op:?}");
         }
@@ -219,8 +238,14 @@ mod tests {
 
     #[test]
     fn unlock_and_relock_needs_old_lock() {
-        let op = LockOp::UnlockAndRelock { old: id("a"), new: id("b") };
-        assert_eq!(decide(&op, Some(&held("a")), &NONE), Ok((Change::Set(id("b")), LockOutcome::Locked)));
+        let op = LockOp::UnlockAndRelock {
+            old: id("a"),
+            new: id("b"),
+        };
+        assert_eq!(
+            decide(&op, Some(&held("a")), &NONE),
+            Ok((Change::Set(id("b")), LockOutcome::Locked))
+        );
         assert_eq!(decide(&op, Some(&held("c")), &NONE).unwrap_err().current, Some(id("c")));
     }
 
@@ -229,7 +254,12 @@ mod tests {
         assert!(check_put(None, None, 0, &NONE).is_ok());
         assert_eq!(check_put(Some(&id("a")), None, 5, &NONE).unwrap_err().current, None);
         assert!(check_put(Some(&id("a")), Some(&held("a")), 5, &NONE).is_ok());
-        assert_eq!(check_put(Some(&id("b")), Some(&held("a")), 0, &NONE).unwrap_err().current, Some(id("a")));
+        assert_eq!(
+            check_put(Some(&id("b")), Some(&held("a")), 0, &NONE)
+                .unwrap_err()
+                .current,
+            Some(id("a"))
+        );
         assert!(check_put(None, Some(&held("a")), 0, &NONE).is_err());
     }
 
@@ -249,6 +279,9 @@ mod tests {
         let before = lock.expires_at - Duration::from_secs(1);
         assert!(effective(Some(lock.clone()), before, &NONE).is_some());
         assert!(effective(Some(lock.clone()), lock.expires_at, &NONE).is_none());
-        assert_eq!(expiry_from(SystemTime::UNIX_EPOCH), SystemTime::UNIX_EPOCH + Duration::from_secs(1800));
+        assert_eq!(
+            expiry_from(SystemTime::UNIX_EPOCH),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1800)
+        );
     }
 }

@@ -21,9 +21,10 @@ use http::HeaderMap;
 use tokio::sync::Mutex;
 use wopi_protocol::discovery::Discovery;
 use wopi_protocol::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD, X_WOPI_TIMESTAMP};
-use wopi_protocol::proof::{ProofAccepted, ProofError, ProofHeaders, ProofKeys};
+use wopi_protocol::proof::{ProofAccepted, ProofError, ProofHeaders, ProofKeys, expected_proof};
 
 use crate::clock::Clock;
+use crate::faults::{Fault, FaultSet};
 
 /// Largest discovery document the host accepts. Office for the web's discovery is well under 1 MiB; the cap only
 /// exists so a misconfigured URL (a video, an endless stream) cannot exhaust memory.
@@ -64,7 +65,9 @@ pub enum DiscoveryError {
         reason: String,
     },
     /// There is no usable discovery and the last attempt was too recent to try again.
-    #[error("WOPI discovery from {url} is unavailable (last attempt {ago_secs} s ago failed: {last_error}); not retrying for {retry_in_secs} s")]
+    #[error(
+        "WOPI discovery from {url} is unavailable (last attempt {ago_secs} s ago failed: {last_error}); not retrying for {retry_in_secs} s"
+    )]
     RateLimited {
         /// The discovery URL.
         url: String,
@@ -188,7 +191,13 @@ impl std::fmt::Debug for DiscoveryCache {
 impl DiscoveryCache {
     /// A cache that fetches nothing until first used (or [`DiscoveryCache::get`] is called to warm it).
     pub fn new(cfg: ProofCheckConfig, clock: Arc<dyn Clock>, http: reqwest::Client) -> Self {
-        Self { cfg, clock, http, current: RwLock::new(None), fetch: Mutex::new(FetchBook::default()) }
+        Self {
+            cfg,
+            clock,
+            http,
+            current: RwLock::new(None),
+            fetch: Mutex::new(FetchBook::default()),
+        }
     }
 
     /// The configured discovery URL.
@@ -199,7 +208,10 @@ impl DiscoveryCache {
     /// The cached snapshot, if any, without fetching.
     pub fn snapshot(&self) -> Option<Arc<DiscoverySnapshot>> {
         // A poisoned lock means a panic elsewhere while swapping an Arc; the Option inside is still whole.
-        self.current.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// How many fetches were started since the cache was created (successful or not).
@@ -212,13 +224,19 @@ impl DiscoveryCache {
     pub async fn get(&self) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
         match self.snapshot() {
             Some(snap) if !self.is_expired(&snap) => Ok(snap),
-            Some(snap) => Ok(self.refresh(Some(snap.generation), Trigger::Expired).await.unwrap_or(snap)),
+            Some(snap) => Ok(self
+                .refresh(Some(snap.generation), Trigger::Expired)
+                .await
+                .unwrap_or(snap)),
             None => self.refresh(None, Trigger::Missing).await,
         }
     }
 
     fn is_expired(&self, snap: &DiscoverySnapshot) -> bool {
-        self.clock.now().duration_since(snap.fetched_at).is_ok_and(|age| age >= DISCOVERY_MAX_AGE)
+        self.clock
+            .now()
+            .duration_since(snap.fetched_at)
+            .is_ok_and(|age| age >= DISCOVERY_MAX_AGE)
     }
 
     /// Fetches discovery again because a proof failed with the keys of snapshot `seen_generation`.
@@ -269,7 +287,12 @@ impl DiscoveryCache {
                     tracing::warn!(url = %self.cfg.discovery_url, %why, "WOPI discovery has no usable proof key");
                 }
                 let generation = current.as_ref().map_or(1, |s| s.generation + 1);
-                let snap = Arc::new(DiscoverySnapshot { discovery, keys, generation, fetched_at: now });
+                let snap = Arc::new(DiscoverySnapshot {
+                    discovery,
+                    keys,
+                    generation,
+                    fetched_at: now,
+                });
                 *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snap.clone());
                 book.last_failure = None;
                 tracing::info!(url = %self.cfg.discovery_url, generation, ?trigger, "WOPI discovery fetched");
@@ -287,7 +310,10 @@ impl DiscoveryCache {
     /// [`MAX_DISCOVERY_BYTES`].
     async fn fetch_and_parse(&self) -> Result<Discovery, DiscoveryError> {
         let url = self.cfg.discovery_url.to_string();
-        let fetch_err = |reason: String| DiscoveryError::Fetch { url: url.clone(), reason };
+        let fetch_err = |reason: String| DiscoveryError::Fetch {
+            url: url.clone(),
+            reason,
+        };
         let body = tokio::time::timeout(self.cfg.fetch_timeout, async {
             let mut resp = self
                 .http
@@ -319,7 +345,10 @@ impl DiscoveryCache {
         // Parsing a large document is CPU work; keep it off the request-serving threads.
         tokio::task::spawn_blocking(move || Discovery::parse(&text).map_err(|e| e.to_string()))
             .await
-            .map_err(|e| DiscoveryError::Parse { url: url.clone(), reason: format!("parser task failed: {e}") })?
+            .map_err(|e| DiscoveryError::Parse {
+                url: url.clone(),
+                reason: format!("parser task failed: {e}"),
+            })?
             .map_err(|reason| DiscoveryError::Parse { url, reason })
     }
 }
@@ -340,11 +369,15 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 pub struct ProofChecker {
     cache: Arc<DiscoveryCache>,
     clock: Arc<dyn Clock>,
+    faults: FaultSet,
 }
 
 impl std::fmt::Debug for ProofChecker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProofChecker").field("cache", &self.cache).finish_non_exhaustive()
+        f.debug_struct("ProofChecker")
+            .field("cache", &self.cache)
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
     }
 }
 
@@ -353,12 +386,28 @@ impl ProofChecker {
     /// [`ProofChecker::check`].
     pub fn new(cfg: ProofCheckConfig, clock: Arc<dyn Clock>, http: reqwest::Client) -> Self {
         let cache = Arc::new(DiscoveryCache::new(cfg, clock.clone(), http));
-        Self { cache, clock }
+        Self {
+            cache,
+            clock,
+            faults: FaultSet::none(),
+        }
     }
 
     /// A checker sharing an existing discovery cache (for example with the host page).
     pub fn with_cache(cache: Arc<DiscoveryCache>, clock: Arc<dyn Clock>) -> Self {
-        Self { cache, clock }
+        Self {
+            cache,
+            clock,
+            faults: FaultSet::none(),
+        }
+    }
+
+    /// The same checker, breaking the proof-key rules named in `faults` (`StaleProofAccepted`, `ProofNotChecked`,
+    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`); without the `faults` feature nothing changes.
+    #[must_use]
+    pub fn with_faults(mut self, faults: FaultSet) -> Self {
+        self.faults = faults;
+        self
     }
 
     /// The discovery cache this checker reads its keys from.
@@ -383,45 +432,68 @@ impl ProofChecker {
 
     /// Checks one request. `signed_url` is the full request URL as the client saw it (rebuilt from the host's
     /// public base URL, query string included); `access_token` is the request's token.
+    ///
+    /// Accepts one of the three combinations of `proofkeys.rst` within the 20-minute window. When the signatures
+    /// fail with the cached keys, discovery is fetched again once (single-flight, rate-limited) and the check is
+    /// repeated with the new keys.
     pub async fn check(
         &self,
         signed_url: &str,
         access_token: &str,
         headers: &HeaderMap,
     ) -> Result<ProofAccepted, ProofFailure> {
+        if self.faults.has(Fault::ProofNotChecked) {
+            return Ok(ProofAccepted::CurrentKey);
+        }
         let proof_headers = ProofHeaders::from_values(
             single_header(headers, X_WOPI_PROOF)?,
             single_header(headers, X_WOPI_PROOF_OLD)?,
             single_header(headers, X_WOPI_TIMESTAMP)?,
         )
-        .map_err(|source| ProofFailure::Rejected { source, refetch: Refetch::NotApplicable })?;
+        .map_err(|source| ProofFailure::Rejected {
+            source,
+            refetch: Refetch::NotApplicable,
+        })?;
 
         let snap = self.cache.get().await?;
         let first = match snap.proof_keys() {
-            Ok(keys) => {
-                wopi_protocol::proof::verify(keys, &proof_headers, access_token, signed_url, self.clock.now())
-                    .map_err(Some)
-            }
+            Ok(keys) => self
+                .verify(keys, &proof_headers, access_token, signed_url)
+                .map_err(Some),
             // No usable keys in the cached discovery: fresh discovery is tried once, like a signature failure.
             Err(_) => Err(None),
         };
         let source = match first {
             Ok(accepted) => return Ok(accepted),
             Err(Some(e @ (ProofError::SignatureMismatch { .. } | ProofError::MalformedSignature { .. }))) => Some(e),
-            Err(Some(source)) => return Err(ProofFailure::Rejected { source, refetch: Refetch::NotApplicable }),
+            Err(Some(source)) => {
+                return Err(ProofFailure::Rejected {
+                    source,
+                    refetch: Refetch::NotApplicable,
+                });
+            }
             Err(None) => None,
         };
 
         // The client may have rotated its keys since we last looked: read discovery again, once.
-        let skipped = match self.cache.refetch(snap.generation).await {
-            Ok(fresh) if fresh.generation != snap.generation => return self.check_again(&snap, &fresh, &proof_headers, signed_url, access_token),
-            Ok(_) => "the last fetch was too recent".to_owned(),
-            Err(e) => e.to_string(),
+        let skipped = if self.faults.has(Fault::NoDiscoveryRefetch) {
+            "refetching is switched off by the NoDiscoveryRefetch fault".to_owned()
+        } else {
+            match self.cache.refetch(snap.generation).await {
+                Ok(fresh) if fresh.generation != snap.generation => {
+                    return self.check_again(&snap, &fresh, &proof_headers, signed_url, access_token);
+                }
+                Ok(_) => "the last refetch was too recent".to_owned(),
+                Err(e) => e.to_string(),
+            }
         };
         Err(match (source, snap.proof_keys()) {
-            (Some(source), _) => ProofFailure::Rejected { source, refetch: Refetch::Skipped(skipped) },
+            (Some(source), _) => ProofFailure::Rejected {
+                source,
+                refetch: Refetch::Skipped(skipped),
+            },
             (None, Err(why)) => ProofFailure::NoProofKey(format!("{why}; {skipped}")),
-            // Unreachable in practice (no error means keys were usable); say so rather than panic.
+            // Not reachable (no error means the keys were usable); say so rather than panic.
             (None, Ok(_)) => ProofFailure::NoProofKey(skipped),
         })
     }
@@ -435,10 +507,15 @@ impl ProofChecker {
         signed_url: &str,
         access_token: &str,
     ) -> Result<ProofAccepted, ProofFailure> {
-        let keys = fresh.proof_keys().map_err(|why| ProofFailure::NoProofKey(why.to_owned()))?;
-        match wopi_protocol::proof::verify(keys, proof_headers, access_token, signed_url, self.clock.now()) {
+        let keys = fresh
+            .proof_keys()
+            .map_err(|why| ProofFailure::NoProofKey(why.to_owned()))?;
+        match self.verify(keys, proof_headers, access_token, signed_url) {
             Ok(accepted) => {
-                tracing::info!(generation = fresh.generation, "proof accepted after refetching WOPI discovery");
+                tracing::info!(
+                    generation = fresh.generation,
+                    "proof accepted after refetching WOPI discovery"
+                );
                 Ok(accepted)
             }
             Err(source) => {
@@ -451,7 +528,35 @@ impl ProofChecker {
             }
         }
     }
+
+    /// [`wopi_protocol::proof::verify`] at the host's time, with the verification faults applied.
+    fn verify(
+        &self,
+        keys: &ProofKeys,
+        headers: &ProofHeaders,
+        access_token: &str,
+        signed_url: &str,
+    ) -> Result<ProofAccepted, ProofError> {
+        let mut now = self.clock.now();
+        if self.faults.has(Fault::StaleProofAccepted)
+            && let Some(stamped) = headers.timestamp.to_system_time()
+            && stamped < now
+        {
+            // Judge the request at the moment it claims to have been signed: any age passes.
+            now = stamped;
+        }
+        let result = wopi_protocol::proof::verify(keys, headers, access_token, signed_url, now);
+        if result.is_err()
+            && self.faults.has(Fault::ProofOldWithOldKeyAccepted)
+            && let (Some(old), Some(proof_old)) = (&keys.old, &headers.proof_old)
+            && old.verify(&expected_proof(access_token, signed_url, headers.timestamp), proof_old)
+        {
+            return Ok(ProofAccepted::ProofWithOldKey);
+        }
+        result
+    }
 }
+
 /// The value of a proof header that may appear at most once. A repeated header is refused rather than guessed at.
 fn single_header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<Option<&'h str>, ProofFailure> {
     let mut values = headers.get_all(name).iter();
@@ -461,4 +566,3 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &'static str) -> Result<Optio
     }
     first.to_str().map(Some).map_err(|_| ProofFailure::BadHeader(name))
 }
-

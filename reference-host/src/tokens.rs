@@ -102,7 +102,8 @@ impl std::fmt::Debug for TokenSigner {
 
 /// Milliseconds since the Unix epoch (0 for times before it).
 pub fn epoch_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl TokenSigner {
@@ -132,7 +133,11 @@ impl TokenSigner {
     /// Issues a token that expires at `expires_at_ms` (milliseconds since the epoch); used when trading a token for
     /// one on a related resource, which must not outlive the original.
     pub fn issue_until(&self, user: &UserId, resource: &Resource, expires_at_ms: u64) -> IssuedToken {
-        let payload = Payload { u: user.as_str().to_owned(), r: resource.encode(), x: expires_at_ms };
+        let payload = Payload {
+            u: user.as_str().to_owned(),
+            r: resource.encode(),
+            x: expires_at_ms,
+        };
         // Serialising a struct of strings and an integer cannot fail.
         let json = serde_json::to_vec(&payload).unwrap_or_default();
         let body = URL_SAFE_NO_PAD.encode(json);
@@ -140,7 +145,10 @@ impl TokenSigner {
         mac.update(b"v1.");
         mac.update(body.as_bytes());
         let tag = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        IssuedToken { access_token: format!("v1.{body}.{tag}"), access_token_ttl: expires_at_ms }
+        IssuedToken {
+            access_token: format!("v1.{body}.{tag}"),
+            access_token_ttl: expires_at_ms,
+        }
     }
 
     /// Checks signature and expiry.
@@ -179,7 +187,12 @@ mod tests {
         let signer = TokenSigner::new([7; 32]);
         let user = UserId::new("bob").unwrap();
         let file = Resource::File(FileId::new("f1").unwrap());
-        (signer, user, file, SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        (
+            signer,
+            user,
+            file,
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        )
     }
 
     #[test]
@@ -188,15 +201,30 @@ mod tests {
         let issued = signer.issue(&user, &file, now, Duration::from_secs(3600));
         assert_eq!(issued.access_token_ttl, 1_700_003_600_000);
         let claims = signer.verify(&issued.access_token, now).unwrap();
-        assert_eq!(claims, Claims { user, resource: file, expires_at_ms: 1_700_003_600_000 });
-        assert!(issued.access_token.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+        assert_eq!(
+            claims,
+            Claims {
+                user,
+                resource: file,
+                expires_at_ms: 1_700_003_600_000
+            }
+        );
+        assert!(
+            issued
+                .access_token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        );
     }
 
     #[test]
     fn expiry_and_tampering() {
         let (signer, user, file, now) = setup();
         let issued = signer.issue(&user, &file, now, Duration::from_secs(60));
-        assert_eq!(signer.verify(&issued.access_token, now + Duration::from_secs(60)), Err(TokenError::Expired));
+        assert_eq!(
+            signer.verify(&issued.access_token, now + Duration::from_secs(60)),
+            Err(TokenError::Expired)
+        );
         let mut tampered = issued.access_token.clone();
         tampered.insert(5, 'A');
         assert_eq!(signer.verify(&tampered, now), Err(TokenError::Invalid));

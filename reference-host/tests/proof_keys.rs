@@ -4,9 +4,11 @@
 //! A tiny axum server in each test plays the WOPI client's discovery endpoint, built with
 //! `wopi_protocol::discovery` from the fixed test keys in `fixtures/proof-keys/`, and counts how often it is read.
 
+#![allow(clippy::unwrap_used)] // test helpers and assertions
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -33,7 +35,11 @@ struct Keys {
 }
 
 fn keys() -> Keys {
-    Keys { current: key("current"), old: key("old"), next: key("next") }
+    Keys {
+        current: key("current"),
+        old: key("old"),
+        next: key("next"),
+    }
 }
 
 /// Discovery XML publishing `current` (and `old`) with one Word action.
@@ -101,7 +107,9 @@ impl DiscoveryServer {
             mode: Arc::new(RwLock::new(Mode::Serve)),
             hits: Arc::new(AtomicUsize::new(0)),
         };
-        let app = axum::Router::new().route("/hosting/discovery", axum::routing::get(serve)).with_state(fake.clone());
+        let app = axum::Router::new()
+            .route("/hosting/discovery", axum::routing::get(serve))
+            .with_state(fake.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -158,7 +166,12 @@ async fn setup() -> Setup {
         fetch_timeout: Duration::from_secs(2),
     };
     let checker = ProofChecker::new(cfg, clock.clone(), reqwest::Client::new());
-    Setup { server, clock, checker, keys }
+    Setup {
+        server,
+        clock,
+        checker,
+        keys,
+    }
 }
 
 fn headers(proof: Option<&str>, proof_old: Option<&str>, ts: Ticks) -> HeaderMap {
@@ -169,7 +182,10 @@ fn headers(proof: Option<&str>, proof_old: Option<&str>, ts: Ticks) -> HeaderMap
     if let Some(p) = proof_old {
         h.insert("X-WOPI-ProofOld", HeaderValue::from_str(p).expect("header"));
     }
-    h.insert("X-WOPI-TimeStamp", HeaderValue::from_str(&ts.to_string()).expect("header"));
+    h.insert(
+        "X-WOPI-TimeStamp",
+        HeaderValue::from_str(&ts.to_string()).expect("header"),
+    );
     h
 }
 
@@ -192,7 +208,10 @@ impl Setup {
 
 fn signature_rejected(r: Result<ProofAccepted, ProofFailure>) -> Refetch {
     match r {
-        Err(ProofFailure::Rejected { source: ProofError::SignatureMismatch { .. }, refetch }) => refetch,
+        Err(ProofFailure::Rejected {
+            source: ProofError::SignatureMismatch { .. },
+            refetch,
+        }) => refetch,
         other => panic!("expected a signature rejection, got {other:?}"),
     }
 }
@@ -225,7 +244,10 @@ async fn current_valid_old_invalid() {
 async fn current_invalid_old_signed_with_current_key() {
     let s = setup().await;
     let h = s.signed(&s.keys.next, Some(&s.keys.current), s.now());
-    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::ProofOldWithCurrentKey);
+    assert_eq!(
+        s.check(&h).await.expect("accepted"),
+        ProofAccepted::ProofOldWithCurrentKey
+    );
     assert_eq!(s.server.hits(), 1, "an accepted combination needs no refetch");
 }
 
@@ -259,13 +281,22 @@ async fn both_invalid_is_rejected() {
 async fn proof_over_a_different_url_or_token_is_rejected() {
     let s = setup().await;
     let ts = s.now();
-    let p = sign_request(&s.keys.current, Some(&s.keys.old), TOKEN, "http://internal:8080/wopi/files/abc", ts);
+    let p = sign_request(
+        &s.keys.current,
+        Some(&s.keys.old),
+        TOKEN,
+        "http://internal:8080/wopi/files/abc",
+        ts,
+    );
     let h = headers(Some(&p.proof), p.proof_old.as_deref(), ts);
     signature_rejected(s.check(&h).await);
     let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
     signature_rejected(s.checker.check(URL, "another-token", &h).await);
     // The URL comparison is case-insensitive by construction (the pre-image upper-cases it).
-    assert_eq!(s.checker.check(&URL.to_uppercase(), TOKEN, &h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    assert_eq!(
+        s.checker.check(&URL.to_uppercase(), TOKEN, &h).await.expect("accepted"),
+        ProofAccepted::CurrentKey
+    );
 }
 
 #[tokio::test]
@@ -274,21 +305,36 @@ async fn missing_or_duplicated_headers_are_rejected() {
     let h = headers(None, None, s.now());
     assert!(matches!(
         s.check(&h).await,
-        Err(ProofFailure::Rejected { source: ProofError::MissingHeader(_), refetch: Refetch::NotApplicable })
+        Err(ProofFailure::Rejected {
+            source: ProofError::MissingHeader(_),
+            refetch: Refetch::NotApplicable
+        })
     ));
     let mut h = s.signed(&s.keys.current, None, s.now());
     h.remove("X-WOPI-TimeStamp");
-    assert!(matches!(s.check(&h).await, Err(ProofFailure::Rejected { source: ProofError::MissingHeader(_), .. })));
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Rejected {
+            source: ProofError::MissingHeader(_),
+            ..
+        })
+    ));
     let mut h = s.signed(&s.keys.current, None, s.now());
     h.insert("X-WOPI-TimeStamp", HeaderValue::from_static("yesterday"));
     assert!(matches!(
         s.check(&h).await,
-        Err(ProofFailure::Rejected { source: ProofError::MalformedTimestamp(_), .. })
+        Err(ProofFailure::Rejected {
+            source: ProofError::MalformedTimestamp(_),
+            ..
+        })
     ));
     let mut h = s.signed(&s.keys.current, None, s.now());
     let again = h.get("X-WOPI-Proof").cloned().expect("proof");
     h.append("X-WOPI-Proof", again);
-    assert!(matches!(s.check(&h).await, Err(ProofFailure::BadHeader("X-WOPI-Proof"))));
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::BadHeader("X-WOPI-Proof"))
+    ));
 }
 
 #[tokio::test]
@@ -297,7 +343,10 @@ async fn stale_timestamp_is_rejected_without_refetch() {
     let ts = Ticks::from_system_time(s.clock.now() - Duration::from_secs(20 * 60 + 1));
     let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
     match s.check(&h).await {
-        Err(ProofFailure::Rejected { source: ProofError::TimestampTooOld { age_secs }, refetch }) => {
+        Err(ProofFailure::Rejected {
+            source: ProofError::TimestampTooOld { age_secs },
+            refetch,
+        }) => {
             assert_eq!(age_secs, 20 * 60 + 1);
             assert_eq!(refetch, Refetch::NotApplicable);
         }
@@ -311,7 +360,13 @@ async fn stale_timestamp_is_rejected_without_refetch() {
     s.clock.advance(Duration::from_secs(19 * 60));
     assert!(s.check(&h).await.is_ok());
     s.clock.advance(Duration::from_secs(2 * 60));
-    assert!(matches!(s.check(&h).await, Err(ProofFailure::Rejected { source: ProofError::TimestampTooOld { .. }, .. })));
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Rejected {
+            source: ProofError::TimestampTooOld { .. },
+            ..
+        })
+    ));
 }
 
 #[tokio::test]
@@ -321,7 +376,10 @@ async fn future_timestamp_is_rejected() {
     let h = s.signed(&s.keys.current, Some(&s.keys.old), ts);
     assert!(matches!(
         s.check(&h).await,
-        Err(ProofFailure::Rejected { source: ProofError::TimestampInFuture { .. }, refetch: Refetch::NotApplicable })
+        Err(ProofFailure::Rejected {
+            source: ProofError::TimestampInFuture { .. },
+            refetch: Refetch::NotApplicable
+        })
     ));
 }
 
@@ -331,10 +389,17 @@ async fn key_rotation_is_accepted_after_exactly_one_refetch() {
     s.checker.prefetch().await;
     assert_eq!(s.server.hits(), 1);
     // The client rotates: next becomes current, current becomes old.
-    s.server.publish(discovery_xml("https://client.example", &s.keys.next, Some(&s.keys.current)));
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
     // A request signed only with the new key fails against the cached keys, so the host reads discovery again.
     let h = s.signed(&s.keys.next, None, s.now());
-    assert_eq!(s.check(&h).await.expect("accepted after refetch"), ProofAccepted::CurrentKey);
+    assert_eq!(
+        s.check(&h).await.expect("accepted after refetch"),
+        ProofAccepted::CurrentKey
+    );
     assert_eq!(s.server.hits(), 2, "exactly one refetch");
     // From now on the new keys are cached.
     for _ in 0..5 {
@@ -351,7 +416,11 @@ async fn key_rotation_is_accepted_after_exactly_one_refetch() {
 async fn concurrent_failures_cause_a_single_refetch() {
     let s = Arc::new(setup().await);
     s.checker.prefetch().await;
-    s.server.publish(discovery_xml("https://client.example", &s.keys.next, Some(&s.keys.current)));
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
     let h = s.signed(&s.keys.next, None, s.now());
     let tasks: Vec<_> = (0..100)
         .map(|_| {
@@ -389,10 +458,17 @@ async fn refetch_is_rate_limited() {
     // Within the interval: no fetch, and the error says why.
     s.clock.advance(MIN_INTERVAL - Duration::from_secs(1));
     let forged = s.signed(&s.keys.next, None, s.now());
-    assert!(matches!(signature_rejected(s.check(&forged).await), Refetch::Skipped(_)));
+    assert!(matches!(
+        signature_rejected(s.check(&forged).await),
+        Refetch::Skipped(_)
+    ));
     assert_eq!(s.server.hits(), 2);
     // A rotation inside the interval is picked up once the interval has passed.
-    s.server.publish(discovery_xml("https://client.example", &s.keys.next, Some(&s.keys.current)));
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
     signature_rejected(s.check(&forged).await);
     assert_eq!(s.server.hits(), 2);
     s.clock.advance(Duration::from_secs(1));
@@ -414,7 +490,10 @@ async fn unreachable_discovery_is_a_failure_naming_it() {
         other => panic!("expected a discovery failure, got {other:?}"),
     }
     // Within the interval the host does not hammer the client; after it, it tries again and recovers.
-    assert!(matches!(s.check(&h).await, Err(ProofFailure::Discovery(DiscoveryError::RateLimited { .. }))));
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Discovery(DiscoveryError::RateLimited { .. }))
+    ));
     assert_eq!(s.server.hits(), 1);
     s.server.set_mode(Mode::Serve);
     s.clock.advance(MIN_INTERVAL);
@@ -430,8 +509,14 @@ async fn discovery_fetch_is_bounded_in_time_and_size() {
     let started = std::time::Instant::now();
     let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
     let err = s.check(&h).await.expect_err("timeout");
-    assert!(started.elapsed() < Duration::from_secs(5), "fetch_timeout (2 s) not honoured");
-    assert!(matches!(err, ProofFailure::Discovery(DiscoveryError::Fetch { .. })), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "fetch_timeout (2 s) not honoured"
+    );
+    assert!(
+        matches!(err, ProofFailure::Discovery(DiscoveryError::Fetch { .. })),
+        "{err}"
+    );
 
     s.server.set_mode(Mode::Huge);
     s.clock.advance(MIN_INTERVAL);
@@ -445,5 +530,174 @@ async fn discovery_that_is_not_xml_is_a_parse_failure() {
     let s = setup().await;
     s.server.publish("<html>not discovery".to_owned());
     let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
-    assert!(matches!(s.check(&h).await, Err(ProofFailure::Discovery(DiscoveryError::Parse { .. }))));
+    assert!(matches!(
+        s.check(&h).await,
+        Err(ProofFailure::Discovery(DiscoveryError::Parse { .. }))
+    ));
+}
+
+// ---- The same rules over HTTP: the in-process host answers 500 to every rejected proof ----
+
+mod over_http {
+    use super::*;
+    use wopi_reference_host::faults::{Fault, FaultSet};
+    use wopi_reference_host::{Config, Provisioned, TestHost, spawn_for_test};
+
+    struct Running {
+        server: DiscoveryServer,
+        host: TestHost,
+        file: Provisioned,
+        keys: Keys,
+        http: reqwest::Client,
+    }
+
+    async fn start(faults: FaultSet) -> Running {
+        let keys = keys();
+        let server =
+            DiscoveryServer::start(discovery_xml("https://client.example", &keys.current, Some(&keys.old))).await;
+        let mut config = Config::new(url::Url::parse("http://127.0.0.1:1").expect("url"));
+        config.discovery_url = Some(server.url.clone());
+        config.proof_keys = true;
+        config.faults = faults;
+        let host = spawn_for_test(config).await.expect("host starts");
+        let file = host.file("proof.docx", b"content").await.expect("file");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        Running {
+            server,
+            host,
+            file,
+            keys,
+            http,
+        }
+    }
+
+    impl Running {
+        fn url(&self) -> String {
+            format!("{}?access_token={}", self.file.wopisrc, self.file.access_token)
+        }
+
+        fn now(&self) -> Ticks {
+            Ticks::from_system_time(self.host.clock.now())
+        }
+
+        /// CheckFileInfo with X-WOPI-Proof signed by `proof` and X-WOPI-ProofOld by `proof_old`.
+        async fn cfi(&self, proof: Option<&ProofKeyPair>, proof_old: Option<&ProofKeyPair>, ts: Ticks) -> u16 {
+            let url = self.url();
+            let mut req = self.http.get(&url);
+            if let Some(k) = proof {
+                req = req.header(
+                    "X-WOPI-Proof",
+                    sign_request(k, None, &self.file.access_token, &url, ts).proof,
+                );
+                req = req.header("X-WOPI-TimeStamp", ts.to_string());
+            }
+            if let Some(k) = proof_old {
+                req = req.header(
+                    "X-WOPI-ProofOld",
+                    sign_request(k, None, &self.file.access_token, &url, ts).proof,
+                );
+            }
+            req.send().await.expect("response").status().as_u16()
+        }
+    }
+
+    #[tokio::test]
+    async fn accepted_combinations_get_200_rejected_ones_500() {
+        let r = start(FaultSet::none()).await;
+        let k = &r.keys;
+        let now = r.now();
+        assert_eq!(
+            r.cfi(Some(&k.current), Some(&k.old), now).await,
+            200,
+            "CurrentValid.OldValid"
+        );
+        assert_eq!(
+            r.cfi(Some(&k.current), Some(&k.next), now).await,
+            200,
+            "CurrentValid.OldInvalid"
+        );
+        assert_eq!(
+            r.cfi(Some(&k.next), Some(&k.current), now).await,
+            200,
+            "CurrentInvalid.OldValidSignedWithCurrentKey"
+        );
+        assert_eq!(
+            r.cfi(Some(&k.old), Some(&k.next), now).await,
+            200,
+            "CurrentValidSignedWithOldKey.OldInvalid"
+        );
+        assert_eq!(
+            r.cfi(Some(&k.next), Some(&k.old), now).await,
+            500,
+            "CurrentInvalid.OldValidSignedWithOldKey"
+        );
+        assert_eq!(
+            r.cfi(Some(&k.next), Some(&k.next), now).await,
+            500,
+            "CurrentInvalid.OldInvalid"
+        );
+        assert_eq!(r.cfi(None, None, now).await, 500, "unsigned");
+        let stale = Ticks::from_system_time(r.host.clock.now() - Duration::from_secs(20 * 60 + 1));
+        assert_eq!(
+            r.cfi(Some(&k.current), Some(&k.old), stale).await,
+            500,
+            "TimestampOlderThan20Min"
+        );
+        let ahead = Ticks::from_system_time(r.host.clock.now() + Duration::from_secs(10 * 60));
+        assert_eq!(
+            r.cfi(Some(&k.current), Some(&k.old), ahead).await,
+            500,
+            "timestamp in the future"
+        );
+    }
+
+    #[tokio::test]
+    async fn rotation_over_http_needs_one_refetch() {
+        let r = start(FaultSet::none()).await;
+        assert_eq!(r.server.hits(), 1, "discovery is read at start");
+        r.server.publish(discovery_xml(
+            "https://client.example",
+            &r.keys.next,
+            Some(&r.keys.current),
+        ));
+        assert_eq!(r.cfi(Some(&r.keys.next), None, r.now()).await, 200);
+        assert_eq!(r.cfi(Some(&r.keys.next), Some(&r.keys.current), r.now()).await, 200);
+        assert_eq!(r.server.hits(), 2);
+    }
+
+    #[tokio::test]
+    async fn proof_faults_each_break_their_rule() {
+        let stale = |r: &Running| Ticks::from_system_time(r.host.clock.now() - Duration::from_secs(3600));
+
+        let r = start(FaultSet::of([Fault::StaleProofAccepted])).await;
+        assert_eq!(r.cfi(Some(&r.keys.current), Some(&r.keys.old), stale(&r)).await, 200);
+        assert_eq!(
+            r.cfi(Some(&r.keys.next), Some(&r.keys.next), r.now()).await,
+            500,
+            "only the window is broken"
+        );
+
+        let r = start(FaultSet::of([Fault::ProofNotChecked])).await;
+        assert_eq!(r.cfi(None, None, r.now()).await, 200);
+
+        let r = start(FaultSet::of([Fault::ProofOldWithOldKeyAccepted])).await;
+        assert_eq!(r.cfi(Some(&r.keys.next), Some(&r.keys.old), r.now()).await, 200);
+        assert_eq!(r.cfi(Some(&r.keys.next), Some(&r.keys.next), r.now()).await, 500);
+
+        let r = start(FaultSet::of([Fault::NoDiscoveryRefetch])).await;
+        r.server.publish(discovery_xml(
+            "https://client.example",
+            &r.keys.next,
+            Some(&r.keys.current),
+        ));
+        assert_eq!(
+            r.cfi(Some(&r.keys.next), None, r.now()).await,
+            500,
+            "rotation locks the user out"
+        );
+        assert_eq!(r.server.hits(), 1);
+    }
 }

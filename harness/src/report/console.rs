@@ -14,7 +14,7 @@ use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::model::{CaseResult, Outcome, RunReport, Totals};
-use super::text::{case_reason, format_ms};
+use super::text::{case_reason, format_ms, one_line, plural};
 
 /// What the runner tells a reporter while a run is in progress.
 ///
@@ -53,11 +53,21 @@ impl std::fmt::Debug for ConsoleReporter {
 impl ConsoleReporter {
     /// Lines and summary on stdout, coloured when stdout is a terminal; the bar on stderr when it is a terminal.
     pub fn stdout() -> Self {
+        let colour = console::colors_enabled();
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        // The style is set before anything is drawn, so the first frame already has it.
+        let template = if colour {
+            "{spinner:.cyan} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} {wide_msg}"
+        } else {
+            "[{elapsed_precise}] {bar:40} {pos}/{len} {wide_msg}"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style.progress_chars("=> "));
+        }
         Self {
             bar,
             out: Mutex::new(Box::new(std::io::stdout())),
-            colour: console::colors_enabled(),
+            colour,
         }
     }
 
@@ -73,7 +83,7 @@ impl ConsoleReporter {
     /// Removes the bar and prints the summary of the finished run.
     pub fn finish(&self, report: &RunReport) {
         self.bar.finish_and_clear();
-        self.emit(&summary_styled(report, self.colour));
+        self.emit(&format!("\n{}", summary_styled(report, self.colour)));
     }
 
     /// Writes text above the bar. Console output is best effort: a closed stdout must not fail the run.
@@ -94,20 +104,12 @@ impl Progress for ConsoleReporter {
     fn started(&self, total: usize) {
         self.bar.set_length(total as u64);
         self.bar.set_position(0);
-        let template = if self.colour {
-            "{spinner:.cyan} [{elapsed_precise}] {bar:40.cyan/blue} {pos}/{len} {msg}"
-        } else {
-            "[{elapsed_precise}] {bar:40} {pos}/{len} {msg}"
-        };
-        if let Ok(style) = ProgressStyle::with_template(template) {
-            self.bar.set_style(style.progress_chars("=> "));
-        }
         self.bar.enable_steady_tick(Duration::from_millis(120));
     }
 
     fn case_finished(&self, case: &CaseResult) {
         self.bar.inc(1);
-        self.bar.set_message(case.id.clone());
+        self.bar.set_message(one_line(&case.id));
         if let Some(line) = case_line(case, self.colour) {
             self.emit(&format!("{line}\n"));
         }
@@ -124,7 +126,7 @@ pub fn case_line(case: &CaseResult, colour: bool) -> Option<String> {
     };
     let tag = style.force_styling(colour).apply_to(tag);
     let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
-    Some(format!("{tag} {}{reason}", case.id))
+    Some(format!("{tag} {}{reason}", one_line(&case.id)))
 }
 
 /// The end-of-run summary without colour: a table by group, the failed cases again, and the totals.
@@ -183,7 +185,7 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         let _ = writeln!(out, "\nFailed cases:");
         for case in failed {
             let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
-            let _ = writeln!(out, "  {}{reason}", case.id);
+            let _ = writeln!(out, "  {}{reason}", one_line(&case.id));
         }
     }
 
@@ -194,13 +196,13 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "\n{}: {} passed, {} failed, {} skipped, {} warnings; {} cases in {}",
+        "\n{}: {} passed, {} failed, {} skipped, {}; {} in {}",
         paint(style).apply_to(word),
         totals.passed,
         totals.failed,
         totals.skipped,
-        totals.warning,
-        totals.total(),
+        plural(totals.warning, "warning"),
+        plural(totals.total(), "case"),
         format_ms(report.duration_ms)
     );
     out

@@ -123,11 +123,21 @@ impl Page {
                 name,
             })
             .collect();
+        let mut anchors = std::collections::HashSet::new();
         let cases = report
             .cases
             .iter()
             .enumerate()
-            .map(|(i, c)| CaseView::new(i, c))
+            .map(|(i, c)| {
+                // A stable link target (`#case-core-Locks-DoubleLock`) that survives added cases; the index only
+                // breaks the rare tie between ids that differ in punctuation alone.
+                let mut anchor = anchor_for(&c.id);
+                if !anchors.insert(anchor.clone()) {
+                    anchor = format!("{anchor}-{i}");
+                    anchors.insert(anchor.clone());
+                }
+                CaseView::new(anchor, c)
+            })
             .collect();
         Self {
             title: format!("WOPI conformance: {verdict}"),
@@ -162,11 +172,24 @@ fn segments(t: &Totals) -> Vec<(&'static str, String)> {
     .collect()
 }
 
+/// `case-` and the id with every run of characters other than ASCII letters and digits as one `-`.
+fn anchor_for(id: &str) -> String {
+    let mut out = String::from("case-");
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
 impl CaseView {
-    fn new(index: usize, c: &CaseResult) -> Self {
+    fn new(anchor: String, c: &CaseResult) -> Self {
         let (screenshots, bad_screenshots) = screenshots(&c.screenshots);
         Self {
-            anchor: format!("case-{index}"),
+            anchor,
             id: c.id.clone(),
             name: c.name.clone(),
             group: format!("{}::{}", c.suite, c.group),
@@ -281,4 +304,52 @@ fn body(size: u64, preview: &str) -> Option<BodyView> {
         size,
         preview: preview.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_are_safe_and_unique() {
+        assert_eq!(
+            anchor_for("core::ProofKeys::ProofKeys.CurrentInvalid.OldValid"),
+            "case-core-ProofKeys-ProofKeys-CurrentInvalid-OldValid"
+        );
+        assert_eq!(anchor_for("x::\"><y"), "case-x-y");
+        let mut report = RunReport {
+            schema_version: super::super::SCHEMA_VERSION,
+            tool_version: String::new(),
+            started_at: String::new(),
+            duration_ms: 0.0,
+            target: super::super::TargetInfo {
+                wopisrc: String::new(),
+                host_kind: String::new(),
+                profile: String::new(),
+                suites: Vec::new(),
+            },
+            cases: Vec::new(),
+        };
+        for id in ["s::g::a.b", "s::g::a-b"] {
+            report.cases.push(CaseResult {
+                id: id.into(),
+                suite: "s".into(),
+                group: "g".into(),
+                name: id.into(),
+                category: String::new(),
+                description: String::new(),
+                doc: None,
+                outcome: Outcome::Passed,
+                reason: None,
+                failures: Vec::new(),
+                duration_ms: 0.0,
+                transcript: Vec::new(),
+                screenshots: Vec::new(),
+                notes: Vec::new(),
+            });
+        }
+        let page = Page::new(&report);
+        let anchors: Vec<&str> = page.cases.iter().map(|c| c.anchor.as_str()).collect();
+        assert_eq!(anchors, ["case-s-g-a-b", "case-s-g-a-b-1"]);
+    }
 }

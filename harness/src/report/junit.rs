@@ -13,7 +13,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::model::{CaseResult, Outcome, RunReport};
-use super::text::{case_reason, failures_text, transcript_text};
+use super::text::{case_reason, doc_url, failures_text, transcript_text};
 use super::{ReportError, write_atomic};
 
 /// Builds the quick-junit model of a run.
@@ -87,9 +87,22 @@ fn test_case(case: &CaseResult, classname: &str) -> TestCase {
     tc
 }
 
-/// Every failure, then the transcript.
+/// The requirement, every failure, then the transcript.
 fn details(case: &CaseResult) -> String {
-    let mut text = failures_text(&case.failures);
+    let mut text = String::new();
+    if !case.description.trim().is_empty() {
+        text.push_str(&format!("Requirement: {}\n", case.description.trim()));
+    }
+    if let Some(doc) = &case.doc {
+        text.push_str(&format!(
+            "Documentation: {}\n",
+            doc_url(doc).unwrap_or_else(|| doc.page.clone())
+        ));
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&failures_text(&case.failures));
     if !case.transcript.is_empty() {
         if !text.is_empty() {
             text.push('\n');

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::model::{CaseResult, Outcome, RunReport};
-use super::text::{case_reason, doc_url, format_ms, one_line, transcript_text};
+use super::text::{case_reason, doc_url, format_ms, one_line, plural, transcript_text};
 
 /// Cases after which transcripts are left out: a CI summary page has a size limit (1 MiB on GitHub), and the JSON
 /// and HTML reports hold every transcript anyway.
@@ -21,12 +21,12 @@ pub fn render(report: &RunReport) -> String {
     let _ = writeln!(out, "## WOPI conformance: {verdict}\n");
     let _ = writeln!(
         out,
-        "**{} passed** · **{} failed** · **{} skipped** · **{} warnings** · {} cases in {}\n",
+        "**{} passed** · **{} failed** · **{} skipped** · **{}** · {} in {}\n",
         totals.passed,
         totals.failed,
         totals.skipped,
-        totals.warning,
-        totals.total(),
+        plural(totals.warning, "warning"),
+        plural(totals.total(), "case"),
         format_ms(report.duration_ms)
     );
     let t = &report.target;
@@ -127,15 +127,15 @@ fn case_section(out: &mut String, case: &CaseResult, show_transcript: bool) {
             }
             out.push('\n');
         } else if let Some(doc) = &f.doc {
-            let _ = writeln!(out, "  - Rule: {}", doc_link(doc));
+            let _ = writeln!(out, "  - Documentation: {}", doc_link(doc));
         }
     }
     out.push('\n');
     if show_transcript && !case.transcript.is_empty() {
         let _ = writeln!(
             out,
-            "<details><summary>What was sent and what came back ({} requests)</summary>\n",
-            case.transcript.len()
+            "<details><summary>What was sent and what came back ({})</summary>\n",
+            plural(case.transcript.len(), "request")
         );
         out.push_str(&fenced(&transcript_text(&case.transcript)));
         let _ = writeln!(out, "\n</details>\n");

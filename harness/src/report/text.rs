@@ -78,14 +78,24 @@ pub(crate) fn case_reason(case: &CaseResult) -> Option<String> {
     }
 }
 
-/// Collapses whitespace runs (newlines included) to one space and bounds the length.
+/// Collapses whitespace runs (newlines included) to one space, shows other control characters escaped (`\u{1b}`),
+/// and bounds the length.
+///
+/// The escaping matters on a terminal: a host's text with an ANSI sequence in it must not move the cursor or
+/// recolour the console.
 pub(crate) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len().min(ONE_LINE_LIMIT));
     for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(word);
+        for c in word.chars() {
+            if c.is_control() {
+                out.extend(c.escape_unicode());
+            } else {
+                out.push(c);
+            }
+        }
     }
     truncate_chars(&out, ONE_LINE_LIMIT)
 }
@@ -183,6 +193,15 @@ pub(crate) fn format_ms(ms: f64) -> String {
     }
 }
 
+/// `1 warning`, `2 warnings`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Lower-case outcome name, as the JSON report spells it.
 pub(crate) fn outcome_name(o: Outcome) -> &'static str {
     match o {
@@ -237,6 +256,7 @@ mod tests {
     #[test]
     fn one_line_collapses_and_bounds() {
         assert_eq!(one_line("a\n  b\tc"), "a b c");
+        assert_eq!(one_line("red\x1b[31m"), "red\\u{1b}[31m");
         let long = "x".repeat(ONE_LINE_LIMIT + 5);
         assert_eq!(one_line(&long).chars().count(), ONE_LINE_LIMIT + 1);
     }

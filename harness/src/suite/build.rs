@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::SuiteError;
 use super::model::*;
 use super::xml::{Attr, Node, XmlError};
-use super::SuiteError;
 
 /// Request elements of the validator vocabulary (plus `CheckFile`, FeatureTestCases' alias of CheckFileInfo).
 const REQUEST_ELEMENTS: &[&str] = &[
@@ -50,7 +50,13 @@ const REQUEST_ELEMENTS: &[&str] = &[
     "Delay",
 ];
 
-const EXT_STEPS: &[&str] = &["ext:Concurrent", "ext:RotateKeys", "ext:AdvanceClock", "ext:ForEach", "ext:PostMessage"];
+const EXT_STEPS: &[&str] = &[
+    "ext:Concurrent",
+    "ext:RotateKeys",
+    "ext:AdvanceClock",
+    "ext:ForEach",
+    "ext:PostMessage",
+];
 
 const VALIDATOR_ELEMENTS: &[&str] = &[
     "ResponseCodeValidator",
@@ -77,8 +83,12 @@ const PROPERTY_ELEMENTS: &[&str] = &[
 ];
 
 /// Schema ids the engine embeds; any other id is an error at load, as in the engine.
-pub const KNOWN_SCHEMAS: &[&str] =
-    &["CsppCheckFileInfoSchema", "CsppPlusCheckFileInfoSchema", "CoauthTableSchema", "GetChunkedFileResponseSchema"];
+pub const KNOWN_SCHEMAS: &[&str] = &[
+    "CsppCheckFileInfoSchema",
+    "CsppPlusCheckFileInfoSchema",
+    "CoauthTableSchema",
+    "GetChunkedFileResponseSchema",
+];
 
 pub(crate) struct Builder<'a> {
     file: &'a Path,
@@ -94,7 +104,12 @@ impl<'a> Builder<'a> {
     }
 
     pub(crate) fn xml_error(&self, e: XmlError) -> SuiteError {
-        SuiteError::Parse { file: self.file.to_path_buf(), pos: e.pos, element_path: e.path, message: e.message }
+        SuiteError::Parse {
+            file: self.file.to_path_buf(),
+            pos: e.pos,
+            element_path: e.path,
+            message: e.message,
+        }
     }
 
     fn err(&self, pos: Pos, message: impl Into<String>) -> SuiteError {
@@ -130,7 +145,11 @@ impl<'a> Builder<'a> {
                         "unknown attribute {} on <{}>; expected one of: {}",
                         a.name,
                         n.name,
-                        if allowed.is_empty() { "(none)".to_string() } else { allowed.join(", ") }
+                        if allowed.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            allowed.join(", ")
+                        }
                     ),
                 ));
             }
@@ -147,7 +166,11 @@ impl<'a> Builder<'a> {
                         "unexpected element <{}> in <{}>; expected one of: {}",
                         c.name,
                         n.name,
-                        if allowed.is_empty() { "(no child elements)".to_string() } else { allowed.join(", ") }
+                        if allowed.is_empty() {
+                            "(no child elements)".to_string()
+                        } else {
+                            allowed.join(", ")
+                        }
                     ),
                 ));
             }
@@ -164,7 +187,8 @@ impl<'a> Builder<'a> {
     }
 
     fn req(&self, n: &Node, name: &str) -> R<String> {
-        self.opt(n, name).ok_or_else(|| self.err(n.pos, format!("<{}> needs attribute {name}", n.name)))
+        self.opt(n, name)
+            .ok_or_else(|| self.err(n.pos, format!("<{}> needs attribute {name}", n.name)))
     }
 
     /// `xs:boolean` as XmlConvert reads it: `true|false|1|0`, surrounding whitespace allowed.
@@ -173,7 +197,10 @@ impl<'a> Builder<'a> {
         match a.value.trim() {
             "true" | "1" => Ok(Some(true)),
             "false" | "0" => Ok(Some(false)),
-            other => Err(self.err(a.pos, format!("{name}=\"{other}\" is not a boolean; expected true, false, 1 or 0"))),
+            other => Err(self.err(
+                a.pos,
+                format!("{name}=\"{other}\" is not a boolean; expected true, false, 1 or 0"),
+            )),
         }
     }
 
@@ -192,7 +219,10 @@ impl<'a> Builder<'a> {
 
     pub(crate) fn suite(&mut self, root: &Node, name: String) -> R<Suite> {
         if root.name != "WopiValidation" {
-            return Err(self.err(root.pos, format!("root element is <{}>; expected <WopiValidation>", root.name)));
+            return Err(self.err(
+                root.pos,
+                format!("root element is <{}>; expected <WopiValidation>", root.name),
+            ));
         }
         self.enter(root);
         self.check_attrs(root, &[])?;
@@ -205,7 +235,11 @@ impl<'a> Builder<'a> {
             for f in &r.children {
                 self.enter(f);
                 self.check_attrs(f, &["Id", "Name", "FilePath"])?;
-                let res = Resource { id: self.req(f, "Id")?, name: self.req(f, "Name")?, file_path: self.req(f, "FilePath")? };
+                let res = Resource {
+                    id: self.req(f, "Id")?,
+                    name: self.req(f, "Name")?,
+                    file_path: self.req(f, "FilePath")?,
+                };
                 if resources.iter().any(|x: &Resource| x.id == res.id) {
                     return Err(self.err(f.pos, format!("duplicate resource Id {}", res.id)));
                 }
@@ -233,7 +267,13 @@ impl<'a> Builder<'a> {
             groups.push(self.group(g, &prereqs, &resources)?);
         }
         self.leave();
-        Ok(Suite { name, path: self.file.to_path_buf(), resources, prereqs, groups })
+        Ok(Suite {
+            name,
+            path: self.file.to_path_buf(),
+            resources,
+            prereqs,
+            groups,
+        })
     }
 
     fn group(&mut self, g: &Node, prereqs: &[TestCase], resources: &[Resource]) -> R<TestGroup> {
@@ -273,7 +313,13 @@ impl<'a> Builder<'a> {
         }
         self.leave();
         self.leave();
-        Ok(TestGroup { name, has_delay, prereqs: names, cases, pos: g.pos })
+        Ok(TestGroup {
+            name,
+            has_delay,
+            prereqs: names,
+            cases,
+            pos: g.pos,
+        })
     }
 
     fn test_case(&mut self, c: &Node, resources: &[Resource]) -> R<TestCase> {
@@ -299,11 +345,18 @@ impl<'a> Builder<'a> {
         if name.trim().is_empty() {
             return Err(self.err(c.pos, "<TestCase> Name must not be empty"));
         }
-        self.path.last_mut().map(|p| p.push_str(&format!("[@Name='{name}']")));
+        if let Some(p) = self.path.last_mut() {
+            p.push_str(&format!("[@Name='{name}']"))
+        }
         let cat_text = self
             .opt(c, "Category")
             .or_else(|| self.opt(c, "TestCategory"))
-            .ok_or_else(|| self.err(c.pos, "<TestCase> needs a Category (WopiCore, OfficeOnline, OfficeNativeClient or WopiCoauth)"))?;
+            .ok_or_else(|| {
+                self.err(
+                    c.pos,
+                    "<TestCase> needs a Category (WopiCore, OfficeOnline, OfficeNativeClient or WopiCoauth)",
+                )
+            })?;
         let category = Category::parse(&cat_text).ok_or_else(|| {
             self.err(
                 c.pos,
@@ -337,7 +390,10 @@ impl<'a> Builder<'a> {
                 if !REQUEST_ELEMENTS.contains(&r.name.as_str()) {
                     return Err(self.err(
                         r.pos,
-                        format!("unexpected element <{}> in <CleanupRequests>; expected a request element", r.name),
+                        format!(
+                            "unexpected element <{}> in <CleanupRequests>; expected a request element",
+                            r.name
+                        ),
                     ));
                 }
                 cleanup.push(self.request(r, resources)?);
@@ -358,10 +414,11 @@ impl<'a> Builder<'a> {
             cleanup,
             pos: c.pos,
         };
-        if let Some(id) = &case.resource_id {
-            if (case.upload_document_on_setup) && !resources.iter().any(|r| &r.id == id) {
-                return Err(self.err(c.pos, format!("resource '{id}' is not declared in <Resources>")));
-            }
+        if let Some(id) = &case.resource_id
+            && (case.upload_document_on_setup)
+            && !resources.iter().any(|r| &r.id == id)
+        {
+            return Err(self.err(c.pos, format!("resource '{id}' is not declared in <Resources>")));
         }
         self.leave();
         Ok(case)
@@ -401,7 +458,9 @@ impl<'a> Builder<'a> {
             }
             "ext:Concurrent" => {
                 self.check_attrs(r, &["Repeat"])?;
-                let repeat = self.parse_attr::<u32>(r, "Repeat", "a positive whole number")?.unwrap_or(1);
+                let repeat = self
+                    .parse_attr::<u32>(r, "Repeat", "a positive whole number")?
+                    .unwrap_or(1);
                 if repeat == 0 || repeat > 64 {
                     return Err(self.err(r.pos, "Repeat must be between 1 and 64"));
                 }
@@ -422,9 +481,18 @@ impl<'a> Builder<'a> {
                             (Some(n), None, None) => CountRule::Exactly(n),
                             (None, Some(n), None) => CountRule::AtLeast(n),
                             (None, None, Some(n)) => CountRule::AtMost(n),
-                            _ => return Err(self.err(c.pos, "<ext:ExpectStatus> needs exactly one of Exactly, AtLeast, AtMost")),
+                            _ => {
+                                return Err(self.err(
+                                    c.pos,
+                                    "<ext:ExpectStatus> needs exactly one of Exactly, AtLeast, AtMost",
+                                ));
+                            }
                         };
-                        expect.push(CombinedExpectation { code, count, pos: c.pos });
+                        expect.push(CombinedExpectation {
+                            code,
+                            count,
+                            pos: c.pos,
+                        });
                         self.leave();
                     } else if REQUEST_ELEMENTS.contains(&c.name.as_str()) && c.name != "Delay" {
                         requests.push(self.request(c, resources)?);
@@ -438,7 +506,12 @@ impl<'a> Builder<'a> {
                 if requests.is_empty() {
                     return Err(self.err(r.pos, "<ext:Concurrent> needs at least one request"));
                 }
-                Step::Concurrent(Concurrent { requests, repeat, expect, pos: r.pos })
+                Step::Concurrent(Concurrent {
+                    requests,
+                    repeat,
+                    expect,
+                    pos: r.pos,
+                })
             }
             "ext:ForEach" => {
                 self.check_attrs(r, &[])?;
@@ -447,7 +520,8 @@ impl<'a> Builder<'a> {
                     return Err(self.err(r.pos, "<ext:ForEach> needs at least one <ext:Row>"));
                 }
                 for row in rows {
-                    let vars: HashMap<&str, &str> = row.attrs.iter().map(|a| (a.name.as_str(), a.value.as_str())).collect();
+                    let vars: HashMap<&str, &str> =
+                        row.attrs.iter().map(|a| (a.name.as_str(), a.value.as_str())).collect();
                     for body in r.children.iter().filter(|c| c.name != "ext:Row") {
                         let expanded = substitute(body, &vars).map_err(|m| self.err(body.pos, m))?;
                         self.step(&expanded, resources, out)?;
@@ -461,7 +535,10 @@ impl<'a> Builder<'a> {
                 expected.extend_from_slice(EXT_STEPS);
                 return Err(self.err(
                     r.pos,
-                    format!("unknown request element <{other}>; expected one of: {}", expected.join(", ")),
+                    format!(
+                        "unknown request element <{other}>; expected one of: {}",
+                        expected.join(", ")
+                    ),
                 ));
             }
         };
@@ -486,7 +563,10 @@ impl<'a> Builder<'a> {
                     "Suggested" => Ok(Some(PutRelativeMode::Suggested)),
                     "ExactName" | "Relative" => Ok(Some(PutRelativeMode::ExactName)),
                     "Conflicting" => Ok(Some(PutRelativeMode::Conflicting)),
-                    v => Err(b.err(a.pos, format!("{attr}=\"{v}\" is unknown; expected Suggested, ExactName or Conflicting"))),
+                    v => Err(b.err(
+                        a.pos,
+                        format!("{attr}=\"{v}\" is unknown; expected Suggested, ExactName or Conflicting"),
+                    )),
                 },
             }
         };
@@ -494,11 +574,23 @@ impl<'a> Builder<'a> {
         let mut extra_children: &[&str] = &[];
         let (kind, attrs): (RequestKind, Vec<&str>) = match r.name.as_str() {
             "CheckFileInfo" | "CheckFile" => (RequestKind::CheckFileInfo, vec![]),
-            "GetFile" => (RequestKind::GetFile { new_lock: self.opt(r, "NewLock"), lock: self.opt(r, "Lock") }, vec!["Lock", "NewLock"]),
+            "GetFile" => (
+                RequestKind::GetFile {
+                    new_lock: self.opt(r, "NewLock"),
+                    lock: self.opt(r, "Lock"),
+                },
+                vec!["Lock", "NewLock"],
+            ),
             "PutFile" => {
                 let id = self.req(r, "ResourceId")?;
                 check_res(self, &id)?;
-                (RequestKind::PutFile { lock: self.opt(r, "Lock"), resource_id: id }, vec!["Lock", "ResourceId"])
+                (
+                    RequestKind::PutFile {
+                        lock: self.opt(r, "Lock"),
+                        resource_id: id,
+                    },
+                    vec!["Lock", "ResourceId"],
+                )
             }
             "PutRelativeFile" => {
                 let id = self.req(r, "ResourceId")?;
@@ -518,13 +610,29 @@ impl<'a> Builder<'a> {
                 )
             }
             "Lock" => (
-                RequestKind::Lock { lock: self.req(r, "Lock")?, lock_user_visible: self.bool_attr(r, "LockUserVisible")? },
+                RequestKind::Lock {
+                    lock: self.req(r, "Lock")?,
+                    lock_user_visible: self.bool_attr(r, "LockUserVisible")?,
+                },
                 vec!["Lock", "LockUserVisible"],
             ),
-            "Unlock" => (RequestKind::Unlock { lock: self.req(r, "Lock")? }, vec!["Lock"]),
-            "RefreshLock" => (RequestKind::RefreshLock { lock: self.req(r, "Lock")? }, vec!["Lock"]),
+            "Unlock" => (
+                RequestKind::Unlock {
+                    lock: self.req(r, "Lock")?,
+                },
+                vec!["Lock"],
+            ),
+            "RefreshLock" => (
+                RequestKind::RefreshLock {
+                    lock: self.req(r, "Lock")?,
+                },
+                vec!["Lock"],
+            ),
             "UnlockAndRelock" => (
-                RequestKind::UnlockAndRelock { new_lock: self.req(r, "NewLock")?, old_lock: self.req(r, "OldLock")? },
+                RequestKind::UnlockAndRelock {
+                    new_lock: self.req(r, "NewLock")?,
+                    old_lock: self.req(r, "OldLock")?,
+                },
                 vec!["NewLock", "OldLock"],
             ),
             "GetLock" => (RequestKind::GetLock, vec!["Lock"]),
@@ -550,19 +658,39 @@ impl<'a> Builder<'a> {
                 },
                 vec!["Name", "Lock", "CoauthLockId"],
             ),
-            "GetShareUrl" => (RequestKind::GetShareUrl { url_type: self.opt(r, "UrlType") }, vec!["UrlType"]),
-            "GetNewAccessToken" => (RequestKind::GetNewAccessToken { wopi_src: self.opt(r, "WopiSrc") }, vec!["WopiSrc"]),
+            "GetShareUrl" => (
+                RequestKind::GetShareUrl {
+                    url_type: self.opt(r, "UrlType"),
+                },
+                vec!["UrlType"],
+            ),
+            "GetNewAccessToken" => (
+                RequestKind::GetNewAccessToken {
+                    wopi_src: self.opt(r, "WopiSrc"),
+                },
+                vec!["WopiSrc"],
+            ),
             "CheckContainerInfo" => (RequestKind::CheckContainerInfo, vec![]),
             "EnumerateChildren" => (
-                RequestKind::EnumerateChildren { file_extension_filter_list: self.opt(r, "FileExtensionFilterList") },
+                RequestKind::EnumerateChildren {
+                    file_extension_filter_list: self.opt(r, "FileExtensionFilterList"),
+                },
                 vec!["FileExtensionFilterList"],
             ),
             "EnumerateAncestors" => (RequestKind::EnumerateAncestors, vec![]),
             "GetEcosystem" => (RequestKind::GetEcosystem, vec![]),
-            "GetRootContainer" => (RequestKind::GetRootContainer { wopi_src: self.opt(r, "WopiSrc") }, vec!["WopiSrc"]),
-            "CheckEcosystem" => {
-                (RequestKind::CheckEcosystem { ecosystem_url: self.opt(r, "EcosystemUrl") }, vec!["EcosystemUrl"])
-            }
+            "GetRootContainer" => (
+                RequestKind::GetRootContainer {
+                    wopi_src: self.opt(r, "WopiSrc"),
+                },
+                vec!["WopiSrc"],
+            ),
+            "CheckEcosystem" => (
+                RequestKind::CheckEcosystem {
+                    ecosystem_url: self.opt(r, "EcosystemUrl"),
+                },
+                vec!["EcosystemUrl"],
+            ),
             "CreateChildContainer" => (
                 RequestKind::CreateChildContainer {
                     folder_name: self.req(r, "FolderName")?,
@@ -579,9 +707,19 @@ impl<'a> Builder<'a> {
                 vec!["Name", "PutRelativeFileMode", "OverwriteRelative"],
             ),
             "DeleteContainer" => (RequestKind::DeleteContainer, vec![]),
-            "RenameContainer" => (RequestKind::RenameContainer { name: self.req(r, "Name")? }, vec!["Name"]),
+            "RenameContainer" => (
+                RequestKind::RenameContainer {
+                    name: self.req(r, "Name")?,
+                },
+                vec!["Name"],
+            ),
             "GetFromFileUrl" => (RequestKind::GetFromFileUrl, vec![]),
-            "PutToFileUrl" => (RequestKind::PutToFileUrl { resource_id: self.opt(r, "ResourceId") }, vec!["ResourceId"]),
+            "PutToFileUrl" => (
+                RequestKind::PutToFileUrl {
+                    resource_id: self.opt(r, "ResourceId"),
+                },
+                vec!["ResourceId"],
+            ),
             "GetCoauthLock" | "RefreshCoauthLock" => {
                 let get = r.name == "GetCoauthLock";
                 let lock_type = if get {
@@ -603,11 +741,20 @@ impl<'a> Builder<'a> {
                 let req = CoauthLockRequest {
                     lock_type,
                     coauth_lock_id: self.opt(r, "CoauthLockId").unwrap_or_default(),
-                    expiration_timeout: self.parse_attr(r, "CoauthLockExpirationTimeout", "an unsigned 32-bit number")?,
+                    expiration_timeout: self.parse_attr(
+                        r,
+                        "CoauthLockExpirationTimeout",
+                        "an unsigned 32-bit number",
+                    )?,
                     metadata: self.opt(r, "CoauthLockMetadata"),
                     metadata_as_body: self.opt(r, "CoauthLockMetadataAsBody"),
                 };
-                let mut a = vec!["CoauthLockId", "CoauthLockExpirationTimeout", "CoauthLockMetadata", "CoauthLockMetadataAsBody"];
+                let mut a = vec![
+                    "CoauthLockId",
+                    "CoauthLockExpirationTimeout",
+                    "CoauthLockMetadata",
+                    "CoauthLockMetadataAsBody",
+                ];
                 if get {
                     a.push("CoauthLockType");
                     (RequestKind::GetCoauthLock(req), a)
@@ -616,7 +763,9 @@ impl<'a> Builder<'a> {
                 }
             }
             "UnlockCoauthLock" => (
-                RequestKind::UnlockCoauthLock { coauth_lock_id: self.opt(r, "CoauthLockId").unwrap_or_default() },
+                RequestKind::UnlockCoauthLock {
+                    coauth_lock_id: self.opt(r, "CoauthLockId").unwrap_or_default(),
+                },
                 vec!["CoauthLockId"],
             ),
             "GetCoauthTable" => {
@@ -625,7 +774,13 @@ impl<'a> Builder<'a> {
                 if version.is_some() && version_state_key.is_some() {
                     return Err(self.err(r.pos, "give CoauthTableVersion or CoauthTableVersionStateKey, not both"));
                 }
-                (RequestKind::GetCoauthTable { version, version_state_key }, vec!["CoauthTableVersion", "CoauthTableVersionStateKey"])
+                (
+                    RequestKind::GetCoauthTable {
+                        version,
+                        version_state_key,
+                    },
+                    vec!["CoauthTableVersion", "CoauthTableVersionStateKey"],
+                )
             }
             "GetChunkedFile" => {
                 extra_children = &["ContentPropertiesToReturn", "ContentFilters"];
@@ -645,7 +800,13 @@ impl<'a> Builder<'a> {
                 for c in &f.children {
                     self.check_attrs(
                         c,
-                        &["ChunkingScheme", "StreamId", "ChunksToReturn", "AlreadyExistingContent", "AlreadyExistingContentResourceId"],
+                        &[
+                            "ChunkingScheme",
+                            "StreamId",
+                            "ChunksToReturn",
+                            "AlreadyExistingContent",
+                            "AlreadyExistingContentResourceId",
+                        ],
                     )?;
                     filters.push(ContentFilter {
                         chunking_scheme: self.req(c, "ChunkingScheme")?,
@@ -655,7 +816,13 @@ impl<'a> Builder<'a> {
                         already_existing_content_resource_id: self.opt(c, "AlreadyExistingContentResourceId"),
                     });
                 }
-                (RequestKind::GetChunkedFile { properties_to_return: props, filters }, vec![])
+                (
+                    RequestKind::GetChunkedFile {
+                        properties_to_return: props,
+                        filters,
+                    },
+                    vec![],
+                )
             }
             "PutChunkedFile" => {
                 extra_children = &["ContentProperties", "ContentStreams", "UploadSessionTokenToCommit"];
@@ -713,12 +880,20 @@ impl<'a> Builder<'a> {
                 };
                 (
                     RequestKind::PutChunkedFile(Box::new(p)),
-                    vec!["SequenceNumber", "SequenceNumberStateKey", "Lock", "CoauthLockId", "Editors"],
+                    vec![
+                        "SequenceNumber",
+                        "SequenceNumberStateKey",
+                        "Lock",
+                        "CoauthLockId",
+                        "Editors",
+                    ],
                 )
             }
             "GetSequenceNumber" => (RequestKind::GetSequenceNumber, vec![]),
             "Delay" => (
-                RequestKind::Delay { seconds: self.parse_attr(r, "DelayTimeInSeconds", "an unsigned 32-bit number")? },
+                RequestKind::Delay {
+                    seconds: self.parse_attr(r, "DelayTimeInSeconds", "an unsigned 32-bit number")?,
+                },
                 vec!["DelayTimeInSeconds"],
             ),
             other => return Err(self.err(r.pos, format!("unknown request element <{other}>"))),
@@ -752,7 +927,11 @@ impl<'a> Builder<'a> {
                     Some(t) if t.trim().eq_ignore_ascii_case("header") => StateSource::Header,
                     _ => StateSource::JsonBody,
                 };
-                save_state.push(StateSpec { name: self.req(st, "Name")?, source: self.req(st, "Source")?, source_type });
+                save_state.push(StateSpec {
+                    name: self.req(st, "Name")?,
+                    source: self.req(st, "Source")?,
+                    source_type,
+                });
             }
             self.leave();
         }
@@ -760,7 +939,14 @@ impl<'a> Builder<'a> {
             Some(m) => self.mutators(m)?,
             None => Mutators::default(),
         };
-        let req = Request { kind, override_url: self.opt(r, "OverrideUrl"), validators, save_state, mutators, pos: r.pos };
+        let req = Request {
+            kind,
+            override_url: self.opt(r, "OverrideUrl"),
+            validators,
+            save_state,
+            mutators,
+            pos: r.pos,
+        };
         self.leave();
         Ok(req)
     }
@@ -775,7 +961,9 @@ impl<'a> Builder<'a> {
                 "AccessToken" => {
                     self.check_attrs(c, &["Mutation"])?;
                     if out.access_token.is_none() {
-                        out.access_token = Some(AccessTokenMutator { mutation: self.opt(c, "Mutation") });
+                        out.access_token = Some(AccessTokenMutator {
+                            mutation: self.opt(c, "Mutation"),
+                        });
                     }
                 }
                 _ => {
@@ -806,7 +994,10 @@ impl<'a> Builder<'a> {
             None => Ok(Severity::Must),
             Some(a) if a.value == "Must" => Ok(Severity::Must),
             Some(a) if a.value == "Should" => Ok(Severity::Should),
-            Some(a) => Err(self.err(a.pos, format!("ext:Severity=\"{}\" is unknown; expected Must or Should", a.value))),
+            Some(a) => Err(self.err(
+                a.pos,
+                format!("ext:Severity=\"{}\" is unknown; expected Must or Should", a.value),
+            )),
         }
     }
 
@@ -838,7 +1029,14 @@ impl<'a> Builder<'a> {
             "ResponseHeaderValidator" => {
                 self.check_attrs(
                     v,
-                    &with(&["Header", "ExpectedValue", "ExpectedStateKey", "Comparator", "IsRequired", "ShouldMatch"]),
+                    &with(&[
+                        "Header",
+                        "ExpectedValue",
+                        "ExpectedStateKey",
+                        "Comparator",
+                        "IsRequired",
+                        "ShouldMatch",
+                    ]),
                 )?;
                 self.check_children(v, &[])?;
                 let comparator = match self.opt(v, "Comparator").as_deref().map(str::trim) {
@@ -848,7 +1046,12 @@ impl<'a> Builder<'a> {
                     Some("<") => Comparator::Lt,
                     Some("<=") => Comparator::Le,
                     // The engine fails the request at run time; a suite error is more useful.
-                    Some(c) => return Err(self.err(v.pos, format!("Comparator '{c}' is not valid; expected =, >, >=, < or <="))),
+                    Some(c) => {
+                        return Err(self.err(
+                            v.pos,
+                            format!("Comparator '{c}' is not valid; expected =, >, >=, < or <="),
+                        ));
+                    }
                 };
                 ValidatorKind::ResponseHeader {
                     header: self.req(v, "Header")?,
@@ -862,14 +1065,22 @@ impl<'a> Builder<'a> {
             "LockMismatchValidator" => {
                 self.check_attrs(v, &with(&["ExpectedLock"]))?;
                 self.check_children(v, &[])?;
-                ValidatorKind::LockMismatch { expected_lock: self.opt(v, "ExpectedLock").unwrap_or_default() }
+                ValidatorKind::LockMismatch {
+                    expected_lock: self.opt(v, "ExpectedLock").unwrap_or_default(),
+                }
             }
             "JsonSchemaValidator" => {
                 self.check_attrs(v, &with(&["Schema", "ShouldExist"]))?;
                 self.check_children(v, &[])?;
                 let schema = self.req(v, "Schema")?;
                 if !KNOWN_SCHEMAS.contains(&schema.as_str()) {
-                    return Err(self.err(v.pos, format!("unknown schema '{schema}'; expected one of: {}", KNOWN_SCHEMAS.join(", "))));
+                    return Err(self.err(
+                        v.pos,
+                        format!(
+                            "unknown schema '{schema}'; expected one of: {}",
+                            KNOWN_SCHEMAS.join(", ")
+                        ),
+                    ));
                 }
                 ValidatorKind::JsonSchema { schema }
             }
@@ -885,7 +1096,10 @@ impl<'a> Builder<'a> {
                     }
                     (None, Some(t)) => ExpectedContent::Text(t),
                     _ => {
-                        return Err(self.err(v.pos, "<ResponseContentValidator> needs exactly one of ExpectedResourceId, ExpectedBodyContent"));
+                        return Err(self.err(
+                            v.pos,
+                            "<ResponseContentValidator> needs exactly one of ExpectedResourceId, ExpectedBodyContent",
+                        ));
                     }
                 };
                 ValidatorKind::ResponseContent { expected }
@@ -897,7 +1111,11 @@ impl<'a> Builder<'a> {
                 if children.is_empty() {
                     return Err(self.err(v.pos, format!("<{}> needs at least one validator", v.name)));
                 }
-                if v.name == "Or" { ValidatorKind::Or(children) } else { ValidatorKind::And(children) }
+                if v.name == "Or" {
+                    ValidatorKind::Or(children)
+                } else {
+                    ValidatorKind::And(children)
+                }
             }
             "JsonResponseContentValidator" => {
                 self.check_attrs(v, &with(&["ShouldExist"]))?;
@@ -907,7 +1125,10 @@ impl<'a> Builder<'a> {
                 for p in &v.children {
                     properties.push(self.property(p)?);
                 }
-                ValidatorKind::JsonContent { should_exist, properties }
+                ValidatorKind::JsonContent {
+                    should_exist,
+                    properties,
+                }
             }
             "FramesValidator" => {
                 self.check_attrs(v, &with(&["MessageJsonPayloadSchema", "ExpectedHostBlobsCount"]))?;
@@ -947,7 +1168,13 @@ impl<'a> Builder<'a> {
                 }
                 let schema = self.req(v, "MessageJsonPayloadSchema")?;
                 if !KNOWN_SCHEMAS.contains(&schema.as_str()) {
-                    return Err(self.err(v.pos, format!("unknown schema '{schema}'; expected one of: {}", KNOWN_SCHEMAS.join(", "))));
+                    return Err(self.err(
+                        v.pos,
+                        format!(
+                            "unknown schema '{schema}'; expected one of: {}",
+                            KNOWN_SCHEMAS.join(", ")
+                        ),
+                    ));
                 }
                 ValidatorKind::Frames(Box::new(FramesValidator {
                     message_json_payload_schema: schema,
@@ -959,13 +1186,20 @@ impl<'a> Builder<'a> {
             other => {
                 return Err(self.err(
                     v.pos,
-                    format!("unknown validator <{other}>; expected one of: {}", VALIDATOR_ELEMENTS.join(", ")),
+                    format!(
+                        "unknown validator <{other}>; expected one of: {}",
+                        VALIDATOR_ELEMENTS.join(", ")
+                    ),
                 ));
             }
         };
         let severity = self.severity(v)?;
         self.leave();
-        Ok(Validator { kind, severity, pos: v.pos })
+        Ok(Validator {
+            kind,
+            severity,
+            pos: v.pos,
+        })
     }
 
     fn property(&mut self, p: &Node) -> R<JsonProperty> {
@@ -981,15 +1215,24 @@ impl<'a> Builder<'a> {
         let kind = match p.name.as_str() {
             "BooleanProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue"]))?;
-                JsonPropertyKind::Boolean { expected: self.bool_attr(p, "ExpectedValue")?, state_key }
+                JsonPropertyKind::Boolean {
+                    expected: self.bool_attr(p, "ExpectedValue")?,
+                    state_key,
+                }
             }
             "IntegerProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue"]))?;
-                JsonPropertyKind::Integer { expected: self.parse_attr(p, "ExpectedValue", "a 32-bit integer")?, state_key }
+                JsonPropertyKind::Integer {
+                    expected: self.parse_attr(p, "ExpectedValue", "a 32-bit integer")?,
+                    state_key,
+                }
             }
             "LongProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue"]))?;
-                JsonPropertyKind::Long { expected: self.parse_attr(p, "ExpectedValue", "a 64-bit integer")?, state_key }
+                JsonPropertyKind::Long {
+                    expected: self.parse_attr(p, "ExpectedValue", "a 64-bit integer")?,
+                    state_key,
+                }
             }
             "StringProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue", "EndsWith", "IgnoreCase"]))?;
@@ -1022,17 +1265,26 @@ impl<'a> Builder<'a> {
             }
             "ArrayProperty" => {
                 self.check_attrs(p, &with(&["ContainsValue"]))?;
-                JsonPropertyKind::Array { contains_value: self.opt(p, "ContainsValue"), state_key }
+                JsonPropertyKind::Array {
+                    contains_value: self.opt(p, "ContainsValue"),
+                    state_key,
+                }
             }
             "ArrayLengthProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue"]))?;
-                JsonPropertyKind::ArrayLength { expected: self.parse_attr(p, "ExpectedValue", "a 32-bit integer")?.unwrap_or(0) }
+                JsonPropertyKind::ArrayLength {
+                    expected: self.parse_attr(p, "ExpectedValue", "a 32-bit integer")?.unwrap_or(0),
+                }
             }
             "ResponseBodyProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue"]))?;
                 let text = self.req(p, "ExpectedValue")?;
-                let expected = crate::validate::json::parse_lenient(&text)
-                    .map_err(|e| self.err(p.pos, format!("ExpectedValue is not JSON (lenient syntax allowed): {e}")))?;
+                let expected = crate::validate::json::parse_lenient(&text).map_err(|e| {
+                    self.err(
+                        p.pos,
+                        format!("ExpectedValue is not JSON (lenient syntax allowed): {e}"),
+                    )
+                })?;
                 JsonPropertyKind::ResponseBody { expected }
             }
             other => return Err(self.err(p.pos, format!("unknown property check <{other}>"))),
@@ -1066,11 +1318,14 @@ fn substitute(n: &Node, vars: &HashMap<&str, &str>) -> Result<Node, String> {
             };
             let key = &after[..end];
             let Some(v) = vars.get(key) else {
-                return Err(format!("${{{key}}} is not a column of the <ext:Row>; columns are: {}", {
-                    let mut k: Vec<_> = vars.keys().copied().collect();
-                    k.sort_unstable();
-                    k.join(", ")
-                }));
+                return Err(format!(
+                    "${{{key}}} is not a column of the <ext:Row>; columns are: {}",
+                    {
+                        let mut k: Vec<_> = vars.keys().copied().collect();
+                        k.sort_unstable();
+                        k.join(", ")
+                    }
+                ));
             };
             out.push_str(v);
             rest = &after[end + 1..];
@@ -1080,11 +1335,21 @@ fn substitute(n: &Node, vars: &HashMap<&str, &str>) -> Result<Node, String> {
     };
     let mut attrs = Vec::with_capacity(n.attrs.len());
     for a in &n.attrs {
-        attrs.push(Attr { name: a.name.clone(), value: sub(&a.value)?, pos: a.pos });
+        attrs.push(Attr {
+            name: a.name.clone(),
+            value: sub(&a.value)?,
+            pos: a.pos,
+        });
     }
     let mut children = Vec::with_capacity(n.children.len());
     for c in &n.children {
         children.push(substitute(c, vars)?);
     }
-    Ok(Node { name: n.name.clone(), attrs, children, text: sub(&n.text)?, pos: n.pos })
+    Ok(Node {
+        name: n.name.clone(),
+        attrs,
+        children,
+        text: sub(&n.text)?,
+        pos: n.pos,
+    })
 }

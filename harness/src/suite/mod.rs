@@ -34,7 +34,12 @@ pub enum SuiteError {
         source: std::io::Error,
     },
     #[error("{}:{pos}: in {element_path}: {message}", file.display())]
-    Parse { file: PathBuf, pos: Pos, element_path: String, message: String },
+    Parse {
+        file: PathBuf,
+        pos: Pos,
+        element_path: String,
+        message: String,
+    },
 }
 
 /// Loads a suite file, naming it with [`default_suite_name`].
@@ -44,7 +49,10 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
 
 /// Loads a suite file under the given short name.
 pub fn load_named(path: &Path, name: String) -> Result<Suite, SuiteError> {
-    let bytes = std::fs::read(path).map_err(|source| SuiteError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| SuiteError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| SuiteError::Parse {
         file: path.to_path_buf(),
         pos: Pos { line: 1, column: 1 },
@@ -67,10 +75,12 @@ pub fn default_suite_name(path: &Path) -> String {
     match stem {
         "TestCases" => "core".to_string(),
         "FeatureTestCases" => "feature".to_string(),
-        s => format!("ext_{}", s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")),
+        s => format!(
+            "ext_{}",
+            s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_")
+        ),
     }
 }
-
 
 /// Where Microsoft's validator files (TestCases.xml, JsonSchemas/) are read from: `$WOPI_VALIDATOR_DIR`, else
 /// `../shared/validator` next to the workspace (they are never copied into the project).

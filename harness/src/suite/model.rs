@@ -49,8 +49,12 @@ pub enum Category {
 }
 
 impl Category {
-    pub const ALL: [Category; 4] =
-        [Category::WopiCore, Category::OfficeOnline, Category::OfficeNativeClient, Category::WopiCoauth];
+    pub const ALL: [Category; 4] = [
+        Category::WopiCore,
+        Category::OfficeOnline,
+        Category::OfficeNativeClient,
+        Category::WopiCoauth,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,7 +67,9 @@ impl Category {
 
     /// Case-insensitive, as the engine's `Enum.Parse(ignoreCase: true)`.
     pub fn parse(s: &str) -> Option<Category> {
-        Category::ALL.into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -101,9 +107,14 @@ pub enum Step {
     /// `<ext:Concurrent>`: requests sent at the same time, checked one by one and on their combined outcome.
     Concurrent(Concurrent),
     /// `<ext:RotateKeys/>`: the mock client rotates its proof keys (next → current → old).
-    RotateKeys { pos: Pos },
+    RotateKeys {
+        pos: Pos,
+    },
     /// `<ext:AdvanceClock Seconds="n"/>`: the host's clock jumps forward (embedded host only).
-    AdvanceClock { seconds: u64, pos: Pos },
+    AdvanceClock {
+        seconds: u64,
+        pos: Pos,
+    },
     /// `<ext:PostMessage>`: a browser step against the host page.
     PostMessage(PostMessageStep),
 }
@@ -212,42 +223,102 @@ pub enum CoauthLockType {
 pub enum RequestKind {
     CheckFileInfo,
     /// `NewLock` → `X-WOPI-Lock`; `Lock` is read but, as in the engine, not sent.
-    GetFile { new_lock: Option<String>, lock: Option<String> },
-    PutFile { lock: Option<String>, resource_id: String },
-    PutRelativeFile { name: String, resource_id: String, mode: Option<PutRelativeMode>, overwrite_relative: Option<bool> },
-    Lock { lock: String, lock_user_visible: Option<bool> },
-    Unlock { lock: String },
-    RefreshLock { lock: String },
-    UnlockAndRelock { new_lock: String, old_lock: String },
+    GetFile {
+        new_lock: Option<String>,
+        lock: Option<String>,
+    },
+    PutFile {
+        lock: Option<String>,
+        resource_id: String,
+    },
+    PutRelativeFile {
+        name: String,
+        resource_id: String,
+        mode: Option<PutRelativeMode>,
+        overwrite_relative: Option<bool>,
+    },
+    Lock {
+        lock: String,
+        lock_user_visible: Option<bool>,
+    },
+    Unlock {
+        lock: String,
+    },
+    RefreshLock {
+        lock: String,
+    },
+    UnlockAndRelock {
+        new_lock: String,
+        old_lock: String,
+    },
     GetLock,
-    PutUserInfo { body: String },
-    AddActivities { body: String },
+    PutUserInfo {
+        body: String,
+    },
+    AddActivities {
+        body: String,
+    },
     DeleteFile,
-    RenameFile { name: String, lock: Option<String>, coauth_lock_id: Option<String> },
-    GetShareUrl { url_type: Option<String> },
-    GetNewAccessToken { wopi_src: Option<String> },
+    RenameFile {
+        name: String,
+        lock: Option<String>,
+        coauth_lock_id: Option<String>,
+    },
+    GetShareUrl {
+        url_type: Option<String>,
+    },
+    GetNewAccessToken {
+        wopi_src: Option<String>,
+    },
     CheckContainerInfo,
-    EnumerateChildren { file_extension_filter_list: Option<String> },
+    EnumerateChildren {
+        file_extension_filter_list: Option<String>,
+    },
     EnumerateAncestors,
     GetEcosystem,
-    GetRootContainer { wopi_src: Option<String> },
+    GetRootContainer {
+        wopi_src: Option<String>,
+    },
     /// The engine ignores `EcosystemUrl` and sends a GET to the file URL; so do we (the verdicts depend on it).
-    CheckEcosystem { ecosystem_url: Option<String> },
-    CreateChildContainer { folder_name: String, mode: Option<PutRelativeMode> },
-    CreateChildFile { name: String, mode: Option<PutRelativeMode>, overwrite_relative: Option<bool> },
+    CheckEcosystem {
+        ecosystem_url: Option<String>,
+    },
+    CreateChildContainer {
+        folder_name: String,
+        mode: Option<PutRelativeMode>,
+    },
+    CreateChildFile {
+        name: String,
+        mode: Option<PutRelativeMode>,
+        overwrite_relative: Option<bool>,
+    },
     DeleteContainer,
-    RenameContainer { name: String },
+    RenameContainer {
+        name: String,
+    },
     GetFromFileUrl,
-    PutToFileUrl { resource_id: Option<String> },
+    PutToFileUrl {
+        resource_id: Option<String>,
+    },
     GetCoauthLock(CoauthLockRequest),
     RefreshCoauthLock(CoauthLockRequest),
-    UnlockCoauthLock { coauth_lock_id: String },
-    GetCoauthTable { version: Option<String>, version_state_key: Option<String> },
-    GetChunkedFile { properties_to_return: Vec<String>, filters: Vec<ContentFilter> },
+    UnlockCoauthLock {
+        coauth_lock_id: String,
+    },
+    GetCoauthTable {
+        version: Option<String>,
+        version_state_key: Option<String>,
+    },
+    GetChunkedFile {
+        properties_to_return: Vec<String>,
+        filters: Vec<ContentFilter>,
+    },
     PutChunkedFile(Box<PutChunkedFile>),
     GetSequenceNumber,
     /// Sleeps; sends nothing.
-    Delay { seconds: Option<u32> },
+    Delay {
+        seconds: Option<u32>,
+    },
 }
 
 /// Attributes of GetCoauthLock / RefreshCoauthLock.
@@ -519,15 +590,42 @@ pub struct JsonProperty {
 
 #[derive(Debug, Clone)]
 pub enum JsonPropertyKind {
-    Boolean { expected: Option<bool>, state_key: Option<String> },
-    Integer { expected: Option<i32>, state_key: Option<String> },
-    Long { expected: Option<i64>, state_key: Option<String> },
-    String { expected: Option<String>, state_key: Option<String>, ends_with: Option<String>, ignore_case: bool },
-    StringRegex { pattern: String, regex: regex::Regex, should_match: bool },
-    AbsoluteUrl { must_include_access_token: bool },
-    Array { contains_value: Option<String>, state_key: Option<String> },
-    ArrayLength { expected: i32 },
-    ResponseBody { expected: serde_json::Value },
+    Boolean {
+        expected: Option<bool>,
+        state_key: Option<String>,
+    },
+    Integer {
+        expected: Option<i32>,
+        state_key: Option<String>,
+    },
+    Long {
+        expected: Option<i64>,
+        state_key: Option<String>,
+    },
+    String {
+        expected: Option<String>,
+        state_key: Option<String>,
+        ends_with: Option<String>,
+        ignore_case: bool,
+    },
+    StringRegex {
+        pattern: String,
+        regex: regex::Regex,
+        should_match: bool,
+    },
+    AbsoluteUrl {
+        must_include_access_token: bool,
+    },
+    Array {
+        contains_value: Option<String>,
+        state_key: Option<String>,
+    },
+    ArrayLength {
+        expected: i32,
+    },
+    ResponseBody {
+        expected: serde_json::Value,
+    },
 }
 
 impl JsonPropertyKind {

@@ -38,8 +38,8 @@ fn test_cases_xml_parses_with_the_documented_counts() {
     assert_eq!(requests, 639);
     let prereq_requests: usize = suite.prereqs.iter().map(|c| c.requests.len()).sum();
     assert_eq!(prereq_requests, 32);
-    let cleanup: usize =
-        suite.cases().map(|(_, c)| c.cleanup.len()).sum::<usize>() + suite.prereqs.iter().map(|c| c.cleanup.len()).sum::<usize>();
+    let cleanup: usize = suite.cases().map(|(_, c)| c.cleanup.len()).sum::<usize>()
+        + suite.prereqs.iter().map(|c| c.cleanup.len()).sum::<usize>();
     assert_eq!(cleanup, 142);
     // Category totals from validator-semantics.md §1.2.
     let count = |cat| suite.cases().filter(|(_, c)| c.category == cat).count();
@@ -50,7 +50,10 @@ fn test_cases_xml_parses_with_the_documented_counts() {
     let delay = suite.groups.iter().find(|g| g.has_delay).unwrap();
     assert_eq!(delay.name, "CoauthLockExpiration");
     let locks = suite.groups.iter().find(|g| g.name == "Locks").unwrap();
-    assert_eq!(locks.prereqs, ["WopiValidatorPrereq", "FileEditingPrereq", "LocksPrereq"]);
+    assert_eq!(
+        locks.prereqs,
+        ["WopiValidatorPrereq", "FileEditingPrereq", "LocksPrereq"]
+    );
 }
 
 #[test]
@@ -70,7 +73,10 @@ fn validator_counts_match_the_document() {
     }
     let suite = load(&validator_file("TestCases.xml")).unwrap();
     let (mut codes, mut ors, mut props) = (0, 0, 0);
-    let all = suite.prereqs.iter().chain(suite.groups.iter().flat_map(|g| g.cases.iter()));
+    let all = suite
+        .prereqs
+        .iter()
+        .chain(suite.groups.iter().flat_map(|g| g.cases.iter()));
     for case in all {
         for r in case.all_requests().chain(case.cleanup.iter()) {
             if let Some(v) = &r.validators {
@@ -89,12 +95,32 @@ fn feature_test_cases_xml_parses_with_its_aliases() {
     assert_eq!(suite.groups.len(), 2);
     assert_eq!(suite.cases().count(), 8);
     let save_as = suite.cases().find(|(_, c)| c.name == "Feature.ExcelSaveAs").unwrap().1;
-    assert!(matches!(save_as.requests[0], Step::Request(Request { kind: RequestKind::CheckFileInfo, .. })));
-    let Step::Request(put) = &save_as.requests[1] else { panic!("not a request") };
-    assert!(matches!(&put.kind, RequestKind::PutRelativeFile { mode: Some(PutRelativeMode::ExactName), .. }));
+    assert!(matches!(
+        save_as.requests[0],
+        Step::Request(Request {
+            kind: RequestKind::CheckFileInfo,
+            ..
+        })
+    ));
+    let Step::Request(put) = &save_as.requests[1] else {
+        panic!("not a request")
+    };
+    assert!(matches!(
+        &put.kind,
+        RequestKind::PutRelativeFile {
+            mode: Some(PutRelativeMode::ExactName),
+            ..
+        }
+    ));
     assert_eq!(save_as.resource_id.as_deref(), Some("ExcelBlankWorkbook"));
     assert_eq!(save_as.fail_message.as_deref(), Some("Save As in Excel not available."));
-    assert!(save_as.documentation_link.as_deref().unwrap().contains("putrelativefile"));
+    assert!(
+        save_as
+            .documentation_link
+            .as_deref()
+            .unwrap()
+            .contains("putrelativefile")
+    );
 }
 
 #[test]
@@ -109,7 +135,9 @@ fn malformed_xml_names_file_line_column_and_path() {
     let err = parse(&text).unwrap_err();
     let msg = err.to_string();
     assert!(msg.starts_with("t.xml:"), "{msg}");
-    let SuiteError::Parse { pos, element_path, .. } = err else { panic!() };
+    let SuiteError::Parse { pos, element_path, .. } = err else {
+        panic!()
+    };
     assert_eq!(pos.line, 9);
     assert!(element_path.ends_with("Requests/CheckFileInfo"), "{element_path}");
 }
@@ -117,9 +145,20 @@ fn malformed_xml_names_file_line_column_and_path() {
 #[test]
 fn unknown_request_element_says_what_was_expected() {
     let err = parse(&wrap("          <CheckFileInf />")).unwrap_err();
-    let SuiteError::Parse { pos, element_path, message, .. } = err else { panic!() };
+    let SuiteError::Parse {
+        pos,
+        element_path,
+        message,
+        ..
+    } = err
+    else {
+        panic!()
+    };
     assert_eq!((pos.line, pos.column), (8, 11));
-    assert_eq!(element_path, "WopiValidation/TestGroup/TestCases/TestCase[@Name='C']/Requests/CheckFileInf");
+    assert_eq!(
+        element_path,
+        "WopiValidation/TestGroup/TestCases/TestCase[@Name='C']/Requests/CheckFileInf"
+    );
     assert!(message.contains("unknown request element <CheckFileInf>"), "{message}");
     assert!(message.contains("CheckFileInfo, "), "{message}");
 }
@@ -127,9 +166,14 @@ fn unknown_request_element_says_what_was_expected() {
 #[test]
 fn unknown_attribute_and_bad_boolean_are_positioned() {
     let err = parse(&wrap("          <Lock Lock=\"a\" Lok=\"b\" />")).unwrap_err();
-    let SuiteError::Parse { pos, message, .. } = err else { panic!() };
+    let SuiteError::Parse { pos, message, .. } = err else {
+        panic!()
+    };
     assert_eq!((pos.line, pos.column), (8, 26));
-    assert!(message.contains("unknown attribute Lok on <Lock>; expected one of: Lock, LockUserVisible"), "{message}");
+    assert!(
+        message.contains("unknown attribute Lok on <Lock>; expected one of: Lock, LockUserVisible"),
+        "{message}"
+    );
 
     let err = parse(&wrap("          <Lock Lock=\"a\" LockUserVisible=\"True\" />")).unwrap_err();
     let SuiteError::Parse { pos, .. } = &err else { panic!() };
@@ -144,10 +188,18 @@ fn missing_required_attribute_and_unknown_validator() {
     assert_eq!(pos.column, 42, "{err}");
     let err = parse(&wrap("<Lock />")).unwrap_err();
     assert!(err.to_string().contains("<Lock> needs attribute Lock"), "{err}");
-    let err = parse(&wrap("<Lock Lock=\"a\"><Validators><FileUnknownValidator /></Validators></Lock>")).unwrap_err();
-    assert!(err.to_string().contains("unknown validator <FileUnknownValidator>"), "{err}");
-    let err = parse(&wrap("<CheckFileInfo><Validators><JsonSchemaValidator Schema=\"Nope\"/></Validators></CheckFileInfo>"))
-        .unwrap_err();
+    let err = parse(&wrap(
+        "<Lock Lock=\"a\"><Validators><FileUnknownValidator /></Validators></Lock>",
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unknown validator <FileUnknownValidator>"),
+        "{err}"
+    );
+    let err = parse(&wrap(
+        "<CheckFileInfo><Validators><JsonSchemaValidator Schema=\"Nope\"/></Validators></CheckFileInfo>",
+    ))
+    .unwrap_err();
     assert!(err.to_string().contains("unknown schema 'Nope'"), "{err}");
 }
 
@@ -190,8 +242,17 @@ fn extension_steps_parse_and_for_each_expands_rows() {
     let steps = &s.groups[0].cases[0].requests;
     assert_eq!(steps.len(), 6);
     let Step::Request(r) = &steps[1] else { panic!() };
-    assert_eq!(r.kind, RequestKind::Lock { lock: "B".into(), lock_user_visible: None });
-    assert!(matches!(r.validators.as_ref().unwrap()[0].kind, ValidatorKind::ResponseCode { expected: 409 }));
+    assert_eq!(
+        r.kind,
+        RequestKind::Lock {
+            lock: "B".into(),
+            lock_user_visible: None
+        }
+    );
+    assert!(matches!(
+        r.validators.as_ref().unwrap()[0].kind,
+        ValidatorKind::ResponseCode { expected: 409 }
+    ));
     assert!(matches!(steps[2], Step::RotateKeys { .. }));
     assert!(matches!(steps[3], Step::AdvanceClock { seconds: 1801, .. }));
     let Step::Concurrent(c) = &steps[4] else { panic!() };
@@ -202,7 +263,10 @@ fn extension_steps_parse_and_for_each_expands_rows() {
 
 #[test]
 fn for_each_with_an_unknown_column_is_an_error() {
-    let err = parse(&wrap(r#"<ext:ForEach><ext:Row Id="A"/><Lock Lock="${Nope}"/></ext:ForEach>"#)).unwrap_err();
+    let err = parse(&wrap(
+        r#"<ext:ForEach><ext:Row Id="A"/><Lock Lock="${Nope}"/></ext:ForEach>"#,
+    ))
+    .unwrap_err();
     assert!(err.to_string().contains("${Nope} is not a column"), "{err}");
 }
 
@@ -220,5 +284,28 @@ fn should_severity_is_read_from_the_extension_attribute() {
 fn suite_names_follow_the_house_rule() {
     assert_eq!(default_suite_name(Path::new("a/TestCases.xml")), "core");
     assert_eq!(default_suite_name(Path::new("FeatureTestCases.xml")), "feature");
-    assert_eq!(default_suite_name(Path::new("suites/locks-concurrency.xml")), "ext_locks_concurrency");
+    assert_eq!(
+        default_suite_name(Path::new("suites/locks-concurrency.xml")),
+        "ext_locks_concurrency"
+    );
+}
+
+#[test]
+fn every_test_case_example_in_the_suites_readme_parses() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/README.md")).unwrap();
+    let mut examples = 0;
+    for block in readme.split("```xml\n").skip(1) {
+        let xml = block.split("```").next().unwrap();
+        if !xml.trim_start().starts_with("<TestCase") {
+            continue;
+        }
+        let text = format!(
+            r#"<WopiValidation xmlns:ext="{EXT_NS}"><Resources><File Id="R" Name="r" FilePath="x"/></Resources>
+               <TestGroup Name="G"><TestCases>{xml}</TestCases></TestGroup></WopiValidation>"#
+        );
+        let s = parse_str(&text, Path::new("README.md"), "readme".into()).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+        assert_eq!(s.cases().count(), 1);
+        examples += 1;
+    }
+    assert_eq!(examples, 5, "one example per extension step");
 }

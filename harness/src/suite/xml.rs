@@ -60,7 +60,12 @@ struct Lines {
 impl Lines {
     fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         Lines { starts }
     }
 
@@ -73,7 +78,10 @@ impl Lines {
         let start = self.starts[line];
         // Columns count characters, as editors show them.
         let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
-        Pos { line: u32::try_from(line + 1).unwrap_or(u32::MAX), column: u32::try_from(column).unwrap_or(u32::MAX) }
+        Pos {
+            line: u32::try_from(line + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
     }
 }
 
@@ -81,7 +89,12 @@ impl Lines {
 type Scope = Vec<(String, String)>;
 
 fn resolve_prefix<'a>(scopes: &'a [Scope], prefix: &str) -> Option<&'a str> {
-    scopes.iter().rev().flat_map(|s| s.iter()).find(|(p, _)| p == prefix).map(|(_, u)| u.as_str())
+    scopes
+        .iter()
+        .rev()
+        .flat_map(|s| s.iter())
+        .find(|(p, _)| p == prefix)
+        .map(|(_, u)| u.as_str())
 }
 
 /// Parses a whole document into its root element.
@@ -115,7 +128,11 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
         let pos = lines.pos(text, bom + before);
         match event {
             Event::Start(_) | Event::Empty(_) if root.is_some() => {
-                return Err(XmlError { pos, path: String::new(), message: "content after the root element".into() });
+                return Err(XmlError {
+                    pos,
+                    path: String::new(),
+                    message: "content after the root element".into(),
+                });
             }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -166,9 +183,19 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
                         path: format!("{}/{}", path_of(&stack), name),
                         message: m,
                     })?;
-                    attrs.push(Attr { name: aname, value, pos: apos });
+                    attrs.push(Attr {
+                        name: aname,
+                        value,
+                        pos: apos,
+                    });
                 }
-                let node = Node { name, attrs, children: Vec::new(), text: String::new(), pos };
+                let node = Node {
+                    name,
+                    attrs,
+                    children: Vec::new(),
+                    text: String::new(),
+                    pos,
+                };
                 if is_empty {
                     scopes.pop();
                     match stack.last_mut() {
@@ -182,7 +209,11 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
             Event::End(_) => {
                 scopes.pop();
                 let Some(node) = stack.pop() else {
-                    return Err(XmlError { pos, path: String::new(), message: "unexpected end tag".into() });
+                    return Err(XmlError {
+                        pos,
+                        path: String::new(),
+                        message: "unexpected end tag".into(),
+                    });
                 };
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(node),
@@ -193,7 +224,11 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
                 if let Some(n) = stack.last_mut() {
                     n.text.push_str(&t.xml10_content());
                 } else if !t.xml10_content().trim().is_empty() {
-                    return Err(XmlError { pos, path: String::new(), message: "text outside the root element".into() });
+                    return Err(XmlError {
+                        pos,
+                        path: String::new(),
+                        message: "text outside the root element".into(),
+                    });
                 }
             }
             Event::CData(t) => {
@@ -229,7 +264,11 @@ pub(crate) fn parse_document(text: &str) -> Result<Node, XmlError> {
             message: format!("element <{}> is never closed", open.name),
         });
     }
-    root.ok_or(XmlError { pos: Pos { line: 1, column: 1 }, path: String::new(), message: "no root element".into() })
+    root.ok_or(XmlError {
+        pos: Pos { line: 1, column: 1 },
+        path: String::new(),
+        message: "no root element".into(),
+    })
 }
 
 /// Where attribute `key` starts in the raw attribute text: a match preceded by whitespace and followed by `=`.
@@ -246,19 +285,21 @@ fn resolve_name(scopes: &[Scope], qname: &str, element: bool) -> Result<String, 
     match qname.split_once(':') {
         None => {
             // A default namespace other than none is not the validator's vocabulary, except ours.
-            if element {
-                if let Some(uri) = resolve_prefix(scopes, "").filter(|u| !u.is_empty()) {
-                    if uri == EXT_NS {
-                        return Ok(format!("ext:{qname}"));
-                    }
-                    return Err(format!("element <{qname}> is in unknown namespace {uri}; expected no namespace or {EXT_NS}"));
+            if element && let Some(uri) = resolve_prefix(scopes, "").filter(|u| !u.is_empty()) {
+                if uri == EXT_NS {
+                    return Ok(format!("ext:{qname}"));
                 }
+                return Err(format!(
+                    "element <{qname}> is in unknown namespace {uri}; expected no namespace or {EXT_NS}"
+                ));
             }
             Ok(qname.to_string())
         }
         Some((prefix, local)) => match resolve_prefix(scopes, prefix) {
             Some(uri) if uri == EXT_NS => Ok(format!("ext:{local}")),
-            Some(uri) => Err(format!("<{qname}> is in unknown namespace {uri}; expected no namespace or {EXT_NS}")),
+            Some(uri) => Err(format!(
+                "<{qname}> is in unknown namespace {uri}; expected no namespace or {EXT_NS}"
+            )),
             None => Err(format!("namespace prefix '{prefix}' of {qname} is not declared")),
         },
     }

@@ -21,7 +21,11 @@ pub struct JsonError {
 /// Parses one JSON value in Newtonsoft's lenient syntax; text after it is ignored. A leading BOM is skipped.
 pub fn parse_lenient(text: &str) -> Result<Value, JsonError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut p = Parser { s: text.as_bytes(), text, i: 0 };
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        i: 0,
+    };
     p.ws()?;
     p.value(0)
 }
@@ -34,7 +38,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err<T>(&self, message: impl Into<String>) -> Result<T, JsonError> {
-        Err(JsonError { message: message.into(), offset: self.i })
+        Err(JsonError {
+            message: message.into(),
+            offset: self.i,
+        })
     }
 
     fn peek(&self) -> Option<u8> {
@@ -182,7 +189,9 @@ impl Parser<'_> {
             }
             // Backslash escape.
             self.i += 1;
-            let Some(c) = self.peek() else { return self.err("unterminated escape") };
+            let Some(c) = self.peek() else {
+                return self.err("unterminated escape");
+            };
             self.i += 1;
             match c {
                 b'n' => out.push('\n'),
@@ -212,7 +221,9 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let Some(h) = self.text.get(self.i..self.i + 4) else { return self.err("short \\u escape") };
+        let Some(h) = self.text.get(self.i..self.i + 4) else {
+            return self.err("short \\u escape");
+        };
         let v = u32::from_str_radix(h, 16).or_else(|_| self.err("bad \\u escape"))?;
         self.i += 4;
         Ok(v)
@@ -279,7 +290,11 @@ fn parse_path(path: &str) -> Result<Vec<Seg>, PathError> {
                 } else if let Some((a, z)) = inner.split_once(':') {
                     let num = |s: &str| -> Result<Option<i64>, PathError> {
                         let s = s.trim();
-                        if s.is_empty() { Ok(None) } else { s.parse().map(Some).map_err(|_| bad()) }
+                        if s.is_empty() {
+                            Ok(None)
+                        } else {
+                            s.parse().map(Some).map_err(|_| bad())
+                        }
                     };
                     segs.push(Seg::Slice(num(a)?, num(z)?));
                 } else {
@@ -293,7 +308,11 @@ fn parse_path(path: &str) -> Result<Vec<Seg>, PathError> {
                     i += 1;
                 }
                 let name = &path[start..i];
-                segs.push(if name == "*" { Seg::Wildcard } else { Seg::Name(name.to_string()) });
+                segs.push(if name == "*" {
+                    Seg::Wildcard
+                } else {
+                    Seg::Name(name.to_string())
+                });
             }
         }
     }
@@ -358,9 +377,13 @@ mod tests {
 
     #[test]
     fn lenient_syntax_is_accepted() {
-        let v = parse_lenient("\u{feff}{ a: 'x', \"b\": [1, 2.5, true, null,], // c\n /* d */ c: -3 } trailing").unwrap();
+        let v =
+            parse_lenient("\u{feff}{ a: 'x', \"b\": [1, 2.5, true, null,], // c\n /* d */ c: -3 } trailing").unwrap();
         assert_eq!(v, json!({"a": "x", "b": [1, 2.5, true, null], "c": -3}));
-        assert_eq!(parse_lenient(r#"[{CoauthLockId:'Client1', X:'*'}]"#).unwrap(), json!([{"CoauthLockId": "Client1", "X": "*"}]));
+        assert_eq!(
+            parse_lenient(r#"[{CoauthLockId:'Client1', X:'*'}]"#).unwrap(),
+            json!([{"CoauthLockId": "Client1", "X": "*"}])
+        );
         assert_eq!(parse_lenient(r#""\u00e9\n\/""#).unwrap(), json!("é\n/"));
     }
 

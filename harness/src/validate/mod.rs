@@ -44,7 +44,10 @@ impl State {
 
     /// The saved value when it exists and is not empty.
     pub fn get_nonempty(&self, key: &str) -> Option<&str> {
-        self.values.get(key).and_then(|v| v.as_deref()).filter(|v| !v.is_empty())
+        self.values
+            .get(key)
+            .and_then(|v| v.as_deref())
+            .filter(|v| !v.is_empty())
     }
 
     pub fn set(&mut self, key: impl Into<String>, value: Option<String>) {
@@ -65,9 +68,17 @@ pub struct ResponseView<'a> {
 impl ResponseView<'_> {
     /// A header by case-insensitive name; repeated headers joined with `,` as .NET's WebHeaderCollection does.
     pub fn header(&self, name: &str) -> Option<String> {
-        let values: Vec<String> =
-            self.headers.get_all(name).iter().map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
-        if values.is_empty() { None } else { Some(values.join(",")) }
+        let values: Vec<String> = self
+            .headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        if values.is_empty() {
+            None
+        } else {
+            Some(values.join(","))
+        }
     }
 
     /// The body as text (UTF-8, BOM skipped), or `None` for binary responses and empty bodies.
@@ -130,18 +141,23 @@ pub fn check_response(validators: Option<&[Validator]>, resp: &ResponseView<'_>,
 pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Vec<Failure> {
     let mut failures = match &v.kind {
         ValidatorKind::ResponseCode { expected } => response_code(*expected, resp, ctx),
-        ValidatorKind::ResponseHeader { header, expected_value, expected_state_key, comparator, is_required, should_match } => {
-            response_header(
-                header,
-                expected_value.as_deref(),
-                expected_state_key.as_deref(),
-                *comparator,
-                *is_required,
-                *should_match,
-                resp,
-                ctx,
-            )
-        }
+        ValidatorKind::ResponseHeader {
+            header,
+            expected_value,
+            expected_state_key,
+            comparator,
+            is_required,
+            should_match,
+        } => response_header(
+            header,
+            expected_value.as_deref(),
+            expected_state_key.as_deref(),
+            *comparator,
+            *is_required,
+            *should_match,
+            resp,
+            ctx,
+        ),
         ValidatorKind::LockMismatch { expected_lock } => {
             let mut f = response_code(409, resp, ctx);
             for x in &mut f {
@@ -164,9 +180,10 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
             f.extend(h);
             f
         }
-        ValidatorKind::JsonContent { should_exist, properties } => {
-            properties::json_content(*should_exist, properties, resp, ctx)
-        }
+        ValidatorKind::JsonContent {
+            should_exist,
+            properties,
+        } => properties::json_content(*should_exist, properties, resp, ctx),
         ValidatorKind::JsonSchema { schema } => json_schema(schema, resp, ctx),
         ValidatorKind::ResponseContent { expected } => response_content(expected, resp, ctx),
         ValidatorKind::Or(children) => {
@@ -175,12 +192,20 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
                 Vec::new()
             } else {
                 let all: Vec<Failure> = results.into_iter().flatten().collect();
-                vec![ctx.failure(
-                    "Or",
-                    all.iter().map(|f| format!("{}: {}", f.check, f.expected)).collect::<Vec<_>>().join(" OR "),
-                    all.iter().map(|f| format!("{}: {}", f.check, f.actual)).collect::<Vec<_>>().join("; "),
-                    "at least one of the alternatives must hold",
-                )]
+                vec![
+                    ctx.failure(
+                        "Or",
+                        all.iter()
+                            .map(|f| format!("{}: {}", f.check, f.expected))
+                            .collect::<Vec<_>>()
+                            .join(" OR "),
+                        all.iter()
+                            .map(|f| format!("{}: {}", f.check, f.actual))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        "at least one of the alternatives must hold",
+                    ),
+                ]
             }
         }
         ValidatorKind::And(children) => children.iter().flat_map(|c| evaluate(c, resp, ctx)).collect(),
@@ -201,7 +226,9 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
 
 /// ContentLengthValidator: when a Content-Length header is present it must equal the bytes received.
 fn content_length(resp: &ResponseView<'_>, ctx: &Context<'_>) -> Vec<Failure> {
-    let Some(h) = resp.header("content-length") else { return Vec::new() };
+    let Some(h) = resp.header("content-length") else {
+        return Vec::new();
+    };
     let received = resp.body.len();
     match h.trim().parse::<u64>() {
         Ok(n) if usize::try_from(n).is_ok_and(|n| n == received) => Vec::new(),
@@ -246,7 +273,12 @@ fn response_header(
     let check = format!("ResponseHeaderValidator {header}");
     let Some(actual) = resp.header(header) else {
         if is_required {
-            return vec![ctx.failure(check, format!("header {header} present"), "header absent", format!("the response must include {header}"))];
+            return vec![ctx.failure(
+                check,
+                format!("header {header} present"),
+                "header absent",
+                format!("the response must include {header}"),
+            )];
         }
         return Vec::new();
     };
@@ -258,7 +290,12 @@ fn response_header(
         Comparator::Eq => {
             let Some(expected) = expected else { return Vec::new() };
             if !should_match && actual.is_empty() && expected.is_empty() {
-                return vec![ctx.failure(check, "any non-empty value", "an empty value", format!("{header} must not be empty"))];
+                return vec![ctx.failure(
+                    check,
+                    "any non-empty value",
+                    "an empty value",
+                    format!("{header} must not be empty"),
+                )];
             }
             let equal = actual.eq_ignore_ascii_case(&expected) || actual.to_lowercase() == expected.to_lowercase();
             match (should_match, equal) {
@@ -284,9 +321,24 @@ fn response_header(
             let (Ok(a), Ok(e)) = (a, e) else {
                 return vec![ctx.failure(
                     check,
-                    format!("a 32-bit integer {} {}", op.symbol(), if exp_text.is_empty() { "(no expected value)" } else { &exp_text }),
+                    format!(
+                        "a 32-bit integer {} {}",
+                        op.symbol(),
+                        if exp_text.is_empty() {
+                            "(no expected value)"
+                        } else {
+                            &exp_text
+                        }
+                    ),
                     format!("'{actual}'"),
-                    format!("{header} must compare as an integer with {}", if exp_text.is_empty() { "a saved value that was never saved" } else { &exp_text }),
+                    format!(
+                        "{header} must compare as an integer with {}",
+                        if exp_text.is_empty() {
+                            "a saved value that was never saved"
+                        } else {
+                            &exp_text
+                        }
+                    ),
                 )];
             };
             let holds = match op {
@@ -313,15 +365,30 @@ fn response_header(
 fn json_schema(schema: &str, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Vec<Failure> {
     let check = format!("JsonSchemaValidator {schema}");
     if resp.binary {
-        return vec![ctx.failure(check, "a JSON body", "a binary response", "a schema applies only to JSON responses")];
+        return vec![ctx.failure(
+            check,
+            "a JSON body",
+            "a binary response",
+            "a schema applies only to JSON responses",
+        )];
     }
     let Some(text) = resp.text() else {
-        return vec![ctx.failure(check, format!("a JSON body matching {schema}"), "an empty body", "the response must have a JSON body")];
+        return vec![ctx.failure(
+            check,
+            format!("a JSON body matching {schema}"),
+            "an empty body",
+            "the response must have a JSON body",
+        )];
     };
     let value = match json::parse_lenient(&text) {
         Ok(v) => v,
         Err(e) => {
-            return vec![ctx.failure(check, format!("a JSON body matching {schema}"), format!("not JSON ({e})"), "the response must be JSON")];
+            return vec![ctx.failure(
+                check,
+                format!("a JSON body matching {schema}"),
+                format!("not JSON ({e})"),
+                "the response must be JSON",
+            )];
         }
     };
     match ctx.schemas.validate(schema, &value) {
@@ -341,7 +408,12 @@ fn response_content(expected: &ExpectedContent, resp: &ResponseView<'_>, ctx: &C
         ExpectedContent::Resource(id) => match ctx.suite.resource(id) {
             Some(r) => (format!("the bytes of resource {id}"), r.bytes()),
             None => {
-                return vec![ctx.failure("ResponseContentValidator", format!("resource {id}"), "unknown resource", "suite error")];
+                return vec![ctx.failure(
+                    "ResponseContentValidator",
+                    format!("resource {id}"),
+                    "unknown resource",
+                    "suite error",
+                )];
             }
         },
         ExpectedContent::Text(t) => (format!("'{t}'"), t.as_bytes().to_vec()),
@@ -352,7 +424,14 @@ fn response_content(expected: &ExpectedContent, resp: &ResponseView<'_>, ctx: &C
     vec![ctx.failure(
         "ResponseContentValidator",
         format!("{what} ({} bytes)", bytes.len()),
-        format!("{} bytes: {}", resp.body.len(), wopi_protocol::transcript::body_preview(resp.body, None).chars().take(120).collect::<String>()),
+        format!(
+                "{} bytes: {}",
+                resp.body.len(),
+                wopi_protocol::transcript::body_preview(resp.body, None)
+                    .chars()
+                    .take(120)
+                    .collect::<String>()
+            ),
         "the body must be exactly the content written before",
     )]
 }

@@ -26,14 +26,31 @@ pub(super) fn json_content(
         return Vec::new();
     };
     if !should_exist {
-        return vec![ctx.failure(check, "no body", format!("{} bytes", resp.body.len()), "the response must not have a body")];
+        return vec![ctx.failure(
+            check,
+            "no body",
+            format!("{} bytes", resp.body.len()),
+            "the response must not have a body",
+        )];
     }
     let root = match json::parse_lenient(&text) {
         Ok(v @ Value::Object(_)) => v,
         Ok(other) => {
-            return vec![ctx.failure(check, "a JSON object", format!("a JSON {}", type_name(&other)), "the body must be a JSON object")];
+            return vec![ctx.failure(
+                check,
+                "a JSON object",
+                format!("a JSON {}", type_name(&other)),
+                "the body must be a JSON object",
+            )];
         }
-        Err(e) => return vec![ctx.failure(check, "a JSON object", format!("not JSON ({e})"), "the body must be JSON")],
+        Err(e) => {
+            return vec![ctx.failure(
+                check,
+                "a JSON object",
+                format!("not JSON ({e})"),
+                "the body must be JSON",
+            )];
+        }
     };
     properties.iter().filter_map(|p| property(p, &root, ctx)).collect()
 }
@@ -54,7 +71,11 @@ fn show(v: Option<&Value>) -> String {
         None => "absent".into(),
         Some(v) => {
             let s = v.to_string();
-            if s.len() > 200 { format!("{}…", s.chars().take(200).collect::<String>()) } else { s }
+            if s.len() > 200 {
+                format!("{}…", s.chars().take(200).collect::<String>())
+            } else {
+                s
+            }
         }
     }
 }
@@ -88,7 +109,9 @@ fn as_bool(v: &Value) -> Option<bool> {
 fn as_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| {
-            n.as_f64().filter(|f| f.is_finite() && f.abs() < 9.2e18).map(|f| f.round_ties_even() as i64)
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.2e18)
+                .map(|f| f.round_ties_even() as i64)
         }),
         Value::String(s) => s.trim().parse().ok(),
         Value::Bool(b) => Some(i64::from(*b)),
@@ -98,10 +121,17 @@ fn as_i64(v: &Value) -> Option<i64> {
 
 fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure> {
     let check = format!("{} {}", p.kind.element_name(), p.name);
-    let fail = |expected: String, actual: String, rule: String| Some(ctx.failure(check.clone(), expected, actual, rule));
+    let fail =
+        |expected: String, actual: String, rule: String| Some(ctx.failure(check.clone(), expected, actual, rule));
     let actual = match select(root, &p.name) {
         Ok(v) => v,
-        Err(e) => return fail(format!("property {}", p.name), e.to_string(), "the body must be JSON with that property".into()),
+        Err(e) => {
+            return fail(
+                format!("property {}", p.name),
+                e.to_string(),
+                "the body must be JSON with that property".into(),
+            );
+        }
     };
     let required_missing = || {
         fail(
@@ -112,7 +142,11 @@ fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure
     };
 
     match &p.kind {
-        JsonPropertyKind::StringRegex { pattern, regex, should_match } => {
+        JsonPropertyKind::StringRegex {
+            pattern,
+            regex,
+            should_match,
+        } => {
             let Some(v) = actual else {
                 return if p.is_required { required_missing() } else { None };
             };
@@ -127,21 +161,43 @@ fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure
             };
             let is_match = regex.is_match(&text);
             if is_match != *should_match {
-                let exp = if *should_match { format!("a value matching /{pattern}/") } else { format!("a value not matching /{pattern}/") };
-                return fail(exp, format!("'{text}'"), format!("{} must {}match /{pattern}/", p.name, if *should_match { "" } else { "not " }));
+                let exp = if *should_match {
+                    format!("a value matching /{pattern}/")
+                } else {
+                    format!("a value not matching /{pattern}/")
+                };
+                return fail(
+                    exp,
+                    format!("'{text}'"),
+                    format!(
+                        "{} must {}match /{pattern}/",
+                        p.name,
+                        if *should_match { "" } else { "not " }
+                    ),
+                );
             }
             None
         }
-        JsonPropertyKind::AbsoluteUrl { must_include_access_token } => {
+        JsonPropertyKind::AbsoluteUrl {
+            must_include_access_token,
+        } => {
             if is_empty(actual) {
                 return if p.is_required { required_missing() } else { None };
             }
             let v = actual?;
             let Some(text) = as_text(v) else {
-                return fail("an absolute URL".into(), show(Some(v)), format!("{} must be an absolute URL", p.name));
+                return fail(
+                    "an absolute URL".into(),
+                    show(Some(v)),
+                    format!("{} must be an absolute URL", p.name),
+                );
             };
             let Ok(url) = url::Url::parse(&text) else {
-                return fail("an absolute URL".into(), format!("'{}'", redact(&text)), format!("{} must be an absolute URL", p.name));
+                return fail(
+                    "an absolute URL".into(),
+                    format!("'{}'", redact(&text)),
+                    format!("{} must be an absolute URL", p.name),
+                );
             };
             if *must_include_access_token && !url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("access_token")) {
                 return fail(
@@ -158,13 +214,21 @@ fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure
             };
             let Value::Array(a) = v else {
                 return if p.is_required {
-                    fail("an array".into(), format!("a {}", type_name(v)), format!("{} must be an array", p.name))
+                    fail(
+                        "an array".into(),
+                        format!("a {}", type_name(v)),
+                        format!("{} must be an array", p.name),
+                    )
                 } else {
                     None
                 };
             };
             if i64::try_from(a.len()).ok() != Some(i64::from(*expected)) {
-                return fail(format!("{expected} elements"), format!("{} elements", a.len()), format!("{} must have {expected} elements", p.name));
+                return fail(
+                    format!("{expected} elements"),
+                    format!("{} elements", a.len()),
+                    format!("{} must have {expected} elements", p.name),
+                );
             }
             None
         }
@@ -173,7 +237,11 @@ fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure
                 return if p.is_required { required_missing() } else { None };
             };
             if !response_body_equal(expected, v) {
-                return fail(expected.to_string(), show(Some(v)), format!("{} must equal the expected value ('*' matches anything)", p.name));
+                return fail(
+                    expected.to_string(),
+                    show(Some(v)),
+                    format!("{} must equal the expected value ('*' matches anything)", p.name),
+                );
             }
             None
         }
@@ -187,7 +255,8 @@ fn redact(url: &str) -> String {
 
 /// Boolean, Integer, Long, String and Array properties: the engine's shared rules.
 fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: &str) -> Option<Failure> {
-    let fail = |expected: String, actual: String, rule: String| Some(ctx.failure(check.to_string(), expected, actual, rule));
+    let fail =
+        |expected: String, actual: String, rule: String| Some(ctx.failure(check.to_string(), expected, actual, rule));
     if is_empty(actual) {
         if p.is_required {
             return fail(
@@ -217,7 +286,11 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
                 (_, Some(e), _) => Some(e),
                 (Some(_), None, Some(e)) => Some(e),
                 (Some(s), None, None) => {
-                    return fail(format!("saved state of type {}", $tyname), format!("'{s}'"), "the saved value has the wrong type".into());
+                    return fail(
+                        format!("saved state of type {}", $tyname),
+                        format!("'{s}'"),
+                        "the saved value has the wrong type".into(),
+                    );
                 }
                 (None, _, e) => e,
             };
@@ -229,7 +302,11 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
         JsonPropertyKind::Boolean { expected, .. } => {
             let expected = expect_scalar!(*expected, as_bool, "Boolean");
             let Some(a) = as_bool(v) else {
-                return fail("a boolean".into(), show(Some(v)), format!("{} must be a boolean", p.name));
+                return fail(
+                    "a boolean".into(),
+                    show(Some(v)),
+                    format!("{} must be a boolean", p.name),
+                );
             };
             match expected {
                 Some(e) if e != a => fail(format!("{e}"), format!("{a}"), format!("{} must be {e}", p.name)),
@@ -240,7 +317,11 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
         JsonPropertyKind::Integer { expected, .. } => {
             let expected = expect_scalar!(expected.map(i64::from), as_i64, "Int32");
             let Some(a) = as_i64(v).filter(|a| i32::try_from(*a).is_ok()) else {
-                return fail("a 32-bit integer".into(), show(Some(v)), format!("{} must be an integer", p.name));
+                return fail(
+                    "a 32-bit integer".into(),
+                    show(Some(v)),
+                    format!("{} must be an integer", p.name),
+                );
             };
             match expected {
                 Some(e) if e != a => fail(e.to_string(), a.to_string(), format!("{} must be {e}", p.name)),
@@ -251,7 +332,11 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
         JsonPropertyKind::Long { expected, .. } => {
             let expected = expect_scalar!(*expected, as_i64, "Int64");
             let Some(a) = as_i64(v) else {
-                return fail("a 64-bit integer".into(), show(Some(v)), format!("{} must be an integer", p.name));
+                return fail(
+                    "a 64-bit integer".into(),
+                    show(Some(v)),
+                    format!("{} must be an integer", p.name),
+                );
             };
             match expected {
                 Some(e) if e != a => fail(e.to_string(), a.to_string(), format!("{} must be {e}", p.name)),
@@ -259,50 +344,85 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
                 None => timestamp_rule(p, v, ctx, check),
             }
         }
-        JsonPropertyKind::String { expected, ends_with, ignore_case, .. } => {
+        JsonPropertyKind::String {
+            expected,
+            ends_with,
+            ignore_case,
+            ..
+        } => {
             let expected = state_value.map(str::to_string).or_else(|| expected.clone());
             let Some(a) = as_text(v) else {
                 return fail("a string".into(), show(Some(v)), format!("{} must be a string", p.name));
             };
-            let eq = |x: &str, y: &str| if *ignore_case { x.to_lowercase() == y.to_lowercase() } else { x == y };
+            let eq = |x: &str, y: &str| {
+                if *ignore_case {
+                    x.to_lowercase() == y.to_lowercase()
+                } else {
+                    x == y
+                }
+            };
             if let Some(e) = &expected {
                 if !eq(&a, e) {
                     return fail(
                         format!("'{e}'"),
                         format!("'{a}'"),
-                        format!("{} must be '{e}'{}", p.name, if *ignore_case { " (ignoring case)" } else { "" }),
+                        format!(
+                            "{} must be '{e}'{}",
+                            p.name,
+                            if *ignore_case { " (ignoring case)" } else { "" }
+                        ),
                     );
                 }
             } else if let Some(f) = timestamp_rule(p, v, ctx, check) {
                 return Some(f);
             }
             if let Some(suffix) = ends_with {
-                let ok = if *ignore_case { a.to_lowercase().ends_with(&suffix.to_lowercase()) } else { a.ends_with(suffix.as_str()) };
+                let ok = if *ignore_case {
+                    a.to_lowercase().ends_with(&suffix.to_lowercase())
+                } else {
+                    a.ends_with(suffix.as_str())
+                };
                 if !ok {
-                    return fail(format!("a value ending with '{suffix}'"), format!("'{a}'"), format!("{} must end with '{suffix}'", p.name));
+                    return fail(
+                        format!("a value ending with '{suffix}'"),
+                        format!("'{a}'"),
+                        format!("{} must end with '{suffix}'", p.name),
+                    );
                 }
             }
             None
         }
         JsonPropertyKind::Array { contains_value, .. } => {
             let wanted = contains_value.clone().or_else(|| state_value.map(str::to_string));
-            let Some(wanted) = wanted else { return None };
+            let wanted = wanted?;
             let Value::Array(items) = v else {
-                return fail("an array of strings".into(), format!("a {}", type_name(v)), format!("{} must be an array", p.name));
+                return fail(
+                    "an array of strings".into(),
+                    format!("a {}", type_name(v)),
+                    format!("{} must be an array", p.name),
+                );
             };
             let mut strings = Vec::new();
             for i in items {
                 match i {
                     Value::String(s) => strings.push(s.as_str()),
                     other => {
-                        return fail("an array of strings".into(), format!("an element {other}"), format!("{} must hold strings", p.name));
+                        return fail(
+                            "an array of strings".into(),
+                            format!("an element {other}"),
+                            format!("{} must hold strings", p.name),
+                        );
                     }
                 }
             }
             if strings.iter().any(|s| s.to_lowercase() == wanted.to_lowercase()) {
                 None
             } else {
-                fail(format!("an array containing '{wanted}'"), show(Some(v)), format!("{} must contain '{wanted}' (ignoring case)", p.name))
+                fail(
+                    format!("an array containing '{wanted}'"),
+                    show(Some(v)),
+                    format!("{} must contain '{wanted}' (ignoring case)", p.name),
+                )
             }
         }
         _ => None,
@@ -332,9 +452,17 @@ fn response_body_equal(expected: &Value, actual: &Value) -> bool {
         Value::Array(items) => items
             .iter()
             .filter_map(Value::as_object)
-            .flat_map(|o| o.iter().filter(|(_, v)| v.as_str() == Some("*")).map(|(k, _)| k.clone()))
+            .flat_map(|o| {
+                o.iter()
+                    .filter(|(_, v)| v.as_str() == Some("*"))
+                    .map(|(k, _)| k.clone())
+            })
             .collect(),
-        Value::Object(o) => o.iter().filter(|(_, v)| v.as_str() == Some("*")).map(|(k, _)| k.clone()).collect(),
+        Value::Object(o) => o
+            .iter()
+            .filter(|(_, v)| v.as_str() == Some("*"))
+            .map(|(k, _)| k.clone())
+            .collect(),
         _ => Vec::new(),
     };
     let mask = |v: &Value| -> Value {

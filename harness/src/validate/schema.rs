@@ -53,7 +53,11 @@ impl SchemaStore {
             let loaded = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))
                 .and_then(|t| parse_lenient(&t).map_err(|e| format!("{} is not JSON: {e}", path.display())))
-                .and_then(|v| check_keywords(&v, "#").map(|()| v).map_err(|e| format!("{}: {e}", path.display())));
+                .and_then(|v| {
+                    check_keywords(&v, "#")
+                        .map(|()| v)
+                        .map_err(|e| format!("{}: {e}", path.display()))
+                });
             schemas.insert((*id).to_string(), loaded);
         }
         SchemaStore { schemas }
@@ -142,25 +146,27 @@ fn validate(schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
             return;
         }
     }
-    if let Some(Value::Array(options)) = s.get("enum") {
-        if !options.contains(v) {
-            errors.push(format!("{at}: {v} is not one of {}", Value::Array(options.clone())));
-        }
+    if let Some(Value::Array(options)) = s.get("enum")
+        && !options.contains(v)
+    {
+        errors.push(format!("{at}: {v} is not one of {}", Value::Array(options.clone())));
     }
-    if let Some(n) = s.get("not") {
-        if valid(n, v) {
-            errors.push(format!("{at}: must not be present (or must not match the 'not' schema)"));
-        }
+    if let Some(n) = s.get("not")
+        && valid(n, v)
+    {
+        errors.push(format!(
+            "{at}: must not be present (or must not match the 'not' schema)"
+        ));
     }
     if let Some(Value::Array(all)) = s.get("allOf") {
         for sub in all {
             validate(sub, v, at, errors);
         }
     }
-    if let Some(Value::Array(any)) = s.get("anyOf") {
-        if !any.iter().any(|sub| valid(sub, v)) {
-            errors.push(format!("{at}: matches none of the anyOf schemas"));
-        }
+    if let Some(Value::Array(any)) = s.get("anyOf")
+        && !any.iter().any(|sub| valid(sub, v))
+    {
+        errors.push(format!("{at}: matches none of the anyOf schemas"));
     }
     if let Some(Value::Array(one)) = s.get("oneOf") {
         let n = one.iter().filter(|sub| valid(sub, v)).count();
@@ -170,15 +176,15 @@ fn validate(schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
     }
     if let Value::String(text) = v {
         let len = text.encode_utf16().count() as u64;
-        if let Some(max) = s.get("maxLength").and_then(Value::as_u64) {
-            if len > max {
-                errors.push(format!("{at}: string longer than {max}"));
-            }
+        if let Some(max) = s.get("maxLength").and_then(Value::as_u64)
+            && len > max
+        {
+            errors.push(format!("{at}: string longer than {max}"));
         }
-        if let Some(min) = s.get("minLength").and_then(Value::as_u64) {
-            if len < min {
-                errors.push(format!("{at}: string shorter than {min}"));
-            }
+        if let Some(min) = s.get("minLength").and_then(Value::as_u64)
+            && len < min
+        {
+            errors.push(format!("{at}: string shorter than {min}"));
         }
         if let Some(Value::String(f)) = s.get("format") {
             let ok = match f.as_str() {
@@ -199,15 +205,15 @@ fn validate(schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
         }
     }
     if let Some(n) = v.as_f64() {
-        if let Some(min) = s.get("minimum").and_then(Value::as_f64) {
-            if n < min {
-                errors.push(format!("{at}: {n} is less than the minimum {min}"));
-            }
+        if let Some(min) = s.get("minimum").and_then(Value::as_f64)
+            && n < min
+        {
+            errors.push(format!("{at}: {n} is less than the minimum {min}"));
         }
-        if let Some(max) = s.get("maximum").and_then(Value::as_f64) {
-            if n > max {
-                errors.push(format!("{at}: {n} is greater than the maximum {max}"));
-            }
+        if let Some(max) = s.get("maximum").and_then(Value::as_f64)
+            && n > max
+        {
+            errors.push(format!("{at}: {n} is greater than the maximum {max}"));
         }
     }
     if let Value::Array(items) = v {
@@ -216,15 +222,15 @@ fn validate(schema: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
                 validate(item_schema, item, &format!("{at}/{i}"), errors);
             }
         }
-        if let Some(min) = s.get("minItems").and_then(Value::as_u64) {
-            if (items.len() as u64) < min {
-                errors.push(format!("{at}: fewer than {min} items"));
-            }
+        if let Some(min) = s.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < min
+        {
+            errors.push(format!("{at}: fewer than {min} items"));
         }
-        if let Some(max) = s.get("maxItems").and_then(Value::as_u64) {
-            if items.len() as u64 > max {
-                errors.push(format!("{at}: more than {max} items"));
-            }
+        if let Some(max) = s.get("maxItems").and_then(Value::as_u64)
+            && items.len() as u64 > max
+        {
+            errors.push(format!("{at}: more than {max} items"));
         }
     }
     if let Value::Object(obj) = v {
@@ -283,8 +289,15 @@ mod tests {
     #[test]
     fn minimal_check_file_info_passes_cspp_and_fails_cspp_plus() {
         let s = store();
-        assert_eq!(s.validate("CsppCheckFileInfoSchema", &minimal_cfi()).unwrap(), Vec::<String>::new());
-        assert!(!s.validate("CsppPlusCheckFileInfoSchema", &minimal_cfi()).unwrap().is_empty());
+        assert_eq!(
+            s.validate("CsppCheckFileInfoSchema", &minimal_cfi()).unwrap(),
+            Vec::<String>::new()
+        );
+        assert!(
+            !s.validate("CsppPlusCheckFileInfoSchema", &minimal_cfi())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -293,7 +306,10 @@ mod tests {
         let mut v = minimal_cfi();
         v["Size"] = json!("3");
         let errors = s.validate("CsppCheckFileInfoSchema", &v).unwrap();
-        assert!(errors.iter().any(|e| e.contains("#/Size") && e.contains("integer")), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.contains("#/Size") && e.contains("integer")),
+            "{errors:?}"
+        );
         let mut v = minimal_cfi();
         v.as_object_mut().unwrap().remove("OwnerId");
         let errors = s.validate("CsppCheckFileInfoSchema", &v).unwrap();

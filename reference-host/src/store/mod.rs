@@ -44,7 +44,8 @@ impl UserId {
         let s = s.into();
         let ok = !s.is_empty()
             && s.chars().count() <= 128
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '@' | '-'));
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '~' | '@' | '-'));
         if ok { Ok(Self(s)) } else { Err(UserIdError(s)) }
     }
 

@@ -95,7 +95,9 @@ impl Index {
 
     fn container_named(&self, parent: &ContainerId, name: &str) -> Option<&Container> {
         let wanted = name.to_lowercase();
-        self.containers.values().find(|c| c.parent.as_ref() == Some(parent) && c.name.to_lowercase() == wanted)
+        self.containers
+            .values()
+            .find(|c| c.parent.as_ref() == Some(parent) && c.name.to_lowercase() == wanted)
     }
 
     /// The first free numbered variant of `name` among `container`'s files.
@@ -124,7 +126,9 @@ impl ContentCache {
         }
         // Evict arbitrary entries until the new one fits: simple, and a miss only costs one blob read.
         while self.bytes + data.len() > CONTENT_CACHE_BYTES {
-            let Some(victim) = self.entries.keys().next().copied() else { break };
+            let Some(victim) = self.entries.keys().next().copied() else {
+                break;
+            };
             if let Some(old) = self.entries.remove(&victim) {
                 self.bytes -= old.len();
             }
@@ -153,7 +157,9 @@ pub struct SqliteStore {
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -168,7 +174,8 @@ fn lock_mutex<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn to_ms(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn from_ms(ms: i64) -> SystemTime {
@@ -204,7 +211,10 @@ impl SqliteStore {
         std::fs::create_dir_all(data_dir).map_err(backend)?;
         let lock_file = File::create(data_dir.join(LOCK_FILE)).map_err(backend)?;
         lock_file.try_lock().map_err(|e| {
-            backend(format!("data directory {} is in use by another host process ({e})", data_dir.display()))
+            backend(format!(
+                "data directory {} is in use by another host process ({e})",
+                data_dir.display()
+            ))
         })?;
         let path = data_dir.join(DB_FILE);
         let writer = open_connection(&path).map_err(backend)?;
@@ -242,7 +252,8 @@ impl SqliteStore {
             return Ok(v);
         }
         let value = init();
-        conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value]).map_err(backend)?;
+        conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value])
+            .map_err(backend)?;
         Ok(value)
     }
 
@@ -284,18 +295,38 @@ impl Inner {
 
 fn load_index(conn: &Connection) -> Result<Index, StoreError> {
     let mut index = Index::default();
-    let mut stmt = conn.prepare("SELECT id, friendly_name, can_write, user_info FROM users").map_err(backend)?;
+    let mut stmt = conn
+        .prepare("SELECT id, friendly_name, can_write, user_info FROM users")
+        .map_err(backend)?;
     let users = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, bool>(2)?, r.get(3)?)))
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, bool>(2)?, r.get(3)?))
+        })
         .map_err(backend)?;
     for row in users {
         let (id, friendly_name, can_write, user_info) = row.map_err(backend)?;
         let id = UserId::new(id).map_err(backend)?;
-        index.users.insert(id.clone(), User { id, friendly_name, can_write, user_info });
+        index.users.insert(
+            id.clone(),
+            User {
+                id,
+                friendly_name,
+                can_write,
+                user_info,
+            },
+        );
     }
-    let mut stmt = conn.prepare("SELECT id, name, parent FROM containers").map_err(backend)?;
+    let mut stmt = conn
+        .prepare("SELECT id, name, parent FROM containers")
+        .map_err(backend)?;
     let containers = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
         .map_err(backend)?;
     for row in containers {
         let (id, name, parent) = row.map_err(backend)?;
@@ -328,9 +359,10 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
     for row in files {
         let (id, container, name, owner, version, size, hash, modified, lock_id, expires) = row.map_err(backend)?;
         let lock = match (lock_id, expires) {
-            (Some(lock_id), Some(expires)) => {
-                Some(ActiveLock { id: LockId::new(lock_id).map_err(backend)?, expires_at: from_ms(expires) })
-            }
+            (Some(lock_id), Some(expires)) => Some(ActiveLock {
+                id: LockId::new(lock_id).map_err(backend)?,
+                expires_at: from_ms(expires),
+            }),
             _ => None,
         };
         let record = FileRecord {
@@ -367,14 +399,30 @@ fn write_version(
     author: &UserId,
     now: SystemTime,
 ) -> rusqlite::Result<()> {
-    tx.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)", params![&hash[..], content])?;
+    tx.execute(
+        "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
+        params![&hash[..], content],
+    )?;
     tx.execute(
         "INSERT INTO versions (file, version, size, sha256, modified_ms, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![file.as_str(), i64_from(version), i64_from(content.len() as u64), &hash[..], to_ms(now), author.as_str()],
+        params![
+            file.as_str(),
+            i64_from(version),
+            i64_from(content.len() as u64),
+            &hash[..],
+            to_ms(now),
+            author.as_str()
+        ],
     )?;
     tx.execute(
         "UPDATE files SET version = ?2, size = ?3, sha256 = ?4, modified_ms = ?5 WHERE id = ?1",
-        params![file.as_str(), i64_from(version), i64_from(content.len() as u64), &hash[..], to_ms(now)],
+        params![
+            file.as_str(),
+            i64_from(version),
+            i64_from(content.len() as u64),
+            &hash[..],
+            to_ms(now)
+        ],
     )?;
     if version > MAX_VERSIONS_KEPT {
         tx.execute(
@@ -408,14 +456,21 @@ fn store_lock(tx: &Connection, file: &FileId, lock: Option<&ActiveLock>) -> rusq
 }
 
 fn conflict(c: locks::Conflict) -> StoreError {
-    StoreError::LockMismatch { current: c.current, reason: c.reason }
+    StoreError::LockMismatch {
+        current: c.current,
+        reason: c.reason,
+    }
 }
 
 impl Store for SqliteStore {
     fn root_container(&self) -> StoreFuture<'_, Container> {
-        let result = ContainerId::new(ROOT_CONTAINER_ID)
-            .map_err(backend)
-            .and_then(|id| self.read_index().containers.get(&id).cloned().ok_or(StoreError::NotFound));
+        let result = ContainerId::new(ROOT_CONTAINER_ID).map_err(backend).and_then(|id| {
+            self.read_index()
+                .containers
+                .get(&id)
+                .cloned()
+                .ok_or(StoreError::NotFound)
+        });
         Box::pin(std::future::ready(result))
     }
 
@@ -429,8 +484,12 @@ impl Store for SqliteStore {
             .map_err(backend)?;
             let mut index = inner.index_mut();
             let info = index.users.get(&user.id).and_then(|u| u.user_info.clone());
-            let stored =
-                User { id: user.id.clone(), friendly_name: user.friendly_name, can_write: user.can_write, user_info: info };
+            let stored = User {
+                id: user.id.clone(),
+                friendly_name: user.friendly_name,
+                can_write: user.can_write,
+                user_info: info,
+            };
             index.users.insert(user.id, stored.clone());
             Ok(stored)
         })
@@ -445,7 +504,10 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let changed = conn
-                .execute("UPDATE users SET user_info = ?2 WHERE id = ?1", params![id.as_str(), info])
+                .execute(
+                    "UPDATE users SET user_info = ?2 WHERE id = ?1",
+                    params![id.as_str(), info],
+                )
                 .map_err(backend)?;
             if changed == 0 {
                 return Err(StoreError::NotFound);
@@ -458,8 +520,12 @@ impl Store for SqliteStore {
     }
 
     fn file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, FileRecord> {
-        let result =
-            self.read_index().files.get(id).map(|f| f.at(now, &self.inner.faults)).ok_or(StoreError::NotFound);
+        let result = self
+            .read_index()
+            .files
+            .get(id)
+            .map(|f| f.at(now, &self.inner.faults))
+            .ok_or(StoreError::NotFound);
         Box::pin(std::future::ready(result))
     }
 
@@ -500,7 +566,13 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(params![id.as_str()], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?, r.get(3)?, r.get(4)?))
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                    ))
                 })
                 .map_err(backend)?;
             let mut out = Vec::new();
@@ -530,7 +602,9 @@ impl Store for SqliteStore {
                 if !index.containers.contains_key(&new.container) {
                     return Err(StoreError::NotFound);
                 }
-                let existing = index.file_named(&new.container, new.name.as_str()).map(|f| f.at(now, &faults));
+                let existing = index
+                    .file_named(&new.container, new.name.as_str())
+                    .map(|f| f.at(now, &faults));
                 match (existing, new.mode) {
                     (None, _) => (new.name.clone(), None),
                     (Some(target), NameMode::Suggested) if faults.has(Fault::SuggestedModeOverwrites) => {
@@ -547,7 +621,9 @@ impl Store for SqliteStore {
                     }
                     (Some(_), NameMode::Exact { .. }) => {
                         let valid = index.free_file_name(&new.container, &new.name, usize::MAX);
-                        return Err(StoreError::NameExists { valid: Some(valid.into_string()) });
+                        return Err(StoreError::NameExists {
+                            valid: Some(valid.into_string()),
+                        });
                     }
                 }
             };
@@ -611,7 +687,10 @@ impl Store for SqliteStore {
             index.files.insert(record.id.clone(), FileRow { record: stored });
             drop(index);
             inner.cache_content(hash, new.content);
-            Ok(Created { file: record, overwritten })
+            Ok(Created {
+                file: record,
+                overwritten,
+            })
         })
     }
 
@@ -629,7 +708,11 @@ impl Store for SqliteStore {
             };
             let current = if matches!(op, LockOp::GetLock) && faults.has(Fault::GetLockReturnsOtherFile) {
                 let index = inner.index();
-                index.files.values().filter(|f| f.record.id != id).find_map(|f| f.at(now, &faults).lock)
+                index
+                    .files
+                    .values()
+                    .filter(|f| f.record.id != id)
+                    .find_map(|f| f.at(now, &faults).lock)
             } else {
                 current
             };
@@ -650,25 +733,43 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let faults = inner.faults;
-            let current = inner.index().files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?;
+            let current = inner
+                .index()
+                .files
+                .get(&id)
+                .map(|f| f.at(now, &faults))
+                .ok_or(StoreError::NotFound)?;
             locks::check_put(lock.as_ref(), current.lock.as_ref(), current.size, &faults).map_err(conflict)?;
             let hash = sha256(&content);
-            let version = if faults.has(Fault::PutFileKeepsVersion) { current.version } else { current.version + 1 };
+            let version = if faults.has(Fault::PutFileKeepsVersion) {
+                current.version
+            } else {
+                current.version + 1
+            };
             let tx = conn.transaction().map_err(backend)?;
             if version == current.version {
-                tx.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)", params![&hash[..], &content[..]])
-                    .and_then(|_| {
-                        tx.execute(
-                            "UPDATE files SET size = ?2, sha256 = ?3, modified_ms = ?4 WHERE id = ?1",
-                            params![id.as_str(), i64_from(content.len() as u64), &hash[..], to_ms(now)],
-                        )
-                    })
-                    .map_err(backend)?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
+                    params![&hash[..], &content[..]],
+                )
+                .and_then(|_| {
+                    tx.execute(
+                        "UPDATE files SET size = ?2, sha256 = ?3, modified_ms = ?4 WHERE id = ?1",
+                        params![id.as_str(), i64_from(content.len() as u64), &hash[..], to_ms(now)],
+                    )
+                })
+                .map_err(backend)?;
             } else {
                 write_version(&tx, &id, version, &content, &hash, &author, now).map_err(backend)?;
             }
             tx.commit().map_err(backend)?;
-            let record = FileRecord { size: content.len() as u64, version, sha256: hash, last_modified: now, ..current };
+            let record = FileRecord {
+                size: content.len() as u64,
+                version,
+                sha256: hash,
+                last_modified: now,
+                ..current
+            };
             let mut index = inner.index_mut();
             if let Some(row) = index.files.get_mut(&id) {
                 row.record.size = record.size;
@@ -694,7 +795,11 @@ impl Store for SqliteStore {
             let faults = inner.faults;
             let (current, name) = {
                 let index = inner.index();
-                let current = index.files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?;
+                let current = index
+                    .files
+                    .get(&id)
+                    .map(|f| f.at(now, &faults))
+                    .ok_or(StoreError::NotFound)?;
                 locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
                 // RenameFile.rst: on a clash "the host should try to generate a different name".
                 let name = match index.file_named(&current.container, name.as_str()) {
@@ -703,8 +808,11 @@ impl Store for SqliteStore {
                 };
                 (current, name)
             };
-            conn.execute("UPDATE files SET name = ?2 WHERE id = ?1", params![id.as_str(), name.as_str()])
-                .map_err(backend)?;
+            conn.execute(
+                "UPDATE files SET name = ?2 WHERE id = ?1",
+                params![id.as_str(), name.as_str()],
+            )
+            .map_err(backend)?;
             if let Some(row) = inner.index_mut().files.get_mut(&id) {
                 row.record.name = name.clone();
             }
@@ -716,7 +824,12 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let faults = inner.faults;
-            let current = inner.index().files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?;
+            let current = inner
+                .index()
+                .files
+                .get(&id)
+                .map(|f| f.at(now, &faults))
+                .ok_or(StoreError::NotFound)?;
             locks::check_delete(current.lock.as_ref(), &faults).map_err(conflict)?;
             let tx = conn.transaction().map_err(backend)?;
             tx.execute("DELETE FROM locks WHERE file = ?1", params![id.as_str()])
@@ -740,7 +853,12 @@ impl Store for SqliteStore {
     }
 
     fn container(&self, id: &ContainerId) -> StoreFuture<'_, Container> {
-        let result = self.read_index().containers.get(id).cloned().ok_or(StoreError::NotFound);
+        let result = self
+            .read_index()
+            .containers
+            .get(id)
+            .cloned()
+            .ok_or(StoreError::NotFound);
         Box::pin(std::future::ready(result))
     }
 
@@ -773,7 +891,11 @@ impl Store for SqliteStore {
                 params![id.as_str(), name.as_str(), parent.as_str()],
             )
             .map_err(backend)?;
-            let container = Container { id: id.clone(), name: name.into_string(), parent: Some(parent) };
+            let container = Container {
+                id: id.clone(),
+                name: name.into_string(),
+                parent: Some(parent),
+            };
             inner.index_mut().containers.insert(id, container.clone());
             Ok(container)
         })
@@ -786,14 +908,23 @@ impl Store for SqliteStore {
                 let index = inner.index();
                 let current = index.containers.get(&id).cloned().ok_or(StoreError::NotFound)?;
                 let parent = current.parent.clone().ok_or(StoreError::RootContainer)?;
-                if index.container_named(&parent, name.as_str()).is_some_and(|c| c.id != id) {
+                if index
+                    .container_named(&parent, name.as_str())
+                    .is_some_and(|c| c.id != id)
+                {
                     return Err(StoreError::NameExists { valid: None });
                 }
                 current
             };
-            conn.execute("UPDATE containers SET name = ?2 WHERE id = ?1", params![id.as_str(), name.as_str()])
-                .map_err(backend)?;
-            let renamed = Container { name: name.into_string(), ..current };
+            conn.execute(
+                "UPDATE containers SET name = ?2 WHERE id = ?1",
+                params![id.as_str(), name.as_str()],
+            )
+            .map_err(backend)?;
+            let renamed = Container {
+                name: name.into_string(),
+                ..current
+            };
             inner.index_mut().containers.insert(id, renamed.clone());
             Ok(renamed)
         })
@@ -809,8 +940,12 @@ impl Store for SqliteStore {
                 if current.parent.is_none() {
                     return Err(StoreError::RootContainer);
                 }
-                let files: Vec<FileId> =
-                    index.files.values().filter(|f| f.record.container == id).map(|f| f.record.id.clone()).collect();
+                let files: Vec<FileId> = index
+                    .files
+                    .values()
+                    .filter(|f| f.record.container == id)
+                    .map(|f| f.record.id.clone())
+                    .collect();
                 let containers: Vec<ContainerId> = descendants(&index, &id);
                 if (!files.is_empty() || containers.len() > 1) && !faults.has(Fault::DeleteNonEmptyContainer) {
                     return Err(StoreError::NotEmpty);
@@ -844,8 +979,12 @@ impl Store for SqliteStore {
     fn children(&self, id: &ContainerId, now: SystemTime) -> StoreFuture<'_, (Vec<Container>, Vec<FileRecord>)> {
         let index = self.read_index();
         let result = if index.containers.contains_key(id) {
-            let mut containers: Vec<Container> =
-                index.containers.values().filter(|c| c.parent.as_ref() == Some(id)).cloned().collect();
+            let mut containers: Vec<Container> = index
+                .containers
+                .values()
+                .filter(|c| c.parent.as_ref() == Some(id))
+                .cloned()
+                .collect();
             containers.sort_by(|a, b| a.name.cmp(&b.name));
             let mut files: Vec<FileRecord> = index
                 .files
@@ -868,7 +1007,10 @@ impl Store for SqliteStore {
             let mut current = index.containers.get(id).ok_or(StoreError::NotFound)?;
             let mut chain = Vec::new();
             while let Some(parent) = &current.parent {
-                current = index.containers.get(parent).ok_or_else(|| backend("dangling container parent"))?;
+                current = index
+                    .containers
+                    .get(parent)
+                    .ok_or_else(|| backend("dangling container parent"))?;
                 chain.push(current.clone());
                 if chain.len() > 10_000 {
                     return Err(backend("container parent cycle"));
@@ -888,7 +1030,13 @@ fn descendants(index: &Index, id: &ContainerId) -> Vec<ContainerId> {
     let mut i = 0;
     while i < out.len() {
         let parent = out[i].clone();
-        out.extend(index.containers.values().filter(|c| c.parent.as_ref() == Some(&parent)).map(|c| c.id.clone()));
+        out.extend(
+            index
+                .containers
+                .values()
+                .filter(|c| c.parent.as_ref() == Some(&parent))
+                .map(|c| c.id.clone()),
+        );
         i += 1;
     }
     out
@@ -905,8 +1053,14 @@ fn apply_change(
 ) -> Result<(), StoreError> {
     let new_lock = match change {
         Change::Nothing => return Ok(()),
-        Change::Set(lock_id) => Some(ActiveLock { id: lock_id, expires_at: locks::expiry_from(now) }),
-        Change::Extend => current.map(|l| ActiveLock { id: l.id, expires_at: locks::expiry_from(now) }),
+        Change::Set(lock_id) => Some(ActiveLock {
+            id: lock_id,
+            expires_at: locks::expiry_from(now),
+        }),
+        Change::Extend => current.map(|l| ActiveLock {
+            id: l.id,
+            expires_at: locks::expiry_from(now),
+        }),
         Change::Clear => None,
     };
     store_lock(conn, id, new_lock.as_ref()).map_err(backend)?;
@@ -923,7 +1077,13 @@ impl SqliteStore {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             let faults = inner.faults;
-            let current = inner.index().files.get(&id).map(|f| f.at(now, &faults)).ok_or(StoreError::NotFound)?.lock;
+            let current = inner
+                .index()
+                .files
+                .get(&id)
+                .map(|f| f.at(now, &faults))
+                .ok_or(StoreError::NotFound)?
+                .lock;
             let decision = locks::decide(&op, current.as_ref(), &faults).map_err(conflict);
             tokio::time::sleep(Duration::from_millis(20)).await;
             let (change, outcome) = decision?;
@@ -948,7 +1108,14 @@ mod tests {
 
     async fn store_with_file(dir: &Path, content: &'static [u8]) -> (SqliteStore, FileRecord) {
         let store = SqliteStore::open(dir, FaultSet::none()).unwrap();
-        store.put_user(NewUser { id: user(), friendly_name: "Alice".into(), can_write: true }).await.unwrap();
+        store
+            .put_user(NewUser {
+                id: user(),
+                friendly_name: "Alice".into(),
+                can_write: true,
+            })
+            .await
+            .unwrap();
         let root = store.root_container().await.unwrap();
         let created = store
             .create_file(
@@ -974,7 +1141,10 @@ mod tests {
             let (store, file) = store_with_file(dir.path(), b"hello").await;
             let lock = LockId::new("L1").unwrap();
             store.lock_op(&file.id, LockOp::Lock(lock.clone()), now).await.unwrap();
-            store.put_content(&file.id, Some(lock), Bytes::from_static(b"world!"), user(), now).await.unwrap();
+            store
+                .put_content(&file.id, Some(lock), Bytes::from_static(b"world!"), user(), now)
+                .await
+                .unwrap();
             file.id
         };
         let store = SqliteStore::open(dir.path(), FaultSet::none()).unwrap();
@@ -1004,11 +1174,25 @@ mod tests {
             owner: user(),
             content: Bytes::from_static(b"y"),
         };
-        let created = store.create_file(new(NameMode::Suggested), SystemTime::now()).await.unwrap();
+        let created = store
+            .create_file(new(NameMode::Suggested), SystemTime::now())
+            .await
+            .unwrap();
         assert_eq!(created.file.name.as_str(), "A (2).docx");
-        let err = store.create_file(new(NameMode::Exact { overwrite: false }), SystemTime::now()).await.unwrap_err();
-        assert_eq!(err, StoreError::NameExists { valid: Some("A (3).docx".to_owned()) });
-        let over = store.create_file(new(NameMode::Exact { overwrite: true }), SystemTime::now()).await.unwrap();
+        let err = store
+            .create_file(new(NameMode::Exact { overwrite: false }), SystemTime::now())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err,
+            StoreError::NameExists {
+                valid: Some("A (3).docx".to_owned())
+            }
+        );
+        let over = store
+            .create_file(new(NameMode::Exact { overwrite: true }), SystemTime::now())
+            .await
+            .unwrap();
         assert!(over.overwritten);
         assert_eq!(over.file.id, file.id);
         assert_eq!(over.file.version, 2);
@@ -1019,7 +1203,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, file) = store_with_file(dir.path(), b"gone").await;
         store.delete_file(&file.id, SystemTime::now()).await.unwrap();
-        assert_eq!(store.file(&file.id, SystemTime::now()).await.unwrap_err(), StoreError::NotFound);
+        assert_eq!(
+            store.file(&file.id, SystemTime::now()).await.unwrap_err(),
+            StoreError::NotFound
+        );
         let conn = lock_mutex(&store.inner.writer);
         let blobs: i64 = conn.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0)).unwrap();
         assert_eq!(blobs, 0);

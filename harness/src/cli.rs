@@ -1,0 +1,606 @@
+//! The command line of `wopi-conformance`: argument types (clap derive), exit codes, case selection and where
+//! suites are found. `main.rs` dispatches on [`Command`]; everything here is free of I/O except the suite-file scan.
+//!
+//! ## Subcommands
+//! | command | what |
+//! |---|---|
+//! | `run` | run suites: in-process (no target), against `--wopisrc`, or with `--provision CMD` (a file per case) |
+//! | `list` | what `run` would run with the same filters: `suite::Group::Case [Category]` |
+//! | `report --from run.json` | render a saved JSON report again (HTML, JUnit, Markdown, JSON) |
+//! | `host` | the reference host on its own (the `wopi-reference-host` binary's command line) |
+//! | `office --listen ADDR` | the mock Office client on its own; prints its discovery URL |
+//!
+//! ## Validator compatibility
+//! The short flags of Microsoft's validator work unchanged (`-w -t -l -c -g -n -e -s -d`, and the long forms
+//! `--token_ttl`, `--testgroup`, `--testname`, `--testcategory`, `--ignore-skipped`, `--include-delaytests`), so
+//! `wopivalidator -w URL -t TOKEN -l TTL` becomes `wopi-conformance run -w URL -t TOKEN -l TTL`. Two deliberate
+//! differences: a skipped case never makes the exit code non-zero (the validator's does unless `-s`), and
+//! `-n` takes a glob (a name without `*` or `?` still matches exactly, as before).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use url::Url;
+
+use crate::report::ReportOutputs;
+use crate::exec::Filters;
+use crate::suite::Category;
+
+/// Exit codes of every subcommand, shown in `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit status:
+  0    nothing failed (passed, skipped with a reason, or SHOULD-only warnings)
+  1    at least one case failed
+  2    usage error, a suite that does not parse (file:line:column), or a report not written
+  3    the host cannot be reached, or the first prereq failed and no case passed
+  130  interrupted by Ctrl-C (servers stopped, no report written)";
+
+/// The process exit status, one variant per documented code ([`EXIT_CODES_HELP`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExitStatus {
+    /// Nothing failed.
+    Success,
+    /// A case failed.
+    CaseFailed,
+    /// Bad arguments or a suite that does not load.
+    Usage,
+    /// The host is unreachable or the first prereq failed.
+    Unreachable,
+    /// Ctrl-C.
+    Interrupted,
+}
+
+impl ExitStatus {
+    /// The numeric code returned to the shell.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::CaseFailed => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Unreachable => 3,
+            ExitStatus::Interrupted => 130,
+        }
+    }
+}
+
+/// `wopi-conformance`: WOPI conformance suites against any host, with a reference host and a mock Office client.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wopi-conformance",
+    version,
+    about = "Checks a WOPI host against the WOPI rules: Microsoft's validator suites plus our own, with signed \
+             requests from a mock Office for the web, and reports people and CI can read.",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// Log line format on stderr. The level comes from RUST_LOG (default: warn, info for `host` and `office`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run suites. Without a target, starts the reference host and the mock Office client in-process and runs every
+    /// built-in suite against them.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run(RunArgs),
+    /// List the cases `run` would run with the same filters (`suite::Group::Case [Category]`).
+    #[command(after_help = EXIT_CODES_HELP)]
+    List(ListArgs),
+    /// Render a saved JSON report again in other formats.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Report(ReportArgs),
+    /// Run the reference host on its own (same options as the `wopi-reference-host` binary).
+    #[command(name = "host")]
+    Host(wopi_reference_host::cli::HostArgs),
+    /// Run the mock Office for the web client on its own and print its discovery URL (Ctrl-C stops it).
+    Office(OfficeArgs),
+}
+
+/// `run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub reports: ReportPaths,
+    /// Cases run at the same time. Needs a file per case (embedded mode or `--provision`); with one shared
+    /// `--wopisrc` file cases always run one after another, as the validator does.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Which WOPI client the mock impersonates (discovery shape, headers).
+    #[arg(long, value_enum, default_value_t = Profile::Office)]
+    pub profile: Profile,
+    /// URL template of the host's own host page, for browser (postMessage) suites: `{wopisrc}`, `{file_id}` and
+    /// `{action}` are replaced. Embedded mode uses the reference host's page.
+    #[arg(long, value_name = "URL_TEMPLATE")]
+    pub host_page: Option<String>,
+    /// Do not print a line for each skipped case (the validator's `-s`). Skipped cases never change the exit code.
+    #[arg(short = 's', long = "ignore-skipped")]
+    pub ignore_skipped: bool,
+}
+
+/// Where the cases run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TargetArgs {
+    /// WOPISrc of the host's `.wopitest` test file (no access token). Without it (and without --provision),
+    /// the run is in-process against the reference host.
+    #[arg(short = 'w', long, value_name = "URL", conflicts_with = "provision", requires = "token")]
+    pub wopisrc: Option<Url>,
+    /// Access token for --wopisrc.
+    #[arg(short = 't', long, value_name = "TOKEN", env = "WOPI_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// `access_token_ttl` for --wopisrc: expiry in milliseconds since the Unix epoch (0: not given).
+    #[arg(short = 'l', long = "token-ttl", visible_alias = "token_ttl", value_name = "MS", default_value_t = 0)]
+    pub token_ttl: u64,
+    /// A shell command that creates a fresh test file on the host and prints one JSON line
+    /// `{"wopisrc": …, "access_token": …, "access_token_ttl": …}`. It runs once per case, so cases can run in
+    /// parallel (--jobs).
+    #[arg(long, value_name = "CMD")]
+    pub provision: Option<String>,
+    /// Where the mock Office client serves discovery for the host to fetch (proof keys). Printed at start.
+    /// Default: 127.0.0.1 on a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub discovery_listen: Option<SocketAddr>,
+}
+
+/// Which host the run targets, after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// The reference host and the mock client in-process.
+    Embedded,
+    /// One shared file on an external host, as the validator runs.
+    Shared {
+        /// The file's WOPISrc.
+        wopisrc: Url,
+        /// The access token (never printed).
+        access_token: String,
+        /// `access_token_ttl` in milliseconds since the epoch.
+        access_token_ttl: u64,
+    },
+    /// A fresh file per case on an external host, from a provisioning command.
+    Provisioned {
+        /// The shell command.
+        command: String,
+    },
+}
+
+impl TargetArgs {
+    /// The validated target. clap already rejects `--wopisrc` without `--token` and `--wopisrc` with
+    /// `--provision`; this adds the checks clap cannot express.
+    pub fn spec(&self) -> Result<TargetSpec, UsageError> {
+        match (&self.wopisrc, &self.provision) {
+            (Some(wopisrc), None) => {
+                if !matches!(wopisrc.scheme(), "http" | "https") {
+                    return Err(UsageError(format!("--wopisrc must be an http or https URL, got {}", wopisrc.scheme())));
+                }
+                if wopisrc.query_pairs().any(|(k, _)| k == "access_token") {
+                    return Err(UsageError(
+                        "--wopisrc must not carry access_token; pass the token with --token".into(),
+                    ));
+                }
+                let access_token = self
+                    .token
+                    .clone()
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| UsageError("--wopisrc needs --token".into()))?;
+                Ok(TargetSpec::Shared { wopisrc: wopisrc.clone(), access_token, access_token_ttl: self.token_ttl })
+            }
+            (None, Some(command)) if command.trim().is_empty() => {
+                Err(UsageError("--provision needs a command".into()))
+            }
+            (None, Some(command)) => Ok(TargetSpec::Provisioned { command: command.clone() }),
+            (None, None) => Ok(TargetSpec::Embedded),
+            (Some(_), Some(_)) => Err(UsageError("--wopisrc and --provision exclude each other".into())),
+        }
+    }
+}
+
+/// Which suite files to load.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SuiteArgs {
+    /// A suite file to run instead of the built-in set (repeatable; the validator's `-c`).
+    #[arg(short = 'c', long = "config", visible_alias = "suite-file", value_name = "PATH")]
+    pub suite_files: Vec<PathBuf>,
+    /// Directory of the built-in suites (every `*.xml` below it). Default: `./suites` when it exists, else the
+    /// `suites/` directory of the source tree this binary was built from.
+    #[arg(long, value_name = "DIR", env = "WOPI_SUITES_DIR")]
+    pub suites_dir: Option<PathBuf>,
+    /// Microsoft's TestCases.xml, run together with the built-in suites. Default:
+    /// `$WOPI_VALIDATOR_DIR/TestCases.xml`, else `../shared/validator/TestCases.xml` next to the workspace,
+    /// used when it exists (it is read in place, never copied into this project).
+    #[arg(long, value_name = "PATH")]
+    pub validator_suite: Option<PathBuf>,
+    /// Do not run the validator's TestCases.xml, only the built-in suites.
+    #[arg(long, conflicts_with = "validator_suite")]
+    pub no_validator_suite: bool,
+}
+
+/// Where the suite files were found, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuitePlan {
+    /// The files to load, in order: built-in suites (sorted by path), then the validator's file.
+    pub files: Vec<PathBuf>,
+    /// Why the validator's TestCases.xml is not among them, when it is not (for a log line).
+    pub validator_note: Option<String>,
+}
+
+impl SuiteArgs {
+    /// Resolves the suite files. `cwd` is where `./suites` is looked for.
+    pub fn plan(&self, cwd: &Path) -> Result<SuitePlan, UsageError> {
+        if !self.suite_files.is_empty() {
+            for f in &self.suite_files {
+                if !f.is_file() {
+                    return Err(UsageError(format!("suite file {} does not exist", f.display())));
+                }
+            }
+            return Ok(SuitePlan { files: self.suite_files.clone(), validator_note: None });
+        }
+        let dir = match &self.suites_dir {
+            Some(d) if d.is_dir() => d.clone(),
+            Some(d) => return Err(UsageError(format!("suites directory {} does not exist", d.display()))),
+            None => default_suites_dir(cwd),
+        };
+        let mut files = Vec::new();
+        if dir.is_dir() {
+            collect_xml(&dir, &mut files).map_err(|e| UsageError(format!("reading {}: {e}", dir.display())))?;
+            files.sort();
+        }
+        let mut validator_note = None;
+        if self.no_validator_suite {
+            validator_note = Some("--no-validator-suite was given".to_owned());
+        } else if let Some(v) = &self.validator_suite {
+            if !v.is_file() {
+                return Err(UsageError(format!("--validator-suite {} does not exist", v.display())));
+            }
+            files.push(v.clone());
+        } else {
+            let v = crate::suite::validator_dir().join("TestCases.xml");
+            if v.is_file() {
+                files.push(v);
+            } else {
+                validator_note = Some(format!(
+                    "{} not found (set --validator-suite or WOPI_VALIDATOR_DIR to run Microsoft's cases)",
+                    v.display()
+                ));
+            }
+        }
+        if files.is_empty() {
+            return Err(UsageError(format!(
+                "no suites to run: {} has no *.xml files and no validator suite was found{}",
+                dir.display(),
+                validator_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+            )));
+        }
+        Ok(SuitePlan { files, validator_note })
+    }
+}
+
+/// `./suites` when it is a directory, else the source tree's `suites/` (for `cargo run` from elsewhere).
+fn default_suites_dir(cwd: &Path) -> PathBuf {
+    let local = cwd.join("suites");
+    if local.is_dir() {
+        return local;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("suites")
+}
+
+/// Every `*.xml` file below `dir` (recursively; hidden entries skipped).
+fn collect_xml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let hidden = entry.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect_xml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Which cases to run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only this suite (repeatable): `core` is the validator's TestCases.xml, `ext_<file stem>` ours.
+    #[arg(long = "suite", value_name = "NAME")]
+    pub suite: Vec<String>,
+    /// Only this group, matched exactly (repeatable; the validator's `-g`).
+    #[arg(short = 'g', long = "group", visible_alias = "testgroup", value_name = "NAME")]
+    pub group: Vec<String>,
+    /// Only cases whose name or full id `suite::Group::Case` matches this glob (`*`, `?`; repeatable; the
+    /// validator's `-n`, which took an exact name: a name without wildcards still matches exactly).
+    #[arg(short = 'n', long = "case", visible_alias = "testname", value_name = "GLOB")]
+    pub case: Vec<String>,
+    /// Only cases of this category: All, WopiCore, OfficeOnline, OfficeNativeClient, WopiCoauth (the validator's
+    /// `-e`; case-insensitive; repeatable). Prereqs are never filtered by category (the validator's crash, fixed).
+    #[arg(short = 'e', long = "category", visible_alias = "testcategory", value_name = "CATEGORY",
+          value_parser = parse_category_filter)]
+    pub category: Vec<CategoryFilter>,
+    /// Also run groups marked `HasDelay="true"` (they sleep; the validator's `-d`). Without it their cases are
+    /// reported as skipped with that reason.
+    #[arg(short = 'd', long = "include-delay", visible_alias = "include-delaytests")]
+    pub include_delay: bool,
+}
+
+/// A `--category` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CategoryFilter {
+    /// Every category.
+    All,
+    /// One category.
+    Only(Category),
+}
+
+fn parse_category_filter(s: &str) -> Result<CategoryFilter, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(CategoryFilter::All);
+    }
+    Category::parse(s).map(CategoryFilter::Only).ok_or_else(|| {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        format!("unknown category {s:?}; expected All, {}", names.join(", "))
+    })
+}
+
+impl FilterArgs {
+    /// The runner's filters for these flags (`All` anywhere means every category).
+    pub fn filters(&self) -> Filters {
+        let categories = if self.category.contains(&CategoryFilter::All) {
+            Vec::new()
+        } else {
+            self.category
+                .iter()
+                .filter_map(|c| match c {
+                    CategoryFilter::Only(c) => Some(*c),
+                    CategoryFilter::All => None,
+                })
+                .collect()
+        };
+        Filters { suites: self.suite.clone(), groups: self.group.clone(), cases: self.case.clone(), categories }
+    }
+}
+
+/// `--junit --json --markdown --html PATH`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportPaths {
+    /// Write a JUnit XML report (one testcase per case).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report (versioned schema; `report --from` reads it back).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write a Markdown summary (for a CI job summary).
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+    /// Write one self-contained HTML page.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+impl ReportPaths {
+    /// The report writer's view of these paths.
+    pub fn outputs(&self) -> ReportOutputs {
+        ReportOutputs {
+            json: self.json.clone(),
+            junit: self.junit.clone(),
+            markdown: self.markdown.clone(),
+            html: self.html.clone(),
+        }
+    }
+
+    /// Whether any report file was asked for.
+    pub fn any(&self) -> bool {
+        self.junit.is_some() || self.json.is_some() || self.markdown.is_some() || self.html.is_some()
+    }
+}
+
+/// The client profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Microsoft Office for the web.
+    Office,
+    /// Collabora Online.
+    Collabora,
+    /// ONLYOFFICE Docs.
+    Onlyoffice,
+}
+
+impl Profile {
+    /// The name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Office => "office",
+            Profile::Collabora => "collabora",
+            Profile::Onlyoffice => "onlyoffice",
+        }
+    }
+}
+
+/// `list`.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// `report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A JSON report written by `run --json`.
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    #[command(flatten)]
+    pub outputs: ReportPaths,
+}
+
+/// `office`.
+#[derive(Debug, Clone, Args)]
+pub struct OfficeArgs {
+    /// Address to listen on (discovery at `http://ADDR/hosting/discovery`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
+    pub listen: SocketAddr,
+}
+
+/// A command-line mistake the parser could not catch; exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("wopi-conformance").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn validator_short_flags_are_accepted() {
+        let cli = parse(&[
+            "run", "-w", "http://h/wopi/files/1", "-t", "tok", "-l", "1234", "-g", "Locks", "-n", "Lock*", "-e",
+            "wopicore", "-s", "-d",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else { panic!("expected run") };
+        assert_eq!(
+            run.target.spec().unwrap(),
+            TargetSpec::Shared {
+                wopisrc: Url::parse("http://h/wopi/files/1").unwrap(),
+                access_token: "tok".into(),
+                access_token_ttl: 1234
+            }
+        );
+        assert!(run.ignore_skipped);
+        assert!(run.filters.include_delay);
+        let filters = run.filters.filters();
+        assert_eq!(filters.groups, vec!["Locks".to_string()]);
+        assert_eq!(filters.cases, vec!["Lock*".to_string()]);
+        assert_eq!(filters.categories, vec![Category::WopiCore]);
+    }
+
+    #[test]
+    fn validator_long_flag_spellings_are_accepted() {
+        let cli = parse(&[
+            "run", "--wopisrc", "http://h/x", "--token", "t", "--token_ttl", "5", "--testgroup", "G", "--testname", "N",
+            "--testcategory", "All", "--include-delaytests",
+        ])
+        .unwrap();
+        let Command::Run(run) = cli.command else { panic!("expected run") };
+        assert_eq!(run.target.token_ttl, 5);
+        assert!(run.filters.filters().categories.is_empty());
+        assert!(run.filters.include_delay);
+    }
+
+    #[test]
+    fn wopisrc_without_token_is_a_usage_error() {
+        let err = parse(&["run", "--wopisrc", "http://h/x"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn wopisrc_and_provision_exclude_each_other() {
+        let err = parse(&["run", "-w", "http://h/x", "-t", "t", "--provision", "echo"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn token_in_wopisrc_is_refused() {
+        let cli = parse(&["run", "-w", "http://h/x?access_token=secret", "-t", "t"]).unwrap();
+        let Command::Run(run) = cli.command else { panic!("expected run") };
+        assert!(run.target.spec().unwrap_err().0.contains("access_token"));
+    }
+
+    #[test]
+    fn no_target_means_embedded() {
+        let cli = parse(&["run"]).unwrap();
+        let Command::Run(run) = cli.command else { panic!("expected run") };
+        assert_eq!(run.target.spec().unwrap(), TargetSpec::Embedded);
+        assert_eq!(run.jobs, 1);
+    }
+
+    #[test]
+    fn unknown_category_is_refused() {
+        let err = parse(&["list", "-e", "Nope"]).unwrap_err();
+        assert!(err.to_string().contains("unknown category"), "{err}");
+    }
+
+    #[test]
+    fn jobs_must_be_positive() {
+        assert!(parse(&["run", "--jobs", "0"]).is_err());
+        assert!(parse(&["run", "--jobs", "4"]).is_ok());
+    }
+
+    #[test]
+    fn explicit_suite_files_replace_the_built_in_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("mine.xml");
+        std::fs::write(&f, "<WopiValidation/>").unwrap();
+        let args = SuiteArgs { suite_files: vec![f.clone()], ..SuiteArgs::default() };
+        assert_eq!(args.plan(dir.path()).unwrap().files, vec![f]);
+        let missing = SuiteArgs { suite_files: vec![dir.path().join("nope.xml")], ..SuiteArgs::default() };
+        assert!(missing.plan(dir.path()).unwrap_err().0.contains("does not exist"));
+    }
+
+    #[test]
+    fn suites_dir_is_scanned_recursively_and_sorted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("suites/sub")).unwrap();
+        std::fs::write(dir.path().join("suites/b.xml"), "").unwrap();
+        std::fs::write(dir.path().join("suites/a.xml"), "").unwrap();
+        std::fs::write(dir.path().join("suites/README.md"), "").unwrap();
+        std::fs::write(dir.path().join("suites/sub/c.xml"), "").unwrap();
+        let args = SuiteArgs { no_validator_suite: true, ..SuiteArgs::default() };
+        let plan = args.plan(dir.path()).unwrap();
+        let names: Vec<_> =
+            plan.files.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_path_buf()).collect();
+        assert_eq!(
+            names,
+            vec![PathBuf::from("suites/a.xml"), PathBuf::from("suites/b.xml"), PathBuf::from("suites/sub/c.xml")]
+        );
+        assert!(plan.validator_note.is_some());
+    }
+
+    #[test]
+    fn exit_codes_match_the_help_text() {
+        for status in [
+            ExitStatus::Success,
+            ExitStatus::CaseFailed,
+            ExitStatus::Usage,
+            ExitStatus::Unreachable,
+            ExitStatus::Interrupted,
+        ] {
+            assert!(EXIT_CODES_HELP.contains(&format!("\n  {:<4} ", status.code())), "{status:?}");
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Embedded mode: the reference host and the mock Office client in this process, on loopback, so
+//! `wopi-conformance run` with no target (and `cargo test`) needs nothing else.
+//!
+//! [`EmbeddedTarget::start`] starts the mock first (its discovery URL is what the host fetches proof keys from),
+//! then the host with proof checking on and a [`TestClock`] so suites can step time, and seeds the validator's
+//! `test.wopitest`. [`EmbeddedProvisioner`] gives every case a fresh `test.wopitest` of its own, each in its own
+//! container, so cases can run in parallel without meeting each other's locks or PutRelativeFile targets.
+//! [`EmbeddedTarget::shutdown`] stops both servers and waits for them (bounded).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use url::Url;
+use wopi_mock_office::{MockConfig, MockError, MockOffice, MockOfficeHandle};
+use wopi_protocol::names::FileName;
+use wopi_reference_host::clock::TestClock;
+use wopi_reference_host::faults::FaultSet;
+use wopi_reference_host::store::{NameMode, NewFile, UserId};
+use crate::exec::provision::ProvisionFuture;
+use crate::exec::{ClockControl, ProvisionError, Provisioner, Target};
+use wopi_reference_host::{AppState, Config, DEFAULT_USER, HostError, Provisioned, SEED_FILE_NAME, TestHost};
+
+/// How to start the embedded pair.
+#[derive(Debug, Clone, Default)]
+pub struct EmbeddedOptions {
+    /// Where the mock serves discovery; `None` is `127.0.0.1:0`.
+    pub discovery_listen: Option<SocketAddr>,
+    /// Deliberate host bugs (only non-empty with the `faults` feature).
+    pub faults: FaultSet,
+}
+
+/// Why the embedded pair could not start or provision a file.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    /// The discovery listener could not be bound.
+    #[error("cannot listen for the mock Office client on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The mock Office client did not start.
+    #[error("mock Office client: {0}")]
+    Mock(#[from] MockError),
+    /// The reference host did not start or could not create a file.
+    #[error("reference host: {0}")]
+    Host(#[from] HostError),
+}
+
+/// The running pair.
+pub struct EmbeddedTarget {
+    mock: MockOfficeHandle,
+    host: TestHost,
+    seed: Provisioned,
+    provisioner: EmbeddedProvisioner,
+}
+
+impl std::fmt::Debug for EmbeddedTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedTarget")
+            .field("host", &self.host.base_url)
+            .field("discovery", &self.mock.discovery_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedTarget {
+    /// Starts the mock client and the reference host (pointed at the mock's discovery, proof keys checked) and
+    /// seeds `test.wopitest`. Must be called inside a tokio runtime.
+    pub async fn start(options: EmbeddedOptions) -> Result<Self, EmbeddedError> {
+        let addr = options.discovery_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = TcpListener::bind(addr).await.map_err(|source| EmbeddedError::Bind { addr, source })?;
+        let mock = MockOffice::start(listener, MockConfig::default())?;
+
+        let mut config = Config::new(mock.base_url.clone());
+        config.discovery_url = Some(mock.discovery_url.clone());
+        config.proof_keys = true;
+        config.faults = options.faults;
+        // spawn_for_test binds 127.0.0.1:0, fixes public_url to it and installs a TestClock at the current time.
+        let host = match wopi_reference_host::spawn_for_test(config).await {
+            Ok(h) => h,
+            Err(e) => {
+                mock.shutdown().await;
+                return Err(e.into());
+            }
+        };
+        let seed = match host.state.seed().await {
+            Ok(s) => s,
+            Err(e) => {
+                host.stop().await;
+                mock.shutdown().await;
+                return Err(e.into());
+            }
+        };
+        let provisioner = EmbeddedProvisioner {
+            state: host.state.clone(),
+            clock: host.clock.clone(),
+            next: Arc::new(AtomicU64::new(1)),
+        };
+        tracing::info!(host = %host.base_url, discovery = %mock.discovery_url, "embedded target started");
+        Ok(Self { mock, host, seed, provisioner })
+    }
+
+    /// The reference host's base URL (`http://127.0.0.1:PORT`).
+    pub fn host_url(&self) -> &str {
+        &self.host.base_url
+    }
+
+    /// The mock client's discovery URL, which the host trusts for proof keys.
+    pub fn discovery_url(&self) -> &Url {
+        &self.mock.discovery_url
+    }
+
+    /// The mock client (keys for signing, rotation, frame reports).
+    pub fn mock(&self) -> &MockOfficeHandle {
+        &self.mock
+    }
+
+    /// The seeded `test.wopitest` (WOPISrc and token), as `wopi-reference-host --seed` prints it.
+    pub fn seed(&self) -> &Provisioned {
+        &self.seed
+    }
+
+    /// A fresh file per case.
+    pub fn provisioner(&self) -> EmbeddedProvisioner {
+        self.provisioner.clone()
+    }
+
+    /// The host page URL template for browser suites (`{file_id}` and `{action}` are filled per case).
+    pub fn host_page_template(&self) -> String {
+        format!("{}/host/{{file_id}}?action={{action}}", self.host.base_url)
+    }
+
+    /// Stops the host and the mock and waits for both (each bounded by its own grace period).
+    pub async fn shutdown(self) {
+        let Self { mock, host, .. } = self;
+        host.stop().await;
+        mock.shutdown().await;
+        tracing::debug!("embedded target stopped");
+    }
+}
+
+/// Creates a fresh `test.wopitest` per case on the embedded host, each in a container of its own, and steps the
+/// host's clock. Cheap to clone; clones share the counter and the clock.
+#[derive(Clone)]
+pub struct EmbeddedProvisioner {
+    state: AppState,
+    clock: Arc<TestClock>,
+    next: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for EmbeddedProvisioner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedProvisioner").field("host", &self.state.base_url()).finish_non_exhaustive()
+    }
+}
+
+impl EmbeddedProvisioner {
+    /// A new, empty `test.wopitest` owned by and writable for the default user, in a new container
+    /// `case-N` under the root, with a fresh token.
+    pub async fn fresh_file(&self) -> Result<Provisioned, EmbeddedError> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let state = &self.state;
+        let user = UserId::new(DEFAULT_USER).map_err(|e| HostError::Config(e.to_string()))?;
+        let store = &state.store;
+        let root = store.root_container().await.map_err(HostError::from)?;
+        let dir_name = FileName::new(format!("case-{n}")).map_err(|e| HostError::Config(e.to_string()))?;
+        let dir =
+            store.create_container(&root.id, dir_name, NameMode::Suggested).await.map_err(HostError::from)?;
+        let name = FileName::new(SEED_FILE_NAME).map_err(|e| HostError::Config(e.to_string()))?;
+        let new = NewFile {
+            container: dir.id,
+            name,
+            mode: NameMode::Exact { overwrite: true },
+            owner: user.clone(),
+            content: Bytes::new(),
+        };
+        let created = store.create_file(new, state.now()).await.map_err(HostError::from)?;
+        Ok(state.provisioned(&user, &created.file))
+    }
+
+    /// Moves the host's clock forward (lock expiry, token expiry) without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// The host's current time.
+    pub fn now(&self) -> std::time::SystemTime {
+        self.state.now()
+    }
+}
+
+impl Provisioner for EmbeddedProvisioner {
+    fn provision<'a>(&'a self, case_id: &'a str) -> ProvisionFuture<'a> {
+        Box::pin(async move {
+            let file = self.fresh_file().await.map_err(|e| ProvisionError::Other(format!("{case_id}: {e}")))?;
+            let wopisrc = Url::parse(&file.wopisrc)
+                .map_err(|e| ProvisionError::Other(format!("the host built an invalid WOPISrc: {e}")))?;
+            Ok(Target { wopisrc, access_token: file.access_token, access_token_ttl: file.access_token_ttl })
+        })
+    }
+}
+
+impl ClockControl for EmbeddedProvisioner {
+    fn advance(&self, by: Duration) -> Result<(), String> {
+        self.advance_clock(by);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn start_seeds_and_provisions_distinct_files_then_stops() {
+        let target = EmbeddedTarget::start(EmbeddedOptions::default()).await.unwrap();
+        assert!(target.seed().wopisrc.starts_with(target.host_url()));
+        assert!(target.discovery_url().as_str().ends_with("/hosting/discovery"));
+
+        let p = target.provisioner();
+        let a = p.fresh_file().await.unwrap();
+        let b = p.fresh_file().await.unwrap();
+        assert_ne!(a.wopisrc, b.wopisrc);
+        assert_ne!(a.wopisrc, target.seed().wopisrc);
+        assert!(!a.access_token.is_empty());
+
+        let before = p.now();
+        p.advance_clock(Duration::from_secs(31 * 60));
+        assert_eq!(p.now().duration_since(before).unwrap(), Duration::from_secs(31 * 60));
+
+        let t = Provisioner::provision(&p, "s::G::C").await.unwrap();
+        assert!(t.wopisrc.as_str().starts_with(target.host_url()));
+        ClockControl::advance(&p, Duration::from_secs(1)).unwrap();
+        assert_eq!(p.now().duration_since(before).unwrap(), Duration::from_secs(31 * 60 + 1));
+
+        let host = target.host_url().to_owned();
+        target.shutdown().await;
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
+        assert!(client.get(format!("{host}/")).send().await.is_err(), "host still answers after shutdown");
+    }
+}

@@ -1,0 +1,927 @@
+//! The runner: executes suite cases against a host through the mock Office client and produces a
+//! [`RunReport`].
+//!
+//! Semantics (validator-semantics.md §2.6–2.8), with the engine's faults fixed:
+//! - Prereqs run once per run (memoised), not once per case; a failed prereq makes the case **Skipped** with the
+//!   prereq's name and first failure as the reason, and the prereq's transcript as evidence.
+//! - State flows between the requests of a case (`SaveState` after a request passed, `$State:` and `*StateKey`);
+//!   it starts with `OriginalAccessToken` and `OriginalWopiSrc`.
+//! - The first failing request ends the case; `<CleanupRequests>` always run, are never validated, and their
+//!   failures never change the verdict.
+//! - A transport error (refused, timeout, oversized body) fails that case only; a redirect is a response whose
+//!   status the checks see, as the engine does since PR #134.
+//! - Every request is signed with the mock client's proof keys (so the ProofKeys group is meaningful), and
+//!   tokens never appear in a failure message or transcript.
+//!
+//! Two modes: [`TargetSource::Fixed`] runs cases one after another on one WOPISrc (the validator's way);
+//! [`TargetSource::Provisioned`] gives every case its own fresh file and runs `jobs` cases at once.
+//! Our extension steps (concurrency, key rotation, clock steps, postMessage) are in [`steps`].
+
+pub mod provision;
+pub mod request;
+mod steps;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use futures_util::StreamExt;
+use tokio::sync::OnceCell;
+use url::Url;
+use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClient};
+use wopi_protocol::transcript::{self, Exchange};
+
+use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
+use crate::suite::{Category, Request, Step, Suite, TestCase, TestGroup};
+use crate::validate::{self, Context, ResponseView, SchemaStore, State};
+
+pub use provision::{CommandProvisioner, ProvisionError, Provisioner};
+
+/// The file under test: a WOPISrc and its token.
+#[derive(Clone)]
+pub struct Target {
+    pub wopisrc: Url,
+    pub access_token: String,
+    /// `access_token_ttl` sent with every request (ms since the epoch, or 0).
+    pub access_token_ttl: u64,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token never reaches logs.
+        f.debug_struct("Target")
+            .field("wopisrc", &transcript::redact_url(self.wopisrc.as_str()))
+            .field("access_token", &transcript::REDACTED)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .finish()
+    }
+}
+
+/// Where cases get their file.
+#[derive(Clone)]
+pub enum TargetSource {
+    /// One file for every case, run serially (the validator's model).
+    Fixed(Target),
+    /// A fresh file per case from the provisioner, `jobs` cases at a time.
+    Provisioned(Arc<dyn Provisioner>),
+}
+
+/// Steps the host's clock forward, for `<ext:AdvanceClock>`; the embedded reference host implements it.
+pub trait ClockControl: Send + Sync {
+    /// Moves the host's notion of now forward by `by`.
+    fn advance(&self, by: Duration) -> Result<(), String>;
+}
+
+/// Told about progress, for a live display.
+pub trait Progress: Send + Sync {
+    fn started(&self, total: usize);
+    fn case_finished(&self, result: &CaseResult);
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn started(&self, _total: usize) {}
+    fn case_finished(&self, _result: &CaseResult) {}
+}
+
+/// Which cases run. Empty lists select everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Suite short names (`core`, `feature`, `ext_*`).
+    pub suites: Vec<String>,
+    /// Group names, exact.
+    pub groups: Vec<String>,
+    /// Globs (`*`, `?`) matched against the case name and its id `suite::Group::Case`.
+    pub cases: Vec<String>,
+    pub categories: Vec<Category>,
+}
+
+impl Filters {
+    /// Whether a case passes the filters. Prereq cases are never filtered (the engine's category crash, fixed).
+    pub fn selects(&self, suite: &Suite, group: &TestGroup, case: &TestCase) -> bool {
+        (self.suites.is_empty() || self.suites.iter().any(|s| s == &suite.name))
+            && (self.groups.is_empty() || self.groups.iter().any(|g| g == &group.name))
+            && (self.categories.is_empty() || self.categories.contains(&case.category))
+            && (self.cases.is_empty() || {
+                let id = case_id(suite, group, case);
+                self.cases
+                    .iter()
+                    .any(|p| glob_match(p, &case.name) || glob_match(p, &id))
+            })
+    }
+}
+
+/// Run settings.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Cases at once in provisioned mode (fixed mode is always serial).
+    pub jobs: usize,
+    /// Run `HasDelay` groups (their `<Delay>` steps really sleep); otherwise they are skipped with a reason.
+    pub include_delay_groups: bool,
+    pub filters: Filters,
+    /// Recorded in the report.
+    pub host_kind: String,
+    pub profile: String,
+    /// Longest `<Delay>` honoured, so a suite cannot stall a run.
+    pub max_delay: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: 1,
+            include_delay_groups: false,
+            filters: Filters::default(),
+            host_kind: "external host".into(),
+            profile: "office".into(),
+            max_delay: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The result of a run plus what decides the exit code.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub report: RunReport,
+    /// The first prereq of the run failed (the host is unreachable or not set up): exit code 3.
+    pub first_prereq_failure: Option<String>,
+}
+
+/// A selected case, for listing.
+#[derive(Debug, Clone)]
+pub struct Selected<'s> {
+    pub id: String,
+    pub suite: &'s Suite,
+    pub group: &'s TestGroup,
+    pub case: &'s TestCase,
+}
+
+/// `suite::Group::Case`.
+pub fn case_id(suite: &Suite, group: &TestGroup, case: &TestCase) -> String {
+    format!("{}::{}::{}", suite.name, group.name, case.name)
+}
+
+/// Glob with `*` (any run) and `?` (one character).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// What a memoised prereq concluded.
+#[derive(Debug, Clone)]
+struct PrereqResult {
+    failure: Option<String>,
+    transcript: Vec<Exchange>,
+}
+
+/// The runner. Build with [`Runner::new`], adjust, then [`Runner::run`].
+pub struct Runner {
+    suites: Vec<Arc<Suite>>,
+    client: WopiClient,
+    /// The same keys, without `Authorization`: GetFromFileUrl is an anonymous download.
+    anonymous: WopiClient,
+    schemas: Arc<SchemaStore>,
+    source: TargetSource,
+    clock: Option<Arc<dyn ClockControl>>,
+    options: RunOptions,
+    prereqs: HashMap<(usize, String), Arc<OnceCell<PrereqResult>>>,
+    prereq_target: OnceCell<Result<Target, String>>,
+    first_prereq: std::sync::Mutex<Option<Option<String>>>,
+}
+
+/// Why the runner could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("cannot build the anonymous WOPI client: {0}")]
+    Client(#[from] ClientError),
+}
+
+impl Runner {
+    /// A runner over `suites` sending through `client` (whose keys sign every request).
+    pub fn new(
+        suites: Vec<Suite>,
+        client: WopiClient,
+        schemas: SchemaStore,
+        source: TargetSource,
+        options: RunOptions,
+    ) -> Result<Runner, RunnerError> {
+        let anon_config = ClientConfig {
+            authorization_header: false,
+            ..client.config().clone()
+        };
+        let anonymous = WopiClient::new(anon_config, client.keys().clone())?;
+        let suites: Vec<Arc<Suite>> = suites.into_iter().map(Arc::new).collect();
+        let mut prereqs = HashMap::new();
+        for (i, s) in suites.iter().enumerate() {
+            for p in &s.prereqs {
+                prereqs.insert((i, p.name.clone()), Arc::new(OnceCell::new()));
+            }
+        }
+        Ok(Runner {
+            suites,
+            client,
+            anonymous,
+            schemas: Arc::new(schemas),
+            source,
+            clock: None,
+            options,
+            prereqs,
+            prereq_target: OnceCell::new(),
+            first_prereq: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// Lets `<ext:AdvanceClock>` step the host's clock (embedded host only).
+    pub fn with_clock(mut self, clock: Arc<dyn ClockControl>) -> Runner {
+        self.clock = Some(clock);
+        self
+    }
+
+    pub fn suites(&self) -> &[Arc<Suite>] {
+        &self.suites
+    }
+
+    /// The cases the filters select, in document order.
+    pub fn selected(&self) -> Vec<Selected<'_>> {
+        let mut out = Vec::new();
+        for s in &self.suites {
+            for g in &s.groups {
+                for c in &g.cases {
+                    if self.options.filters.selects(s, g, c) {
+                        out.push(Selected {
+                            id: case_id(s, g, c),
+                            suite: s,
+                            group: g,
+                            case: c,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs every selected case and reports each to `progress` as it finishes.
+    pub async fn run(&self, progress: &dyn Progress) -> RunOutcome {
+        let started_at = rfc3339(SystemTime::now());
+        let t0 = Instant::now();
+        let selected: Vec<(usize, usize, usize)> = self
+            .suites
+            .iter()
+            .enumerate()
+            .flat_map(|(si, s)| {
+                s.groups.iter().enumerate().flat_map(move |(gi, g)| {
+                    g.cases
+                        .iter()
+                        .enumerate()
+                        .filter(move |(_, c)| self.options.filters.selects(s, g, c))
+                        .map(move |(ci, _)| (si, gi, ci))
+                })
+            })
+            .collect();
+        progress.started(selected.len());
+        let jobs = match self.source {
+            TargetSource::Fixed(_) => 1,
+            TargetSource::Provisioned(_) => self.options.jobs.max(1),
+        };
+        let mut results: Vec<(usize, CaseResult)> = futures_util::stream::iter(selected.into_iter().enumerate())
+            .map(|(i, (si, gi, ci))| async move {
+                let r = self.run_case(si, gi, ci).await;
+                progress.case_finished(&r);
+                (i, r)
+            })
+            .buffer_unordered(jobs)
+            .collect()
+            .await;
+        results.sort_by_key(|(i, _)| *i);
+        let wopisrc = match &self.source {
+            TargetSource::Fixed(t) => transcript::redact_url(t.wopisrc.as_str()),
+            TargetSource::Provisioned(_) => "a fresh file per case (provisioned)".to_string(),
+        };
+        let report = RunReport {
+            schema_version: SCHEMA_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at,
+            duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
+            target: TargetInfo {
+                wopisrc,
+                host_kind: self.options.host_kind.clone(),
+                profile: self.options.profile.clone(),
+                suites: self.suites.iter().map(|s| s.path.display().to_string()).collect(),
+            },
+            cases: results.into_iter().map(|(_, r)| r).collect(),
+        };
+        let first_prereq_failure = self.first_prereq.lock().map(|g| g.clone().flatten()).unwrap_or(None);
+        RunOutcome {
+            report,
+            first_prereq_failure,
+        }
+    }
+
+    async fn run_case(&self, si: usize, gi: usize, ci: usize) -> CaseResult {
+        let suite = &self.suites[si];
+        let group = &suite.groups[gi];
+        let case = &group.cases[ci];
+        let t0 = Instant::now();
+        let mut result = CaseResult {
+            id: case_id(suite, group, case),
+            suite: suite.name.clone(),
+            group: group.name.clone(),
+            name: case.name.clone(),
+            category: case.category.to_string(),
+            description: case.description.clone(),
+            doc: case.documentation_link.as_ref().map(|l| DocRef {
+                page: l.clone(),
+                url: Some(l.clone()),
+            }),
+            outcome: Outcome::Passed,
+            reason: None,
+            failures: Vec::new(),
+            duration_ms: 0.0,
+            transcript: Vec::new(),
+            screenshots: Vec::new(),
+            notes: Vec::new(),
+        };
+        let mut secrets: Vec<String> = Vec::new();
+        self.run_case_inner(si, group, case, &mut result, &mut secrets).await;
+        scrub(&mut result, &secrets);
+        result.duration_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        result
+    }
+
+    async fn run_case_inner(
+        &self,
+        si: usize,
+        group: &TestGroup,
+        case: &TestCase,
+        result: &mut CaseResult,
+        secrets: &mut Vec<String>,
+    ) {
+        let suite = &self.suites[si];
+        if let TargetSource::Fixed(t) = &self.source {
+            secrets.push(t.access_token.clone());
+        }
+        if group.has_delay && !self.options.include_delay_groups {
+            skip(
+                result,
+                "the group waits with <Delay> (30-60 s per step); run with the include-delay option",
+            );
+            return;
+        }
+        for name in &group.prereqs {
+            let p = self.prereq(si, name).await;
+            if let Some(reason) = &p.failure {
+                skip(result, format!("prerequisite {name} failed: {reason}"));
+                result.transcript = p.transcript.clone();
+                return;
+            }
+        }
+        let target = match &self.source {
+            TargetSource::Fixed(t) => t.clone(),
+            TargetSource::Provisioned(p) => match p.provision(&result.id).await {
+                Ok(t) => t,
+                Err(e) => {
+                    fail(
+                        result,
+                        Failure {
+                            request: "provision".into(),
+                            check: "Provisioner".into(),
+                            expected: "a fresh test file".into(),
+                            actual: e.to_string(),
+                            rule: Some("the provisioning command must create a file and print its WOPISrc".into()),
+                            doc: None,
+                            should_only: false,
+                        },
+                    );
+                    return;
+                }
+            },
+        };
+        secrets.push(target.access_token.clone());
+        let exec = CaseExec {
+            runner: self,
+            suite,
+            case,
+            target: &target,
+            label_prefix: String::new(),
+        };
+        let outcome = exec.run(secrets).await;
+        result.transcript.extend(outcome.transcript);
+        result.notes.extend(outcome.notes);
+        if let Some(reason) = outcome.skipped {
+            skip(result, reason);
+            return;
+        }
+        let must: Vec<&Failure> = outcome.failures.iter().filter(|f| !f.should_only).collect();
+        result.outcome = if !must.is_empty() {
+            Outcome::Failed
+        } else if !outcome.failures.is_empty() {
+            Outcome::Warning
+        } else {
+            Outcome::Passed
+        };
+        if let Some(f) = must.first().copied().or(outcome.failures.first()) {
+            result.reason = Some(summary(f));
+        }
+        result.failures = outcome.failures;
+    }
+
+    /// Runs (once per run) the prereq `name` of suite `si`.
+    async fn prereq(&self, si: usize, name: &str) -> PrereqResult {
+        let Some(cell) = self.prereqs.get(&(si, name.to_string())) else {
+            return PrereqResult {
+                failure: Some(format!("no prereq named {name}")),
+                transcript: Vec::new(),
+            };
+        };
+        cell.get_or_init(|| async {
+            let suite = &self.suites[si];
+            let Some(case) = suite.prereq(name) else {
+                return PrereqResult {
+                    failure: Some(format!("no prereq named {name}")),
+                    transcript: Vec::new(),
+                };
+            };
+            let target = match self.prereq_target().await {
+                Ok(t) => t,
+                Err(e) => {
+                    return PrereqResult {
+                        failure: Some(e),
+                        transcript: Vec::new(),
+                    };
+                }
+            };
+            let mut secrets = vec![target.access_token.clone()];
+            let exec = CaseExec {
+                runner: self,
+                suite,
+                case,
+                target: &target,
+                label_prefix: format!("{name}/"),
+            };
+            let out = exec.run(&mut secrets).await;
+            let must: Vec<&Failure> = out.failures.iter().filter(|f| !f.should_only).collect();
+            let failure = out
+                .skipped
+                .clone()
+                .or_else(|| must.first().map(|f| scrub_text(&summary(f), &secrets)));
+            let mut transcript = out.transcript;
+            for ex in &mut transcript {
+                scrub_exchange(ex, &secrets);
+            }
+            let result = PrereqResult { failure, transcript };
+            if let Ok(mut first) = self.first_prereq.lock()
+                && first.is_none()
+            {
+                *first = Some(result.failure.clone());
+            }
+            result
+        })
+        .await
+        .clone()
+    }
+
+    async fn prereq_target(&self) -> Result<Target, String> {
+        self.prereq_target
+            .get_or_init(|| async {
+                match &self.source {
+                    TargetSource::Fixed(t) => Ok(t.clone()),
+                    TargetSource::Provisioned(p) => p
+                        .provision("prereqs")
+                        .await
+                        .map_err(|e| format!("provisioning failed: {e}")),
+                }
+            })
+            .await
+            .clone()
+    }
+}
+
+/// What executing one case's steps produced.
+#[derive(Debug, Default)]
+pub(crate) struct StepsOutcome {
+    pub(crate) failures: Vec<Failure>,
+    pub(crate) transcript: Vec<Exchange>,
+    pub(crate) notes: Vec<String>,
+    /// A step could not run here (clock step on an external host, browser step): the case is skipped.
+    pub(crate) skipped: Option<String>,
+}
+
+/// One execution of one case (or prereq) against one target.
+pub(crate) struct CaseExec<'r> {
+    pub(crate) runner: &'r Runner,
+    pub(crate) suite: &'r Suite,
+    pub(crate) case: &'r TestCase,
+    pub(crate) target: &'r Target,
+    pub(crate) label_prefix: String,
+}
+
+/// A response or why there is none.
+pub(crate) enum Answer {
+    Response(RawResponse),
+    Transport(String),
+}
+
+impl CaseExec<'_> {
+    async fn run(&self, secrets: &mut Vec<String>) -> StepsOutcome {
+        let mut out = StepsOutcome::default();
+        let mut state = State::new();
+        state.set("OriginalAccessToken", Some(self.target.access_token.clone()));
+        state.set("OriginalWopiSrc", Some(self.target.wopisrc.to_string()));
+        let mut labels = Labels::default();
+
+        if self.case.upload_document_on_setup
+            && let Some(id) = &self.case.resource_id
+        {
+            self.setup_upload(id, &mut out).await;
+        }
+        for step in &self.case.requests {
+            let stop = match step {
+                Step::Request(r) => self.request_step(r, &mut labels, &mut state, &mut out, secrets).await,
+                other => steps::extension_step(self, other, &mut labels, &mut state, &mut out, secrets).await,
+            };
+            if stop {
+                break;
+            }
+        }
+        // Cleanup always runs, is never validated, and never changes the verdict.
+        for r in &self.case.cleanup {
+            let label = format!("{}cleanup/{}", self.label_prefix, labels.next(r.kind.name()));
+            match request::build(r, &label, self.case, self.suite, self.target, &state) {
+                Ok(b) => {
+                    secrets.push(b.token.clone());
+                    let (_, ex) = self.send(b).await;
+                    out.transcript.push(ex);
+                }
+                Err(e) => out.notes.push(format!("{label} not sent: {e}")),
+            }
+        }
+        out
+    }
+
+    async fn setup_upload(&self, id: &str, out: &mut StepsOutcome) {
+        let Some(res) = self.suite.resource(id) else { return };
+        let mut url = self.target.wopisrc.clone();
+        let path = format!("{}/contents", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+        url.query_pairs_mut()
+            .append_pair("access_token", &self.target.access_token);
+        let raw = wopi_mock_office::client::RawRequest::new(
+            format!("{}setup/PutFile", self.label_prefix),
+            http::Method::POST,
+            url,
+            self.target.access_token.clone(),
+        )
+        .header("X-WOPI-Override", "PUT")
+        .body(res.bytes());
+        let (_, ex) = self.runner.client.execute(raw).await;
+        out.transcript.push(ex);
+    }
+
+    /// Sends a built request and normalises the outcome (a redirect is a response).
+    pub(crate) async fn send(&self, b: request::Built) -> (Answer, Exchange) {
+        let client = if b.anonymous {
+            &self.runner.anonymous
+        } else {
+            &self.runner.client
+        };
+        let (res, ex) = client.execute(b.raw).await;
+        let answer = match res {
+            Ok(r) => Answer::Response(r),
+            Err(ClientError::Redirect { status, location }) => {
+                let mut headers = http::HeaderMap::new();
+                if let Ok(v) = http::HeaderValue::from_str(&location) {
+                    headers.insert(http::header::LOCATION, v);
+                }
+                Answer::Response(RawResponse {
+                    status,
+                    headers,
+                    body: bytes::Bytes::new(),
+                })
+            }
+            Err(e) => Answer::Transport(e.to_string()),
+        };
+        (answer, ex)
+    }
+
+    /// Runs one request step; returns true when the case must stop.
+    async fn request_step(
+        &self,
+        r: &Request,
+        labels: &mut Labels,
+        state: &mut State,
+        out: &mut StepsOutcome,
+        secrets: &mut Vec<String>,
+    ) -> bool {
+        let label = format!("{}{}", self.label_prefix, labels.next(r.kind.name()));
+        if let crate::suite::RequestKind::Delay { seconds } = r.kind {
+            let Some(s) = seconds else {
+                out.failures
+                    .push(harness_failure(&label, "Delay needs DelayTimeInSeconds"));
+                return true;
+            };
+            tokio::time::sleep(Duration::from_secs(u64::from(s)).min(self.runner.options.max_delay)).await;
+            return false;
+        }
+        let built = match request::build(r, &label, self.case, self.suite, self.target, state) {
+            Ok(b) => b,
+            Err(e) => {
+                out.failures.push(harness_failure(&label, &e.0));
+                return true;
+            }
+        };
+        secrets.push(built.token.clone());
+        let (answer, ex) = self.send(built).await;
+        out.transcript.push(ex);
+        let failures = self.check(r, &label, &answer, state);
+        let stop = failures.iter().any(|f| !f.should_only);
+        out.failures.extend(failures);
+        if !stop && let Answer::Response(resp) = &answer {
+            save_state(r, resp, state);
+        }
+        stop
+    }
+
+    /// Validates one answer.
+    pub(crate) fn check(&self, r: &Request, label: &str, answer: &Answer, state: &State) -> Vec<Failure> {
+        match answer {
+            Answer::Transport(e) => vec![Failure {
+                request: label.to_string(),
+                check: "Transport".into(),
+                expected: "an HTTP response".into(),
+                actual: e.clone(),
+                rule: Some("the host must answer every request".into()),
+                doc: None,
+                should_only: false,
+            }],
+            Answer::Response(resp) => {
+                let view = ResponseView {
+                    status: resp.status,
+                    headers: &resp.headers,
+                    body: &resp.body,
+                    binary: r.kind.binary_response(),
+                };
+                let ctx = Context {
+                    label,
+                    state,
+                    suite: self.suite,
+                    schemas: &self.runner.schemas,
+                    now_ms: now_ms(),
+                };
+                validate::check_response(r.validators.as_deref(), &view, &ctx)
+            }
+        }
+    }
+}
+
+/// `<SaveState>` after a request passed (engine: only then).
+pub(crate) fn save_state(r: &Request, resp: &RawResponse, state: &mut State) {
+    if r.save_state.is_empty() {
+        return;
+    }
+    let json = if r.kind.binary_response() {
+        None
+    } else {
+        std::str::from_utf8(resp.body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&resp.body))
+            .ok()
+            .and_then(|t| validate::json::parse_lenient(t).ok())
+    };
+    for s in &r.save_state {
+        let value = match s.source_type {
+            crate::suite::StateSource::Header => {
+                let values: Vec<String> = resp
+                    .headers
+                    .get_all(s.source.as_str())
+                    .iter()
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                    .collect();
+                Some(values.join(",")).filter(|v| !v.is_empty())
+            }
+            crate::suite::StateSource::JsonBody => {
+                json.as_ref().and_then(|j| match validate::json::select(j, &s.source) {
+                    Ok(Some(v)) => match v {
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        serde_json::Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+            }
+        };
+        state.set(s.name.clone(), value);
+    }
+}
+
+/// Numbers repeated request labels within a case: `Lock`, `Lock#2`, ...
+#[derive(Debug, Default)]
+pub(crate) struct Labels {
+    seen: HashMap<&'static str, usize>,
+}
+
+impl Labels {
+    pub(crate) fn next(&mut self, name: &'static str) -> String {
+        let n = self.seen.entry(name).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            name.to_string()
+        } else {
+            format!("{name}#{n}")
+        }
+    }
+}
+
+pub(crate) fn harness_failure(label: &str, message: &str) -> Failure {
+    Failure {
+        request: label.to_string(),
+        check: "Harness".into(),
+        expected: "a request the harness can send".into(),
+        actual: message.to_string(),
+        rule: Some(message.to_string()),
+        doc: None,
+        should_only: false,
+    }
+}
+
+fn skip(result: &mut CaseResult, reason: impl Into<String>) {
+    result.outcome = Outcome::Skipped;
+    result.reason = Some(reason.into());
+}
+
+fn fail(result: &mut CaseResult, f: Failure) {
+    result.outcome = Outcome::Failed;
+    result.reason = Some(summary(&f));
+    result.failures.push(f);
+}
+
+/// One line: `Lock: ResponseCodeValidator: expected status 409, got status 200`.
+pub fn summary(f: &Failure) -> String {
+    format!("{}: {}: expected {}, got {}", f.request, f.check, f.expected, f.actual)
+}
+
+fn scrub_text(text: &str, secrets: &[String]) -> String {
+    let mut t = redact_token_params(text);
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        if t.contains(s.as_str()) {
+            t = t.replace(s.as_str(), transcript::REDACTED);
+        }
+    }
+    t
+}
+
+/// Replaces the value of every `access_token=` parameter in free text (a URL inside a JSON body, a message),
+/// up to the next delimiter, so tokens the host mints never reach a report either.
+pub fn redact_token_params(text: &str) -> String {
+    const KEY: &str = "access_token=";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(found) = lower[i..].find(KEY) {
+        let start = i + found + KEY.len();
+        out.push_str(&text[i..start]);
+        let end = text[start..]
+            .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | '>' | '#' | '\\') || c.is_whitespace())
+            .map_or(text.len(), |e| start + e);
+        if end > start {
+            out.push_str(transcript::REDACTED);
+        }
+        i = end;
+    }
+    out.push_str(&text[i..]);
+    out
+}
+
+/// Removes every token from what a case reports, transcript included.
+fn scrub(result: &mut CaseResult, secrets: &[String]) {
+    for f in &mut result.failures {
+        f.expected = scrub_text(&f.expected, secrets);
+        f.actual = scrub_text(&f.actual, secrets);
+        if let Some(r) = &mut f.rule {
+            *r = scrub_text(r, secrets);
+        }
+    }
+    if let Some(r) = &mut result.reason {
+        *r = scrub_text(r, secrets);
+    }
+    for n in &mut result.notes {
+        *n = scrub_text(n, secrets);
+    }
+    for ex in &mut result.transcript {
+        scrub_exchange(ex, secrets);
+    }
+}
+
+fn scrub_exchange(ex: &mut Exchange, secrets: &[String]) {
+    let r = &mut ex.request;
+    r.url = scrub_text(&r.url, secrets);
+    r.body_preview = scrub_text(&r.body_preview, secrets);
+    for (_, v) in &mut r.headers {
+        *v = scrub_text(v, secrets);
+    }
+    match &mut ex.outcome {
+        transcript::RecordedOutcome::Response {
+            headers, body_preview, ..
+        } => {
+            *body_preview = scrub_text(body_preview, secrets);
+            for (_, v) in headers {
+                *v = scrub_text(v, secrets);
+            }
+        }
+        transcript::RecordedOutcome::TransportError { message } => *message = scrub_text(message, secrets),
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// RFC 3339 UTC, second precision.
+fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Inverse of days_from_civil (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_names_and_ids() {
+        assert!(glob_match("Locks::*", "Locks::Lock.Conflict"));
+        assert!(glob_match("*Conflict", "Lock.Conflict"));
+        assert!(glob_match("Lock.?onflict", "Lock.Conflict"));
+        assert!(!glob_match("Lock", "Lock.Conflict"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn rfc3339_formats_known_instants() {
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(1_439_769_600)),
+            "2015-08-17T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn target_debug_hides_the_token() {
+        let t = Target {
+            wopisrc: Url::parse("http://h/wopi/files/1").unwrap(),
+            access_token: "SECRET".into(),
+            access_token_ttl: 0,
+        };
+        assert!(!format!("{t:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn scrub_removes_tokens_from_text_and_urls() {
+        let s = scrub_text("https://h/f?access_token=SECRET1 and SECRET2", &["SECRET2".to_string()]);
+        assert_eq!(s, "https://h/f?access_token=[redacted] and [redacted]");
+        let body = r#"{"Url":"http://h/f?a=1&ACCESS_TOKEN=abc","Name":"x"}"#;
+        assert_eq!(
+            redact_token_params(body),
+            r#"{"Url":"http://h/f?a=1&ACCESS_TOKEN=[redacted]","Name":"x"}"#
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! Turns a suite request into the exact HTTP request the validator would send (validator-semantics.md §2.2),
+//! signed for real by the mock Office client.
+//!
+//! Divergences from the engine, on purpose: a WOPISrc with a query string gets the path suffix in its path (the
+//! engine appends it after the query); an `AccessToken` mutation replaces the token with form encoding as the
+//! engine does, and the request is signed with it; `ProofKey@Timestamp` is read as UTC (the engine reads a
+//! trailing `Z` as local time); and where the engine throws (a `$State:` key never saved, an unknown resource, a
+//! missing mode) the request fails with a message instead of aborting the run.
+
+use bytes::Bytes;
+use http::Method;
+use url::Url;
+use wopi_mock_office::client::{ProofMode, ProofSpec, RawRequest};
+use wopi_protocol::proof::Ticks;
+use wopi_protocol::utf7;
+
+use super::Target;
+use crate::suite::{Category, CoauthLockType, KeyRelation, PutRelativeMode, Request, RequestKind, Suite, TestCase};
+use crate::validate::State;
+
+/// `User-Agent` the validator sends for OfficeNativeClient cases.
+pub const ONC_USER_AGENT: &str = "Microsoft Office WOPI Validator/1.0";
+
+/// A request ready for the client, plus what the runner needs to know about it.
+#[derive(Debug)]
+pub struct Built {
+    pub raw: RawRequest,
+    /// Tokens used (the target's, or a mutation): scrubbed from every failure message.
+    pub token: String,
+    /// GetFromFileUrl: sent without `Authorization` (and unsigned), as the engine does.
+    pub anonymous: bool,
+}
+
+/// Why a request could not be built: the case fails with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BuildError(pub String);
+
+fn berr<T>(m: impl Into<String>) -> Result<T, BuildError> {
+    Err(BuildError(m.into()))
+}
+
+/// The URL suffix, method and `X-WOPI-Override` of each request element.
+fn shape(kind: &RequestKind) -> (Method, &'static str, Option<&'static str>) {
+    use RequestKind as K;
+    match kind {
+        K::CheckFileInfo | K::CheckContainerInfo | K::CheckEcosystem { .. } | K::GetFromFileUrl => {
+            (Method::GET, "", None)
+        }
+        K::GetFile { .. } => (Method::GET, "/contents", None),
+        K::EnumerateChildren { .. } => (Method::GET, "/children", None),
+        K::EnumerateAncestors => (Method::GET, "/ancestry", None),
+        K::GetEcosystem => (Method::GET, "/ecosystem_pointer", None),
+        K::GetRootContainer { .. } => (Method::GET, "/root_container_pointer", None),
+        K::PutFile { .. } => (Method::POST, "/contents", Some("PUT")),
+        K::PutChunkedFile(_) => (Method::POST, "/contents", Some("PUT_CHUNKED_FILE")),
+        K::PutRelativeFile { .. } => (Method::POST, "", Some("PUT_RELATIVE")),
+        K::Lock { .. } | K::UnlockAndRelock { .. } => (Method::POST, "", Some("LOCK")),
+        K::Unlock { .. } => (Method::POST, "", Some("UNLOCK")),
+        K::RefreshLock { .. } => (Method::POST, "", Some("REFRESH_LOCK")),
+        K::GetLock => (Method::POST, "", Some("GET_LOCK")),
+        K::PutUserInfo { .. } => (Method::POST, "", Some("PUT_USER_INFO")),
+        K::AddActivities { .. } => (Method::POST, "", Some("ADD_ACTIVITIES")),
+        K::DeleteFile => (Method::POST, "", Some("DELETE")),
+        K::RenameFile { .. } => (Method::POST, "", Some("RENAME_FILE")),
+        K::GetShareUrl { .. } => (Method::POST, "", Some("GET_SHARE_URL")),
+        K::GetNewAccessToken { .. } => (Method::POST, "", Some("GET_NEW_ACCESS_TOKEN")),
+        K::CreateChildContainer { .. } => (Method::POST, "", Some("CREATE_CHILD_CONTAINER")),
+        K::CreateChildFile { .. } => (Method::POST, "", Some("CREATE_CHILD_FILE")),
+        K::DeleteContainer => (Method::POST, "", Some("DELETE_CONTAINER")),
+        K::RenameContainer { .. } => (Method::POST, "", Some("RENAME_CONTAINER")),
+        K::PutToFileUrl { .. } => (Method::POST, "", None),
+        K::GetCoauthLock(_) => (Method::POST, "", Some("GET_COAUTH_LOCK")),
+        K::RefreshCoauthLock(_) => (Method::POST, "", Some("REFRESH_COAUTH_LOCK")),
+        K::UnlockCoauthLock { .. } => (Method::POST, "", Some("UNLOCK_COAUTH_LOCK")),
+        K::GetCoauthTable { .. } => (Method::POST, "", Some("GET_COAUTH_TABLE")),
+        K::GetChunkedFile { .. } => (Method::POST, "", Some("GET_CHUNKED_FILE")),
+        K::GetSequenceNumber => (Method::POST, "", Some("GET_SEQUENCE_NUMBER")),
+        K::Delay { .. } => (Method::GET, "", None),
+    }
+}
+
+/// `True`/`False`, as C# `bool.ToString()` writes header values.
+fn dotnet_bool(b: bool) -> &'static str {
+    if b { "True" } else { "False" }
+}
+
+/// Builds the request `r` of `case` against `target` with the case's `state`.
+pub fn build(
+    r: &Request,
+    label: &str,
+    case: &TestCase,
+    suite: &Suite,
+    target: &Target,
+    state: &State,
+) -> Result<Built, BuildError> {
+    use RequestKind as K;
+    let (method, suffix, override_op) = shape(&r.kind);
+    let deletes = matches!(r.kind, K::DeleteFile | K::DeleteContainer);
+
+    // --- URL and token ---
+    let mut token = target.access_token.clone();
+    let mut with_ttl = true;
+    let explicit: Option<String> = match r.override_url.as_deref() {
+        Some(o) => match o.strip_prefix("$State:") {
+            Some(key) => match state.get(key) {
+                None => return berr(format!("OverrideUrl uses $State:{key}, which no earlier request saved")),
+                Some(None) | Some(Some("")) if deletes => {
+                    return berr(format!(
+                        "$State:{key} is empty (the request that creates it failed); refusing to send {} to the original file",
+                        r.kind.name()
+                    ));
+                }
+                // The engine's fallback: a saved-but-empty URL means the original WopiSrc.
+                Some(None) | Some(Some("")) => None,
+                Some(Some(v)) => Some(v.to_string()),
+            },
+            None => Some(o.to_string()),
+        },
+        None if deletes => {
+            return berr(format!(
+                "{} needs an OverrideUrl (the original file is never deleted)",
+                r.kind.name()
+            ));
+        }
+        None if matches!(r.kind, K::GetFromFileUrl) => {
+            return berr("GetFromFileUrl needs an OverrideUrl ($State:FileUrl)");
+        }
+        None => None,
+    };
+    let mut url = match &explicit {
+        Some(u) => {
+            let mut url = Url::parse(u).or_else(|e| {
+                berr(format!(
+                    "OverrideUrl '{}' is not a URL: {e}",
+                    wopi_protocol::transcript::redact_url(u)
+                ))
+            })?;
+            if !suffix.is_empty() {
+                let path = format!("{}{}", url.path().trim_end_matches('/'), suffix);
+                url.set_path(&path);
+            }
+            // The engine takes the token from the URL's own access_token parameter (empty if none).
+            token = url
+                .query_pairs()
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            with_ttl = false;
+            url
+        }
+        None => {
+            let mut url = target.wopisrc.clone();
+            if !suffix.is_empty() {
+                let path = format!("{}{}", url.path().trim_end_matches('/'), suffix);
+                url.set_path(&path);
+            }
+            url.query_pairs_mut().append_pair("access_token", &target.access_token);
+            url
+        }
+    };
+    let anonymous = matches!(r.kind, K::GetFromFileUrl);
+    if with_ttl && !anonymous {
+        url.query_pairs_mut()
+            .append_pair("access_token_ttl", &target.access_token_ttl.to_string());
+    }
+    if let Some(m) = &r.mutators.access_token {
+        token = m.mutation.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let pairs: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| k != "access_token")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut q = url.query_pairs_mut();
+        q.clear();
+        q.append_pair("access_token", &token);
+        for (k, v) in &pairs {
+            q.append_pair(k, v);
+        }
+        drop(q);
+    }
+
+    // --- headers and body ---
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut body = Bytes::new();
+    let mut h = |n: &str, v: &str| headers.push((n.to_string(), v.to_string()));
+    let resource = |id: &str| -> Result<Vec<u8>, BuildError> {
+        suite
+            .resource(id)
+            .map(|r| r.bytes())
+            .ok_or_else(|| BuildError(format!("resource '{id}' is not declared")))
+    };
+    let target_headers =
+        |mode: Option<PutRelativeMode>, name: &str, overwrite: Option<bool>, h: &mut dyn FnMut(&str, &str)| {
+            let encoded = utf7::encode_validator_url(name);
+            match mode {
+                Some(PutRelativeMode::Suggested) => h("X-WOPI-SuggestedTarget", &encoded),
+                Some(PutRelativeMode::ExactName) => {
+                    h("X-WOPI-RelativeTarget", &encoded);
+                    if let Some(o) = overwrite {
+                        h("X-WOPI-OverwriteRelativeTarget", dotnet_bool(o));
+                    }
+                }
+                Some(PutRelativeMode::Conflicting) => {
+                    h("X-WOPI-SuggestedTarget", &encoded);
+                    h("X-WOPI-RelativeTarget", &encoded);
+                }
+                None => {}
+            }
+        };
+    match &r.kind {
+        K::GetFile { new_lock, .. } => {
+            if let Some(l) = new_lock {
+                h("X-WOPI-Lock", l);
+            }
+        }
+        K::PutFile { lock, resource_id } => {
+            if let Some(l) = lock.as_deref().filter(|l| !l.is_empty()) {
+                h("X-WOPI-Lock", l);
+            }
+            body = resource(resource_id)?.into();
+        }
+        K::PutRelativeFile {
+            name,
+            resource_id,
+            mode,
+            overwrite_relative,
+        } => {
+            if mode.is_none() {
+                return berr("PutRelativeFile needs PutRelativeFileMode");
+            }
+            let bytes = resource(resource_id)?;
+            h("X-WOPI-Size", &bytes.len().to_string());
+            target_headers(*mode, name, *overwrite_relative, &mut h);
+            body = bytes.into();
+        }
+        K::CreateChildFile {
+            name,
+            mode,
+            overwrite_relative,
+        } => {
+            if mode.is_none() {
+                return berr("CreateChildFile needs PutRelativeFileMode");
+            }
+            target_headers(*mode, name, *overwrite_relative, &mut h);
+        }
+        K::CreateChildContainer { folder_name, mode } => {
+            if mode.is_none() {
+                return berr("CreateChildContainer needs PutRelativeFileMode");
+            }
+            target_headers(*mode, folder_name, None, &mut h);
+        }
+        K::Lock {
+            lock,
+            lock_user_visible,
+        } => {
+            h("X-WOPI-Lock", lock);
+            if let Some(v) = lock_user_visible {
+                h("X-WOPI-LockUserVisible", dotnet_bool(*v));
+            }
+        }
+        K::Unlock { lock } | K::RefreshLock { lock } => h("X-WOPI-Lock", lock),
+        K::UnlockAndRelock { new_lock, old_lock } => {
+            h("X-WOPI-Lock", new_lock);
+            h("X-WOPI-OldLock", old_lock);
+        }
+        K::PutUserInfo { body: b } | K::AddActivities { body: b } => body = Bytes::from(b.clone().into_bytes()),
+        K::RenameFile {
+            name,
+            lock,
+            coauth_lock_id,
+        } => {
+            h("X-WOPI-RequestedName", &utf7::encode(name));
+            h("X-WOPI-Lock", lock.as_deref().unwrap_or(""));
+            h("X-WOPI-CoauthLockId", coauth_lock_id.as_deref().unwrap_or(""));
+        }
+        K::RenameContainer { name } => h("X-WOPI-RequestedName", &utf7::encode(name)),
+        K::GetShareUrl { url_type } => {
+            if let Some(t) = url_type {
+                h("X-WOPI-UrlType", t);
+            }
+        }
+        K::GetNewAccessToken { .. } => h("X-WOPI-WopiSrc", target.wopisrc.as_str()),
+        K::EnumerateChildren {
+            file_extension_filter_list,
+        } => {
+            if let Some(f) = file_extension_filter_list.as_deref().filter(|f| !f.is_empty()) {
+                h("X-WOPI-FileExtensionFilterList", f);
+            }
+        }
+        K::GetCoauthLock(c) | K::RefreshCoauthLock(c) => {
+            if let Some(t) = c.lock_type {
+                let t = match t {
+                    CoauthLockType::Coauth => "Coauth",
+                    CoauthLockType::CoauthExclusive => "CoauthExclusive",
+                    CoauthLockType::None => "None",
+                };
+                h("X-WOPI-CoauthLockType", t);
+            }
+            h("X-WOPI-CoauthLockId", &c.coauth_lock_id);
+            if let Some(t) = c.expiration_timeout {
+                h("X-WOPI-CoauthLockExpirationTimeout", &t.to_string());
+            }
+            match &c.metadata_as_body {
+                Some(m) => body = Bytes::from(serde_json::json!({ "CoauthLockMetadata": m }).to_string().into_bytes()),
+                None => {
+                    if let Some(m) = &c.metadata {
+                        h("X-WOPI-CoauthLockMetadata", m);
+                    }
+                }
+            }
+        }
+        K::UnlockCoauthLock { coauth_lock_id } => h("X-WOPI-CoauthLockId", coauth_lock_id),
+        K::GetCoauthTable {
+            version,
+            version_state_key,
+        } => {
+            let v = version_state_key
+                .as_deref()
+                .and_then(|k| state.get(k).flatten())
+                .map(str::to_string)
+                .or_else(|| version.clone())
+                .unwrap_or_default();
+            h("X-WOPI-CoauthTableVersion", &v);
+        }
+        K::GetChunkedFile { .. } | K::PutChunkedFile(_) => {
+            return berr(
+                "incremental file transfer (GetChunkedFile/PutChunkedFile frame streams) is not implemented by this harness",
+            );
+        }
+        K::PutToFileUrl { .. } => {
+            return berr("PutToFileUrl is in the XSD but unknown to the validator engine; not supported");
+        }
+        K::Delay { .. } => return berr("Delay is not an HTTP request"),
+        K::CheckFileInfo
+        | K::GetLock
+        | K::DeleteFile
+        | K::CheckContainerInfo
+        | K::EnumerateAncestors
+        | K::GetEcosystem
+        | K::GetRootContainer { .. }
+        | K::CheckEcosystem { .. }
+        | K::DeleteContainer
+        | K::GetFromFileUrl
+        | K::GetSequenceNumber => {}
+    }
+    if let Some(op) = override_op {
+        h("X-WOPI-Override", op);
+    }
+    if case.category == Category::OfficeNativeClient && !anonymous {
+        h("User-Agent", ONC_USER_AGENT);
+    }
+
+    // --- proof ---
+    let proof = if anonymous {
+        ProofSpec::mode(ProofMode::Unsigned)
+    } else {
+        proof_spec(r)?
+    };
+    let raw = RawRequest {
+        label: label.to_string(),
+        method,
+        url,
+        access_token: if anonymous { String::new() } else { token.clone() },
+        headers,
+        body,
+        proof,
+    };
+    Ok(Built { raw, token, anonymous })
+}
+
+/// The `<ProofKey>` mutator as a mock-client proof spec (validator-semantics.md §3.3).
+fn proof_spec(r: &Request) -> Result<ProofSpec, BuildError> {
+    let Some(m) = &r.mutators.proof_key else {
+        return Ok(ProofSpec::valid());
+    };
+    let mode = match m.key_relation {
+        KeyRelation::Ahead => ProofMode::Ahead,
+        KeyRelation::Behind => ProofMode::Behind,
+        KeyRelation::Other => ProofMode::Valid,
+        KeyRelation::Synced => match (m.mutate_current, m.mutate_old) {
+            (true, true) => ProofMode::BothInvalid,
+            (true, false) => ProofMode::CurrentInvalid,
+            (false, true) => ProofMode::OldInvalid,
+            (false, false) => ProofMode::Valid,
+        },
+    };
+    let mut spec = ProofSpec::mode(mode);
+    if let Some(ts) = &m.timestamp {
+        let ticks =
+            parse_utc_ticks(ts).ok_or_else(|| BuildError(format!("ProofKey Timestamp '{ts}' is not a date-time")))?;
+        spec = spec.at(ticks);
+    }
+    Ok(spec)
+}
+
+/// `YYYY-MM-DD[Thh:mm[:ss[.fff]]][Z]` as UTC ticks.
+pub fn parse_utc_ticks(s: &str) -> Option<Ticks> {
+    let s = s.trim().trim_end_matches('Z');
+    let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':');
+    let hh: i64 = t.next()?.parse().ok()?;
+    let mm: i64 = t.next().unwrap_or("0").parse().ok()?;
+    let ss: f64 = t.next().unwrap_or("0").parse().ok()?;
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !(0..24).contains(&hh) || !(0..60).contains(&mm) {
+        return None;
+    }
+    let days = days_from_civil(y, mo, da);
+    let secs = days * 86_400 + hh * 3600 + mm * 60;
+    let ticks = i128::from(Ticks::UNIX_EPOCH.0) + i128::from(secs) * 10_000_000 + (ss * 1e7) as i128;
+    u64::try_from(ticks).ok().map(Ticks)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validator_reference_timestamp_converts_to_its_ticks() {
+        assert_eq!(
+            parse_utc_ticks("2015-08-17T00:00:00Z"),
+            Some(Ticks(635_753_664_000_000_000))
+        );
+        assert_eq!(parse_utc_ticks("1970-01-01"), Some(Ticks::UNIX_EPOCH));
+        assert_eq!(parse_utc_ticks("yesterday"), None);
+    }
+}

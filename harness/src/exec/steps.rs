@@ -1,0 +1,148 @@
+//! Our extension steps (suites/README.md): what the validator cannot express.
+//!
+//! - `<ext:Concurrent>` sends its requests at the same time, checks each answer with its own validators, then
+//!   checks the combined outcome (`<ext:ExpectStatus Code Exactly|AtLeast|AtMost>`).
+//! - `<ext:RotateKeys/>` rotates the mock client's proof keys (next → current → old).
+//! - `<ext:AdvanceClock Seconds>` steps the host's clock through [`super::ClockControl`]; without one (an
+//!   external host) the case is skipped with that reason.
+//! - `<ext:PostMessage>` needs a browser, which this runner does not drive: the case is skipped with the reason.
+//! - `<ext:ForEach>` never reaches the runner: it is expanded when the suite is loaded.
+
+use std::time::Duration;
+
+use wopi_mock_office::keys;
+
+use super::{Answer, CaseExec, Labels, StepsOutcome, harness_failure, request, save_state};
+use crate::report::model::Failure;
+use crate::suite::Step;
+use crate::validate::State;
+
+/// Runs one extension step; returns true when the case must stop.
+pub(super) async fn extension_step(
+    exec: &CaseExec<'_>,
+    step: &Step,
+    labels: &mut Labels,
+    state: &mut State,
+    out: &mut StepsOutcome,
+    secrets: &mut Vec<String>,
+) -> bool {
+    match step {
+        Step::Request(_) => false,
+        Step::RotateKeys { .. } => {
+            let label = format!("{}{}", exec.label_prefix, labels.next("RotateKeys"));
+            let keys = exec.runner.client.keys().clone();
+            // Key generation is CPU work: keep it off the async workers.
+            let rotated =
+                tokio::task::spawn_blocking(move || keys::write(&keys).rotate().map_err(|e| e.to_string())).await;
+            match rotated {
+                Ok(Ok(())) => {
+                    out.notes
+                        .push(format!("{label}: the mock client rotated its proof keys"));
+                    false
+                }
+                Ok(Err(e)) => {
+                    out.failures
+                        .push(harness_failure(&label, &format!("key rotation failed: {e}")));
+                    true
+                }
+                Err(e) => {
+                    out.failures
+                        .push(harness_failure(&label, &format!("key rotation failed: {e}")));
+                    true
+                }
+            }
+        }
+        Step::AdvanceClock { seconds, .. } => {
+            let label = format!("{}{}", exec.label_prefix, labels.next("AdvanceClock"));
+            match &exec.runner.clock {
+                None => {
+                    out.skipped = Some(format!(
+                        "{label}: the host's clock cannot be stepped (only the embedded reference host supports clock steps)"
+                    ));
+                    true
+                }
+                Some(clock) => match clock.advance(Duration::from_secs(*seconds)) {
+                    Ok(()) => {
+                        out.notes.push(format!("{label}: host clock advanced by {seconds} s"));
+                        false
+                    }
+                    Err(e) => {
+                        out.failures
+                            .push(harness_failure(&label, &format!("clock step failed: {e}")));
+                        true
+                    }
+                },
+            }
+        }
+        Step::PostMessage(p) => {
+            out.skipped = Some(format!(
+                "postMessage step ({} page, expecting {}) needs a browser; this runner does not drive one",
+                p.action,
+                p.expect_message.as_deref().unwrap_or("no message")
+            ));
+            true
+        }
+        Step::Concurrent(c) => {
+            let mut built = Vec::new();
+            for r in &c.requests {
+                for _ in 0..c.repeat {
+                    let label = format!("{}{}", exec.label_prefix, labels.next(r.kind.name()));
+                    match request::build(r, &label, exec.case, exec.suite, exec.target, state) {
+                        Ok(b) => {
+                            secrets.push(b.token.clone());
+                            built.push((r, label, b));
+                        }
+                        Err(e) => {
+                            out.failures.push(harness_failure(&label, &e.0));
+                            return true;
+                        }
+                    }
+                }
+            }
+            let sends = built.into_iter().map(|(r, label, b)| async move {
+                let (answer, ex) = exec.send(b).await;
+                (r, label, answer, ex)
+            });
+            let answers = futures_util::future::join_all(sends).await;
+            let mut statuses = Vec::with_capacity(answers.len());
+            let mut failures: Vec<Failure> = Vec::new();
+            for (r, label, answer, ex) in &answers {
+                out.transcript.push(ex.clone());
+                failures.extend(exec.check(r, label, answer, state));
+                statuses.push(match answer {
+                    Answer::Response(resp) => Some(resp.status),
+                    Answer::Transport(_) => None,
+                });
+            }
+            let shown: Vec<String> = statuses
+                .iter()
+                .map(|s| s.map_or_else(|| "transport error".to_string(), |s| s.to_string()))
+                .collect();
+            for e in &c.expect {
+                let n = u32::try_from(statuses.iter().filter(|s| **s == Some(e.code)).count()).unwrap_or(u32::MAX);
+                if !e.count.holds(n) {
+                    failures.push(Failure {
+                        request: format!("{}Concurrent", exec.label_prefix),
+                        check: format!("ExpectStatus {}", e.code),
+                        expected: format!("{} answers with status {}", e.count, e.code),
+                        actual: format!("{n} (statuses: {})", shown.join(", ")),
+                        rule: Some("the combined outcome of concurrent requests must be consistent".into()),
+                        doc: None,
+                        should_only: false,
+                    });
+                }
+            }
+            let stop = failures.iter().any(|f| !f.should_only);
+            if !stop {
+                // State from concurrent answers is saved in document order.
+                for (r, _, answer, _) in &answers {
+                    if let Answer::Response(resp) = answer {
+                        save_state(r, resp, state);
+                    }
+                }
+            }
+            out.failures.extend(failures);
+            stop
+        }
+    }
+}

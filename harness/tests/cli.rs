@@ -1,0 +1,422 @@
+//! The `wopi-conformance` binary as a user runs it: help and exit codes, `list`, suite errors, an embedded run
+//! writing every report format, an unreachable host, a run against the reference host as an external process,
+//! and `report --from`.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wopi-conformance");
+
+/// A small suite: a prereq, two passing cases in two categories.
+const SMALL_SUITE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<WopiValidation>
+  <Resources>
+    <File Id="Doc" Name="doc.txt" FilePath="small/" />
+  </Resources>
+  <PrereqCases>
+    <TestCase Name="Small.CheckFileInfoAnswers" Category="WopiCore">
+      <Description>CheckFileInfo answers 200.</Description>
+      <Requests>
+        <CheckFileInfo />
+      </Requests>
+    </TestCase>
+  </PrereqCases>
+  <TestGroup Name="Basics">
+    <PrereqTests>
+      <PrereqTest>Small.CheckFileInfoAnswers</PrereqTest>
+    </PrereqTests>
+    <TestCases>
+      <TestCase Name="Basics.FileInfo" Category="WopiCore">
+        <Description>CheckFileInfo has BaseFileName.</Description>
+        <Requests>
+          <CheckFileInfo>
+            <Validators>
+              <ResponseCodeValidator ExpectedCode="200" />
+              <JsonResponseContentValidator>
+                <StringProperty Name="BaseFileName" IsRequired="true" />
+              </JsonResponseContentValidator>
+            </Validators>
+          </CheckFileInfo>
+        </Requests>
+      </TestCase>
+      <TestCase Name="Basics.PutThenGet" Category="OfficeOnline">
+        <Description>GetFile returns what PutFile stored.</Description>
+        <Requests>
+          <Lock Lock="small-lock" />
+          <PutFile Lock="small-lock" ResourceId="Doc" />
+          <GetFile>
+            <Validators>
+              <ResponseCodeValidator ExpectedCode="200" />
+              <ResponseContentValidator ExpectedResourceId="Doc" />
+            </Validators>
+          </GetFile>
+        </Requests>
+        <CleanupRequests>
+          <Unlock Lock="small-lock" />
+        </CleanupRequests>
+      </TestCase>
+    </TestCases>
+  </TestGroup>
+</WopiValidation>
+"#;
+
+/// A suite whose only case expects the wrong status, so it fails.
+const FAILING_SUITE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<WopiValidation>
+  <TestGroup Name="Wrong">
+    <TestCases>
+      <TestCase Name="Wrong.Expects404" Category="WopiCore">
+        <Description>Expects 404 from a file that exists.</Description>
+        <Requests>
+          <CheckFileInfo>
+            <Validators>
+              <ResponseCodeValidator ExpectedCode="404" />
+            </Validators>
+          </CheckFileInfo>
+        </Requests>
+      </TestCase>
+    </TestCases>
+  </TestGroup>
+</WopiValidation>
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs the binary in `dir` with a deadline, so a hang fails the test instead of stalling it.
+fn run_in(dir: &Path, args: &[&str], deadline: Duration) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "wopi-conformance {args:?} did not finish within {deadline:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text(out: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited normally, not by a signal")
+}
+
+#[test]
+fn help_documents_every_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["--help"][..], &["run", "--help"][..]] {
+        let out = run_in(dir.path(), args, Duration::from_secs(10));
+        let (stdout, _) = text(&out);
+        assert_eq!(code(&out), 0, "{args:?}");
+        assert!(stdout.contains("Exit status:"), "{stdout}");
+        for line in ["  0    nothing failed", "  1    at least one case failed", "  2    usage error", "  3    the host"] {
+            assert!(stdout.contains(line), "{args:?} help lacks {line:?}:\n{stdout}");
+        }
+    }
+    let out = run_in(dir.path(), &["run", "--help"], Duration::from_secs(10));
+    let (stdout, _) = text(&out);
+    for flag in ["-w, --wopisrc", "-t, --token", "-l, --token-ttl", "-g, --group", "-n, --case", "-e, --category", "-s,"] {
+        assert!(stdout.contains(flag), "run --help lacks {flag}:\n{stdout}");
+    }
+}
+
+#[test]
+fn unknown_flag_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), &["run", "--no-such-flag"], Duration::from_secs(10));
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn list_shows_cases_with_their_category_and_applies_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "small.xml", SMALL_SUITE);
+    let suite = suite.to_str().unwrap();
+
+    let out = run_in(dir.path(), &["list", "-c", suite], Duration::from_secs(10));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        ["ext_small::Basics::Basics.FileInfo [WopiCore]", "ext_small::Basics::Basics.PutThenGet [OfficeOnline]"]
+    );
+    assert!(stderr.contains("2 cases in 1 suites"), "{stderr}");
+
+    let out = run_in(dir.path(), &["list", "-c", suite, "-e", "OfficeOnline"], Duration::from_secs(10));
+    assert_eq!(text(&out).0.lines().collect::<Vec<_>>(), ["ext_small::Basics::Basics.PutThenGet [OfficeOnline]"]);
+    let out = run_in(dir.path(), &["list", "-c", suite, "--case", "*FileInfo"], Duration::from_secs(10));
+    assert_eq!(text(&out).0.lines().collect::<Vec<_>>(), ["ext_small::Basics::Basics.FileInfo [WopiCore]"]);
+    let out = run_in(dir.path(), &["list", "-c", suite, "-g", "NoSuchGroup"], Duration::from_secs(10));
+    assert_eq!(code(&out), 0);
+    assert_eq!(text(&out).0, "");
+}
+
+#[test]
+fn list_without_arguments_includes_the_built_in_suites() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), &["list"], Duration::from_secs(20));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "{stderr}");
+    // suites/ of the source tree (the temporary directory has none) and, when present, the validator's file.
+    assert!(stdout.lines().any(|l| l.starts_with("ext_")), "{stdout}");
+    if Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/validator/TestCases.xml").is_file() {
+        assert!(stdout.contains("core::Locks::"), "{stdout}");
+    }
+}
+
+#[test]
+fn a_suite_that_does_not_parse_exits_2_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = SMALL_SUITE.replace("<CheckFileInfo />\n      </Requests>", "<CheckFileInfo>\n      </Requests>");
+    let suite = write(dir.path(), "broken.xml", &broken);
+    for command in ["list", "run"] {
+        let out = run_in(dir.path(), &[command, "-c", suite.to_str().unwrap()], Duration::from_secs(10));
+        let (_, stderr) = text(&out);
+        assert_eq!(code(&out), 2, "{command}: {stderr}");
+        let located = regex::Regex::new(r"broken\.xml:\d+:\d+").unwrap();
+        assert!(located.is_match(&stderr), "{command}: no file:line:col in {stderr}");
+    }
+    let out = run_in(dir.path(), &["run", "-c", "missing.xml"], Duration::from_secs(10));
+    assert_eq!(code(&out), 2);
+    assert!(text(&out).1.contains("missing.xml"), "{}", text(&out).1);
+}
+
+#[test]
+fn embedded_run_prints_a_summary_and_writes_all_four_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "small.xml", SMALL_SUITE);
+    let args = [
+        "run",
+        "-c",
+        suite.to_str().unwrap(),
+        "--json",
+        "out/run.json",
+        "--junit",
+        "out/run.junit.xml",
+        "--markdown",
+        "out/run.md",
+        "--html",
+        "out/run.html",
+    ];
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let out = run_in(dir.path(), &args, Duration::from_secs(60));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("reference host (in-process): http://127.0.0.1:"), "{stdout}");
+    assert!(stdout.contains("mock Office discovery: http://127.0.0.1:"), "{stdout}");
+    assert!(stdout.contains("2 passed"), "{stdout}");
+
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/run.json")).unwrap()).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["target"]["host_kind"], "embedded reference host");
+    let cases = json["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    assert!(cases.iter().all(|c| c["outcome"] == "passed"), "{cases:?}");
+    assert_eq!(cases[0]["id"], "ext_small::Basics::Basics.FileInfo");
+    assert!(!cases[1]["transcript"].as_array().unwrap().is_empty());
+
+    let junit = std::fs::read_to_string(dir.path().join("out/run.junit.xml")).unwrap();
+    assert_well_formed_xml(&junit);
+    assert!(junit.contains("<testsuites") && junit.contains("Basics.PutThenGet"), "{junit}");
+
+    let md = std::fs::read_to_string(dir.path().join("out/run.md")).unwrap();
+    assert!(md.contains('|') && md.contains("Basics"), "{md}");
+
+    let html = std::fs::read_to_string(dir.path().join("out/run.html")).unwrap();
+    assert!(html.trim_start().to_ascii_lowercase().starts_with("<!doctype html"), "{}", &html[..200.min(html.len())]);
+    assert!(html.trim_end().ends_with("</html>"));
+    assert!(html.contains("Basics.PutThenGet"));
+
+    // Nothing prints or stores a token: every access_token in a URL is redacted.
+    let token_param = regex::Regex::new(r#"access_token=([^&"'\s<]*)"#).unwrap();
+    let mut seen = 0;
+    for s in [&stdout, &stderr, &json.to_string(), &junit, &md, &html] {
+        for m in token_param.captures_iter(s) {
+            seen += 1;
+            assert!(matches!(&m[1], "[redacted]" | "%5Bredacted%5D" | "[redacted]"), "a token leaked: {}", &m[0]);
+        }
+    }
+    assert!(seen > 0, "the transcripts show the request URLs");
+}
+
+#[test]
+fn a_failing_case_exits_1_and_report_from_rerenders_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "failing.xml", FAILING_SUITE);
+    let out = run_in(
+        dir.path(),
+        &["run", "-c", suite.to_str().unwrap(), "--json", "run.json"],
+        Duration::from_secs(60),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("ext_failing::Wrong::Wrong.Expects404"), "{stdout}");
+
+    let out = run_in(
+        dir.path(),
+        &["report", "--from", "run.json", "--html", "again.html", "--junit", "again.xml", "--markdown", "again.md"],
+        Duration::from_secs(20),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert!(stdout.contains("1 cases: 0 passed, 1 failed"), "{stdout}");
+    let html = std::fs::read_to_string(dir.path().join("again.html")).unwrap();
+    assert!(html.contains("Wrong.Expects404"));
+    assert_well_formed_xml(&std::fs::read_to_string(dir.path().join("again.xml")).unwrap());
+    assert!(std::fs::read_to_string(dir.path().join("again.md")).unwrap().contains("Wrong"));
+
+    let out = run_in(dir.path(), &["report", "--from", "nope.json", "--html", "x.html"], Duration::from_secs(10));
+    assert_eq!(code(&out), 2);
+    let out = run_in(dir.path(), &["report", "--from", "run.json"], Duration::from_secs(10));
+    assert_eq!(code(&out), 2, "no output format is a usage error");
+}
+
+#[test]
+fn an_unreachable_host_exits_3_within_seconds_without_printing_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "small.xml", SMALL_SUITE);
+    let port = free_port();
+    let wopisrc = format!("http://127.0.0.1:{port}/wopi/files/1");
+    let start = Instant::now();
+    let out = run_in(
+        dir.path(),
+        &["run", "-c", suite.to_str().unwrap(), "-w", &wopisrc, "-t", "SECRET-TOKEN-4711", "-l", "0"],
+        Duration::from_secs(20),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 3, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(start.elapsed() < Duration::from_secs(8), "took {:?}", start.elapsed());
+    assert!(stderr.contains("cannot be reached"), "{stderr}");
+    assert!(!stdout.contains("SECRET-TOKEN-4711") && !stderr.contains("SECRET-TOKEN-4711"));
+}
+
+#[test]
+fn run_against_the_reference_host_as_an_external_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "small.xml", SMALL_SUITE);
+    let (host_port, office_port, run_port) = (free_port(), free_port(), free_port());
+    // The mock on its own (`office`), started before the host so the host's first discovery fetch succeeds. The
+    // run's own mock (on --discovery-listen) signs with the same fixed test keys, so the host trusts it too.
+    let mut office = Process(
+        Command::new(BIN)
+            .args(["office", "--listen", &format!("127.0.0.1:{office_port}")])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let discovery = format!("http://127.0.0.1:{office_port}/hosting/discovery");
+    let office_out = BufReader::new(office.0.stdout.take().unwrap());
+    let printed: Vec<String> = office_out.lines().take(2).map(Result::unwrap).collect();
+    assert!(printed.iter().any(|l| l.contains(&discovery)), "office printed {printed:?}");
+
+    let mut host = Process(
+        Command::new(BIN)
+            .args(["host", "--listen", &format!("127.0.0.1:{host_port}"), "--discovery-url", &discovery, "--seed"])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = host.0.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let seeded: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let wopisrc = seeded["wopisrc"].as_str().unwrap();
+    let token = seeded["access_token"].as_str().unwrap();
+    let ttl = seeded["access_token_ttl"].to_string();
+
+    let out = run_in(
+        dir.path(),
+        &[
+            "run",
+            "-c",
+            suite.to_str().unwrap(),
+            "-w",
+            wopisrc,
+            "-t",
+            token,
+            "-l",
+            &ttl,
+            "--discovery-listen",
+            &format!("127.0.0.1:{run_port}"),
+            "--json",
+            "ext.json",
+        ],
+        Duration::from_secs(60),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains(&format!("mock Office discovery: http://127.0.0.1:{run_port}/hosting/discovery")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 passed"), "{stdout}");
+    let json = std::fs::read_to_string(dir.path().join("ext.json")).unwrap();
+    assert!(json.contains("\"host_kind\": \"external host\""), "{json}");
+    for s in [&stdout, &stderr, &json] {
+        assert!(!s.contains(token), "the token leaked");
+    }
+}
+
+/// Kills a server process when the test ends, however it ends.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn assert_well_formed_xml(xml: &str) {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut depth = 0i64;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed XML at {}: {e}\n{xml}", reader.buffer_position()),
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced XML:\n{xml}");
+}
