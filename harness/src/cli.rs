@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
-use crate::report::ReportOutputs;
 use crate::exec::Filters;
+use crate::report::ReportOutputs;
 use crate::suite::Category;
 
 /// Exit codes of every subcommand, shown in `--help`.
@@ -143,13 +143,25 @@ pub struct RunArgs {
 pub struct TargetArgs {
     /// WOPISrc of the host's `.wopitest` test file (no access token). Without it (and without --provision),
     /// the run is in-process against the reference host.
-    #[arg(short = 'w', long, value_name = "URL", conflicts_with = "provision", requires = "token")]
+    #[arg(
+        short = 'w',
+        long,
+        value_name = "URL",
+        conflicts_with = "provision",
+        requires = "token"
+    )]
     pub wopisrc: Option<Url>,
     /// Access token for --wopisrc.
     #[arg(short = 't', long, value_name = "TOKEN", env = "WOPI_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// `access_token_ttl` for --wopisrc: expiry in milliseconds since the Unix epoch (0: not given).
-    #[arg(short = 'l', long = "token-ttl", visible_alias = "token_ttl", value_name = "MS", default_value_t = 0)]
+    #[arg(
+        short = 'l',
+        long = "token-ttl",
+        visible_alias = "token_ttl",
+        value_name = "MS",
+        default_value_t = 0
+    )]
     pub token_ttl: u64,
     /// A shell command that creates a fresh test file on the host and prints one JSON line
     /// `{"wopisrc": …, "access_token": …, "access_token_ttl": …}`. It runs once per case, so cases can run in
@@ -190,7 +202,10 @@ impl TargetArgs {
         match (&self.wopisrc, &self.provision) {
             (Some(wopisrc), None) => {
                 if !matches!(wopisrc.scheme(), "http" | "https") {
-                    return Err(UsageError(format!("--wopisrc must be an http or https URL, got {}", wopisrc.scheme())));
+                    return Err(UsageError(format!(
+                        "--wopisrc must be an http or https URL, got {}",
+                        wopisrc.scheme()
+                    )));
                 }
                 if wopisrc.query_pairs().any(|(k, _)| k == "access_token") {
                     return Err(UsageError(
@@ -202,12 +217,16 @@ impl TargetArgs {
                     .clone()
                     .filter(|t| !t.is_empty())
                     .ok_or_else(|| UsageError("--wopisrc needs --token".into()))?;
-                Ok(TargetSpec::Shared { wopisrc: wopisrc.clone(), access_token, access_token_ttl: self.token_ttl })
+                Ok(TargetSpec::Shared {
+                    wopisrc: wopisrc.clone(),
+                    access_token,
+                    access_token_ttl: self.token_ttl,
+                })
             }
-            (None, Some(command)) if command.trim().is_empty() => {
-                Err(UsageError("--provision needs a command".into()))
-            }
-            (None, Some(command)) => Ok(TargetSpec::Provisioned { command: command.clone() }),
+            (None, Some(command)) if command.trim().is_empty() => Err(UsageError("--provision needs a command".into())),
+            (None, Some(command)) => Ok(TargetSpec::Provisioned {
+                command: command.clone(),
+            }),
             (None, None) => Ok(TargetSpec::Embedded),
             (Some(_), Some(_)) => Err(UsageError("--wopisrc and --provision exclude each other".into())),
         }
@@ -252,7 +271,10 @@ impl SuiteArgs {
                     return Err(UsageError(format!("suite file {} does not exist", f.display())));
                 }
             }
-            return Ok(SuitePlan { files: self.suite_files.clone(), validator_note: None });
+            return Ok(SuitePlan {
+                files: self.suite_files.clone(),
+                validator_note: None,
+            });
         }
         let dir = match &self.suites_dir {
             Some(d) if d.is_dir() => d.clone(),
@@ -379,7 +401,12 @@ impl FilterArgs {
                 })
                 .collect()
         };
-        Filters { suites: self.suite.clone(), groups: self.group.clone(), cases: self.case.clone(), categories }
+        Filters {
+            suites: self.suite.clone(),
+            groups: self.group.clone(),
+            cases: self.case.clone(),
+            categories,
+        }
     }
 }
 
@@ -488,11 +515,26 @@ mod tests {
     #[test]
     fn validator_short_flags_are_accepted() {
         let cli = parse(&[
-            "run", "-w", "http://h/wopi/files/1", "-t", "tok", "-l", "1234", "-g", "Locks", "-n", "Lock*", "-e",
-            "wopicore", "-s", "-d",
+            "run",
+            "-w",
+            "http://h/wopi/files/1",
+            "-t",
+            "tok",
+            "-l",
+            "1234",
+            "-g",
+            "Locks",
+            "-n",
+            "Lock*",
+            "-e",
+            "wopicore",
+            "-s",
+            "-d",
         ])
         .unwrap();
-        let Command::Run(run) = cli.command else { panic!("expected run") };
+        let Command::Run(run) = cli.command else {
+            panic!("expected run")
+        };
         assert_eq!(
             run.target.spec().unwrap(),
             TargetSpec::Shared {
@@ -512,11 +554,25 @@ mod tests {
     #[test]
     fn validator_long_flag_spellings_are_accepted() {
         let cli = parse(&[
-            "run", "--wopisrc", "http://h/x", "--token", "t", "--token_ttl", "5", "--testgroup", "G", "--testname", "N",
-            "--testcategory", "All", "--include-delaytests",
+            "run",
+            "--wopisrc",
+            "http://h/x",
+            "--token",
+            "t",
+            "--token_ttl",
+            "5",
+            "--testgroup",
+            "G",
+            "--testname",
+            "N",
+            "--testcategory",
+            "All",
+            "--include-delaytests",
         ])
         .unwrap();
-        let Command::Run(run) = cli.command else { panic!("expected run") };
+        let Command::Run(run) = cli.command else {
+            panic!("expected run")
+        };
         assert_eq!(run.target.token_ttl, 5);
         assert!(run.filters.filters().categories.is_empty());
         assert!(run.filters.include_delay);
@@ -537,14 +593,18 @@ mod tests {
     #[test]
     fn token_in_wopisrc_is_refused() {
         let cli = parse(&["run", "-w", "http://h/x?access_token=secret", "-t", "t"]).unwrap();
-        let Command::Run(run) = cli.command else { panic!("expected run") };
+        let Command::Run(run) = cli.command else {
+            panic!("expected run")
+        };
         assert!(run.target.spec().unwrap_err().0.contains("access_token"));
     }
 
     #[test]
     fn no_target_means_embedded() {
         let cli = parse(&["run"]).unwrap();
-        let Command::Run(run) = cli.command else { panic!("expected run") };
+        let Command::Run(run) = cli.command else {
+            panic!("expected run")
+        };
         assert_eq!(run.target.spec().unwrap(), TargetSpec::Embedded);
         assert_eq!(run.jobs, 1);
     }
@@ -566,9 +626,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("mine.xml");
         std::fs::write(&f, "<WopiValidation/>").unwrap();
-        let args = SuiteArgs { suite_files: vec![f.clone()], ..SuiteArgs::default() };
+        let args = SuiteArgs {
+            suite_files: vec![f.clone()],
+            ..SuiteArgs::default()
+        };
         assert_eq!(args.plan(dir.path()).unwrap().files, vec![f]);
-        let missing = SuiteArgs { suite_files: vec![dir.path().join("nope.xml")], ..SuiteArgs::default() };
+        let missing = SuiteArgs {
+            suite_files: vec![dir.path().join("nope.xml")],
+            ..SuiteArgs::default()
+        };
         assert!(missing.plan(dir.path()).unwrap_err().0.contains("does not exist"));
     }
 
@@ -580,13 +646,23 @@ mod tests {
         std::fs::write(dir.path().join("suites/a.xml"), "").unwrap();
         std::fs::write(dir.path().join("suites/README.md"), "").unwrap();
         std::fs::write(dir.path().join("suites/sub/c.xml"), "").unwrap();
-        let args = SuiteArgs { no_validator_suite: true, ..SuiteArgs::default() };
+        let args = SuiteArgs {
+            no_validator_suite: true,
+            ..SuiteArgs::default()
+        };
         let plan = args.plan(dir.path()).unwrap();
-        let names: Vec<_> =
-            plan.files.iter().map(|p| p.strip_prefix(dir.path()).unwrap().to_path_buf()).collect();
+        let names: Vec<_> = plan
+            .files
+            .iter()
+            .map(|p| p.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect();
         assert_eq!(
             names,
-            vec![PathBuf::from("suites/a.xml"), PathBuf::from("suites/b.xml"), PathBuf::from("suites/sub/c.xml")]
+            vec![
+                PathBuf::from("suites/a.xml"),
+                PathBuf::from("suites/b.xml"),
+                PathBuf::from("suites/sub/c.xml")
+            ]
         );
         assert!(plan.validator_note.is_some());
     }
@@ -600,7 +676,10 @@ mod tests {
             ExitStatus::Unreachable,
             ExitStatus::Interrupted,
         ] {
-            assert!(EXIT_CODES_HELP.contains(&format!("\n  {:<4} ", status.code())), "{status:?}");
+            assert!(
+                EXIT_CODES_HELP.contains(&format!("\n  {:<4} ", status.code())),
+                "{status:?}"
+            );
         }
     }
 }

@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::exec::provision::ProvisionFuture;
+use crate::exec::{ClockControl, ProvisionError, Provisioner, Target};
 use bytes::Bytes;
 use tokio::net::TcpListener;
 use url::Url;
@@ -20,8 +22,6 @@ use wopi_protocol::names::FileName;
 use wopi_reference_host::clock::TestClock;
 use wopi_reference_host::faults::FaultSet;
 use wopi_reference_host::store::{NameMode, NewFile, UserId};
-use crate::exec::provision::ProvisionFuture;
-use crate::exec::{ClockControl, ProvisionError, Provisioner, Target};
 use wopi_reference_host::{AppState, Config, DEFAULT_USER, HostError, Provisioned, SEED_FILE_NAME, TestHost};
 
 /// How to start the embedded pair.
@@ -73,8 +73,12 @@ impl EmbeddedTarget {
     /// Starts the mock client and the reference host (pointed at the mock's discovery, proof keys checked) and
     /// seeds `test.wopitest`. Must be called inside a tokio runtime.
     pub async fn start(options: EmbeddedOptions) -> Result<Self, EmbeddedError> {
-        let addr = options.discovery_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-        let listener = TcpListener::bind(addr).await.map_err(|source| EmbeddedError::Bind { addr, source })?;
+        let addr = options
+            .discovery_listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| EmbeddedError::Bind { addr, source })?;
         let mock = MockOffice::start(listener, MockConfig::default())?;
 
         let mut config = Config::new(mock.base_url.clone());
@@ -103,7 +107,12 @@ impl EmbeddedTarget {
             next: Arc::new(AtomicU64::new(1)),
         };
         tracing::info!(host = %host.base_url, discovery = %mock.discovery_url, "embedded target started");
-        Ok(Self { mock, host, seed, provisioner })
+        Ok(Self {
+            mock,
+            host,
+            seed,
+            provisioner,
+        })
     }
 
     /// The reference host's base URL (`http://127.0.0.1:PORT`).
@@ -156,7 +165,9 @@ pub struct EmbeddedProvisioner {
 
 impl std::fmt::Debug for EmbeddedProvisioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedProvisioner").field("host", &self.state.base_url()).finish_non_exhaustive()
+        f.debug_struct("EmbeddedProvisioner")
+            .field("host", &self.state.base_url())
+            .finish_non_exhaustive()
     }
 }
 
@@ -170,8 +181,10 @@ impl EmbeddedProvisioner {
         let store = &state.store;
         let root = store.root_container().await.map_err(HostError::from)?;
         let dir_name = FileName::new(format!("case-{n}")).map_err(|e| HostError::Config(e.to_string()))?;
-        let dir =
-            store.create_container(&root.id, dir_name, NameMode::Suggested).await.map_err(HostError::from)?;
+        let dir = store
+            .create_container(&root.id, dir_name, NameMode::Suggested)
+            .await
+            .map_err(HostError::from)?;
         let name = FileName::new(SEED_FILE_NAME).map_err(|e| HostError::Config(e.to_string()))?;
         let new = NewFile {
             container: dir.id,
@@ -198,10 +211,17 @@ impl EmbeddedProvisioner {
 impl Provisioner for EmbeddedProvisioner {
     fn provision<'a>(&'a self, case_id: &'a str) -> ProvisionFuture<'a> {
         Box::pin(async move {
-            let file = self.fresh_file().await.map_err(|e| ProvisionError::Other(format!("{case_id}: {e}")))?;
+            let file = self
+                .fresh_file()
+                .await
+                .map_err(|e| ProvisionError::Other(format!("{case_id}: {e}")))?;
             let wopisrc = Url::parse(&file.wopisrc)
                 .map_err(|e| ProvisionError::Other(format!("the host built an invalid WOPISrc: {e}")))?;
-            Ok(Target { wopisrc, access_token: file.access_token, access_token_ttl: file.access_token_ttl })
+            Ok(Target {
+                wopisrc,
+                access_token: file.access_token,
+                access_token_ttl: file.access_token_ttl,
+            })
         })
     }
 }
@@ -237,11 +257,20 @@ mod tests {
         let t = Provisioner::provision(&p, "s::G::C").await.unwrap();
         assert!(t.wopisrc.as_str().starts_with(target.host_url()));
         ClockControl::advance(&p, Duration::from_secs(1)).unwrap();
-        assert_eq!(p.now().duration_since(before).unwrap(), Duration::from_secs(31 * 60 + 1));
+        assert_eq!(
+            p.now().duration_since(before).unwrap(),
+            Duration::from_secs(31 * 60 + 1)
+        );
 
         let host = target.host_url().to_owned();
         target.shutdown().await;
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
-        assert!(client.get(format!("{host}/")).send().await.is_err(), "host still answers after shutdown");
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        assert!(
+            client.get(format!("{host}/")).send().await.is_err(),
+            "host still answers after shutdown"
+        );
     }
 }

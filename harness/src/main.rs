@@ -46,11 +46,17 @@ pub(crate) struct Fail {
 
 impl Fail {
     pub(crate) fn usage(error: impl Into<anyhow::Error>) -> Self {
-        Self { status: ExitStatus::Usage, error: error.into() }
+        Self {
+            status: ExitStatus::Usage,
+            error: error.into(),
+        }
     }
 
     pub(crate) fn unreachable(error: impl Into<anyhow::Error>) -> Self {
-        Self { status: ExitStatus::Unreachable, error: error.into() }
+        Self {
+            status: ExitStatus::Unreachable,
+            error: error.into(),
+        }
     }
 }
 
@@ -100,7 +106,9 @@ fn init_tracing(format: LogFormat, command: &Command) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second initialisation can only fail if something installed a subscriber first; keep that one.
     let _ = match format {
         LogFormat::Text => builder.try_init(),
@@ -140,7 +148,9 @@ pub(crate) fn load_suites(files: &[std::path::PathBuf]) -> Result<Vec<Suite>, Fa
 }
 
 fn current_dir() -> Result<std::path::PathBuf, Fail> {
-    std::env::current_dir().context("reading the current directory").map_err(Fail::usage)
+    std::env::current_dir()
+        .context("reading the current directory")
+        .map_err(Fail::usage)
 }
 
 fn list(args: ListArgs) -> Result<ExitStatus, Fail> {
@@ -169,14 +179,20 @@ fn list(args: ListArgs) -> Result<ExitStatus, Fail> {
         say!("{}", out.trim_end());
     }
     // The count goes to stderr so stdout is exactly one case per line (for `wc -l`, `grep`, scripts).
-    let more = if delayed > 0 { format!(", {delayed} more in delay groups (-d)") } else { String::new() };
+    let more = if delayed > 0 {
+        format!(", {delayed} more in delay groups (-d)")
+    } else {
+        String::new()
+    };
     esay!("{listed} cases in {} suites{more}", suites.len());
     Ok(ExitStatus::Success)
 }
 
 fn rerender(args: ReportArgs) -> Result<ExitStatus, Fail> {
     if !args.outputs.any() {
-        return Err(Fail::usage(anyhow::anyhow!("report: give at least one of --html, --junit, --markdown, --json")));
+        return Err(Fail::usage(anyhow::anyhow!(
+            "report: give at least one of --html, --junit, --markdown, --json"
+        )));
     }
     let read = report::render_from_json(&args.from, &args.outputs.outputs()).map_err(Fail::usage)?;
     let totals = read.totals();
@@ -190,7 +206,8 @@ fn rerender(args: ReportArgs) -> Result<ExitStatus, Fail> {
             say!("{flag}: {}", display(p));
         }
     }
-    say!("{} cases: {} passed, {} failed, {} skipped, {} warnings",
+    say!(
+        "{} cases: {} passed, {} failed, {} skipped, {} warnings",
         totals.total(),
         totals.passed,
         totals.failed,
@@ -233,7 +250,7 @@ impl exec::Progress for ConsoleProgress {
 
 /// What `run` started and must stop again, whatever happens.
 enum Running {
-    Embedded(EmbeddedTarget),
+    Embedded(Box<EmbeddedTarget>),
     External(MockOfficeHandle),
 }
 
@@ -276,20 +293,39 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
             .context("starting the embedded reference host and mock Office client")?;
             say!("reference host (in-process): {}", target.host_url());
             say!("mock Office discovery: {}", target.discovery_url());
-            let client = target.mock().client(ClientConfig::default()).context("building the WOPI client")?;
+            let client = target
+                .mock()
+                .client(ClientConfig::default())
+                .context("building the WOPI client")?;
             let provisioner = Arc::new(target.provisioner());
             let clock: Arc<dyn exec::ClockControl> = provisioner.clone();
             let source = TargetSource::Provisioned(provisioner);
-            (Running::Embedded(target), client, source, Some(clock), "embedded reference host")
+            (
+                Running::Embedded(Box::new(target)),
+                client,
+                source,
+                Some(clock),
+                "embedded reference host",
+            )
         }
-        TargetSpec::Shared { wopisrc, access_token, access_token_ttl } => {
+        TargetSpec::Shared {
+            wopisrc,
+            access_token,
+            access_token_ttl,
+        } => {
             let target = Target {
                 wopisrc: wopisrc.clone(),
                 access_token: access_token.clone(),
                 access_token_ttl: *access_token_ttl,
             };
             let (mock, client) = external(args.target.discovery_listen).await?;
-            (Running::External(mock), client, TargetSource::Fixed(target), None, "external host")
+            (
+                Running::External(mock),
+                client,
+                TargetSource::Fixed(target),
+                None,
+                "external host",
+            )
         }
         TargetSpec::Provisioned { command } => {
             let (mock, client) = external(args.target.discovery_listen).await?;
@@ -317,7 +353,10 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         Some(c) => runner.with_clock(c),
         None => runner,
     };
-    let progress = ConsoleProgress { reporter: ConsoleReporter::stdout(), ignore_skipped: args.ignore_skipped };
+    let progress = ConsoleProgress {
+        reporter: ConsoleReporter::stdout(),
+        ignore_skipped: args.ignore_skipped,
+    };
     let outcome = tokio::select! {
         outcome = runner.run(&progress) => Some(outcome),
         _ = ctrl_c() => None,
@@ -332,9 +371,12 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     progress.reporter.finish(&outcome.report);
     let outputs = args.reports.outputs();
     report::write_reports(&outcome.report, &outputs).context("writing reports")?;
-    for (flag, path) in
-        [("json", &outputs.json), ("junit", &outputs.junit), ("markdown", &outputs.markdown), ("html", &outputs.html)]
-    {
+    for (flag, path) in [
+        ("json", &outputs.json),
+        ("junit", &outputs.junit),
+        ("markdown", &outputs.markdown),
+        ("html", &outputs.html),
+    ] {
         if let Some(p) = path {
             say!("{flag} report: {}", display(p));
         }
@@ -347,7 +389,11 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         esay!("error: the first prerequisite failed, so nothing could be checked: {reason}");
         return Ok(ExitStatus::Unreachable);
     }
-    Ok(if totals.failed > 0 { ExitStatus::CaseFailed } else { ExitStatus::Success })
+    Ok(if totals.failed > 0 {
+        ExitStatus::CaseFailed
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// Resolves on Ctrl-C; never, if no handler can be installed (the run then ends normally or by a kill).
@@ -365,7 +411,10 @@ async fn external(listen: Option<std::net::SocketAddr>) -> Result<(MockOfficeHan
         .await
         .with_context(|| format!("--discovery-listen {addr}: cannot listen"))?;
     let mock = MockOffice::start(listener, MockConfig::default()).context("starting the mock Office client")?;
-    say!("mock Office discovery: {} (point the host's proof-key discovery URL here)", mock.discovery_url);
+    say!(
+        "mock Office discovery: {} (point the host's proof-key discovery URL here)",
+        mock.discovery_url
+    );
     match mock.client(ClientConfig::default()) {
         Ok(client) => Ok((mock, client)),
         Err(e) => {
@@ -397,6 +446,8 @@ async fn preflight(wopisrc: &url::Url) -> anyhow::Result<()> {
     };
     match tokio::time::timeout(WAIT, connect).await {
         Ok(result) => result.with_context(|| format!("the host at {host}:{port} cannot be reached")),
-        Err(_) => Err(anyhow::anyhow!("the host at {host}:{port} did not accept a connection within {WAIT:?}")),
+        Err(_) => Err(anyhow::anyhow!(
+            "the host at {host}:{port} did not accept a connection within {WAIT:?}"
+        )),
     }
 }

@@ -120,7 +120,10 @@ fn run_in(dir: &Path, args: &[&str], deadline: Duration) -> Output {
 }
 
 fn text(out: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn code(out: &Output) -> i32 {
@@ -135,13 +138,26 @@ fn help_documents_every_exit_code() {
         let (stdout, _) = text(&out);
         assert_eq!(code(&out), 0, "{args:?}");
         assert!(stdout.contains("Exit status:"), "{stdout}");
-        for line in ["  0    nothing failed", "  1    at least one case failed", "  2    usage error", "  3    the host"] {
+        for line in [
+            "  0    nothing failed",
+            "  1    at least one case failed",
+            "  2    usage error",
+            "  3    the host",
+        ] {
             assert!(stdout.contains(line), "{args:?} help lacks {line:?}:\n{stdout}");
         }
     }
     let out = run_in(dir.path(), &["run", "--help"], Duration::from_secs(10));
     let (stdout, _) = text(&out);
-    for flag in ["-w, --wopisrc", "-t, --token", "-l, --token-ttl", "-g, --group", "-n, --case", "-e, --category", "-s,"] {
+    for flag in [
+        "-w, --wopisrc",
+        "-t, --token",
+        "-l, --token-ttl",
+        "-g, --group",
+        "-n, --case",
+        "-e, --category",
+        "-s,",
+    ] {
         assert!(stdout.contains(flag), "run --help lacks {flag}:\n{stdout}");
     }
 }
@@ -165,15 +181,36 @@ fn list_shows_cases_with_their_category_and_applies_filters() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines,
-        ["ext_small::Basics::Basics.FileInfo [WopiCore]", "ext_small::Basics::Basics.PutThenGet [OfficeOnline]"]
+        [
+            "ext_small::Basics::Basics.FileInfo [WopiCore]",
+            "ext_small::Basics::Basics.PutThenGet [OfficeOnline]"
+        ]
     );
     assert!(stderr.contains("2 cases in 1 suites"), "{stderr}");
 
-    let out = run_in(dir.path(), &["list", "-c", suite, "-e", "OfficeOnline"], Duration::from_secs(10));
-    assert_eq!(text(&out).0.lines().collect::<Vec<_>>(), ["ext_small::Basics::Basics.PutThenGet [OfficeOnline]"]);
-    let out = run_in(dir.path(), &["list", "-c", suite, "--case", "*FileInfo"], Duration::from_secs(10));
-    assert_eq!(text(&out).0.lines().collect::<Vec<_>>(), ["ext_small::Basics::Basics.FileInfo [WopiCore]"]);
-    let out = run_in(dir.path(), &["list", "-c", suite, "-g", "NoSuchGroup"], Duration::from_secs(10));
+    let out = run_in(
+        dir.path(),
+        &["list", "-c", suite, "-e", "OfficeOnline"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        text(&out).0.lines().collect::<Vec<_>>(),
+        ["ext_small::Basics::Basics.PutThenGet [OfficeOnline]"]
+    );
+    let out = run_in(
+        dir.path(),
+        &["list", "-c", suite, "--case", "*FileInfo"],
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        text(&out).0.lines().collect::<Vec<_>>(),
+        ["ext_small::Basics::Basics.FileInfo [WopiCore]"]
+    );
+    let out = run_in(
+        dir.path(),
+        &["list", "-c", suite, "-g", "NoSuchGroup"],
+        Duration::from_secs(10),
+    );
     assert_eq!(code(&out), 0);
     assert_eq!(text(&out).0, "");
 }
@@ -186,7 +223,10 @@ fn list_without_arguments_includes_the_built_in_suites() {
     assert_eq!(code(&out), 0, "{stderr}");
     // suites/ of the source tree (the temporary directory has none) and, when present, the validator's file.
     assert!(stdout.lines().any(|l| l.starts_with("ext_")), "{stdout}");
-    if Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/validator/TestCases.xml").is_file() {
+    if Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/validator/TestCases.xml")
+        .is_file()
+    {
         assert!(stdout.contains("core::Locks::"), "{stdout}");
     }
 }
@@ -194,10 +234,17 @@ fn list_without_arguments_includes_the_built_in_suites() {
 #[test]
 fn a_suite_that_does_not_parse_exits_2_naming_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    let broken = SMALL_SUITE.replace("<CheckFileInfo />\n      </Requests>", "<CheckFileInfo>\n      </Requests>");
+    let broken = SMALL_SUITE.replace(
+        "<CheckFileInfo />\n      </Requests>",
+        "<CheckFileInfo>\n      </Requests>",
+    );
     let suite = write(dir.path(), "broken.xml", &broken);
     for command in ["list", "run"] {
-        let out = run_in(dir.path(), &[command, "-c", suite.to_str().unwrap()], Duration::from_secs(10));
+        let out = run_in(
+            dir.path(),
+            &[command, "-c", suite.to_str().unwrap()],
+            Duration::from_secs(10),
+        );
         let (_, stderr) = text(&out);
         assert_eq!(code(&out), 2, "{command}: {stderr}");
         let located = regex::Regex::new(r"broken\.xml:\d+:\d+").unwrap();
@@ -229,7 +276,10 @@ fn embedded_run_prints_a_summary_and_writes_all_four_reports() {
     let out = run_in(dir.path(), &args, Duration::from_secs(60));
     let (stdout, stderr) = text(&out);
     assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("reference host (in-process): http://127.0.0.1:"), "{stdout}");
+    assert!(
+        stdout.contains("reference host (in-process): http://127.0.0.1:"),
+        "{stdout}"
+    );
     assert!(stdout.contains("mock Office discovery: http://127.0.0.1:"), "{stdout}");
     assert!(stdout.contains("2 passed"), "{stdout}");
 
@@ -245,13 +295,20 @@ fn embedded_run_prints_a_summary_and_writes_all_four_reports() {
 
     let junit = std::fs::read_to_string(dir.path().join("out/run.junit.xml")).unwrap();
     assert_well_formed_xml(&junit);
-    assert!(junit.contains("<testsuites") && junit.contains("Basics.PutThenGet"), "{junit}");
+    assert!(
+        junit.contains("<testsuites") && junit.contains("Basics.PutThenGet"),
+        "{junit}"
+    );
 
     let md = std::fs::read_to_string(dir.path().join("out/run.md")).unwrap();
     assert!(md.contains('|') && md.contains("Basics"), "{md}");
 
     let html = std::fs::read_to_string(dir.path().join("out/run.html")).unwrap();
-    assert!(html.trim_start().to_ascii_lowercase().starts_with("<!doctype html"), "{}", &html[..200.min(html.len())]);
+    assert!(
+        html.trim_start().to_ascii_lowercase().starts_with("<!doctype html"),
+        "{}",
+        &html[..200.min(html.len())]
+    );
     assert!(html.trim_end().ends_with("</html>"));
     assert!(html.contains("Basics.PutThenGet"));
 
@@ -261,7 +318,11 @@ fn embedded_run_prints_a_summary_and_writes_all_four_reports() {
     for s in [&stdout, &stderr, &json.to_string(), &junit, &md, &html] {
         for m in token_param.captures_iter(s) {
             seen += 1;
-            assert!(matches!(&m[1], "[redacted]" | "%5Bredacted%5D" | "[redacted]"), "a token leaked: {}", &m[0]);
+            assert!(
+                matches!(&m[1], "[redacted]" | "%5Bredacted%5D"),
+                "a token leaked: {}",
+                &m[0]
+            );
         }
     }
     assert!(seen > 0, "the transcripts show the request URLs");
@@ -282,7 +343,17 @@ fn a_failing_case_exits_1_and_report_from_rerenders_the_run() {
 
     let out = run_in(
         dir.path(),
-        &["report", "--from", "run.json", "--html", "again.html", "--junit", "again.xml", "--markdown", "again.md"],
+        &[
+            "report",
+            "--from",
+            "run.json",
+            "--html",
+            "again.html",
+            "--junit",
+            "again.xml",
+            "--markdown",
+            "again.md",
+        ],
         Duration::from_secs(20),
     );
     let (stdout, stderr) = text(&out);
@@ -291,9 +362,17 @@ fn a_failing_case_exits_1_and_report_from_rerenders_the_run() {
     let html = std::fs::read_to_string(dir.path().join("again.html")).unwrap();
     assert!(html.contains("Wrong.Expects404"));
     assert_well_formed_xml(&std::fs::read_to_string(dir.path().join("again.xml")).unwrap());
-    assert!(std::fs::read_to_string(dir.path().join("again.md")).unwrap().contains("Wrong"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("again.md"))
+            .unwrap()
+            .contains("Wrong")
+    );
 
-    let out = run_in(dir.path(), &["report", "--from", "nope.json", "--html", "x.html"], Duration::from_secs(10));
+    let out = run_in(
+        dir.path(),
+        &["report", "--from", "nope.json", "--html", "x.html"],
+        Duration::from_secs(10),
+    );
     assert_eq!(code(&out), 2);
     let out = run_in(dir.path(), &["report", "--from", "run.json"], Duration::from_secs(10));
     assert_eq!(code(&out), 2, "no output format is a usage error");
@@ -308,7 +387,17 @@ fn an_unreachable_host_exits_3_within_seconds_without_printing_the_token() {
     let start = Instant::now();
     let out = run_in(
         dir.path(),
-        &["run", "-c", suite.to_str().unwrap(), "-w", &wopisrc, "-t", "SECRET-TOKEN-4711", "-l", "0"],
+        &[
+            "run",
+            "-c",
+            suite.to_str().unwrap(),
+            "-w",
+            &wopisrc,
+            "-t",
+            "SECRET-TOKEN-4711",
+            "-l",
+            "0",
+        ],
         Duration::from_secs(20),
     );
     let (stdout, stderr) = text(&out);
@@ -338,11 +427,21 @@ fn run_against_the_reference_host_as_an_external_process() {
     let discovery = format!("http://127.0.0.1:{office_port}/hosting/discovery");
     let office_out = BufReader::new(office.0.stdout.take().unwrap());
     let printed: Vec<String> = office_out.lines().take(2).map(Result::unwrap).collect();
-    assert!(printed.iter().any(|l| l.contains(&discovery)), "office printed {printed:?}");
+    assert!(
+        printed.iter().any(|l| l.contains(&discovery)),
+        "office printed {printed:?}"
+    );
 
     let mut host = Process(
         Command::new(BIN)
-            .args(["host", "--listen", &format!("127.0.0.1:{host_port}"), "--discovery-url", &discovery, "--seed"])
+            .args([
+                "host",
+                "--listen",
+                &format!("127.0.0.1:{host_port}"),
+                "--discovery-url",
+                &discovery,
+                "--seed",
+            ])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -380,7 +479,9 @@ fn run_against_the_reference_host_as_an_external_process() {
     let (stdout, stderr) = text(&out);
     assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(
-        stdout.contains(&format!("mock Office discovery: http://127.0.0.1:{run_port}/hosting/discovery")),
+        stdout.contains(&format!(
+            "mock Office discovery: http://127.0.0.1:{run_port}/hosting/discovery"
+        )),
         "{stdout}"
     );
     assert!(stdout.contains("2 passed"), "{stdout}");
@@ -389,6 +490,31 @@ fn run_against_the_reference_host_as_an_external_process() {
     for s in [&stdout, &stderr, &json] {
         assert!(!s.contains(token), "the token leaked");
     }
+
+    // The same file through --provision: the command prints the seed line again for every case.
+    let provision = format!("printf '%s\\n' '{}'", line.trim());
+    let out = run_in(
+        dir.path(),
+        &[
+            "run",
+            "-c",
+            suite.to_str().unwrap(),
+            "--provision",
+            &provision,
+            "--json",
+            "prov.json",
+        ],
+        Duration::from_secs(60),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("2 passed"), "{stdout}");
+    let json = std::fs::read_to_string(dir.path().join("prov.json")).unwrap();
+    assert!(json.contains("provisioned"), "{json}");
+    assert!(
+        !json.contains(token) && !stdout.contains(token) && !stderr.contains(token),
+        "the token leaked"
+    );
 }
 
 /// Kills a server process when the test ends, however it ends.

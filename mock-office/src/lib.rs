@@ -44,6 +44,9 @@ pub enum MockError {
     /// A base URL given in the configuration (or derived from the listener) is not usable.
     #[error("base URL: {0}")]
     BaseUrl(String),
+    /// [`MockOffice::start`] was called outside a tokio runtime.
+    #[error("the mock must be started from within a tokio runtime")]
+    NoRuntime,
     /// The WOPI client of the frame could not be built.
     #[error("WOPI client: {0}")]
     Client(#[from] ClientError),

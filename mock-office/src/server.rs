@@ -125,6 +125,7 @@ pub struct MockOfficeHandle {
 impl MockOffice {
     /// Starts serving on `listener` (in the current tokio runtime) and returns at once.
     pub fn start(listener: TcpListener, config: MockConfig) -> Result<MockOfficeHandle, MockError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MockError::NoRuntime)?;
         let local_addr = listener.local_addr()?;
         let keys = match config.keys {
             KeySource::Fixed => KeyRing::fixed()?.shared(),
@@ -154,7 +155,7 @@ impl MockOffice {
         };
         let app = router(state);
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
+        let task = runtime.spawn(async move {
             let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move {
                     // Either an explicit shutdown or the handle being dropped.
@@ -463,23 +464,30 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = (StatusCode, &'static str);
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let loopback = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(peer)| peer.ip().to_canonical().is_loopback());
-        if loopback {
-            return Ok(Admin);
-        }
+            .map(|ConnectInfo(peer)| *peer);
         let presented = parts.headers.get(ADMIN_SECRET_HEADER).map(|v| v.as_bytes());
-        if let (Some(secret), Some(presented)) = (&state.admin_secret, presented)
-            && constant_time_eq(secret.as_bytes(), presented)
-        {
-            return Ok(Admin);
+        if admin_allowed(peer, presented, state.admin_secret.as_deref()) {
+            Ok(Admin)
+        } else {
+            Err((
+                StatusCode::FORBIDDEN,
+                "admin endpoints answer loopback peers, or the X-Mock-Admin-Secret header",
+            ))
         }
-        Err((
-            StatusCode::FORBIDDEN,
-            "admin endpoints answer loopback peers, or the X-Mock-Admin-Secret header",
-        ))
+    }
+}
+
+/// A loopback peer (IPv4-mapped IPv6 included), or a peer presenting the configured secret.
+fn admin_allowed(peer: Option<SocketAddr>, presented: Option<&[u8]>, secret: Option<&str>) -> bool {
+    if peer.is_some_and(|p| p.ip().to_canonical().is_loopback()) {
+        return true;
+    }
+    match (secret, presented) {
+        (Some(secret), Some(presented)) => constant_time_eq(secret.as_bytes(), presented),
+        _ => false,
     }
 }
 
@@ -609,6 +617,20 @@ mod tests {
             other_loopback_spelling(&b).expect("other").as_str(),
             "http://127.0.0.1:8080/"
         );
+    }
+
+    #[test]
+    fn admin_access_needs_loopback_or_the_secret() {
+        let lan: SocketAddr = "192.168.1.5:4000".parse().expect("addr");
+        let loopback: SocketAddr = "127.0.0.1:4000".parse().expect("addr");
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:4000".parse().expect("addr");
+        assert!(admin_allowed(Some(loopback), None, None));
+        assert!(admin_allowed(Some(mapped), None, None));
+        assert!(!admin_allowed(Some(lan), None, None));
+        assert!(!admin_allowed(None, None, None));
+        assert!(!admin_allowed(Some(lan), Some(b"guess"), Some("s3cret")));
+        assert!(!admin_allowed(Some(lan), Some(b"s3cret"), None));
+        assert!(admin_allowed(Some(lan), Some(b"s3cret"), Some("s3cret")));
     }
 
     #[test]

@@ -249,10 +249,8 @@ impl AppState {
     }
 
     /// The origin (scheme, host, port) of the host page, for `PostMessageOrigin`.
-    pub fn origin(&self) -> String {
-        Url::parse(&self.base)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_else(|_| self.base.to_string())
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// A token for `user` on `resource`, valid for [`Config::token_ttl`].
