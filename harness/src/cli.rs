@@ -9,6 +9,7 @@
 //! | `report --from run.json` | render a saved JSON report again (HTML, JUnit, Markdown, JSON) |
 //! | `host` | the reference host on its own (the `wopi-reference-host` binary's command line) |
 //! | `office --listen ADDR` | the mock Office client on its own; prints its discovery URL |
+//! | `bench` | cases per second of full embedded runs, serial and with `--jobs`, and peak memory |
 //!
 //! ## Validator compatibility
 //! The short flags of Microsoft's validator work unchanged (`-w -t -l -c -g -n -e -s -d`, and the long forms
@@ -109,6 +110,8 @@ pub enum Command {
     Host(wopi_reference_host::cli::HostArgs),
     /// Run the mock Office for the web client on its own and print its discovery URL (Ctrl-C stops it).
     Office(OfficeArgs),
+    /// Measure cases per second of full runs against the embedded host, serial and with --jobs, and peak memory.
+    Bench(BenchArgs),
 }
 
 /// `run`.
@@ -136,6 +139,29 @@ pub struct RunArgs {
     /// Do not print a line for each skipped case (the validator's `-s`). Skipped cases never change the exit code.
     #[arg(short = 's', long = "ignore-skipped")]
     pub ignore_skipped: bool,
+}
+
+impl RunArgs {
+    /// `--host-page`, checked: with its placeholders filled in it must be an http(s) URL.
+    pub fn host_page_template(&self) -> Result<Option<&str>, UsageError> {
+        let Some(template) = self.host_page.as_deref() else {
+            return Ok(None);
+        };
+        let sample = template
+            .replace("{wopisrc}", "http%3A%2F%2Fh%2Fwopi%2Ffiles%2F1")
+            .replace("{file_id}", "1")
+            .replace("{action}", "view");
+        match Url::parse(&sample) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(template)),
+            Ok(u) => Err(UsageError(format!(
+                "--host-page must be an http or https URL, got {}",
+                u.scheme()
+            ))),
+            Err(e) => Err(UsageError(format!(
+                "--host-page {template:?} is not a URL template: {e}"
+            ))),
+        }
+    }
 }
 
 /// Where the cases run.
@@ -485,6 +511,21 @@ pub struct ReportArgs {
     pub outputs: ReportPaths,
 }
 
+/// `bench`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub suites: SuiteArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Runs per setting; the fastest is reported (the first warms caches).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    pub iterations: u16,
+    /// The parallel setting compared with the serial run.
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+}
+
 /// `office`.
 #[derive(Debug, Clone, Args)]
 pub struct OfficeArgs {
@@ -607,6 +648,23 @@ mod tests {
         };
         assert_eq!(run.target.spec().unwrap(), TargetSpec::Embedded);
         assert_eq!(run.jobs, 1);
+    }
+
+    #[test]
+    fn host_page_template_must_be_a_url() {
+        let run = |t: &str| {
+            let cli = parse(&["run", "--host-page", t]).unwrap();
+            let Command::Run(run) = cli.command else {
+                panic!("expected run")
+            };
+            run.host_page_template().map(|t| t.map(str::to_owned))
+        };
+        assert_eq!(
+            run("http://h/host/{file_id}?action={action}").unwrap().as_deref(),
+            Some("http://h/host/{file_id}?action={action}")
+        );
+        assert!(run("not a url {file_id}").is_err());
+        assert!(run("ftp://h/{file_id}").is_err());
     }
 
     #[test]

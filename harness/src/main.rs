@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use wopi_harness::cli::{Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, TargetSpec};
+use wopi_harness::cli::{
+    BenchArgs, Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, TargetSpec,
+};
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::exec::{self, CommandProvisioner, RunOptions, Runner, Target, TargetSource};
 use wopi_harness::report::console::ConsoleReporter;
@@ -39,20 +41,20 @@ macro_rules! esay {
 
 /// An error that ends the program, with the exit status it maps to.
 #[derive(Debug)]
-pub(crate) struct Fail {
-    pub(crate) status: ExitStatus,
-    pub(crate) error: anyhow::Error,
+struct Fail {
+    status: ExitStatus,
+    error: anyhow::Error,
 }
 
 impl Fail {
-    pub(crate) fn usage(error: impl Into<anyhow::Error>) -> Self {
+    fn usage(error: impl Into<anyhow::Error>) -> Self {
         Self {
             status: ExitStatus::Usage,
             error: error.into(),
         }
     }
 
-    pub(crate) fn unreachable(error: impl Into<anyhow::Error>) -> Self {
+    fn unreachable(error: impl Into<anyhow::Error>) -> Self {
         Self {
             status: ExitStatus::Unreachable,
             error: error.into(),
@@ -102,7 +104,10 @@ fn main() -> ExitCode {
 fn init_tracing(format: LogFormat, command: &Command) {
     let default = match command {
         Command::Host(_) | Command::Office(_) => "info",
-        Command::Run(_) | Command::List(_) | Command::Report(_) => "warn",
+        // In-process, the reference host logs every request it rightly refuses (bad proofs, wrong locks) at warn;
+        // those are the expected answers under test, not problems of the run.
+        Command::Run(_) | Command::Bench(_) => "warn,wopi_reference_host=error,wopi_mock_office=error",
+        Command::List(_) | Command::Report(_) => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -126,11 +131,12 @@ async fn dispatch(cli: Cli) -> Result<ExitStatus, Fail> {
             Ok(ExitStatus::Success)
         }
         Command::Office(args) => office(args).await,
+        Command::Bench(args) => bench(args).await,
     }
 }
 
 /// Loads every planned suite; the first that does not parse is a usage error naming file:line:column.
-pub(crate) fn load_suites(files: &[std::path::PathBuf]) -> Result<Vec<Suite>, Fail> {
+fn load_suites(files: &[std::path::PathBuf]) -> Result<Vec<Suite>, Fail> {
     let mut suites: Vec<Suite> = Vec::with_capacity(files.len());
     for file in files {
         let suite = suite::load(file).map_err(Fail::usage)?;
@@ -224,7 +230,7 @@ async fn office(args: OfficeArgs) -> Result<ExitStatus, Fail> {
     Ok(ExitStatus::Success)
 }
 
-pub(crate) fn display(p: &Path) -> String {
+fn display(p: &Path) -> String {
     p.display().to_string()
 }
 
@@ -251,14 +257,14 @@ impl exec::Progress for ConsoleProgress {
 /// What `run` started and must stop again, whatever happens.
 enum Running {
     Embedded(Box<EmbeddedTarget>),
-    External(MockOfficeHandle),
+    External(Box<MockOfficeHandle>),
 }
 
 impl Running {
     async fn shutdown(self) {
         match self {
             Running::Embedded(t) => t.shutdown().await,
-            Running::External(m) => m.shutdown().await,
+            Running::External(m) => (*m).shutdown().await,
         }
     }
 }
@@ -278,8 +284,8 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     if let (TargetSpec::Shared { .. }, 2..) = (&spec, args.jobs) {
         tracing::warn!("--jobs is ignored with one shared --wopisrc file: cases run one after another");
     }
-    if let Some(template) = &args.host_page {
-        // No suite drives a browser yet; the template is validated here so a typo surfaces now.
+    if let Some(template) = args.host_page_template().map_err(Fail::usage)? {
+        // The runner has no browser step yet; checking the template now makes a typo surface before a long run.
         tracing::info!(template, "host page template accepted for browser suites");
     }
 
@@ -320,7 +326,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
             };
             let (mock, client) = external(args.target.discovery_listen).await?;
             (
-                Running::External(mock),
+                Running::External(Box::new(mock)),
                 client,
                 TargetSource::Fixed(target),
                 None,
@@ -330,7 +336,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         TargetSpec::Provisioned { command } => {
             let (mock, client) = external(args.target.discovery_listen).await?;
             let source = TargetSource::Provisioned(Arc::new(CommandProvisioner::new(command.clone())));
-            (Running::External(mock), client, source, None, "external host")
+            (Running::External(Box::new(mock)), client, source, None, "external host")
         }
     };
 
@@ -450,4 +456,95 @@ async fn preflight(wopisrc: &url::Url) -> anyhow::Result<()> {
             "the host at {host}:{port} did not accept a connection within {WAIT:?}"
         )),
     }
+}
+
+/// Full runs against the embedded host, serial and with `--jobs`; prints the best cases/s of each and the process's
+/// peak resident memory. Verdicts are not checked here: `run` does that.
+async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
+    let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
+    let suites = load_suites(&plan.files)?;
+    let schema_dir = suite::validator_dir().join("JsonSchemas");
+    let build = if cfg!(debug_assertions) {
+        "debug build"
+    } else {
+        "release build"
+    };
+    say!(
+        "benchmark: {} suites, embedded reference host, best of {} runs, {build}",
+        suites.len(),
+        args.iterations
+    );
+    let mut settings = vec![1u16];
+    if args.jobs > 1 {
+        settings.push(args.jobs);
+    }
+    for jobs in settings {
+        let (cases, best) = bench_setting(&suites, &schema_dir, &args, jobs).await?;
+        let secs = best.as_secs_f64().max(f64::EPSILON);
+        say!(
+            "  --jobs {jobs}: {cases} cases in {:.0} ms = {:.0} cases/s",
+            secs * 1000.0,
+            cases as f64 / secs
+        );
+    }
+    match peak_rss_kib() {
+        Some(kib) => say!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+        None => say!("peak memory: not available on this platform"),
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The fastest of `args.iterations` runs with `jobs` cases at once: (cases, duration). Each run gets a new
+/// embedded host (its start is not timed), so runs do not inherit each other's files, locks or clock steps.
+async fn bench_setting(
+    suites: &[Suite],
+    schema_dir: &Path,
+    args: &BenchArgs,
+    jobs: u16,
+) -> Result<(usize, Duration), Fail> {
+    let mut best: Option<(usize, Duration)> = None;
+    for _ in 0..args.iterations {
+        let target = EmbeddedTarget::start(EmbeddedOptions::default())
+            .await
+            .context("starting the embedded reference host and mock Office client")?;
+        let client = match target.mock().client(ClientConfig::default()) {
+            Ok(c) => c,
+            Err(e) => {
+                target.shutdown().await;
+                return Err(Fail::usage(anyhow::Error::new(e).context("building the WOPI client")));
+            }
+        };
+        let provisioner = Arc::new(target.provisioner());
+        let options = RunOptions {
+            jobs: usize::from(jobs),
+            include_delay_groups: args.filters.include_delay,
+            filters: args.filters.filters(),
+            host_kind: "embedded reference host".to_owned(),
+            ..RunOptions::default()
+        };
+        let source = TargetSource::Provisioned(provisioner.clone());
+        let runner = match Runner::new(suites.to_vec(), client, SchemaStore::load(schema_dir), source, options) {
+            Ok(r) => r.with_clock(provisioner),
+            Err(e) => {
+                target.shutdown().await;
+                return Err(Fail::usage(e));
+            }
+        };
+        let start = std::time::Instant::now();
+        let outcome = runner.run(&exec::NoProgress).await;
+        let took = start.elapsed();
+        drop(runner);
+        target.shutdown().await;
+        if best.is_none_or(|(_, b)| took < b) {
+            best = Some((outcome.report.cases.len(), took));
+        }
+    }
+    best.ok_or_else(|| Fail::usage(anyhow::anyhow!("no benchmark iteration ran")))
+}
+
+/// Peak resident set size of this process in KiB (Linux `/proc/self/status`, `VmHWM`).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

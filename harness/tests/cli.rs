@@ -1,6 +1,8 @@
 //! The `wopi-conformance` binary as a user runs it: help and exit codes, `list`, suite errors, an embedded run
 //! writing every report format, an unreachable host, a run against the reference host as an external process,
 //! and `report --from`.
+// Test helpers may unwrap: a failure there is a test failure with its message.
+#![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -239,6 +241,7 @@ fn a_suite_that_does_not_parse_exits_2_naming_file_line_and_column() {
         "<CheckFileInfo>\n      </Requests>",
     );
     let suite = write(dir.path(), "broken.xml", &broken);
+    let located = regex::Regex::new(r"broken\.xml:\d+:\d+").unwrap();
     for command in ["list", "run"] {
         let out = run_in(
             dir.path(),
@@ -247,7 +250,6 @@ fn a_suite_that_does_not_parse_exits_2_naming_file_line_and_column() {
         );
         let (_, stderr) = text(&out);
         assert_eq!(code(&out), 2, "{command}: {stderr}");
-        let located = regex::Regex::new(r"broken\.xml:\d+:\d+").unwrap();
         assert!(located.is_match(&stderr), "{command}: no file:line:col in {stderr}");
     }
     let out = run_in(dir.path(), &["run", "-c", "missing.xml"], Duration::from_secs(10));
@@ -545,4 +547,21 @@ fn assert_well_formed_xml(xml: &str) {
         }
     }
     assert_eq!(depth, 0, "unbalanced XML:\n{xml}");
+}
+
+#[test]
+fn bench_reports_cases_per_second_serial_and_parallel_and_peak_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "small.xml", SMALL_SUITE);
+    let out = run_in(
+        dir.path(),
+        &["bench", "-c", suite.to_str().unwrap(), "--iterations", "1", "--jobs", "2"],
+        Duration::from_secs(60),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let rate = regex::Regex::new(r"--jobs (\d): 2 cases in \d+ ms = \d+ cases/s").unwrap();
+    let jobs: Vec<&str> = rate.captures_iter(&stdout).map(|c| c.get(1).unwrap().as_str()).collect();
+    assert_eq!(jobs, ["1", "2"], "{stdout}");
+    assert!(stdout.contains("peak memory (VmHWM): "), "{stdout}");
 }

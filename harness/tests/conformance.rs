@@ -5,7 +5,8 @@
 //! The selected cases run once, before the trials are reported (each case has its own fresh file, so they run in
 //! parallel); a trial then passes or fails with the case's verdict and message. A case that was skipped (a prereq
 //! the reference host does not declare, a delay group) is an ignored trial, and its reason is printed at the end,
-//! with the pass/fail/skip counts of the validator's cases.
+//! with the pass/fail/skip counts of the validator's cases. `WOPI_CONFORMANCE_SERIAL=1` runs every case on the one
+//! seeded `test.wopitest`, one after another, as Microsoft's validator does.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -92,7 +93,19 @@ fn main() {
         let clock: Arc<dyn ClockControl> = provisioner.clone();
         let schemas = SchemaStore::load(&suite::validator_dir().join("JsonSchemas"));
         let options = RunOptions { jobs, filters, host_kind: "embedded reference host".into(), ..RunOptions::default() };
-        let runner = Runner::new(suites, client, schemas, TargetSource::Provisioned(provisioner), options)
+        // WOPI_CONFORMANCE_SERIAL=1 runs the validator's way: every case, one after another, on the one seeded file.
+        let source = if std::env::var_os("WOPI_CONFORMANCE_SERIAL").is_some() {
+            let seed = target.seed();
+            let wopisrc = url::Url::parse(&seed.wopisrc).map_err(|e| e.to_string())?;
+            TargetSource::Fixed(exec::Target {
+                wopisrc,
+                access_token: seed.access_token.clone(),
+                access_token_ttl: seed.access_token_ttl,
+            })
+        } else {
+            TargetSource::Provisioned(provisioner)
+        };
+        let runner = Runner::new(suites, client, schemas, source, options)
             .map_err(|e| e.to_string())?
             .with_clock(clock);
         let outcome = runner.run(&NoProgress).await;

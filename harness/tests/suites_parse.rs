@@ -33,10 +33,20 @@ fn every_builtin_suite_parses_and_has_cases() {
                 }
                 for (group, case) in s.cases() {
                     if case.documentation_link.as_deref().is_none_or(str::is_empty) {
-                        errors.push(format!("{}: {}::{} has no DocumentationLink", path.display(), group.name, case.name));
+                        errors.push(format!(
+                            "{}: {}::{} has no DocumentationLink",
+                            path.display(),
+                            group.name,
+                            case.name
+                        ));
                     }
                     if !case.description.contains(".rst") {
-                        errors.push(format!("{}: {}::{} does not name its doc page", path.display(), group.name, case.name));
+                        errors.push(format!(
+                            "{}: {}::{} does not name its doc page",
+                            path.display(),
+                            group.name,
+                            case.name
+                        ));
                     }
                 }
             }
@@ -53,7 +63,12 @@ fn case_names_are_unique_across_builtin_suites() {
         let Ok(s) = suite::load(&path) else { continue };
         for (_, case) in s.cases() {
             if let Some(other) = seen.insert(case.name.clone(), path.clone()) {
-                panic!("case {} is in both {} and {}", case.name, other.display(), path.display());
+                panic!(
+                    "case {} is in both {} and {}",
+                    case.name,
+                    other.display(),
+                    path.display()
+                );
             }
         }
     }

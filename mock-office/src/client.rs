@@ -170,7 +170,8 @@ pub enum ClientError {
     /// The response body is larger than allowed; `declared` is the `Content-Length` when that gave it away.
     #[error("response body exceeds the {limit}-byte limit{}", declared.map(|d| format!(" (Content-Length {d})")).unwrap_or_default())]
     BodyTooLarge { limit: u64, declared: Option<u64> },
-    /// The host answered with a redirect; WOPI clients do not follow them.
+    /// The host answered with a redirect; WOPI clients do not follow them. `location` has any access token
+    /// redacted.
     #[error("redirect {status} to `{location}` (redirects are not followed)")]
     Redirect { status: u16, location: String },
     /// The connection broke or the host spoke malformed HTTP.
@@ -504,7 +505,7 @@ impl WopiClient {
             Ok(resp) => response_outcome(resp, &req.access_token),
             Err(ClientError::Redirect { status, location }) => RecordedOutcome::Response {
                 status: *status,
-                headers: vec![("Location".to_string(), transcript::redact_url(location))],
+                headers: vec![("Location".to_string(), location.clone())],
                 body_size: 0,
                 body_preview: String::new(),
             },
@@ -560,9 +561,10 @@ impl WopiClient {
             if (300..400).contains(&status)
                 && let Some(location) = headers.get(http::header::LOCATION)
             {
+                // The Location may carry the access token back; errors end up in reports, so redact it here.
                 return Err(ClientError::Redirect {
                     status,
-                    location: String::from_utf8_lossy(location.as_bytes()).into_owned(),
+                    location: transcript::redact_url(&String::from_utf8_lossy(location.as_bytes())),
                 });
             }
             let declared = headers
@@ -685,6 +687,24 @@ impl WopiClient {
         self.send(req).await
     }
 
+    /// PutRelativeFile as the `convert` action sends it (`online/scenarios/conversion.rst`): suggested mode with the
+    /// new extension (e.g. `.docx`) and `X-WOPI-FileConversion`.
+    pub async fn put_relative_conversion(
+        &self,
+        t: &WopiTarget,
+        new_extension: &str,
+        body: impl Into<Bytes>,
+    ) -> Result<WopiResponse, ClientError> {
+        let body = body.into();
+        let req = RawRequest::to_target("PutRelativeFile (conversion)", Method::POST, t, "")
+            .override_op(Override::PutRelative)
+            .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(new_extension))
+            .header(h::X_WOPI_SIZE, body.len().to_string())
+            .header(h::X_WOPI_FILE_CONVERSION, dotnet_bool(true))
+            .body(body);
+        self.send(req).await
+    }
+
     /// PutRelativeFile in relative mode: `X-WOPI-RelativeTarget` (UTF-7) and `X-WOPI-OverwriteRelativeTarget`.
     pub async fn put_relative_relative(
         &self,
@@ -779,6 +799,8 @@ fn response_outcome(resp: &RawResponse, token: &str) -> RecordedOutcome {
 
 /// Maps a reqwest error to the variant a report can explain.
 fn classify(e: reqwest::Error, total: Duration) -> ClientError {
+    // reqwest puts the request URL (with the access token) into its messages; errors end up in reports.
+    let e = e.without_url();
     let detail = error_chain(&e);
     if e.is_timeout() {
         // reqwest's own timeout is set to the same total as ours; report it the same way.

@@ -7,8 +7,11 @@
 //! | [`edit`] | CheckFileInfo → GetFile → Lock → RefreshLock (timer) → PutFile → Unlock, then checks content, version, lock | `Lock.rst`, `RefreshLock.rst`, `PutFile.rst` |
 //! | [`edit_new`] | CheckFileInfo (Size 0) → PutFile unlocked → Lock → Unlock | `online/scenarios/createnew.rst` |
 //! | [`save_as`] | PutRelativeFile → CheckFileInfo and GetFile on the new file | `PutRelativeFile.rst` |
+//! | [`convert`] | CheckFileInfo → GetFile → PutRelativeFile (suggested `.ext`, `X-WOPI-FileConversion`) → the new file | `online/scenarios/conversion.rst` |
 //! | [`rename`] | Lock → RenameFile → CheckFileInfo → Unlock | `RenameFile.rst` |
 //! | [`two_editors`] | A locks; B's Lock and PutFile meet 409 with A's lock ID; A unlocks; B can lock | `Lock.rst` |
+//!
+//! The view and edit flows also check the CheckFileInfo body with [`wopi_protocol::checkfileinfo::validate`].
 //!
 //! Each flow runs in a new client session (its own `X-WOPI-SessionId`). When a step fails, the flow stops, but a
 //! lock it took is released on the way out so one failing flow does not block the next. Timers are
@@ -138,7 +141,7 @@ impl Run {
     }
 
     /// Records the call and requires a transport success and `expected` status.
-    fn expect(
+    fn call(
         &mut self,
         client: &WopiClient,
         editor: Option<&str>,
@@ -207,6 +210,21 @@ fn cfi_body(run: &mut Run, resp: &RawResponse, step: &str) -> Result<serde_json:
     }
 }
 
+/// The CheckFileInfo body conforms to `rest/files/CheckFileInfo.rst` (required properties, types, combinations).
+fn cfi_conforms(run: &mut Run, body: &serde_json::Map<String, Value>) {
+    let problems = wopi_protocol::checkfileinfo::validate(&Value::Object(body.clone()));
+    let detail = if problems.is_empty() {
+        "ok".to_string()
+    } else {
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    };
+    run.check(
+        "CheckFileInfo conforms to CheckFileInfo.rst",
+        problems.is_empty(),
+        detail,
+    );
+}
+
 fn flag(body: &serde_json::Map<String, Value>, name: &str) -> bool {
     body.get(name).and_then(Value::as_bool).unwrap_or(false)
 }
@@ -225,10 +243,11 @@ pub async fn view(client: &WopiClient, target: &WopiTarget) -> FlowOutcome {
 }
 
 async fn view_steps(run: &mut Run, c: &WopiClient, t: &WopiTarget) -> Result<(), Stop> {
-    let resp = run.expect(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
+    let resp = run.call(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
     let body = cfi_body(run, &resp, "CheckFileInfo")?;
+    cfi_conforms(run, &body);
     let size = body.get("Size").and_then(Value::as_u64);
-    let file = run.expect(c, None, "GetFile", c.get_file(t, size).await, 200)?;
+    let file = run.call(c, None, "GetFile", c.get_file(t, size).await, 200)?;
     if let Some(size) = size {
         run.check(
             "GetFile body has CheckFileInfo's Size",
@@ -268,8 +287,9 @@ async fn edit_steps(
     lock: &str,
     locked: &mut bool,
 ) -> Result<(), Stop> {
-    let resp = run.expect(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
+    let resp = run.call(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
     let body = cfi_body(run, &resp, "CheckFileInfo")?;
+    cfi_conforms(run, &body);
     let editable = flag(&body, "SupportsLocks") && flag(&body, "SupportsUpdate") && flag(&body, "UserCanWrite");
     if !run.check(
         "CheckFileInfo allows editing (SupportsLocks, SupportsUpdate, UserCanWrite)",
@@ -284,17 +304,17 @@ async fn edit_steps(
         return Err(Stop);
     }
     let version_before = body.get("Version").cloned();
-    run.expect(
+    run.call(
         c,
         None,
         "GetFile",
         c.get_file(t, body.get("Size").and_then(Value::as_u64)).await,
         200,
     )?;
-    run.expect(c, None, "Lock", c.lock(t, lock).await, 200)?;
+    run.call(c, None, "Lock", c.lock(t, lock).await, 200)?;
     *locked = true;
     refresh_while_editing(run, c, None, t, lock, timers).await?;
-    let put = run.expect(
+    let put = run.call(
         c,
         None,
         "PutFile",
@@ -308,10 +328,10 @@ async fn edit_steps(
             format!("X-WOPI-ItemVersion {v:?}"),
         );
     }
-    run.expect(c, None, "Unlock", c.unlock(t, lock).await, 200)?;
+    run.call(c, None, "Unlock", c.unlock(t, lock).await, 200)?;
     *locked = false;
 
-    let after = run.expect(c, None, "CheckFileInfo after save", c.check_file_info(t).await, 200)?;
+    let after = run.call(c, None, "CheckFileInfo after save", c.check_file_info(t).await, 200)?;
     let after = cfi_body(run, &after, "CheckFileInfo after save")?;
     let version_after = after.get("Version").cloned();
     run.check(
@@ -325,7 +345,7 @@ async fn edit_steps(
         size == Some(content.len() as u64),
         format!("Size {size:?}, saved {} bytes", content.len()),
     );
-    let stored = run.expect(c, None, "GetFile after save", c.get_file(t, None).await, 200)?;
+    let stored = run.call(c, None, "GetFile after save", c.get_file(t, None).await, 200)?;
     run.check(
         "GetFile returns the saved content",
         stored.body == *content,
@@ -347,7 +367,7 @@ async fn refresh_while_editing(
     let rounds = (timers.edit_duration.as_millis() / interval.as_millis()).max(1);
     for _ in 0..rounds {
         tokio::time::sleep(interval).await;
-        run.expect(c, editor, "RefreshLock", c.refresh_lock(t, lock).await, 200)?;
+        run.call(c, editor, "RefreshLock", c.refresh_lock(t, lock).await, 200)?;
     }
     Ok(())
 }
@@ -361,7 +381,7 @@ async fn lock_released(
     cfi: &serde_json::Map<String, Value>,
 ) -> Result<(), Stop> {
     if flag(cfi, "SupportsGetLock") || !cfi.contains_key("SupportsGetLock") {
-        let resp = run.expect(c, editor, "GetLock after Unlock", c.get_lock(t).await, 200)?;
+        let resp = run.call(c, editor, "GetLock after Unlock", c.get_lock(t).await, 200)?;
         let current = resp.header(h::X_WOPI_LOCK).unwrap_or("");
         run.check(
             "the lock is released (GetLock returns an empty X-WOPI-Lock)",
@@ -370,14 +390,14 @@ async fn lock_released(
         );
     } else {
         let probe = new_lock_id();
-        run.expect(
+        run.call(
             c,
             editor,
             "Lock by another session after Unlock",
             c.lock(t, &probe).await,
             200,
         )?;
-        run.expect(c, editor, "Unlock of the probe lock", c.unlock(t, &probe).await, 200)?;
+        run.call(c, editor, "Unlock of the probe lock", c.unlock(t, &probe).await, 200)?;
     }
     Ok(())
 }
@@ -402,24 +422,24 @@ async fn edit_new_steps(
     lock: &str,
     locked: &mut bool,
 ) -> Result<(), Stop> {
-    let resp = run.expect(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
+    let resp = run.call(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
     let body = cfi_body(run, &resp, "CheckFileInfo")?;
     let size = body.get("Size").and_then(Value::as_u64);
     if !run.check("the file is empty (Size 0)", size == Some(0), format!("Size {size:?}")) {
         return Err(Stop);
     }
-    run.expect(
+    run.call(
         c,
         None,
         "PutFile without a lock on the empty file",
         c.put_file(t, None, template.clone()).await,
         200,
     )?;
-    run.expect(c, None, "Lock", c.lock(t, lock).await, 200)?;
+    run.call(c, None, "Lock", c.lock(t, lock).await, 200)?;
     *locked = true;
-    run.expect(c, None, "Unlock", c.unlock(t, lock).await, 200)?;
+    run.call(c, None, "Unlock", c.unlock(t, lock).await, 200)?;
     *locked = false;
-    let stored = run.expect(c, None, "GetFile", c.get_file(t, None).await, 200)?;
+    let stored = run.call(c, None, "GetFile", c.get_file(t, None).await, 200)?;
     run.check(
         "GetFile returns the template",
         stored.body == *template,
@@ -438,7 +458,7 @@ pub async fn save_as(client: &WopiClient, target: &WopiTarget, name: &str, conte
 }
 
 async fn save_as_steps(run: &mut Run, c: &WopiClient, t: &WopiTarget, name: &str, content: &Bytes) -> Result<(), Stop> {
-    let resp = run.expect(
+    let resp = run.call(
         c,
         None,
         "PutRelativeFile",
@@ -466,7 +486,7 @@ async fn save_as_steps(run: &mut Run, c: &WopiClient, t: &WopiTarget, name: &str
         return Err(Stop);
     };
     run.check("PutRelativeFile returns a Url with an access token", true, "ok");
-    let cfi = run.expect(
+    let cfi = run.call(
         c,
         None,
         "CheckFileInfo on the new file",
@@ -480,7 +500,7 @@ async fn save_as_steps(run: &mut Run, c: &WopiClient, t: &WopiTarget, name: &str
         base == new_name,
         format!("BaseFileName {base:?}"),
     );
-    let stored = run.expect(
+    let stored = run.call(
         c,
         None,
         "GetFile on the new file",
@@ -491,6 +511,75 @@ async fn save_as_steps(run: &mut Run, c: &WopiClient, t: &WopiTarget, name: &str
         "the new file holds the saved content",
         stored.body == *content,
         format!("{} bytes back, {} saved", stored.body.len(), content.len()),
+    );
+    Ok(())
+}
+
+/// Convert (the `convert` action on a binary file): CheckFileInfo → GetFile → PutRelativeFile in suggested mode
+/// with the modern extension (e.g. `docx`) and `X-WOPI-FileConversion` → the returned `Url` opens a new file with
+/// that extension holding `converted`. The original file must be left as it was.
+pub async fn convert(client: &WopiClient, target: &WopiTarget, target_ext: &str, converted: Bytes) -> FlowOutcome {
+    let mut run = Run::new("convert");
+    let c = client.new_session();
+    let _ = convert_steps(&mut run, &c, target, target_ext, &converted).await;
+    run.finish()
+}
+
+async fn convert_steps(
+    run: &mut Run,
+    c: &WopiClient,
+    t: &WopiTarget,
+    target_ext: &str,
+    converted: &Bytes,
+) -> Result<(), Stop> {
+    let ext = target_ext.trim_start_matches('.');
+    run.call(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
+    let original = run.call(c, None, "GetFile", c.get_file(t, None).await, 200)?;
+    let resp = run.call(
+        c,
+        None,
+        "PutRelativeFile (conversion)",
+        c.put_relative_conversion(t, &format!(".{ext}"), converted.clone())
+            .await,
+        200,
+    )?;
+    let body = cfi_body(run, &resp, "PutRelativeFile (conversion)")?;
+    let name = body.get("Name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let suffix = format!(".{ext}");
+    run.check(
+        "the converted file's Name has the new extension",
+        name.to_ascii_lowercase().ends_with(&suffix.to_ascii_lowercase()),
+        format!("Name {name:?}"),
+    );
+    let url = body
+        .get("Url")
+        .and_then(Value::as_str)
+        .and_then(|u| url::Url::parse(u).ok());
+    let Some(new_target) = url.as_ref().and_then(WopiTarget::from_url_with_token) else {
+        run.check(
+            "PutRelativeFile returns a Url with an access token",
+            false,
+            format!("Url {:?}", body.get("Url")),
+        );
+        return Err(Stop);
+    };
+    let stored = run.call(
+        c,
+        None,
+        "GetFile on the converted file",
+        c.get_file(&new_target, None).await,
+        200,
+    )?;
+    run.check(
+        "the converted file holds the converted content",
+        stored.body == *converted,
+        format!("{} bytes back, {} sent", stored.body.len(), converted.len()),
+    );
+    let again = run.call(c, None, "GetFile on the original", c.get_file(t, None).await, 200)?;
+    run.check(
+        "the original file is unchanged",
+        again.body == original.body,
+        format!("{} bytes before, {} after", original.body.len(), again.body.len()),
     );
     Ok(())
 }
@@ -515,7 +604,7 @@ async fn rename_steps(
     lock: &str,
     locked: &mut bool,
 ) -> Result<(), Stop> {
-    let resp = run.expect(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
+    let resp = run.call(c, None, "CheckFileInfo", c.check_file_info(t).await, 200)?;
     let body = cfi_body(run, &resp, "CheckFileInfo")?;
     let old_name = body
         .get("BaseFileName")
@@ -523,9 +612,9 @@ async fn rename_steps(
         .unwrap_or_default()
         .to_string();
     let ext = old_name.rsplit_once('.').map(|(_, e)| e.to_string());
-    run.expect(c, None, "Lock", c.lock(t, lock).await, 200)?;
+    run.call(c, None, "Lock", c.lock(t, lock).await, 200)?;
     *locked = true;
-    let renamed = run.expect(
+    let renamed = run.call(
         c,
         None,
         "RenameFile",
@@ -543,7 +632,7 @@ async fn rename_steps(
         name == requested,
         format!("Name {name:?}"),
     );
-    let after = run.expect(c, None, "CheckFileInfo after rename", c.check_file_info(t).await, 200)?;
+    let after = run.call(c, None, "CheckFileInfo after rename", c.check_file_info(t).await, 200)?;
     let after = cfi_body(run, &after, "CheckFileInfo after rename")?;
     let base = after.get("BaseFileName").and_then(Value::as_str).unwrap_or_default();
     let expected = match &ext {
@@ -555,7 +644,7 @@ async fn rename_steps(
         base == expected,
         format!("BaseFileName {base:?}, expected {expected:?}"),
     );
-    run.expect(c, None, "Unlock", c.unlock(t, lock).await, 200)?;
+    run.call(c, None, "Unlock", c.unlock(t, lock).await, 200)?;
     *locked = false;
     Ok(())
 }
@@ -569,7 +658,13 @@ pub async fn two_editors(client: &WopiClient, target: &WopiTarget) -> FlowOutcom
     let lock_a = new_lock_id();
     let lock_b = new_lock_id();
     let mut held = (false, false);
-    let _ = two_editors_steps(&mut run, (&a, &b), target, (&lock_a, &lock_b), &mut held).await;
+    if two_editors_steps(&mut run, (&a, &b), target, (&lock_a, &lock_b), &mut held)
+        .await
+        .is_err()
+    {
+        // A host that wrongly granted B's lock leaves B holding it; release whatever either editor may hold.
+        held = (true, true);
+    }
     release(&mut run, &a, Some("editor A"), target, &lock_a, held.0).await;
     release(&mut run, &b, Some("editor B"), target, &lock_b, held.1).await;
     run.finish()
@@ -584,21 +679,21 @@ async fn two_editors_steps(
 ) -> Result<(), Stop> {
     const A: Option<&str> = Some("editor A");
     const B: Option<&str> = Some("editor B");
-    run.expect(a, A, "CheckFileInfo", a.check_file_info(t).await, 200)?;
-    run.expect(a, A, "GetFile", a.get_file(t, None).await, 200)?;
-    run.expect(a, A, "Lock", a.lock(t, lock_a).await, 200)?;
+    run.call(a, A, "CheckFileInfo", a.check_file_info(t).await, 200)?;
+    run.call(a, A, "GetFile", a.get_file(t, None).await, 200)?;
+    run.call(a, A, "Lock", a.lock(t, lock_a).await, 200)?;
     held.0 = true;
 
-    run.expect(b, B, "CheckFileInfo", b.check_file_info(t).await, 200)?;
-    run.expect(b, B, "GetFile", b.get_file(t, None).await, 200)?;
-    let conflict = run.expect(b, B, "Lock while A holds the lock", b.lock(t, lock_b).await, 409)?;
+    run.call(b, B, "CheckFileInfo", b.check_file_info(t).await, 200)?;
+    run.call(b, B, "GetFile", b.get_file(t, None).await, 200)?;
+    let conflict = run.call(b, B, "Lock while A holds the lock", b.lock(t, lock_b).await, 409)?;
     let seen = conflict.header(h::X_WOPI_LOCK).unwrap_or("").to_string();
     run.check(
         "editor B: the 409 carries A's lock ID in X-WOPI-Lock",
         seen == lock_a,
         format!("X-WOPI-Lock {seen:?}"),
     );
-    let put = run.expect(
+    let put = run.call(
         b,
         B,
         "PutFile with B's lock while A holds the lock",
@@ -613,11 +708,11 @@ async fn two_editors_steps(
         format!("X-WOPI-Lock {seen:?}"),
     );
 
-    run.expect(a, A, "Unlock", a.unlock(t, lock_a).await, 200)?;
+    run.call(a, A, "Unlock", a.unlock(t, lock_a).await, 200)?;
     held.0 = false;
-    run.expect(b, B, "Lock after A released it", b.lock(t, lock_b).await, 200)?;
+    run.call(b, B, "Lock after A released it", b.lock(t, lock_b).await, 200)?;
     held.1 = true;
-    run.expect(b, B, "Unlock", b.unlock(t, lock_b).await, 200)?;
+    run.call(b, B, "Unlock", b.unlock(t, lock_b).await, 200)?;
     held.1 = false;
     Ok(())
 }

@@ -11,6 +11,10 @@
 //! from origins other than the frame's. Every message the page receives is reported back with its origin.
 //! `GET /admin/frame/{session}` returns all of it plus the WOPI transcript.
 //!
+//! Like Office, the frame sends a message only when CheckFileInfo enables it (`ClosePostMessage` for `UI_Close`,
+//! ...; see [`gating_property`]) unless a test forces it, and starts the `App_IsFrameTrusted` handshake when the
+//! action URL carries `sftc=1`.
+//!
 //! Everything a session stores is bounded: the number of sessions, messages per session, the size of each.
 
 use std::collections::VecDeque;
@@ -58,6 +62,35 @@ const POSTMESSAGE_PROPERTIES: &[&str] = &[
     "CloseUrl",
 ];
 
+/// The CheckFileInfo property that must be `true` before Office sends a message (`postmessage.rst`), per message.
+/// `File_Rename` needs `SupportsRename` (the rename UI is hidden otherwise).
+pub fn gating_property(message_id: &str) -> Option<&'static str> {
+    Some(match message_id {
+        "UI_Close" => "ClosePostMessage",
+        "UI_Edit" => "EditModePostMessage",
+        "UI_Sharing" => "FileSharingPostMessage",
+        "UI_FileVersions" => "FileVersionPostMessage",
+        "UI_FileEmbed" => "FileEmbedCommandPostMessage",
+        "UI_Workflow" => "WorkflowPostMessage",
+        "Edit_Notification" => "EditNotificationPostMessage",
+        "App_PushState" => "AppStateHistoryPostMessage",
+        "File_Rename" => "SupportsRename",
+        _ => return None,
+    })
+}
+
+/// Why a command was not queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("no frame session `{0}`")]
+    NoSession(String),
+    #[error("the frame already has {MAX_PENDING_COMMANDS} commands waiting")]
+    QueueFull,
+    /// Office would not send this message: the host's CheckFileInfo does not enable it.
+    #[error("Office does not send {message_id} unless CheckFileInfo has {property}: true (set `force` to send anyway)")]
+    NotEnabled { message_id: String, property: &'static str },
+}
+
 /// A message the page should post to the host page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameCommand {
@@ -72,6 +105,9 @@ pub struct FrameCommand {
     /// Hold the message until the host page sent `Host_PostmessageReady` (as Office keeps its UI disabled).
     #[serde(default = "default_true")]
     pub wait_for_ready: bool,
+    /// Send even though CheckFileInfo does not enable the message (see [`gating_property`]).
+    #[serde(default)]
+    pub force: bool,
 }
 
 fn default_true() -> bool {
@@ -86,6 +122,7 @@ impl FrameCommand {
             values: Map::new(),
             from_untrusted_origin: false,
             wait_for_ready: true,
+            force: false,
         }
     }
 
@@ -98,6 +135,12 @@ impl FrameCommand {
     /// Sends it from the untrusted second origin.
     pub fn untrusted(mut self) -> FrameCommand {
         self.from_untrusted_origin = true;
+        self
+    }
+
+    /// Sends it even if CheckFileInfo does not enable it.
+    pub fn forced(mut self) -> FrameCommand {
+        self.force = true;
         self
     }
 
@@ -251,16 +294,34 @@ impl FrameStore {
             .collect()
     }
 
-    /// Queues a command for the page; `false` if the session does not exist or its queue is full.
-    pub fn push_command(&self, session: &str, command: FrameCommand) -> bool {
+    /// Queues a command for the page. Refused when the session does not exist, its queue is full, or the host's
+    /// CheckFileInfo does not enable the message (unless the command is forced).
+    pub fn push_command(&self, session: &str, command: FrameCommand) -> Result<(), SendError> {
         self.with_session(session, |s| {
             if s.commands.len() >= MAX_PENDING_COMMANDS {
-                return false;
+                return Err(SendError::QueueFull);
+            }
+            if !command.force
+                && let Some(property) = gating_property(&command.message_id)
+            {
+                let enabled = s
+                    .report
+                    .check_file_info
+                    .as_ref()
+                    .and_then(|c| c.properties.get(property))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                if !enabled {
+                    return Err(SendError::NotEnabled {
+                        message_id: command.message_id.clone(),
+                        property,
+                    });
+                }
             }
             s.commands.push_back(command);
-            true
+            Ok(())
         })
-        .unwrap_or(false)
+        .unwrap_or_else(|| Err(SendError::NoSession(session.to_string())))
     }
 
     fn take_commands(&self, session: &str) -> Option<Vec<FrameCommand>> {
@@ -397,6 +458,16 @@ async fn frame_page(
         .unwrap_or("(no file)")
         .to_string();
     let target_origin = report.post_message_origin.clone();
+    // `sftc=1` on the action URL: the host supports the App_IsFrameTrusted handshake (postmessage.rst).
+    let frame_trust_handshake = report
+        .query
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("sftc") && v == "1");
+    let properties = report
+        .check_file_info
+        .as_ref()
+        .map(|c| c.properties.clone())
+        .unwrap_or_default();
     let app_name = report.app.clone();
     let action_name = report.action.clone();
     state.frames.insert(report);
@@ -417,6 +488,8 @@ async fn frame_page(
             .join(&format!("frame-api/{session}/untrusted"))
             .ok(),
         problem: problem.as_ref().map(|(_, p)| p.as_str()),
+        properties: &properties,
+        frame_trust_handshake,
     });
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
@@ -566,6 +639,10 @@ struct FramePage<'a> {
     target_origin: Option<&'a str>,
     untrusted_src: Option<Url>,
     problem: Option<&'a str>,
+    /// CheckFileInfo's postMessage properties (which buttons are enabled).
+    properties: &'a Map<String, Value>,
+    /// Post `App_IsFrameTrusted` first (the action URL had `sftc=1`).
+    frame_trust_handshake: bool,
 }
 
 /// JSON safe inside a `<script>` element: `<`, `>` and `&` escaped so the text cannot close the element.
@@ -608,6 +685,7 @@ fn render_frame(p: &FramePage<'_>) -> String {
         "targetOrigin": p.target_origin,
         "api": format!("/frame-api/{}", p.session),
         "untrustedOrigin": untrusted_origin,
+        "sftc": p.frame_trust_handshake,
     });
     let status = match (p.problem, p.target_origin) {
         (Some(problem), _) => format!(
@@ -622,9 +700,21 @@ fn render_frame(p: &FramePage<'_>) -> String {
             html_escape(o)
         ),
     };
+    // A button whose message CheckFileInfo does not enable stays disabled, as Office hides that UI.
     let buttons: String = BUTTONS
         .iter()
-        .map(|b| format!("<button type=\"button\" data-msg=\"{b}\" disabled>{b}</button> "))
+        .map(|b| {
+            let enabled =
+                gating_property(b).is_none_or(|prop| p.properties.get(prop).and_then(Value::as_bool).unwrap_or(false));
+            if enabled {
+                format!("<button type=\"button\" data-msg=\"{b}\" disabled>{b}</button> ")
+            } else {
+                format!(
+                    "<button type=\"button\" data-msg=\"{b}\" data-off=\"1\" disabled \
+                     title=\"CheckFileInfo does not enable {b}\">{b}</button> "
+                )
+            }
+        })
         .collect();
     let child = match (&p.untrusted_src, p.problem) {
         (Some(src), None) => format!(
@@ -682,7 +772,7 @@ const FRAME_JS: &str = r#"
     ready = true;
     var s = document.getElementById('status');
     if (s) s.textContent = 'Host_PostmessageReady received';
-    Array.prototype.forEach.call(document.querySelectorAll('button[data-msg]'), function (b) { b.disabled = false; });
+    Array.prototype.forEach.call(document.querySelectorAll('button[data-msg]:not([data-off])'), function (b) { b.disabled = false; });
     var queued = pending; pending = [];
     queued.forEach(send);
   }
@@ -709,6 +799,9 @@ const FRAME_JS: &str = r#"
       }).catch(function () {}).then(function () { setTimeout(poll, 150); });
   }
   function start() {
+    if (CFG.targetOrigin && CFG.sftc) {
+      send({ message_id: 'App_IsFrameTrusted', values: {} });
+    }
     if (CFG.targetOrigin) {
       send({ message_id: 'App_LoadingStatus', values: { DocumentLoadedTime: Date.now() } });
     }
@@ -794,8 +887,36 @@ mod tests {
             store.report("latest").expect("latest").session,
             format!("s{}", MAX_SESSIONS + 2)
         );
-        assert!(store.push_command("latest", FrameCommand::new("UI_Close")));
-        assert!(!store.push_command("nope", FrameCommand::new("UI_Close")));
-        assert_eq!(store.take_commands("latest").expect("session").len(), 1);
+        // No CheckFileInfo enabled UI_Close, so Office would not send it; forcing it is the test's choice.
+        assert_eq!(
+            store.push_command("latest", FrameCommand::new("UI_Close")),
+            Err(SendError::NotEnabled {
+                message_id: "UI_Close".into(),
+                property: "ClosePostMessage"
+            })
+        );
+        assert_eq!(
+            store.push_command("latest", FrameCommand::new("UI_Close").forced()),
+            Ok(())
+        );
+        assert_eq!(
+            store.push_command("latest", FrameCommand::new("Custom_Message")),
+            Ok(())
+        );
+        assert_eq!(
+            store.push_command("nope", FrameCommand::new("UI_Close")),
+            Err(SendError::NoSession("nope".into()))
+        );
+        assert_eq!(store.take_commands("latest").expect("session").len(), 2);
+        for _ in 0..MAX_PENDING_COMMANDS {
+            assert_eq!(
+                store.push_command("latest", FrameCommand::new("Custom_Message")),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            store.push_command("latest", FrameCommand::new("Custom_Message")),
+            Err(SendError::QueueFull)
+        );
     }
 }

@@ -39,7 +39,7 @@ use wopi_protocol::proof::{ProofKeys, ProofPublicKey};
 
 use crate::MockError;
 use crate::client::{ClientConfig, ClientError, WopiClient};
-use crate::frame::{self, FrameCommand, FrameReport, FrameStore, FrameSummary};
+use crate::frame::{self, FrameCommand, FrameReport, FrameStore, FrameSummary, SendError};
 use crate::keys::{self, KeyRing, SharedKeys};
 
 /// The header carrying the admin secret for peers that are not on loopback.
@@ -227,8 +227,8 @@ impl MockOfficeHandle {
         self.frames.summaries()
     }
 
-    /// Queues a message for the frame of `session` to post to the host page; `false` if there is no such session.
-    pub fn send_to_frame(&self, session: &str, command: FrameCommand) -> bool {
+    /// Queues a message for the frame of `session` (`latest` works) to post to the host page.
+    pub fn send_to_frame(&self, session: &str, command: FrameCommand) -> Result<(), SendError> {
         self.frames.push_command(session, command)
     }
 
@@ -594,10 +594,10 @@ async fn admin_frame_send(
     Path(session): Path<String>,
     Json(command): Json<FrameCommand>,
 ) -> Response {
-    if state.frames.push_command(&session, command) {
-        StatusCode::ACCEPTED.into_response()
-    } else {
-        (StatusCode::NOT_FOUND, "no such frame session").into_response()
+    match state.frames.push_command(&session, command) {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e @ SendError::NoSession(_)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => (StatusCode::CONFLICT, e.to_string()).into_response(),
     }
 }
 

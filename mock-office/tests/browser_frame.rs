@@ -45,6 +45,10 @@ window.addEventListener('message', function (e) {{
   fetch('/log', {{ method: 'POST', headers: {{ 'Content-Type': 'application/json' }},
     body: JSON.stringify({{ origin: e.origin, data: e.data }}) }});
   var m = JSON.parse(e.data);
+  if (e.origin === '{mock_origin}' && m.MessageId === 'App_IsFrameTrusted') {{
+    document.getElementById('office').contentWindow.postMessage(JSON.stringify({{ MessageId: 'Host_IsFrameTrusted',
+      SendTime: Date.now(), Values: {{ isTopFrameTrusted: true }} }}), '{mock_origin}');
+  }}
   if (e.origin === '{mock_origin}' && m.MessageId === 'App_LoadingStatus') {{
     document.getElementById('office').contentWindow.postMessage(
       JSON.stringify({{ MessageId: 'Host_PostmessageReady', SendTime: Date.now(), Values: {{}} }}), '{mock_origin}');
@@ -57,7 +61,7 @@ document.getElementById('f').submit();
     let state = HostState {
         page: Arc::from(page),
         cfi: json!({"BaseFileName": "b.docx", "OwnerId": "o", "Size": 1, "UserId": "u", "Version": "1",
-                    "PostMessageOrigin": origin, "ClosePostMessage": true}),
+                    "PostMessageOrigin": origin, "ClosePostMessage": true, "FileSharingPostMessage": true}),
         log: log.clone(),
     };
     let app = Router::new()
@@ -115,8 +119,12 @@ async fn the_frame_talks_to_a_host_page_in_a_real_browser() {
     })
     .await;
     let session = report(&mock).expect("session").session;
-    assert!(mock.send_to_frame(&session, FrameCommand::new("UI_Close")));
-    assert!(mock.send_to_frame(&session, FrameCommand::new("UI_Sharing").untrusted()));
+    mock.send_to_frame(&session, FrameCommand::new("UI_Close"))
+        .expect("queued");
+    mock.send_to_frame(&session, FrameCommand::new("UI_Sharing").untrusted())
+        .expect("queued");
+    // UI_Edit is not enabled by this CheckFileInfo (no EditModePostMessage): Office would not send it.
+    assert!(mock.send_to_frame(&session, FrameCommand::new("UI_Edit")).is_err());
     wait_for("both messages sent", || {
         report(&mock).is_some_and(|r| r.sent.len() >= 3)
     })

@@ -153,3 +153,39 @@ async fn discovery_xml_snapshot() {
     });
     mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_standalone_runner_serves_discovery_until_told_to_stop() {
+    // Find a free port (the runner binds it itself; the gap between the two binds is harmless on loopback).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let listen: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let runner = tokio::spawn(wopi_mock_office::run_standalone_with(
+        listen,
+        MockConfig::default(),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let url = url::Url::parse(&format!("http://127.0.0.1:{port}/hosting/discovery")).expect("url");
+    let mut served = false;
+    for _ in 0..50 {
+        if let Ok(resp) = http().get(url.clone()).send().await {
+            served = resp.status() == 200;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(served, "discovery was not served");
+    tx.send(()).expect("runner still waiting");
+    let result = tokio::time::timeout(Duration::from_secs(10), runner)
+        .await
+        .expect("stops in time")
+        .expect("no panic");
+    assert!(result.is_ok(), "{result:?}");
+    assert!(http().get(url).send().await.is_err(), "still serving after shutdown");
+}

@@ -133,14 +133,20 @@ async fn page_events_and_commands_round_trip() {
     assert!(!r.received[0].trusted);
     assert_eq!(r.received[1].message_id.as_deref(), Some("Host_PostmessageReady"));
 
-    // A test queues UI_Close through the admin endpoint; the page's next poll picks it up exactly once.
-    let cmd = FrameCommand::new("UI_Close").value("Reason", "test");
+    // This host's CheckFileInfo does not set ClosePostMessage, so Office would never send UI_Close: refused.
+    let send_url = mock.base_url.join(&format!("admin/frame/{session}/send")).expect("url");
+    let plain = FrameCommand::new("UI_Close").value("Reason", "test");
     let resp = http()
-        .post(mock.base_url.join(&format!("admin/frame/{session}/send")).expect("url"))
-        .json(&cmd)
+        .post(send_url.clone())
+        .json(&plain)
         .send()
         .await
         .expect("admin answers");
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.expect("text").contains("ClosePostMessage"));
+    // A test may still force it; the page's next poll picks it up exactly once.
+    let cmd = plain.forced();
+    let resp = http().post(send_url).json(&cmd).send().await.expect("admin answers");
     assert_eq!(resp.status(), 202);
     let polled: Vec<FrameCommand> = http()
         .get(api("poll"))

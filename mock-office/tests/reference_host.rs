@@ -282,6 +282,10 @@ async fn the_other_flows_pass_against_the_reference_host() {
     .await;
     assert!(outcome.passed(), "save as: {}", outcome.failure_summary());
 
+    let binary = file(&s.host, "old format.doc", b"binary doc").await;
+    let outcome = flows::convert(&s.client, &binary, "docx", Bytes::from_static(b"converted docx")).await;
+    assert!(outcome.passed(), "convert: {}", outcome.failure_summary());
+
     let renamed = file(&s.host, "before.wopitest", b"r").await;
     let outcome = flows::rename(&s.client, &renamed, "after").await;
     assert!(outcome.passed(), "rename: {}", outcome.failure_summary());
@@ -311,6 +315,26 @@ async fn flows_catch_a_host_that_breaks_the_rules() {
         "{}",
         edit.failure_summary()
     );
+    s.host.stop().await;
+    s.mock.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_host_that_lets_the_second_editor_steal_the_lock_fails_and_the_file_is_left_unlocked() {
+    let s = setup_with(FaultSet::of([Fault::LockMismatchAnswers200])).await;
+    let t = file(&s.host, "stolen.wopitest", b"x").await;
+    let outcome = flows::two_editors(&s.client, &t).await;
+    assert!(!outcome.passed());
+    assert!(
+        outcome
+            .failures()
+            .any(|c| c.step == "editor B: Lock while A holds the lock returns 409"),
+        "{}",
+        outcome.failure_summary()
+    );
+    // The clean-up released B's stolen lock, so the next flow starts from an unlocked file.
+    let lock = s.client.new_session().get_lock(&t).await.expect("GetLock");
+    assert_eq!(lock.header("X-WOPI-Lock"), Some(""));
     s.host.stop().await;
     s.mock.shutdown().await;
 }

@@ -11,7 +11,11 @@
 //! - PutFile of 1 MiB under a lock (every body differs, so each one is a real write).
 //!
 //! Environment: `WOPI_BENCH_SECONDS` (timed seconds per scenario, default 5), `WOPI_BENCH_MAX_REQUESTS` (cap per
-//! scenario, default 2,000,000; PutFile is capped at 3,000 to bound disk use).
+//! scenario, default 2,000,000; PutFile is capped at 3,000 to bound disk use), `WOPI_BENCH_FILTER` (run only the
+//! scenarios whose name contains it, e.g. `off` or `GetFile`).
+//!
+//! Besides requests per second the bench prints how much CPU the host's threads used (from `/proc`) and requests per
+//! host-CPU-second: on a shared machine that is the figure that says what one dedicated core sustains.
 //! Everything listens on 127.0.0.1 only.
 
 use std::net::SocketAddr;
@@ -27,6 +31,8 @@ use wopi_protocol::proof::{ProofKeyPair, Ticks, sign_request};
 use wopi_reference_host::{Config, DEFAULT_USER};
 
 const MIB: usize = 1024 * 1024;
+/// Name of the host's threads (worker and blocking pool), for CPU accounting.
+const SERVER_THREAD: &str = "wopi-host";
 
 fn main() -> anyhow::Result<()> {
     let seconds: u64 = env_or("WOPI_BENCH_SECONDS", 5);
@@ -39,6 +45,7 @@ fn main() -> anyhow::Result<()> {
     // The host's runtime: one worker thread, as the targets assume.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
+        .thread_name(SERVER_THREAD)
         .enable_all()
         .build()?;
     // The load generator's runtime: this thread only.
@@ -53,8 +60,12 @@ fn main() -> anyhow::Result<()> {
          keep-alive over loopback, {seconds} s per scenario after a 1 s warm-up"
     );
     println!(
-        "{:<34} {:>5} {:>9} {:>7} {:>10} {:>8} {:>8} {:>9}  target",
-        "scenario", "conns", "requests", "secs", "req/s", "p50 ms", "p99 ms", "MiB/s"
+        "{:<34} {:>5} {:>9} {:>7} {:>10} {:>8} {:>8} {:>7} {:>9} {:>12}  target",
+        "scenario", "conns", "requests", "secs", "req/s", "p50 ms", "p99 ms", "MiB/s", "host CPU", "req/host-CPU-s"
+    );
+    println!(
+        "(host CPU: cores the host's threads used during the timed run, from /proc; req/host-CPU-s: requests per \
+         second of host CPU, i.e. what one dedicated core sustains; other processes on the machine share the cores)"
     );
 
     // Signing happens here, before any timed loop: it is the client's cost.
@@ -62,58 +73,63 @@ fn main() -> anyhow::Result<()> {
         sign_request(&current, Some(&old), &host.token, url, Ticks::now()).header_pairs()
     };
 
-    // CheckFileInfo, proofs on.
-    let h = &with_proofs;
-    let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
-    let reqs: Vec<Vec<u8>> = (0..16)
-        .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
-        .collect();
-    let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, 200, None))?;
-    report("CheckFileInfo, proof checks on", &r, Some(15_000.0));
+    let filter = std::env::var("WOPI_BENCH_FILTER").ok().map(|f| f.to_lowercase());
+    let want = |name: &str| filter.as_deref().is_none_or(|f| name.to_lowercase().contains(f));
 
-    // CheckFileInfo, proofs off.
-    let h = &without_proofs;
-    let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
-    let reqs = vec![build("GET", &url, h.addr, &[], b"")];
-    let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, 200, None))?;
-    report("CheckFileInfo, proof checks off", &r, Some(50_000.0));
+    let name = "CheckFileInfo, proof checks on";
+    if want(name) {
+        let h = &with_proofs;
+        let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
+        let reqs: Vec<Vec<u8>> = (0..16)
+            .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
+            .collect();
+        let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, None))?;
+        report(name, &r, Some(15_000.0));
+    }
 
-    // GetFile, 1 MiB, proofs on.
-    let h = &with_proofs;
-    let url = format!("{}/contents?access_token={}", h.wopisrc, h.token_q);
-    let reqs: Vec<Vec<u8>> = (0..16)
-        .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
-        .collect();
-    let r = load_rt.block_on(scenario(h.addr, reqs, 16, duration, max_requests, 200, None))?;
-    report("GetFile 1 MiB, proof checks on", &r, Some(1_500.0));
+    let name = "CheckFileInfo, proof checks off";
+    if want(name) {
+        let h = &without_proofs;
+        let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
+        let reqs = vec![build("GET", &url, h.addr, &[], b"")];
+        let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, None))?;
+        report(name, &r, Some(50_000.0));
+    }
 
-    // PutFile, 1 MiB, under a lock, proofs on.
-    let lock_url = format!("{}?access_token={}", h.wopisrc, h.token_q);
-    let mut lock_headers = sign(h, &lock_url);
-    lock_headers.push(("X-WOPI-Override", "LOCK".to_owned()));
-    lock_headers.push(("X-WOPI-Lock", "bench-lock".to_owned()));
-    let lock = build("POST", &lock_url, h.addr, &lock_headers, b"");
-    let lock_status = load_rt.block_on(one_request(h.addr, &lock))?;
-    anyhow::ensure!(lock_status == 200, "Lock before PutFile answered {lock_status}");
-    let body = vec![b'x'; MIB];
-    let reqs: Vec<Vec<u8>> = (0..4)
-        .map(|_| {
-            let mut headers = sign(h, &url);
-            headers.push(("X-WOPI-Override", "PUT".to_owned()));
-            headers.push(("X-WOPI-Lock", "bench-lock".to_owned()));
-            build("POST", &url, h.addr, &headers, &body)
-        })
-        .collect();
-    let r = load_rt.block_on(scenario(
-        h.addr,
-        reqs,
-        4,
-        duration,
-        max_requests.min(3_000),
-        200,
-        Some(MIB),
-    ))?;
-    report("PutFile 1 MiB, proof checks on", &r, None);
+    let name = "GetFile 1 MiB, proof checks on";
+    if want(name) {
+        let h = &with_proofs;
+        let url = format!("{}/contents?access_token={}", h.wopisrc, h.token_q);
+        let reqs: Vec<Vec<u8>> = (0..16)
+            .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
+            .collect();
+        let r = load_rt.block_on(scenario(h.addr, reqs, 16, duration, max_requests, Some(MIB)))?;
+        report(name, &r, Some(1_500.0));
+    }
+
+    let name = "PutFile 1 MiB, proof checks on";
+    if want(name) {
+        let h = &with_proofs;
+        let lock_url = format!("{}?access_token={}", h.wopisrc, h.token_q);
+        let mut lock_headers = sign(h, &lock_url);
+        lock_headers.push(("X-WOPI-Override", "LOCK".to_owned()));
+        lock_headers.push(("X-WOPI-Lock", "bench-lock".to_owned()));
+        let lock = build("POST", &lock_url, h.addr, &lock_headers, b"");
+        let lock_status = load_rt.block_on(one_request(h.addr, &lock))?;
+        anyhow::ensure!(lock_status == 200, "Lock before PutFile answered {lock_status}");
+        let url = format!("{}/contents?access_token={}", h.wopisrc, h.token_q);
+        let body = vec![b'x'; MIB];
+        let reqs: Vec<Vec<u8>> = (0..4)
+            .map(|_| {
+                let mut headers = sign(h, &url);
+                headers.push(("X-WOPI-Override", "PUT".to_owned()));
+                headers.push(("X-WOPI-Lock", "bench-lock".to_owned()));
+                build("POST", &url, h.addr, &headers, &body)
+            })
+            .collect();
+        let r = load_rt.block_on(scenario(h.addr, reqs, 4, duration, max_requests.min(3_000), Some(MIB)))?;
+        report(name, &r, None);
+    }
 
     drop(load_rt);
     server_rt.shutdown_timeout(Duration::from_secs(5));
@@ -225,6 +241,8 @@ fn build(method: &str, url: &str, addr: SocketAddr, headers: &[(&str, String)], 
 }
 
 struct Outcome {
+    /// CPU time the host's threads used during the run.
+    server_cpu: Duration,
     connections: usize,
     requests: u64,
     errors: u64,
@@ -245,13 +263,19 @@ fn report(name: &str, r: &Outcome, target: Option<f64>) {
     let mib = r
         .bytes_per_request
         .map_or_else(|| "-".to_owned(), |b| format!("{:.0}", rate * b as f64 / MIB as f64));
+    let cores = r.server_cpu.as_secs_f64() / r.elapsed.as_secs_f64();
+    let per_core = if r.server_cpu.is_zero() {
+        0.0
+    } else {
+        r.requests as f64 / r.server_cpu.as_secs_f64()
+    };
     let verdict = match target {
         Some(t) if rate >= t => format!(">= {t:.0} ok"),
         Some(t) => format!(">= {t:.0} MISSED"),
         None => "-".to_owned(),
     };
     println!(
-        "{name:<34} {:>5} {:>9} {:>7.2} {:>10.0} {:>8} {:>8} {:>9}  {verdict}",
+        "{name:<34} {:>5} {:>9} {:>7.2} {:>10.0} {:>8} {:>8} {:>7} {:>9.2} {:>12.0}  {verdict}",
         r.connections,
         r.requests,
         r.elapsed.as_secs_f64(),
@@ -259,6 +283,8 @@ fn report(name: &str, r: &Outcome, target: Option<f64>) {
         ms(pct(0.50)),
         ms(pct(0.99)),
         mib,
+        cores,
+        per_core,
     );
     if r.errors > 0 {
         println!(
@@ -268,16 +294,16 @@ fn report(name: &str, r: &Outcome, target: Option<f64>) {
     }
 }
 
-/// Checks every request once, warms up for a second, then runs `connections` loops until `duration` or `max`.
+/// Checks every request once (200 expected), warms up for a second, then runs `connections` loops until `duration` or `max`.
 async fn scenario(
     addr: SocketAddr,
     requests: Vec<Vec<u8>>,
     connections: usize,
     duration: Duration,
     max: u64,
-    expect: u16,
     response_body: Option<usize>,
 ) -> anyhow::Result<Outcome> {
+    let expect = 200;
     for req in &requests {
         let status = one_request(addr, req).await?;
         anyhow::ensure!(status == expect, "sanity request answered {status}, expected {expect}");
@@ -308,6 +334,7 @@ async fn run(
     let issued = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
+    let cpu_before = server_cpu_time();
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
@@ -369,7 +396,9 @@ async fn run(
         latencies_us.extend(t.await?);
     }
     let elapsed = started.elapsed();
+    let server_cpu = server_cpu_time().saturating_sub(cpu_before);
     Ok(Outcome {
+        server_cpu,
         connections,
         requests: latencies_us.len() as u64,
         errors: errors.load(Ordering::Relaxed),
@@ -512,6 +541,34 @@ impl Conn {
         }
         Ok(())
     }
+}
+
+/// CPU time (user + system) of this process's threads named [`SERVER_THREAD`], from `/proc/self/task/*/stat`;
+/// zero where `/proc` is unavailable.
+fn server_cpu_time() -> Duration {
+    // Clock ticks per second for /proc times; 100 on every Linux configuration this bench targets.
+    const TICKS_PER_SEC: u64 = 100;
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    let mut ticks = 0u64;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+            continue;
+        };
+        // Format: pid (comm) state ... field 14 utime, 15 stime; comm may contain spaces, so split after ')'.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if !stat[open + 1..close].starts_with(&SERVER_THREAD[..SERVER_THREAD.len().min(15)]) {
+            continue;
+        }
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        // After ')': index 0 is state (field 3), so utime (field 14) is index 11 and stime index 12.
+        ticks += field(11) + field(12);
+    }
+    Duration::from_millis(ticks * 1000 / TICKS_PER_SEC)
 }
 
 fn invalid(what: &str) -> std::io::Error {

@@ -99,9 +99,15 @@ pub enum HostCommand {
 impl HostArgs {
     /// The host configuration these arguments describe.
     pub fn config(&self) -> anyhow::Result<Config> {
+        self.config_for(self.listen)
+    }
+
+    /// The configuration for a host bound to `bound` (which differs from `--listen` when that has port 0): the
+    /// default public URL is `http://{bound}`.
+    pub fn config_for(&self, bound: SocketAddr) -> anyhow::Result<Config> {
         let public_url = match &self.public_url {
             Some(url) => url.clone(),
-            None => Url::parse(&format!("http://{}", self.listen)).context("building the default public URL")?,
+            None => Url::parse(&format!("http://{bound}")).context("building the default public URL")?,
         };
         let mut config = Config::new(public_url);
         config.data_dir = self.data_dir.clone();
@@ -134,8 +140,8 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// Runs the command line: a provisioning subcommand, or the server until Ctrl-C.
 pub async fn cli_main(args: HostArgs) -> anyhow::Result<()> {
-    let config = args.config()?;
     if let Some(command) = &args.command {
+        let config = args.config()?;
         anyhow::ensure!(config.data_dir.is_some(), "provisioning subcommands need --data-dir");
         let (_, state) = app(config).await.context("opening the host's data")?;
         match command {
@@ -165,8 +171,9 @@ pub async fn cli_main(args: HostArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    let (router, state) = app(config).await.context("starting the host")?;
-    tracing::info!(listen = %args.listen, public_url = state.base_url(), data_dir = %state.data_dir().display(),
+    let bound = listener.local_addr().context("reading the bound address")?;
+    let (router, state) = app(args.config_for(bound)?).await.context("starting the host")?;
+    tracing::info!(listen = %bound, public_url = state.base_url(), data_dir = %state.data_dir().display(),
         "WOPI reference host ready");
     if args.seed {
         let seeded = state.seed().await.context("seeding test.wopitest")?;

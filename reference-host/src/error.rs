@@ -24,6 +24,15 @@ pub enum WopiError {
     /// 400 with `X-WOPI-InvalidFileNameError`.
     #[error("invalid file name: {0}")]
     InvalidFileName(String),
+    /// 400 for an illegal `X-WOPI-RelativeTarget`: `X-WOPI-InvalidFileNameError` says why, and
+    /// `X-WOPI-ValidRelativeTarget` (UTF-7) proposes a legal name the client may retry with (PutRelativeFile.rst).
+    #[error("invalid file name: {reason}")]
+    InvalidRelativeTarget {
+        /// Why the name is illegal.
+        reason: String,
+        /// A legal variant of the name.
+        valid: String,
+    },
     /// 400 with `X-WOPI-InvalidContainerNameError`.
     #[error("invalid container name: {0}")]
     InvalidContainerName(String),
@@ -90,9 +99,10 @@ impl WopiError {
     /// The status code for this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            WopiError::BadRequest(_) | WopiError::InvalidFileName(_) | WopiError::InvalidContainerName(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            WopiError::BadRequest(_)
+            | WopiError::InvalidFileName(_)
+            | WopiError::InvalidRelativeTarget { .. }
+            | WopiError::InvalidContainerName(_) => StatusCode::BAD_REQUEST,
             WopiError::Token(_) | WopiError::WrongResource => StatusCode::UNAUTHORIZED,
             WopiError::NotFound | WopiError::Forbidden => StatusCode::NOT_FOUND,
             WopiError::LockMismatch { .. } | WopiError::NameExists { .. } | WopiError::ContainerNotEmpty => {
@@ -145,6 +155,13 @@ impl IntoResponse for WopiError {
                 );
             }
             WopiError::InvalidFileName(reason) => set(X_WOPI_INVALID_FILE_NAME_ERROR, header_value(reason)),
+            WopiError::InvalidRelativeTarget { reason, valid } => {
+                set(X_WOPI_INVALID_FILE_NAME_ERROR, header_value(reason));
+                set(
+                    X_WOPI_VALID_RELATIVE_TARGET,
+                    header_value(&wopi_protocol::utf7::encode(valid)),
+                );
+            }
             WopiError::InvalidContainerName(reason) => set(X_WOPI_INVALID_CONTAINER_NAME_ERROR, header_value(reason)),
             _ => {}
         }

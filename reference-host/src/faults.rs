@@ -83,25 +83,6 @@ pub enum Fault {
     // --- Proof keys (checked by crate::proof) ---
     /// Proofs with a timestamp older than 20 minutes are accepted.
     StaleProofAccepted,
-    /// Proof headers are not checked at all: unsigned and forged requests are accepted.
-    ProofNotChecked,
-    /// A failed proof never refetches discovery, so a key rotation by the client locks users out.
-    NoDiscoveryRefetch,
-    /// `X-WOPI-ProofOld` verified with the *old* key is accepted (not one of the three combinations).
-    ProofOldWithOldKeyAccepted,
-    // --- Host page (crate::hostpage) ---
-    /// The host page puts the access token in the action URL's query string (must travel in the POST body).
-    HostPageTokenInUrl,
-    /// The host page sends `access_token_ttl` in seconds (must be milliseconds since the epoch).
-    HostPageTtlInSeconds,
-    /// The host page never answers `App_LoadingStatus` with `Host_PostmessageReady`.
-    HostPageNoPostmessageReady,
-    /// The host page posts messages to an origin other than the client's.
-    HostPageWrongTargetOrigin,
-    /// The host page acts on messages from any origin (must check the client's origin).
-    HostPageAcceptsAnyOrigin,
-    /// The host page ignores `UI_Close` (must navigate to the CloseUrl).
-    HostPageIgnoresClose,
     /// Proof headers are not checked at all: unsigned and forged requests are served.
     ProofNotChecked,
     /// `X-WOPI-ProofOld` verified with the *old* key is accepted (proofkeys.rst: not one of the three combinations).
@@ -199,15 +180,6 @@ impl Fault {
             Fault::ExpiredTokenAccepted => "ExpiredTokenAccepted",
             Fault::TokenNotBoundToResource => "TokenNotBoundToResource",
             Fault::StaleProofAccepted => "StaleProofAccepted",
-            Fault::ProofNotChecked => "ProofNotChecked",
-            Fault::NoDiscoveryRefetch => "NoDiscoveryRefetch",
-            Fault::ProofOldWithOldKeyAccepted => "ProofOldWithOldKeyAccepted",
-            Fault::HostPageTokenInUrl => "HostPageTokenInUrl",
-            Fault::HostPageTtlInSeconds => "HostPageTtlInSeconds",
-            Fault::HostPageNoPostmessageReady => "HostPageNoPostmessageReady",
-            Fault::HostPageWrongTargetOrigin => "HostPageWrongTargetOrigin",
-            Fault::HostPageAcceptsAnyOrigin => "HostPageAcceptsAnyOrigin",
-            Fault::HostPageIgnoresClose => "HostPageIgnoresClose",
             Fault::ProofNotChecked => "ProofNotChecked",
             Fault::ProofOldWithOldKeyAccepted => "ProofOldWithOldKeyAccepted",
             Fault::NoDiscoveryRefetch => "NoDiscoveryRefetch",

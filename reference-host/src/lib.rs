@@ -347,15 +347,23 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
                 })?,
         ),
     };
-    let store = SqliteStore::open(data_dir.path(), config.faults)?;
-    let key = store.meta_or_init("token_key", || {
-        let mut key = vec![0u8; 32];
-        // Without OS randomness there is no safe key; an all-zero key would make tokens forgeable, so fail below.
-        if getrandom::fill(&mut key).is_err() {
-            key.clear();
-        }
-        key
-    })?;
+    // Opening SQLite and reading the key are blocking calls: keep them off the async runtime.
+    let dir = data_dir.path().to_path_buf();
+    let faults = config.faults;
+    let (store, key) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+        let store = SqliteStore::open(&dir, faults)?;
+        let key = store.meta_or_init("token_key", || {
+            let mut key = vec![0u8; 32];
+            // Without OS randomness there is no safe key; an all-zero key would make tokens forgeable, so fail below.
+            if getrandom::fill(&mut key).is_err() {
+                key.clear();
+            }
+            key
+        })?;
+        Ok((store, key))
+    })
+    .await
+    .map_err(|e| HostError::Config(format!("opening the store: {e}")))??;
     let key: [u8; 32] = key
         .try_into()
         .map_err(|_| HostError::Config("could not create a random token key".into()))?;

@@ -26,8 +26,8 @@ use wopi_protocol::proof::{ProofAccepted, ProofError, ProofHeaders, ProofKeys, e
 use crate::clock::Clock;
 use crate::faults::{Fault, FaultSet};
 
-/// Largest discovery document the host accepts. Office for the web's discovery is well under 1 MiB; the cap only
-/// exists so a misconfigured URL (a video, an endless stream) cannot exhaust memory.
+/// Largest discovery document the host accepts. Real discovery documents are far smaller; the cap only exists so a
+/// misconfigured URL (a video, an endless stream) cannot exhaust memory.
 pub const MAX_DISCOVERY_BYTES: usize = 8 * 1024 * 1024;
 
 /// How long a fetched discovery is trusted before the next use fetches it again. The docs ask hosts to re-run
@@ -39,7 +39,8 @@ pub const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(12 * 60 * 60);
 pub struct ProofCheckConfig {
     /// The WOPI client's discovery URL (`…/hosting/discovery`).
     pub discovery_url: url::Url,
-    /// Minimum time between two fetches of discovery (the first fetch and age-based refreshes included).
+    /// Minimum time between two refetches caused by failed proofs, and the wait before retrying after a failed
+    /// fetch. The first fetch and the refresh after [`DISCOVERY_MAX_AGE`] are not held back by it.
     pub refetch_min_interval: Duration,
     /// Bound on one whole fetch: connecting, headers and body.
     pub fetch_timeout: Duration,

@@ -231,6 +231,8 @@ async fn put_relative_bad_input_is_4xx_and_creates_nothing() {
         (vec![("X-WOPI-RelativeTarget", "..")], StatusCode::BAD_REQUEST),
         (vec![("X-WOPI-RelativeTarget", "a\tb.docx")], StatusCode::BAD_REQUEST),
         (vec![("X-WOPI-RelativeTarget", "bad+AAA.docx")], StatusCode::BAD_REQUEST),
+        (vec![("X-WOPI-RelativeTarget", "a+!b.docx")], StatusCode::BAD_REQUEST),
+        (vec![("X-WOPI-RelativeTarget", "+2D00-x.docx")], StatusCode::BAD_REQUEST),
         (
             vec![("X-WOPI-RelativeTarget", "a.docx"), ("X-WOPI-SuggestedTarget", ".docx")],
             StatusCode::BAD_REQUEST,
@@ -262,6 +264,20 @@ async fn put_relative_bad_input_is_4xx_and_creates_nothing() {
             assert!(header(&r, "X-WOPI-InvalidFileNameError").is_some(), "{headers:?}");
         }
     }
+    // An illegal specific name comes with a legal proposal in X-WOPI-ValidRelativeTarget (UTF-7).
+    let r = post(
+        &t,
+        "",
+        "PUT_RELATIVE",
+        &[("X-WOPI-RelativeTarget", "a:b+AF8-c.docx")],
+        b"abc",
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        header(&r, "X-WOPI-ValidRelativeTarget").as_deref(),
+        Some("a+AF8-b+AF8-c.docx")
+    );
     // A control character cannot even be sent as a header by reqwest, so it is covered by the names unit tests;
     // a name longer than FileNameMaxLength is refused in specific mode.
     let long = format!("{}.docx", "n".repeat(600));
@@ -313,6 +329,9 @@ async fn rename_file_keeps_extension_and_id() {
         assert!(header(&r, "X-WOPI-InvalidFileNameError").is_some());
     }
     assert_eq!(rename("bad+AAA", "").await.status(), StatusCode::BAD_REQUEST);
+    // Malformed UTF-7: a '+' that starts no base64 run; an unpaired surrogate.
+    assert_eq!(rename("a+!b", "").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(rename("+2D00-x", "").await.status(), StatusCode::BAD_REQUEST);
     let r = post(&t, "", "RENAME_FILE", &[], b"").await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(cfi(&t).await["BaseFileName"], "new_name.docx");

@@ -536,6 +536,39 @@ async fn discovery_that_is_not_xml_is_a_parse_failure() {
     ));
 }
 
+#[tokio::test]
+async fn discovery_is_read_again_after_twelve_hours() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    s.clock.advance(wopi_reference_host::proof::DISCOVERY_MAX_AGE - Duration::from_secs(1));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    s.check(&h).await.expect("accepted");
+    assert_eq!(s.server.hits(), 1);
+    s.clock.advance(Duration::from_secs(1));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    s.check(&h).await.expect("accepted");
+    assert_eq!(s.server.hits(), 2, "an old discovery is refreshed once");
+    // A failed refresh keeps the old keys working.
+    s.server.set_mode(Mode::Status(StatusCode::INTERNAL_SERVER_ERROR));
+    s.clock.advance(wopi_reference_host::proof::DISCOVERY_MAX_AGE);
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    s.check(&h).await.expect("still accepted with the cached keys");
+    assert_eq!(s.server.hits(), 3);
+}
+
+#[tokio::test]
+async fn discovery_without_a_proof_key_refuses_every_request() {
+    let s = setup().await;
+    let mut d = Discovery::parse(&discovery_xml("https://client.example", &s.keys.current, None)).expect("parse");
+    d.proof_key = None;
+    s.server.publish(d.to_xml());
+    let h = s.signed(&s.keys.current, None, s.now());
+    match s.check(&h).await {
+        Err(ProofFailure::NoProofKey(why)) => assert!(why.contains("proof-key"), "{why}"),
+        other => panic!("expected NoProofKey, got {other:?}"),
+    }
+}
+
 // ---- The same rules over HTTP: the in-process host answers 500 to every rejected proof ----
 
 mod over_http {

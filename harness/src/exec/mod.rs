@@ -209,6 +209,11 @@ pub struct Runner {
     prereqs: HashMap<(usize, String), Arc<OnceCell<PrereqResult>>>,
     prereq_target: OnceCell<Result<Target, String>>,
     first_prereq: std::sync::Mutex<Option<Option<String>>>,
+    /// Seconds the host's clock was stepped forward by `<ext:AdvanceClock>`: proofs are timestamped on the
+    /// host's timeline, as a real client's clock and the host's move together.
+    clock_offset: std::sync::atomic::AtomicU64,
+    /// Cases that change shared state (clock steps, key rotation) hold it exclusively.
+    gate: tokio::sync::RwLock<()>,
 }
 
 /// Why the runner could not be built.
@@ -250,6 +255,8 @@ impl Runner {
             prereqs,
             prereq_target: OnceCell::new(),
             first_prereq: std::sync::Mutex::new(None),
+            clock_offset: std::sync::atomic::AtomicU64::new(0),
+            gate: tokio::sync::RwLock::new(()),
         })
     }
 
@@ -546,6 +553,18 @@ pub(crate) enum Answer {
 
 impl CaseExec<'_> {
     async fn run(&self, secrets: &mut Vec<String>) -> StepsOutcome {
+        // A case that steps the host's clock or rotates the client's keys changes the world for every case in
+        // flight (locks expire, proofs go stale): it runs alone; all other cases share the gate.
+        let exclusive = self
+            .case
+            .requests
+            .iter()
+            .any(|s| matches!(s, Step::AdvanceClock { .. } | Step::RotateKeys { .. }));
+        let (_shared, _exclusive) = if exclusive {
+            (None, Some(self.runner.gate.write().await))
+        } else {
+            (Some(self.runner.gate.read().await), None)
+        };
         let mut out = StepsOutcome::default();
         let mut state = State::new();
         state.set("OriginalAccessToken", Some(self.target.access_token.clone()));
@@ -601,12 +620,19 @@ impl CaseExec<'_> {
     }
 
     /// Sends a built request and normalises the outcome (a redirect is a response).
-    pub(crate) async fn send(&self, b: request::Built) -> (Answer, Exchange) {
+    pub(crate) async fn send(&self, mut b: request::Built) -> (Answer, Exchange) {
         let client = if b.anonymous {
             &self.runner.anonymous
         } else {
             &self.runner.client
         };
+        let offset = self.runner.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
+        if offset > 0 && b.raw.proof.timestamp.is_none() {
+            let now = wopi_protocol::proof::Ticks::now();
+            b.raw.proof.timestamp = Some(wopi_protocol::proof::Ticks(
+                now.0.saturating_add(offset.saturating_mul(10_000_000)),
+            ));
+        }
         let (res, ex) = client.execute(b.raw).await;
         let answer = match res {
             Ok(r) => Answer::Response(r),

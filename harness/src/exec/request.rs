@@ -16,7 +16,7 @@ use wopi_protocol::utf7;
 
 use super::Target;
 use crate::suite::{Category, CoauthLockType, KeyRelation, PutRelativeMode, Request, RequestKind, Suite, TestCase};
-use crate::validate::State;
+use crate::validate::{State, frames};
 
 /// `User-Agent` the validator sends for OfficeNativeClient cases.
 pub const ONC_USER_AGENT: &str = "Microsoft Office WOPI Validator/1.0";
@@ -323,10 +323,88 @@ pub fn build(
                 .unwrap_or_default();
             h("X-WOPI-CoauthTableVersion", &v);
         }
-        K::GetChunkedFile { .. } | K::PutChunkedFile(_) => {
-            return berr(
-                "incremental file transfer (GetChunkedFile/PutChunkedFile frame streams) is not implemented by this harness",
-            );
+        K::GetChunkedFile {
+            properties_to_return,
+            filters,
+        } => {
+            let mut list = Vec::new();
+            for f in filters {
+                let known = frames::content_chunks(
+                    suite,
+                    &f.chunking_scheme,
+                    f.already_existing_content.as_deref(),
+                    f.already_existing_content_resource_id.as_deref(),
+                )
+                .map_err(BuildError)?;
+                let ids = known.iter().map(|c| frames::chunk_id(c)).collect();
+                list.push((
+                    f.stream_id.clone(),
+                    ids,
+                    f.chunking_scheme.clone(),
+                    f.chunks_to_return.clone(),
+                ));
+            }
+            body = frames::encode_request(&frames::get_chunked_file_message(list, properties_to_return), &[]).into();
+        }
+        K::PutChunkedFile(p) => {
+            let from_state = p
+                .sequence_number_state_key
+                .as_deref()
+                .and_then(|k| state.get_nonempty(k))
+                .and_then(|v| v.trim().parse::<i64>().ok());
+            let seq = from_state
+                .or_else(|| p.sequence_number.as_deref().and_then(|v| v.trim().parse::<i64>().ok()))
+                .ok_or_else(|| {
+                    BuildError(
+                        "PutChunkedFile needs a sequence number (SequenceNumber or a saved SequenceNumberStateKey)"
+                            .into(),
+                    )
+                })?;
+            h("X-WOPI-SequenceNumber", &seq.to_string());
+            h("X-WOPI-Lock", p.lock.as_deref().unwrap_or(""));
+            h("X-WOPI-CoauthLockId", p.coauth_lock_id.as_deref().unwrap_or(""));
+            h("X-WOPI-Editors", p.editors.as_deref().unwrap_or(""));
+            let mut signatures = Vec::new();
+            let mut send: Vec<Vec<u8>> = Vec::new();
+            for s in &p.streams {
+                let new = frames::content_chunks(
+                    suite,
+                    &s.chunking_scheme,
+                    s.new_content.as_deref(),
+                    s.new_content_resource_id.as_deref(),
+                )
+                .map_err(BuildError)?;
+                let known = frames::content_chunks(
+                    suite,
+                    &s.chunking_scheme,
+                    s.last_known_host_content.as_deref(),
+                    s.last_known_host_content_resource_id.as_deref(),
+                )
+                .map_err(BuildError)?;
+                let known_ids: Vec<String> = known.iter().map(|c| frames::chunk_id(c)).collect();
+                let sigs: Vec<serde_json::Value> = new
+                    .iter()
+                    .map(|c| serde_json::json!({"ChunkId": frames::chunk_id(c), "Length": c.len()}))
+                    .collect();
+                for c in new {
+                    // Only the delta, each chunk once across streams.
+                    if !known_ids.contains(&frames::chunk_id(&c)) && !send.contains(&c) {
+                        send.push(c);
+                    }
+                }
+                signatures.push(serde_json::json!({"ChunkSignatures": sigs, "ChunkingScheme": s.chunking_scheme, "StreamId": s.stream_id}));
+            }
+            let props: Vec<serde_json::Value> = p
+                .properties
+                .iter()
+                .map(|c| serde_json::json!({"Name": c.name, "Retention": c.retention, "Value": c.value}))
+                .collect();
+            let message = serde_json::json!({
+                "ContentProperties": props,
+                "Signatures": signatures,
+                "UploadSessionTokenToCommit": p.upload_session_token,
+            });
+            body = frames::encode_request(&message, &send).into();
         }
         K::PutToFileUrl { .. } => {
             return berr("PutToFileUrl is in the XSD but unknown to the validator engine; not supported");
@@ -426,6 +504,226 @@ pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::suite::{self, Step};
+    use std::path::Path;
+
+    fn suite_of(requests: &str, category: &str) -> Suite {
+        let text = format!(
+            r#"<WopiValidation><Resources><File Id="WordSimpleDocument" Name="WordSimpleDocument.docx" FilePath="Resources\WordSimpleDocument.docx"/></Resources>
+               <TestGroup Name="G"><TestCases><TestCase Name="C" Category="{category}"><Description>d</Description>
+               <Requests>{requests}</Requests></TestCase></TestCases></TestGroup></WopiValidation>"#
+        );
+        suite::parse_str(&text, Path::new("t.xml"), "t".into()).unwrap()
+    }
+
+    fn target() -> Target {
+        Target {
+            wopisrc: Url::parse("http://h/wopi/files/1").unwrap(),
+            access_token: "a+b/c".into(),
+            access_token_ttl: 42,
+        }
+    }
+
+    /// Builds request `i` of the single case with `state`.
+    fn built(requests: &str, i: usize, state: &State) -> Result<Built, BuildError> {
+        built_in(requests, "WopiCore", i, state)
+    }
+
+    fn built_in(requests: &str, category: &str, i: usize, state: &State) -> Result<Built, BuildError> {
+        let s = suite_of(requests, category);
+        let case = &s.groups[0].cases[0];
+        let Step::Request(r) = &case.requests[i] else {
+            panic!("not a request")
+        };
+        build(r, "L", case, &s, &target(), state)
+    }
+
+    fn header<'a>(b: &'a Built, name: &str) -> Option<&'a str> {
+        b.raw
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn default_url_carries_the_encoded_token_and_ttl() {
+        let b = built("<GetFile/>", 0, &State::new()).unwrap();
+        assert_eq!(b.raw.method, Method::GET);
+        assert_eq!(
+            b.raw.url.as_str(),
+            "http://h/wopi/files/1/contents?access_token=a%2Bb%2Fc&access_token_ttl=42"
+        );
+        assert_eq!(b.raw.access_token, "a+b/c");
+        assert_eq!(b.raw.proof, ProofSpec::valid());
+    }
+
+    #[test]
+    fn put_relative_file_sends_utf7_target_size_and_the_fake_bytes() {
+        let b = built(
+            r#"<PutRelativeFile Name="madeup_name.wopitestx" ResourceId="WordSimpleDocument" PutRelativeFileMode="ExactName" OverwriteRelative="false"/>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(header(&b, "X-WOPI-Override"), Some("PUT_RELATIVE"));
+        assert_eq!(header(&b, "X-WOPI-RelativeTarget"), Some("madeup+AF8-name.wopitestx"));
+        assert_eq!(header(&b, "X-WOPI-OverwriteRelativeTarget"), Some("False"));
+        assert_eq!(header(&b, "X-WOPI-Size"), Some("74"));
+        assert_eq!(b.raw.body.len(), 74);
+        let c = built(
+            r#"<PutRelativeFile Name="a.wopitest" ResourceId="WordSimpleDocument" PutRelativeFileMode="Conflicting"/>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert!(header(&c, "X-WOPI-SuggestedTarget").is_some() && header(&c, "X-WOPI-RelativeTarget").is_some());
+    }
+
+    #[test]
+    fn lock_family_headers() {
+        let b = built(r#"<Lock Lock="A" LockUserVisible="true"/>"#, 0, &State::new()).unwrap();
+        assert_eq!(
+            (header(&b, "X-WOPI-Override"), header(&b, "X-WOPI-Lock")),
+            (Some("LOCK"), Some("A"))
+        );
+        assert_eq!(header(&b, "X-WOPI-LockUserVisible"), Some("True"));
+        let b = built(r#"<UnlockAndRelock NewLock="N" OldLock="O"/>"#, 0, &State::new()).unwrap();
+        assert_eq!(
+            (header(&b, "X-WOPI-Lock"), header(&b, "X-WOPI-OldLock")),
+            (Some("N"), Some("O"))
+        );
+        // GetFile ignores Lock (engine), PutFile sends a non-empty one.
+        let b = built(r#"<GetFile Lock="X"/>"#, 0, &State::new()).unwrap();
+        assert_eq!(header(&b, "X-WOPI-Lock"), None);
+        let b = built(
+            r#"<PutFile Lock="" ResourceId="WordSimpleDocument"/>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(header(&b, "X-WOPI-Lock"), None);
+        assert_eq!(header(&b, "X-WOPI-Override"), Some("PUT"));
+    }
+
+    #[test]
+    fn rename_file_always_sends_lock_and_coauth_headers() {
+        let b = built(r#"<RenameFile Name="madeup_renamed"/>"#, 0, &State::new()).unwrap();
+        assert_eq!(header(&b, "X-WOPI-RequestedName"), Some("madeup+AF8-renamed"));
+        assert_eq!(header(&b, "X-WOPI-Lock"), Some(""));
+        assert_eq!(header(&b, "X-WOPI-CoauthLockId"), Some(""));
+    }
+
+    #[test]
+    fn override_urls_from_state_and_their_fallbacks() {
+        let mut state = State::new();
+        state.set("New", Some("http://h/wopi/files/9?access_token=tok9".into()));
+        state.set("Empty", None);
+        let b = built(r#"<CheckFileInfo OverrideUrl="$State:New"/>"#, 0, &state).unwrap();
+        assert_eq!(b.raw.url.as_str(), "http://h/wopi/files/9?access_token=tok9");
+        assert_eq!(b.token, "tok9");
+        let b = built(r#"<EnumerateAncestors OverrideUrl="$State:New"/>"#, 0, &state).unwrap();
+        assert_eq!(b.raw.url.path(), "/wopi/files/9/ancestry");
+        // Saved but empty: the original file, as the engine does...
+        let b = built(r#"<CheckFileInfo OverrideUrl="$State:Empty"/>"#, 0, &state).unwrap();
+        assert_eq!(b.raw.url.path(), "/wopi/files/1");
+        // ...except for deletes, which never touch the original file.
+        assert!(
+            built(r#"<DeleteFile OverrideUrl="$State:Empty"/>"#, 0, &state)
+                .unwrap_err()
+                .0
+                .contains("refusing")
+        );
+        assert!(built(r#"<DeleteFile/>"#, 0, &state).is_err());
+        assert!(
+            built(r#"<CheckFileInfo OverrideUrl="$State:Never"/>"#, 0, &state)
+                .unwrap_err()
+                .0
+                .contains("no earlier request saved")
+        );
+    }
+
+    #[test]
+    fn get_from_file_url_is_anonymous_and_unsigned() {
+        let mut state = State::new();
+        state.set("FileUrl", Some("http://files.example/blob/1".into()));
+        let b = built(r#"<GetFromFileUrl OverrideUrl="$State:FileUrl"/>"#, 0, &state).unwrap();
+        assert!(b.anonymous);
+        assert_eq!(b.raw.url.as_str(), "http://files.example/blob/1");
+        assert_eq!(b.raw.proof.mode, ProofMode::Unsigned);
+        assert_eq!(b.raw.access_token, "");
+    }
+
+    #[test]
+    fn mutators_map_to_tokens_and_proof_modes() {
+        let b = built(
+            r#"<CheckFileInfo><Mutators><AccessToken Mutation="INVALID"/></Mutators></CheckFileInfo>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(b.token, "INVALID");
+        assert!(b.raw.url.as_str().contains("access_token=INVALID"), "{}", b.raw.url);
+        assert!(!b.raw.url.as_str().contains("a%2Bb"));
+        let cases = [
+            (r#"<ProofKey MutateCurrent="true"/>"#, ProofMode::CurrentInvalid),
+            (r#"<ProofKey MutateOld="true"/>"#, ProofMode::OldInvalid),
+            (
+                r#"<ProofKey MutateCurrent="true" MutateOld="true"/>"#,
+                ProofMode::BothInvalid,
+            ),
+            (r#"<ProofKey KeyRelation="Ahead"/>"#, ProofMode::Ahead),
+            (r#"<ProofKey KeyRelation="Behind"/>"#, ProofMode::Behind),
+        ];
+        for (m, mode) in cases {
+            let b = built(
+                &format!("<CheckFileInfo><Mutators>{m}</Mutators></CheckFileInfo>"),
+                0,
+                &State::new(),
+            )
+            .unwrap();
+            assert_eq!(b.raw.proof.mode, mode, "{m}");
+        }
+        let b = built(
+            r#"<CheckFileInfo><Mutators><ProofKey Timestamp="2015-08-17T00:00:00Z"/></Mutators></CheckFileInfo>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(b.raw.proof.timestamp, Some(Ticks(635_753_664_000_000_000)));
+    }
+
+    #[test]
+    fn coauth_requests_follow_the_engine() {
+        let b = built(
+            r#"<GetCoauthLock CoauthLockType="Coauth" CoauthLockId="C1" CoauthLockExpirationTimeout="600" CoauthLockMetadata="m" CoauthLockMetadataAsBody="b"/>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(header(&b, "X-WOPI-CoauthLockType"), Some("Coauth"));
+        assert_eq!(header(&b, "X-WOPI-CoauthLockExpirationTimeout"), Some("600"));
+        // With the body form the header form is not sent (the engine's "SentAsBodyAndHeader" quirk).
+        assert_eq!(header(&b, "X-WOPI-CoauthLockMetadata"), None);
+        assert_eq!(&b.raw.body[..], br#"{"CoauthLockMetadata":"b"}"#);
+        let mut state = State::new();
+        state.set("V", Some("7".into()));
+        let b = built(r#"<GetCoauthTable CoauthTableVersionStateKey="V"/>"#, 0, &state).unwrap();
+        assert_eq!(header(&b, "X-WOPI-CoauthTableVersion"), Some("7"));
+        let b = built(r#"<GetCoauthTable/>"#, 0, &State::new()).unwrap();
+        assert_eq!(header(&b, "X-WOPI-CoauthTableVersion"), Some(""));
+    }
+
+    #[test]
+    fn office_native_client_cases_send_the_validator_user_agent() {
+        let b = built_in("<CheckFileInfo/>", "OfficeNativeClient", 0, &State::new()).unwrap();
+        assert_eq!(header(&b, "User-Agent"), Some(ONC_USER_AGENT));
+        assert_eq!(
+            header(&built("<CheckFileInfo/>", 0, &State::new()).unwrap(), "User-Agent"),
+            None
+        );
+    }
 
     #[test]
     fn validator_reference_timestamp_converts_to_its_ticks() {

@@ -63,6 +63,9 @@ pub(super) async fn extension_step(
                 }
                 Some(clock) => match clock.advance(Duration::from_secs(*seconds)) {
                     Ok(()) => {
+                        exec.runner
+                            .clock_offset
+                            .fetch_add(*seconds, std::sync::atomic::Ordering::SeqCst);
                         out.notes.push(format!("{label}: host clock advanced by {seconds} s"));
                         false
                     }

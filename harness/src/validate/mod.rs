@@ -11,6 +11,7 @@
 //! required regex property absent, an unparseable Content-Length, a schema check on a binary response, ...) is
 //! here a failure of that request only.
 
+pub mod frames;
 pub mod json;
 mod properties;
 pub mod schema;
@@ -209,12 +210,7 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
             }
         }
         ValidatorKind::And(children) => children.iter().flat_map(|c| evaluate(c, resp, ctx)).collect(),
-        ValidatorKind::Frames(_) => vec![ctx.failure(
-            "FramesValidator",
-            "an incremental-transfer frame stream checked against the validator's chunk fixtures",
-            "not evaluated",
-            "FramesValidator (GetChunkedFile/PutChunkedFile) is not implemented by this harness",
-        )],
+        ValidatorKind::Frames(f) => frames::frames_validator(f, resp, ctx),
     };
     if v.severity == Severity::Should {
         for f in &mut failures {

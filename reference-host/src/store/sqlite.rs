@@ -530,29 +530,42 @@ impl Store for SqliteStore {
     }
 
     fn content(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, Bytes)> {
-        let record = self.read_index().files.get(id).map(|f| f.at(now, &self.inner.faults));
+        let id = id.clone();
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
-            let record = record.ok_or(StoreError::NotFound)?;
-            if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
-                return Ok((record, data));
-            }
-            let hash = record.sha256;
-            let reader = Arc::clone(&inner);
-            let data = tokio::task::spawn_blocking(move || {
-                let conn = lock_mutex(&reader.reader);
-                conn.query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&hash[..]], |r| {
-                    r.get::<_, Vec<u8>>(0)
+            // A write can replace (and prune) the content between reading the index and reading the blob; then the
+            // index is read again. Three rounds only lose to a file rewritten continuously.
+            for _ in 0..3 {
+                let record = inner
+                    .index()
+                    .files
+                    .get(&id)
+                    .map(|f| f.at(now, &inner.faults))
+                    .ok_or(StoreError::NotFound)?;
+                if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
+                    return Ok((record, data));
+                }
+                let hash = record.sha256;
+                let reader = Arc::clone(&inner);
+                let data = tokio::task::spawn_blocking(move || {
+                    let conn = lock_mutex(&reader.reader);
+                    conn.query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&hash[..]], |r| {
+                        r.get::<_, Vec<u8>>(0)
+                    })
+                    .optional()
+                    .map_err(backend)
                 })
-                .optional()
-                .map_err(backend)
-            })
-            .await
-            .map_err(|e| backend(format!("store task failed: {e}")))??;
-            // The file was rewritten or deleted between the index read and the blob read.
-            let data = Bytes::from(data.ok_or(StoreError::NotFound)?);
-            inner.cache_content(hash, data.clone());
-            Ok((record, data))
+                .await
+                .map_err(|e| backend(format!("store task failed: {e}")))??;
+                if let Some(data) = data {
+                    let data = Bytes::from(data);
+                    inner.cache_content(hash, data.clone());
+                    return Ok((record, data));
+                }
+            }
+            Err(StoreError::Backend(
+                "file content changed during three consecutive reads".into(),
+            ))
         })
     }
 

@@ -172,7 +172,11 @@ async fn create_child_file(req: ContainerRequest) -> Result<Response, WopiError>
                 Some(v) => parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)
                     .map_err(|e| WopiError::BadRequest(e.to_string()))?,
             };
-            let name = FileName::new_with_max(relative, max).map_err(|e| WopiError::InvalidFileName(e.to_string()))?;
+            let name =
+                FileName::new_with_max(relative.as_str(), max).map_err(|e| WopiError::InvalidRelativeTarget {
+                    reason: e.to_string(),
+                    valid: FileName::sanitized(&relative, max).into_string(),
+                })?;
             (name, NameMode::Exact { overwrite })
         }
         (None, None) => return Err(WopiError::BadRequest("no target".into())),

@@ -293,8 +293,11 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
                 Some(v) => parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)
                     .map_err(|e| WopiError::BadRequest(e.to_string()))?,
             };
-            let name = FileName::new_with_max(decoded.as_str(), max_name)
-                .map_err(|e| WopiError::InvalidFileName(e.to_string()))?;
+            let name =
+                FileName::new_with_max(decoded.as_str(), max_name).map_err(|e| WopiError::InvalidRelativeTarget {
+                    reason: e.to_string(),
+                    valid: FileName::sanitized(&decoded, max_name).into_string(),
+                })?;
             (name, NameMode::Exact { overwrite }, relative_raw)
         }
     };

@@ -19,7 +19,7 @@
 pub mod containers;
 pub mod files;
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use wopi_protocol::headers::{X_WOPI_ITEM_VERSION, X_WOPI_LOCK};
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
@@ -38,6 +39,11 @@ use crate::faults::Fault;
 use crate::store::User;
 use crate::tokens::{Claims, Resource, TokenError};
 
+/// Longest time one WOPI request may take, body upload included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+/// Longest pause between two chunks of a request body.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The `/wopi` routes and the start page, with proof checking and (under faults) response rewriting.
 pub fn router(state: AppState) -> Router<AppState> {
     // One byte over the limit so that a body of exactly max_file_size is accepted and the handler can tell.
@@ -45,7 +51,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .unwrap_or(usize::MAX)
         .saturating_add(1);
     let wopi = Router::new()
-        .route("/wopi/files/{id}", get(files::check_file_info_handler).post(files::post_file))
+        .route(
+            "/wopi/files/{id}",
+            get(files::check_file_info_handler).post(files::post_file),
+        )
         .route("/wopi/files/{id}/contents", get(files::get_file).post(files::put_file))
         .route("/wopi/files/{id}/ancestry", get(files::enumerate_ancestors))
         .route("/wopi/files/{id}/ecosystem_pointer", get(files::get_ecosystem))
@@ -68,6 +77,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(containers::get_root_container),
         )
         .layer(DefaultBodyLimit::max(body_limit))
+        // Bounded waits: a whole request may take at most REQUEST_TIMEOUT, and a request body that stalls for
+        // BODY_IDLE_TIMEOUT is abandoned.
+        .layer(RequestBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), check_proof))
         .layer(middleware::map_response_with_state(state, apply_response_faults));
     Router::new().route("/", get(start_page)).merge(wopi)
@@ -201,6 +217,8 @@ pub struct FileRequest {
     pub now: SystemTime,
 }
 
+// The extractors below take the headers out of the request parts instead of cloning them (CheckFileInfo is the hot
+// path); they must be the last parts extractor of a handler, before at most a body extractor.
 impl FromRequestParts<AppState> for FileRequest {
     type Rejection = WopiError;
 
@@ -215,7 +233,7 @@ impl FromRequestParts<AppState> for FileRequest {
             state: state.clone(),
             id,
             caller,
-            headers: parts.headers.clone(),
+            headers: std::mem::take(&mut parts.headers),
             now: state.now(),
         })
     }
@@ -249,7 +267,7 @@ impl FromRequestParts<AppState> for ContainerRequest {
             state: state.clone(),
             id,
             caller,
-            headers: parts.headers.clone(),
+            headers: std::mem::take(&mut parts.headers),
             now: state.now(),
         })
     }
@@ -276,7 +294,7 @@ impl FromRequestParts<AppState> for EcosystemRequest {
         Ok(Self {
             state: state.clone(),
             caller,
-            headers: parts.headers.clone(),
+            headers: std::mem::take(&mut parts.headers),
             now: state.now(),
         })
     }
@@ -318,7 +336,6 @@ pub fn iso8601(t: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn iso8601_round_trip_format() {

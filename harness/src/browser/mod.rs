@@ -1,0 +1,293 @@
+//! Host page and postMessage checks in a real headless Chromium (issue 7).
+//!
+//! Half of a WOPI integration lives in the browser: the host page must POST the token into the editor iframe
+//! and answer the editor's postMessages. [`BrowserRunner`] opens a host page (the reference host's, or any
+//! host's through a URL template, `--host-page`) whose iframe loads the mock Office frame, and runs one
+//! [`checks::Check`] per `<ext:PostMessage>` step. The browser starts at the first step and is shared by the run
+//! (steps take turns on it).
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`driver`] | chromedriver + headless Chromium, started and torn down without leaving processes behind |
+//! | [`page`] | a loaded host page, the recorder script observing it, both sides' messages |
+//! | [`frame_api`] | the mock frame's admin endpoints (what the frame saw, messages to send) |
+//! | [`checks`] | the checks, each returning failures with evidence |
+
+pub mod checks;
+pub mod driver;
+pub mod frame_api;
+pub mod page;
+
+use std::time::Duration;
+
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OnceCell};
+use url::Url;
+use wopi_protocol::discovery::Discovery;
+
+pub use checks::{Check, CheckSpec};
+pub use driver::{Browser, BrowserError, BrowserOptions};
+
+use crate::report::model::{DocRef, Failure};
+use crate::suite::PostMessageStep;
+use checks::CheckContext;
+use frame_api::FrameApi;
+use page::{PageError, PageSession};
+
+/// A host page URL with `{file_id}`, `{wopisrc}` and `{action}` placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPageTemplate(String);
+
+impl HostPageTemplate {
+    /// Checks that the template gives an http(s) URL once filled.
+    pub fn new(template: impl Into<String>) -> Result<HostPageTemplate, String> {
+        let t = HostPageTemplate(template.into());
+        let example = Url::parse("http://host.invalid/wopi/files/example").map_err(|e| e.to_string())?;
+        let filled = t.fill(&example, "view")?;
+        if !matches!(filled.scheme(), "http" | "https") {
+            return Err(format!("host page template {:?} is not an http(s) URL", t.0));
+        }
+        Ok(t)
+    }
+
+    /// The template as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The page URL for the file at `wopisrc` and `action`. `{file_id}` is the last path segment of WOPISrc,
+    /// `{wopisrc}` the whole WOPISrc, percent-encoded.
+    pub fn fill(&self, wopisrc: &Url, action: &str) -> Result<Url, String> {
+        let file_id = wopisrc
+            .path_segments()
+            .and_then(|mut s| s.rfind(|p| !p.is_empty()))
+            .unwrap_or("");
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let mut src = wopisrc.clone();
+        src.set_query(None);
+        let filled = self
+            .0
+            .replace("{file_id}", file_id)
+            .replace("{wopisrc}", &enc(src.as_str()))
+            .replace("{action}", &enc(action));
+        Url::parse(&filled).map_err(|e| format!("host page template {:?} gives {filled:?}: {e}", self.0))
+    }
+}
+
+/// The check a suite step asks for (`<ext:PostMessage Check=".." Action=".." Send=".." ExpectMessage=".."
+/// TimeoutSeconds="..">`); a step without `Check` is an [`Check::Exchange`].
+pub fn spec_from_step(step: &PostMessageStep) -> Result<CheckSpec, String> {
+    CheckSpec::new(
+        step.check.as_deref(),
+        &step.action,
+        step.send.as_deref(),
+        step.expect_message.as_deref(),
+        step.timeout_seconds,
+    )
+}
+
+/// What one browser step produced, for the runner to put into the case result.
+#[derive(Debug, Clone, Default)]
+pub struct StepOutcome {
+    pub failures: Vec<Failure>,
+    pub notes: Vec<String>,
+    /// PNG screenshots, base64 (taken when the step failed).
+    pub screenshots: Vec<String>,
+    /// The step could not run here (no browser installed), with the reason.
+    pub skipped: Option<String>,
+}
+
+enum State {
+    NotStarted,
+    Running(Browser),
+    /// Starting failed; every later step is skipped with this reason instead of retrying.
+    Failed(String),
+}
+
+/// Runs `<ext:PostMessage>` steps on one shared browser.
+pub struct BrowserRunner {
+    options: BrowserOptions,
+    api: FrameApi,
+    template: HostPageTemplate,
+    /// Shared with [`BrowserRunner::for_target`] copies: one browser, steps taking turns.
+    state: Arc<Mutex<State>>,
+    discovery: OnceCell<Discovery>,
+}
+
+impl std::fmt::Debug for BrowserRunner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrowserRunner")
+            .field("template", &self.template)
+            .field("mock", &self.api.base().as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BrowserRunner {
+    /// `mock_base` is the mock Office client's base URL (its frames are what the page loads); `template` the
+    /// host page. Nothing starts until the first step.
+    pub fn new(mock_base: Url, template: HostPageTemplate, options: BrowserOptions) -> Result<BrowserRunner, String> {
+        let api = FrameApi::new(mock_base).map_err(|e| e.to_string())?;
+        Ok(BrowserRunner {
+            options,
+            api,
+            template,
+            state: Arc::new(Mutex::new(State::NotStarted)),
+            discovery: OnceCell::new(),
+        })
+    }
+
+    /// A runner for another mock and host page on the same browser (a test suite with several hosts opens one
+    /// browser, not one per host).
+    pub fn for_target(&self, mock_base: Url, template: HostPageTemplate) -> Result<BrowserRunner, String> {
+        Ok(BrowserRunner {
+            options: self.options.clone(),
+            api: FrameApi::new(mock_base).map_err(|e| e.to_string())?,
+            template,
+            state: self.state.clone(),
+            discovery: OnceCell::new(),
+        })
+    }
+
+    /// The host page template in use.
+    pub fn template(&self) -> &HostPageTemplate {
+        &self.template
+    }
+
+    /// Runs one check on a freshly loaded host page for the file at `wopisrc`. `label` names the step in failures.
+    pub async fn run_step(&self, spec: &CheckSpec, wopisrc: &Url, label: &str) -> StepOutcome {
+        let mut state = self.state.lock().await;
+        if let State::NotStarted = *state {
+            *state = match start(&self.options).await {
+                Ok(b) => State::Running(b),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot start the browser; browser steps are skipped");
+                    State::Failed(e.to_string())
+                }
+            };
+        }
+        let browser = match &*state {
+            State::Running(b) => b,
+            State::Failed(e) => {
+                return StepOutcome {
+                    skipped: Some(format!("{label}: needs a browser, which could not start: {e}")),
+                    ..StepOutcome::default()
+                };
+            }
+            State::NotStarted => {
+                return StepOutcome {
+                    skipped: Some(format!("{label}: the browser did not start")),
+                    ..StepOutcome::default()
+                };
+            }
+        };
+        let mut out = StepOutcome::default();
+        let harness = |check: &str, expected: &str, actual: String| Failure {
+            request: label.to_string(),
+            check: check.to_string(),
+            expected: expected.to_string(),
+            actual,
+            rule: Some("the host page loads the WOPI client's editor frame (online/hostpage.rst)".into()),
+            doc: Some(DocRef {
+                page: "online/hostpage.rst".into(),
+                url: None,
+            }),
+            should_only: false,
+        };
+        let discovery = match self.discovery.get_or_try_init(|| self.api.discovery()).await {
+            Ok(d) => d.clone(),
+            Err(e) => {
+                out.failures.push(harness("mock discovery", "the mock's discovery", e.to_string()));
+                return out;
+            }
+        };
+        let url = match self.template.fill(wopisrc, &spec.action) {
+            Ok(u) => u,
+            Err(e) => {
+                out.failures.push(harness("host page URL", "a host page URL", e));
+                return out;
+            }
+        };
+        let ctx = CheckContext {
+            wopisrc: wopisrc.clone(),
+            discovery,
+            label: label.to_string(),
+        };
+        // Loading is bounded by the step's timeout (and the driver's page-load timeout).
+        let page = match PageSession::open(browser, &self.api, url.clone(), spec.timeout).await {
+            Ok(p) => p,
+            Err(e) => {
+                out.failures.push(harness(
+                    spec.check.name(),
+                    "the host page loading the editor frame",
+                    format!("{url}: {e}"),
+                ));
+                if let Ok(d) = browser.driver()
+                    && let Ok(png) = d.screenshot_as_png_base64().await
+                {
+                    out.screenshots.push(png);
+                }
+                return out;
+            }
+        };
+        let limit = spec.timeout * 4 + Duration::from_secs(30);
+        let result = match tokio::time::timeout(limit, checks::run_check(&page, spec, &ctx)).await {
+            Ok(r) => r,
+            Err(_) => Err(PageError::Expectation(format!("the check did not finish within {limit:?}"))),
+        };
+        match result {
+            Ok(r) => {
+                out.notes.extend(r.notes.iter().map(|n| format!("{label}: {n}")));
+                if !r.failures.is_empty() {
+                    out.screenshots.extend(page.screenshot().await);
+                    out.notes.extend(page.evidence_notes().await);
+                }
+                out.failures = r.failures;
+            }
+            Err(e) => {
+                out.failures.push(harness(spec.check.name(), "the check to run", e.to_string()));
+                out.screenshots.extend(page.screenshot().await);
+                out.notes.extend(page.evidence_notes().await);
+            }
+        }
+        out
+    }
+
+    /// Closes the browser (if it started; for every runner sharing it) and waits for its processes to end.
+    pub async fn shutdown(&self) {
+        let mut state = self.state.lock().await;
+        if let State::Running(b) = std::mem::replace(&mut *state, State::NotStarted) {
+            b.shutdown().await;
+        }
+    }
+}
+
+async fn start(options: &BrowserOptions) -> Result<Browser, BrowserError> {
+    let browser = Browser::start(options).await?;
+    if let Err(e) = page::install_recorder(&browser).await {
+        browser.shutdown().await;
+        return Err(e);
+    }
+    Ok(browser)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_file_id_wopisrc_and_action() {
+        let t = HostPageTemplate::new("https://host.example/open?file={file_id}&action={action}&src={wopisrc}")
+            .expect("valid");
+        let src = Url::parse("http://127.0.0.1:8080/wopi/files/abc-1?access_token=secret").expect("url");
+        let u = t.fill(&src, "edit").expect("filled");
+        assert_eq!(
+            u.as_str(),
+            "https://host.example/open?file=abc-1&action=edit&src=http%3A%2F%2F127.0.0.1%3A8080%2Fwopi%2Ffiles%2Fabc-1"
+        );
+        assert!(!u.as_str().contains("secret"), "the token never reaches the page URL");
+        assert!(HostPageTemplate::new("ftp://x/{file_id}").is_err());
+        assert!(HostPageTemplate::new("not a url {file_id}").is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! The host page suite in headless Chromium (issue 7): every check passes on the reference host's page, and each
+//! faulty variant of the page (reference host `faults` feature) fails the check that matches its fault.
+//!
+//! One browser serves the whole file: the cases run one after another in a single test, on reference hosts
+//! started one per variant. Needs Debian's `chromium` and `chromium-driver` (scripts/test.sh installs them).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use url::Url;
+use wopi_harness::browser::{BrowserOptions, BrowserRunner, Check, CheckSpec, HostPageTemplate, StepOutcome};
+use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
+use wopi_harness::suite::{self, Step};
+use wopi_reference_host::faults::{Fault, FaultSet};
+
+/// The `<ext:PostMessage>` steps of suites/postmessage.xml, with their case names.
+fn suite_steps() -> Vec<(String, CheckSpec)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/postmessage.xml");
+    let s = suite::load(&path).expect("suites/postmessage.xml loads");
+    let mut out = Vec::new();
+    for g in &s.groups {
+        for c in &g.cases {
+            for step in &c.requests {
+                if let Step::PostMessage(p) = step {
+                    let spec = wopi_harness::browser::spec_from_step(p).expect("valid step");
+                    out.push((c.name.clone(), spec));
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Variant {
+    target: EmbeddedTarget,
+    runner: BrowserRunner,
+}
+
+async fn variant(faults: FaultSet) -> Variant {
+    let target = EmbeddedTarget::start(EmbeddedOptions {
+        faults,
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .expect("embedded host and mock start");
+    let template = HostPageTemplate::new(target.host_page_template()).expect("template");
+    let runner = BrowserRunner::new(target.mock().base_url.clone(), template, BrowserOptions::default())
+        .expect("runner");
+    Variant { target, runner }
+}
+
+async fn run(v: &Variant, name: &str, spec: &CheckSpec) -> StepOutcome {
+    let file = v.target.provisioner().fresh_file().await.expect("fresh file");
+    let wopisrc = Url::parse(&file.wopisrc).expect("wopisrc");
+    let t0 = Instant::now();
+    let out = v.runner.run_step(spec, &wopisrc, &format!("PostMessage {}", spec.check.name())).await;
+    eprintln!(
+        "{name} [{}]: {} failure(s), {:?}, {} ms",
+        spec.check.name(),
+        out.failures.iter().filter(|f| !f.should_only).count(),
+        out.skipped,
+        t0.elapsed().as_millis()
+    );
+    out
+}
+
+fn must_failures(out: &StepOutcome) -> Vec<String> {
+    out.failures
+        .iter()
+        .filter(|f| !f.should_only)
+        .map(|f| format!("{}: expected {}, got {}", f.check, f.expected, f.actual))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_page_suite_in_headless_chromium() {
+    let steps = suite_steps();
+    assert!(steps.len() >= 12, "the suite covers every check: {}", steps.len());
+    let started = Instant::now();
+
+    // The correct page passes every check.
+    let good = variant(FaultSet::default()).await;
+    let mut problems = Vec::new();
+    for (name, spec) in &steps {
+        let out = run(&good, name, spec).await;
+        assert!(out.skipped.is_none(), "{name}: skipped: {:?}", out.skipped);
+        let fails = must_failures(&out);
+        if !fails.is_empty() {
+            problems.push(format!("{name}: {fails:?}\n  notes: {:?}", out.notes));
+        }
+        if out.failures.is_empty() {
+            assert!(out.screenshots.is_empty(), "{name}: no screenshot when passing");
+        }
+    }
+    assert!(problems.is_empty(), "the reference host page fails:\n{}", problems.join("\n"));
+    good.runner.shutdown().await;
+    good.target.shutdown().await;
+
+    // Each faulty page fails the check that matches its fault, with a screenshot and both sides' messages.
+    let cases: &[(Fault, Check)] = &[
+        (Fault::HostPageTokenInUrl, Check::TokenInBody),
+        (Fault::HostPageTtlInSeconds, Check::TokenTtl),
+        (Fault::HostPageNoPostmessageReady, Check::PostmessageReady),
+        (Fault::HostPageWrongTargetOrigin, Check::PostmessageReady),
+        (Fault::HostPageAcceptsAnyOrigin, Check::UntrustedOriginIgnored),
+        (Fault::HostPageIgnoresClose, Check::UiClose),
+    ];
+    for (fault, check) in cases {
+        let v = variant(FaultSet::of([*fault])).await;
+        let (name, spec) = steps
+            .iter()
+            .find(|(_, s)| s.check == *check)
+            .unwrap_or_else(|| panic!("the suite has a {} case", check.name()));
+        let out = run(&v, name, spec).await;
+        let fails = must_failures(&out);
+        assert!(!fails.is_empty(), "{fault:?} is not caught by {name}; notes: {:?}", out.notes);
+        assert!(
+            out.failures.iter().all(|f| f.check == check.name()),
+            "{fault:?}: failures name the check: {:?}",
+            out.failures
+        );
+        assert_eq!(out.screenshots.len(), 1, "{fault:?}: one screenshot");
+        assert!(
+            out.notes.iter().any(|n| n.starts_with("host page received:") || n.starts_with("host page:")),
+            "{fault:?}: host side in the notes: {:?}",
+            out.notes
+        );
+        assert!(
+            out.notes.iter().any(|n| n.starts_with("frame received:")),
+            "{fault:?}: frame side in the notes: {:?}",
+            out.notes
+        );
+        v.runner.shutdown().await;
+        v.target.shutdown().await;
+    }
+    eprintln!("browser suite: {} s", started.elapsed().as_secs());
+    assert!(started.elapsed() < Duration::from_secs(600));
+}
