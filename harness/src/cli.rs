@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
+use crate::browser::HostPageTemplate;
 use crate::exec::Filters;
 use crate::report::ReportOutputs;
 use crate::suite::Category;
@@ -143,24 +144,11 @@ pub struct RunArgs {
 
 impl RunArgs {
     /// `--host-page`, checked: with its placeholders filled in it must be an http(s) URL.
-    pub fn host_page_template(&self) -> Result<Option<&str>, UsageError> {
-        let Some(template) = self.host_page.as_deref() else {
-            return Ok(None);
-        };
-        let sample = template
-            .replace("{wopisrc}", "http%3A%2F%2Fh%2Fwopi%2Ffiles%2F1")
-            .replace("{file_id}", "1")
-            .replace("{action}", "view");
-        match Url::parse(&sample) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(Some(template)),
-            Ok(u) => Err(UsageError(format!(
-                "--host-page must be an http or https URL, got {}",
-                u.scheme()
-            ))),
-            Err(e) => Err(UsageError(format!(
-                "--host-page {template:?} is not a URL template: {e}"
-            ))),
-        }
+    pub fn host_page_template(&self) -> Result<Option<HostPageTemplate>, UsageError> {
+        self.host_page
+            .as_deref()
+            .map(|t| HostPageTemplate::new(t).map_err(|e| UsageError(format!("--host-page: {e}"))))
+            .transpose()
     }
 }
 
@@ -657,7 +645,7 @@ mod tests {
             let Command::Run(run) = cli.command else {
                 panic!("expected run")
             };
-            run.host_page_template().map(|t| t.map(str::to_owned))
+            run.host_page_template().map(|t| t.map(|t| t.as_str().to_owned()))
         };
         assert_eq!(
             run("http://h/host/{file_id}?action={action}").unwrap().as_deref(),

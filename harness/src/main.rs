@@ -286,7 +286,10 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     }
     if let Some(template) = args.host_page_template().map_err(Fail::usage)? {
         // The runner has no browser step yet; checking the template now makes a typo surface before a long run.
-        tracing::info!(template, "host page template accepted for browser suites");
+        tracing::info!(
+            template = template.as_str(),
+            "host page template accepted for browser suites"
+        );
     }
 
     let (running, client, source, clock, host_kind) = match &spec {

@@ -39,7 +39,10 @@ async fn the_clean_host_passes_every_mix() {
     let outcome = run_race(&client, &target, &default).await.unwrap();
     assert!(outcome.passed(), "{}", outcome.failure_message().unwrap_or_default());
     assert_eq!(outcome.runs, 1);
-    assert_eq!(outcome.first_run_operations, 402, "400 planned plus the final GetFile and GetLock");
+    assert_eq!(
+        outcome.first_run_operations, 402,
+        "400 planned plus the final GetFile and GetLock"
+    );
     for mix in OpMix::ALL {
         let config = RaceConfig {
             mix,
@@ -48,7 +51,11 @@ async fn the_clean_host_passes_every_mix() {
             ..RaceConfig::default()
         };
         let outcome = run_race(&client, &target, &config).await.unwrap();
-        assert!(outcome.passed(), "{mix}: {}", outcome.failure_message().unwrap_or_default());
+        assert!(
+            outcome.passed(),
+            "{mix}: {}",
+            outcome.failure_message().unwrap_or_default()
+        );
         assert_eq!(outcome.transcript.len(), 162, "{mix}");
     }
     // The race leaves the file unlocked.
@@ -75,7 +82,10 @@ async fn a_non_atomic_lock_is_found_in_20_of_20_seeded_races() {
             .as_ref()
             .unwrap_or_else(|| panic!("seed {seed}: the race did not find the non-atomic Lock"));
         assert!(
-            matches!(failure.rule, Rule::OneHolder | Rule::Linearizable | Rule::LosersToldHolder),
+            matches!(
+                failure.rule,
+                Rule::OneHolder | Rule::Linearizable | Rule::LosersToldHolder
+            ),
             "seed {seed}: {:?}",
             failure.rule
         );
@@ -84,7 +94,11 @@ async fn a_non_atomic_lock_is_found_in_20_of_20_seeded_races() {
         let message = outcome.failure_message().unwrap();
         assert!(message.contains("<<"), "the culprits are marked: {message}");
         // Shrunk: two racing clients and the final reads are enough.
-        assert!(failure.operations <= 8, "seed {seed}: {} operations\n{message}", failure.operations);
+        assert!(
+            failure.operations <= 8,
+            "seed {seed}: {} operations\n{message}",
+            failure.operations
+        );
         if failure.operations > longest {
             longest = failure.operations;
             sample = message;
@@ -194,7 +208,10 @@ fn a_loser_told_a_holder_that_had_already_left_is_not_linearizable() {
     assert_eq!(v.rule, Rule::Linearizable);
     assert!(v.ops.contains(&2), "{v:?}");
     let printed = check::interleaving(&h, &v.ops);
-    assert!(printed.contains("Lock B") && printed.contains("409 X-WOPI-Lock=\"A\""), "{printed}");
+    assert!(
+        printed.contains("Lock B") && printed.contains("409 X-WOPI-Lock=\"A\""),
+        "{printed}"
+    );
 }
 
 #[test]

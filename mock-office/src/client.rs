@@ -133,6 +133,8 @@ pub struct ClientConfig {
     pub machine_name: String,
     /// Also send the token as `Authorization: Bearer <token>` (`rest/common_headers.rst`), besides the query string.
     pub authorization_header: bool,
+    /// Accept any TLS certificate (a development host with a self-signed certificate). Off by default.
+    pub accept_invalid_certs: bool,
 }
 
 impl Default for ClientConfig {
@@ -144,6 +146,7 @@ impl Default for ClientConfig {
             client_version: format!("16.0.0.0 (wopi-mock-office {})", env!("CARGO_PKG_VERSION")),
             machine_name: "WOPI-MOCK-OFFICE".to_string(),
             authorization_header: true,
+            accept_invalid_certs: false,
         }
     }
 }
@@ -359,6 +362,7 @@ impl WopiClient {
             .pool_idle_timeout(Duration::from_secs(30))
             // The host under test is reached directly, never through a proxy from the environment.
             .no_proxy()
+            .tls_danger_accept_invalid_certs(config.accept_invalid_certs)
             .user_agent(concat!("wopi-mock-office/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientError::Build(error_chain(&e)))?;

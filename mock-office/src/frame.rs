@@ -60,6 +60,9 @@ const POSTMESSAGE_PROPERTIES: &[&str] = &[
     "UserCanRename",
     "UserCanWrite",
     "CloseUrl",
+    "Size",
+    "SupportsLocks",
+    "SupportsUpdate",
 ];
 
 /// The CheckFileInfo property that must be `true` before Office sends a message (`postmessage.rst`), per message.
@@ -219,6 +222,10 @@ pub struct FrameReport {
     pub sent: Vec<SentMessage>,
     /// Problems the page reported (e.g. a command it could not send).
     pub errors: Vec<String>,
+    /// With [`crate::server::MockConfig::frame_editing`]: the lock the frame's edit session took, and whether it
+    /// still holds it (it unlocks when it sends `UI_Close` or is closed through the admin endpoint).
+    pub lock_id: Option<String>,
+    pub lock_held: bool,
     /// The frame's WOPI exchanges (token redacted).
     pub transcript: Vec<Exchange>,
 }
@@ -238,6 +245,8 @@ pub struct FrameSummary {
 struct Session {
     report: FrameReport,
     commands: VecDeque<FrameCommand>,
+    /// The target and lock of an edit session that still holds its lock.
+    editor: Option<(WopiTarget, String)>,
 }
 
 /// The frame sessions of one mock.
@@ -262,7 +271,7 @@ impl FrameStore {
         found.map(f)
     }
 
-    fn insert(&self, report: FrameReport) {
+    fn insert(&self, report: FrameReport, editor: Option<(WopiTarget, String)>) {
         let mut sessions = self.lock();
         if sessions.len() >= MAX_SESSIONS {
             sessions.pop_front();
@@ -270,6 +279,7 @@ impl FrameStore {
         sessions.push_back(Session {
             report,
             commands: VecDeque::new(),
+            editor,
         });
     }
 
@@ -423,9 +433,12 @@ async fn frame_page(
         received: Vec::new(),
         sent: Vec::new(),
         errors: Vec::new(),
+        lock_id: None,
+        lock_held: false,
         transcript: Vec::new(),
     };
 
+    let mut opened: Option<WopiTarget> = None;
     // The host page's mistakes are 400; a host that fails CheckFileInfo is 502, as a gateway would say.
     let problem: Option<(StatusCode, String)> = match (&wopisrc, &token) {
         (None, _) => Some((
@@ -437,8 +450,10 @@ async fn frame_page(
             Err(e) => Some((StatusCode::BAD_REQUEST, format!("WOPISrc `{src}` is not a URL: {e}"))),
             Ok(src) => {
                 let client = state.client.new_session();
-                let cfi = check_file_info(&client, &WopiTarget::new(src, token.clone())).await;
+                let target = WopiTarget::new(src, token.clone());
+                let cfi = check_file_info(&client, &target).await;
                 report.transcript = client.take_transcript();
+                opened = Some(target);
                 report.post_message_origin = cfi
                     .properties
                     .get("PostMessageOrigin")
@@ -470,7 +485,11 @@ async fn frame_page(
         .unwrap_or_default();
     let app_name = report.app.clone();
     let action_name = report.action.clone();
-    state.frames.insert(report);
+    let mut editor = None;
+    if let (true, None, Some(target)) = (state.frame_editing, &problem, opened) {
+        editor = open_document(&state, &mut report, target).await;
+    }
+    state.frames.insert(report, editor);
 
     let status = problem.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
     let page = render_frame(&FramePage {
@@ -492,6 +511,61 @@ async fn frame_page(
         frame_trust_handshake,
     });
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+/// With [`crate::server::MockConfig::frame_editing`]: what Office does after CheckFileInfo. Every action reads
+/// the file (GetFile); `editnew` on a zero-byte file first writes a template with an unlocked PutFile
+/// (`online/scenarios/createnew.rst`); `edit` and `editnew` then lock the file when CheckFileInfo allows writing
+/// with locks. Returns the lock to release later.
+async fn open_document(state: &AppState, report: &mut FrameReport, target: WopiTarget) -> Option<(WopiTarget, String)> {
+    let client = state.client.new_session();
+    let props = report
+        .check_file_info
+        .as_ref()
+        .map(|c| c.properties.clone())
+        .unwrap_or_default();
+    let flag = |name: &str| props.get(name).and_then(Value::as_bool).unwrap_or(false);
+    let editing = matches!(report.action.as_str(), "edit" | "editnew");
+    if report.action == "editnew" && props.get("Size").and_then(Value::as_u64) == Some(0) && flag("UserCanWrite") {
+        let _ = client
+            .put_file(&target, None, Bytes::from_static(EDITNEW_TEMPLATE))
+            .await;
+    }
+    let _ = client.get_file(&target, None).await;
+    let mut editor = None;
+    if editing && flag("SupportsLocks") && flag("UserCanWrite") {
+        let lock = format!("mock-office-frame-{}", report.session);
+        if let Ok(resp) = client.lock(&target, &lock).await
+            && resp.status == 200
+        {
+            report.lock_id = Some(lock.clone());
+            report.lock_held = true;
+            editor = Some((target, lock));
+        }
+    }
+    report.transcript.extend(client.take_transcript());
+    editor
+}
+
+/// What an `editnew` frame writes into an empty file (the real template is an Office document).
+const EDITNEW_TEMPLATE: &[u8] = b"mock office blank document";
+
+/// Ends the edit session of `session`: unlocks the file if the frame still holds its lock. `false` if there is no
+/// such session.
+pub(crate) async fn close_session(state: &AppState, session: &str) -> bool {
+    let Some(editor) = state.frames.with_session(session, |s| s.editor.take()) else {
+        return false;
+    };
+    if let Some((target, lock)) = editor {
+        let client = state.client.new_session();
+        let unlocked = client.unlock(&target, &lock).await.is_ok_and(|r| r.status == 200);
+        let exchanges = client.take_transcript();
+        state.frames.with_session(session, |s| {
+            s.report.lock_held = !unlocked;
+            s.report.transcript.extend(exchanges);
+        });
+    }
+    true
 }
 
 async fn check_file_info(client: &crate::client::WopiClient, target: &WopiTarget) -> FrameCheckFileInfo {
@@ -554,6 +628,9 @@ enum PageEvent {
 
 async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(event): Json<PageEvent>) -> Response {
     let at_ms = now_ms();
+    // Office ends its edit session (and releases its lock) when it closes.
+    let closing =
+        matches!(&event, PageEvent::Sent { message_id, via, .. } if message_id == "UI_Close" && via == "frame");
     let found = state.frames.with_session(&session, |s| {
         let r = &mut s.report;
         match event {
@@ -607,6 +684,9 @@ async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(
             }
         }
     });
+    if closing && found.is_some() {
+        close_session(&state, &session).await;
+    }
     match found {
         Some(()) => StatusCode::NO_CONTENT.into_response(),
         None => (StatusCode::NOT_FOUND, "no such frame session").into_response(),
@@ -861,25 +941,30 @@ mod tests {
     fn the_store_is_bounded_and_finds_the_latest() {
         let store = FrameStore::default();
         for i in 0..MAX_SESSIONS + 3 {
-            store.insert(FrameReport {
-                session: format!("s{i}"),
-                app: String::new(),
-                action: String::new(),
-                method: "POST".into(),
-                query: vec![],
-                wopisrc: None,
-                form: vec![],
-                token_source: "form".into(),
-                access_token_ttl: None,
-                check_file_info: None,
-                post_message_origin: None,
-                loaded: false,
-                host_ready: false,
-                received: vec![],
-                sent: vec![],
-                errors: vec![],
-                transcript: vec![],
-            });
+            store.insert(
+                FrameReport {
+                    session: format!("s{i}"),
+                    app: String::new(),
+                    action: String::new(),
+                    method: "POST".into(),
+                    query: vec![],
+                    wopisrc: None,
+                    form: vec![],
+                    token_source: "form".into(),
+                    access_token_ttl: None,
+                    check_file_info: None,
+                    post_message_origin: None,
+                    loaded: false,
+                    host_ready: false,
+                    received: vec![],
+                    sent: vec![],
+                    errors: vec![],
+                    lock_id: None,
+                    lock_held: false,
+                    transcript: vec![],
+                },
+                None,
+            );
         }
         assert_eq!(store.summaries().len(), MAX_SESSIONS);
         assert!(store.report("s0").is_none());

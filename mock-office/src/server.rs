@@ -18,6 +18,7 @@
 //! | `POST /admin/keys/rotate`, `/admin/keys/fresh`, `/admin/keys/fixed` | rotation, new keys, back to the fixed keys |
 //! | `GET /admin/frames`, `GET /admin/frame/{session}` (`latest` works) | what a frame received |
 //! | `POST /admin/frame/{session}/send` | make the frame post a message to the host page |
+//! | `POST /admin/frame/{session}/close` | end the frame's edit session (unlock), see [`MockConfig::frame_editing`] |
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -73,6 +74,10 @@ pub struct MockConfig {
     pub admin_secret: Option<String>,
     /// Transport settings of the frame's server-side WOPI calls.
     pub frame_client: ClientConfig,
+    /// Make the frame behave like an editor after CheckFileInfo: GetFile for every action, and for `edit` and
+    /// `editnew` a Lock held until the frame sends `UI_Close` or `POST /admin/frame/{session}/close` (editnew on
+    /// an empty file writes a template first). Off by default: then the frame only calls CheckFileInfo.
+    pub frame_editing: bool,
 }
 
 impl Default for MockConfig {
@@ -86,6 +91,7 @@ impl Default for MockConfig {
                 total_timeout: Duration::from_secs(15),
                 ..ClientConfig::default()
             },
+            frame_editing: false,
         }
     }
 }
@@ -99,6 +105,7 @@ pub(crate) struct AppState {
     pub(crate) admin_secret: Option<Arc<str>>,
     pub(crate) frames: FrameStore,
     pub(crate) client: WopiClient,
+    pub(crate) frame_editing: bool,
 }
 
 /// The mock Office server.
@@ -116,7 +123,7 @@ pub struct MockOfficeHandle {
     pub local_addr: SocketAddr,
     /// The key ring discovery publishes and clients sign with.
     pub keys: SharedKeys,
-    frames: FrameStore,
+    state: AppState,
     client_config: ClientConfig,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -152,8 +159,9 @@ impl MockOffice {
             admin_secret: config.admin_secret.map(Arc::from),
             frames: frames.clone(),
             client: WopiClient::new(config.frame_client.clone(), keys.clone())?,
+            frame_editing: config.frame_editing,
         };
-        let app = router(state);
+        let app = router(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = runtime.spawn(async move {
             let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -173,7 +181,7 @@ impl MockOffice {
             untrusted_base_url,
             local_addr,
             keys,
-            frames,
+            state,
             client_config: config.frame_client,
             shutdown: Some(tx),
             task: Some(task),
@@ -219,17 +227,22 @@ impl MockOfficeHandle {
 
     /// What the frame of `session` received so far (`latest` for the most recent session).
     pub fn frame_report(&self, session: &str) -> Option<FrameReport> {
-        self.frames.report(session)
+        self.state.frames.report(session)
     }
 
     /// The frame sessions, oldest first.
     pub fn frame_sessions(&self) -> Vec<FrameSummary> {
-        self.frames.summaries()
+        self.state.frames.summaries()
     }
 
     /// Queues a message for the frame of `session` (`latest` works) to post to the host page.
     pub fn send_to_frame(&self, session: &str, command: FrameCommand) -> Result<(), SendError> {
-        self.frames.push_command(session, command)
+        self.state.frames.push_command(session, command)
+    }
+
+    /// Ends the frame's edit session (unlocks the file it locked); `false` if there is no such session.
+    pub async fn close_frame(&self, session: &str) -> bool {
+        frame::close_session(&self.state, session).await
     }
 
     /// The transport settings the frame uses for its own WOPI calls.
@@ -436,7 +449,8 @@ fn router(state: AppState) -> Router {
         .route("/keys/fixed", post(admin_fixed))
         .route("/frames", get(admin_frames))
         .route("/frame/{session}", get(admin_frame))
-        .route("/frame/{session}/send", post(admin_frame_send));
+        .route("/frame/{session}/send", post(admin_frame_send))
+        .route("/frame/{session}/close", post(admin_frame_close));
     Router::new()
         .route("/hosting/discovery", get(discovery))
         .route("/health", get(|| async { "ok" }))
@@ -585,6 +599,17 @@ async fn admin_frame(_: Admin, State(state): State<AppState>, Path(session): Pat
     match state.frames.report(&session) {
         Some(r) => Json(r).into_response(),
         None => (StatusCode::NOT_FOUND, "no such frame session").into_response(),
+    }
+}
+
+async fn admin_frame_close(_: Admin, State(state): State<AppState>, Path(session): Path<String>) -> Response {
+    if frame::close_session(&state, &session).await {
+        match state.frames.report(&session) {
+            Some(r) => Json(r).into_response(),
+            None => StatusCode::NO_CONTENT.into_response(),
+        }
+    } else {
+        (StatusCode::NOT_FOUND, "no such frame session").into_response()
     }
 }
 

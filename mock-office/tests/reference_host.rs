@@ -372,3 +372,79 @@ async fn the_frame_opens_a_session_on_the_reference_host() {
     s.host.stop().await;
     s.mock.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_editing_frame_locks_the_file_until_it_closes() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = MockConfig {
+        keys: KeySource::Fresh,
+        frame_editing: true,
+        ..MockConfig::default()
+    };
+    let mock = MockOffice::start(listener, config).expect("mock starts");
+    let mut host_config = Config::new(Url::parse("http://127.0.0.1:1/").expect("url"));
+    host_config.discovery_url = Some(mock.discovery_url.clone());
+    let host = spawn_for_test(host_config).await.expect("host starts");
+    let client = mock.client(ClientConfig::default()).expect("client");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("http");
+
+    let open = |action: &'static str, p: wopi_reference_host::Provisioned| {
+        let mut url = mock.base_url.join(&format!("office/wopitest/{action}")).expect("url");
+        url.query_pairs_mut().append_pair("WOPISrc", &p.wopisrc);
+        let req = http.post(url).form(&[("access_token", p.access_token.clone())]);
+        async move { req.send().await.expect("frame answers").status() }
+    };
+
+    // edit: GetFile and Lock; the lock is the frame's until it sends UI_Close.
+    let p = host.file("edited.wopitest", b"content").await.expect("file");
+    let target = WopiTarget::new(Url::parse(&p.wopisrc).expect("url"), p.access_token.clone());
+    assert_eq!(open("edit", p).await, 200);
+    let report = mock.frame_report("latest").expect("report");
+    let labels: Vec<&str> = report.transcript.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["CheckFileInfo", "GetFile", "Lock"]);
+    let lock_id = report.lock_id.clone().expect("a lock was taken");
+    assert!(report.lock_held);
+    let held = client.get_lock(&target).await.expect("GetLock");
+    assert_eq!(held.header("X-WOPI-Lock"), Some(lock_id.as_str()));
+    // The page reports that it sent UI_Close: the frame unlocks.
+    let event = serde_json::json!({"kind": "sent", "message_id": "UI_Close", "via": "frame", "target_origin": "x"});
+    let api = mock
+        .base_url
+        .join(&format!("frame-api/{}/event", report.session))
+        .expect("url");
+    assert_eq!(http.post(api).json(&event).send().await.expect("event").status(), 204);
+    let after = mock.frame_report(&report.session).expect("report");
+    assert!(!after.lock_held);
+    assert_eq!(after.transcript.last().map(|e| e.label.as_str()), Some("Unlock"));
+    let free = client.get_lock(&target).await.expect("GetLock");
+    assert_eq!(free.header("X-WOPI-Lock"), Some(""));
+
+    // editnew on an empty file writes the template without a lock, then locks; the admin endpoint closes it.
+    let p = host.file("blank.wopitest", b"").await.expect("file");
+    let target = WopiTarget::new(Url::parse(&p.wopisrc).expect("url"), p.access_token.clone());
+    assert_eq!(open("editnew", p).await, 200);
+    let report = mock.frame_report("latest").expect("report");
+    let labels: Vec<&str> = report.transcript.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels, ["CheckFileInfo", "PutFile", "GetFile", "Lock"]);
+    let close = mock
+        .base_url
+        .join(&format!("admin/frame/{}/close", report.session))
+        .expect("url");
+    assert_eq!(http.post(close).send().await.expect("close").status(), 200);
+    assert!(!mock.frame_report(&report.session).expect("report").lock_held);
+    let stored = client.get_file(&target, None).await.expect("GetFile");
+    assert!(!stored.body.is_empty(), "the template was written");
+
+    // view: GetFile only, no lock.
+    let p = host.file("viewed.wopitest", b"v").await.expect("file");
+    assert_eq!(open("view", p).await, 200);
+    let report = mock.frame_report("latest").expect("report");
+    assert_eq!(report.lock_id, None);
+    assert_eq!(report.transcript.len(), 2);
+    host.stop().await;
+    mock.shutdown().await;
+}

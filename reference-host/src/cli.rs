@@ -168,6 +168,13 @@ pub async fn cli_main(args: HostArgs) -> anyhow::Result<()> {
         return Ok(());
     }
 
+    // Proof checking can be turned off only explicitly (issue 3): a host started without a discovery URL would
+    // otherwise accept unsigned requests silently.
+    anyhow::ensure!(
+        args.discovery_url.is_some() || args.no_proof_keys,
+        "give --discovery-url (the WOPI client's discovery, for proof keys) or --no-proof-keys to run without \
+         proof-key checking"
+    );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;

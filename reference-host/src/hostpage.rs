@@ -18,8 +18,10 @@
 //! Everything interpolated into HTML is escaped; everything handed to the script travels as JSON in a
 //! non-executable `<script type="application/json">` block with `<`, `>` and `&` escaped.
 //!
-//! The script exposes its state as `window.wopiHost` (messages received, sent and ignored) so a browser test can
-//! observe the exchange without reaching into the cross-origin frame.
+//! The script exposes its state as `window.wopiHost` so a browser test can observe the exchange without reaching
+//! into the cross-origin frame: `received`, `sent` and `ignored` (message IDs, and origins of refused messages),
+//! `loaded` (App_LoadingStatus seen), `panel` (the open host panel), `fileName`, and `blurFocus()` / `grabFocus()`
+//! to send those messages to the frame. Host-page faults ([`PageFaults`]) exist only with the `faults` feature.
 
 use std::sync::Arc;
 

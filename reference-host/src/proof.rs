@@ -225,10 +225,14 @@ impl DiscoveryCache {
     pub async fn get(&self) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
         match self.snapshot() {
             Some(snap) if !self.is_expired(&snap) => Ok(snap),
-            Some(snap) => Ok(self
-                .refresh(Some(snap.generation), Trigger::Expired)
-                .await
-                .unwrap_or(snap)),
+            // Only one request refreshes an old snapshot; the others keep using it rather than wait for the fetch.
+            Some(snap) => match self.fetch.try_lock() {
+                Ok(book) => Ok(self
+                    .refresh_locked(book, Some(snap.generation), Trigger::Expired)
+                    .await
+                    .unwrap_or(snap)),
+                Err(_) => Ok(snap),
+            },
             None => self.refresh(None, Trigger::Missing).await,
         }
     }
@@ -250,7 +254,17 @@ impl DiscoveryCache {
     }
 
     async fn refresh(&self, seen: Option<u64>, trigger: Trigger) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
-        let mut book = self.fetch.lock().await;
+        let book = self.fetch.lock().await;
+        self.refresh_locked(book, seen, trigger).await
+    }
+
+    /// The body of [`DiscoveryCache::refresh`], run while holding the single-flight lock.
+    async fn refresh_locked(
+        &self,
+        mut book: tokio::sync::MutexGuard<'_, FetchBook>,
+        seen: Option<u64>,
+        trigger: Trigger,
+    ) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
         let current = self.snapshot();
         if let Some(snap) = &current
             && Some(snap.generation) != seen

@@ -62,6 +62,13 @@ async fn seed_prints_one_json_line_that_opens_the_test_file() {
 }
 
 #[test]
+fn serving_needs_a_discovery_url_or_an_explicit_opt_out() {
+    let out = Command::new(BIN).args(["--listen", "127.0.0.1:0"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--no-proof-keys"));
+}
+
+#[test]
 fn provisioning_subcommands() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {

@@ -540,7 +540,8 @@ async fn discovery_that_is_not_xml_is_a_parse_failure() {
 async fn discovery_is_read_again_after_twelve_hours() {
     let s = setup().await;
     s.checker.prefetch().await;
-    s.clock.advance(wopi_reference_host::proof::DISCOVERY_MAX_AGE - Duration::from_secs(1));
+    s.clock
+        .advance(wopi_reference_host::proof::DISCOVERY_MAX_AGE - Duration::from_secs(1));
     let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
     s.check(&h).await.expect("accepted");
     assert_eq!(s.server.hits(), 1);
@@ -554,6 +555,35 @@ async fn discovery_is_read_again_after_twelve_hours() {
     let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
     s.check(&h).await.expect("still accepted with the cached keys");
     assert_eq!(s.server.hits(), 3);
+}
+
+#[tokio::test]
+async fn an_age_refresh_does_not_hold_up_other_requests() {
+    let s = Arc::new(setup().await);
+    s.checker.prefetch().await;
+    s.server.set_mode(Mode::Slow(Duration::from_secs(10)));
+    s.clock.advance(wopi_reference_host::proof::DISCOVERY_MAX_AGE);
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    let refresher = {
+        let (s, h) = (s.clone(), h.clone());
+        tokio::spawn(async move { s.check(&h).await })
+    };
+    // Let the refresher take the fetch lock, then check that others are served from the old snapshot at once.
+    while s.server.hits() < 2 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "waited {:?} for the refresh",
+        started.elapsed()
+    );
+    // The refresher itself gives up after fetch_timeout and keeps the old keys.
+    assert_eq!(
+        refresher.await.expect("task").expect("accepted"),
+        ProofAccepted::CurrentKey
+    );
 }
 
 #[tokio::test]

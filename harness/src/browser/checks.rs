@@ -297,7 +297,7 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
                     ctx,
                     c,
                     format!("the {} {} action URL ({expected_path})", app.name, spec.action),
-                    format!("{actual_path}"),
+                    actual_path,
                     "the host page must use the action URL discovery lists for the file's extension and action",
                     "online/discovery.rst",
                 );

@@ -100,7 +100,7 @@ pub struct StepOutcome {
 
 enum State {
     NotStarted,
-    Running(Browser),
+    Running(Box<Browser>),
     /// Starting failed; every later step is skipped with this reason instead of retrying.
     Failed(String),
 }
@@ -160,7 +160,7 @@ impl BrowserRunner {
         let mut state = self.state.lock().await;
         if let State::NotStarted = *state {
             *state = match start(&self.options).await {
-                Ok(b) => State::Running(b),
+                Ok(b) => State::Running(Box::new(b)),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot start the browser; browser steps are skipped");
                     State::Failed(e.to_string())

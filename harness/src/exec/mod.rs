@@ -33,7 +33,7 @@ use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClien
 use wopi_protocol::transcript::{self, Exchange};
 
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
-use crate::suite::{Category, Request, Step, Suite, TestCase, TestGroup};
+use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup};
 use crate::validate::{self, Context, ResponseView, SchemaStore, State};
 
 pub use provision::{CommandProvisioner, ProvisionError, Provisioner};
@@ -71,6 +71,25 @@ pub enum TargetSource {
 pub trait ClockControl: Send + Sync {
     /// Moves the host's notion of now forward by `by`.
     fn advance(&self, by: Duration) -> Result<(), String>;
+}
+
+/// What a `<ext:PostMessage>` step produced.
+#[derive(Debug, Clone, Default)]
+pub struct PostMessageOutcome {
+    pub failures: Vec<Failure>,
+    pub notes: Vec<String>,
+    /// PNG screenshots, base64.
+    pub screenshots: Vec<String>,
+    /// The step could not run (no browser), with the reason: the case is skipped.
+    pub skipped: Option<String>,
+}
+
+/// The boxed future a [`PostMessageDriver`] returns.
+pub type PostMessageFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = PostMessageOutcome> + Send + 'a>>;
+
+/// Runs `<ext:PostMessage>` steps in a browser against the case's file; without one such cases are skipped.
+pub trait PostMessageDriver: Send + Sync {
+    fn run_step<'a>(&'a self, step: &'a PostMessageStep, target: &'a Target, label: &'a str) -> PostMessageFuture<'a>;
 }
 
 /// Told about progress, for a live display.
@@ -205,6 +224,7 @@ pub struct Runner {
     schemas: Arc<SchemaStore>,
     source: TargetSource,
     clock: Option<Arc<dyn ClockControl>>,
+    post_message: Option<Arc<dyn PostMessageDriver>>,
     options: RunOptions,
     prereqs: HashMap<(usize, String), Arc<OnceCell<PrereqResult>>>,
     prereq_target: OnceCell<Result<Target, String>>,
@@ -251,6 +271,7 @@ impl Runner {
             schemas: Arc::new(schemas),
             source,
             clock: None,
+            post_message: None,
             options,
             prereqs,
             prereq_target: OnceCell::new(),
@@ -263,6 +284,12 @@ impl Runner {
     /// Lets `<ext:AdvanceClock>` step the host's clock (embedded host only).
     pub fn with_clock(mut self, clock: Arc<dyn ClockControl>) -> Runner {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Lets `<ext:PostMessage>` steps run (a browser driver).
+    pub fn with_post_message(mut self, driver: Arc<dyn PostMessageDriver>) -> Runner {
+        self.post_message = Some(driver);
         self
     }
 
@@ -437,6 +464,7 @@ impl Runner {
         let outcome = exec.run(secrets).await;
         result.transcript.extend(outcome.transcript);
         result.notes.extend(outcome.notes);
+        result.screenshots.extend(outcome.screenshots);
         if let Some(reason) = outcome.skipped {
             skip(result, reason);
             return;
@@ -532,6 +560,7 @@ pub(crate) struct StepsOutcome {
     pub(crate) failures: Vec<Failure>,
     pub(crate) transcript: Vec<Exchange>,
     pub(crate) notes: Vec<String>,
+    pub(crate) screenshots: Vec<String>,
     /// A step could not run here (clock step on an external host, browser step): the case is skipped.
     pub(crate) skipped: Option<String>,
 }
@@ -555,11 +584,12 @@ impl CaseExec<'_> {
     async fn run(&self, secrets: &mut Vec<String>) -> StepsOutcome {
         // A case that steps the host's clock or rotates the client's keys changes the world for every case in
         // flight (locks expire, proofs go stale): it runs alone; all other cases share the gate.
-        let exclusive = self
-            .case
-            .requests
-            .iter()
-            .any(|s| matches!(s, Step::AdvanceClock { .. } | Step::RotateKeys { .. }));
+        let exclusive = self.case.exclusive
+            || self
+                .case
+                .requests
+                .iter()
+                .any(|s| matches!(s, Step::AdvanceClock { .. } | Step::RotateKeys { .. }));
         let (_shared, _exclusive) = if exclusive {
             (None, Some(self.runner.gate.write().await))
         } else {

@@ -5,7 +5,7 @@
 //! - `<ext:RotateKeys/>` rotates the mock client's proof keys (next → current → old).
 //! - `<ext:AdvanceClock Seconds>` steps the host's clock through [`super::ClockControl`]; without one (an
 //!   external host) the case is skipped with that reason.
-//! - `<ext:PostMessage>` needs a browser, which this runner does not drive: the case is skipped with the reason.
+//! - `<ext:PostMessage>` runs through a [`super::PostMessageDriver`] (a browser); without one the case is skipped.
 //! - `<ext:ForEach>` never reaches the runner: it is expanded when the suite is loaded.
 
 use std::time::Duration;
@@ -78,12 +78,25 @@ pub(super) async fn extension_step(
             }
         }
         Step::PostMessage(p) => {
-            out.skipped = Some(format!(
-                "postMessage step ({} page, expecting {}) needs a browser; this runner does not drive one",
-                p.action,
-                p.expect_message.as_deref().unwrap_or("no message")
-            ));
-            true
+            let label = format!("{}{}", exec.label_prefix, labels.next("PostMessage"));
+            let Some(driver) = &exec.runner.post_message else {
+                out.skipped = Some(format!(
+                    "{label} ({} page, expecting {}) needs a browser; none is configured for this run",
+                    p.action,
+                    p.expect_message.as_deref().unwrap_or("no message")
+                ));
+                return true;
+            };
+            let r = driver.run_step(p, exec.target, &label).await;
+            out.notes.extend(r.notes);
+            out.screenshots.extend(r.screenshots);
+            if let Some(reason) = r.skipped {
+                out.skipped = Some(reason);
+                return true;
+            }
+            let stop = r.failures.iter().any(|f| !f.should_only);
+            out.failures.extend(r.failures);
+            stop
         }
         Step::Concurrent(c) => {
             let mut built = Vec::new();

@@ -35,6 +35,26 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// A short name for reports (`LockRace <name>`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Answers => "Answers",
+            Rule::LosersToldHolder => "LosersToldHolder",
+            Rule::OneHolder => "OneHolder",
+            Rule::Content => "Content",
+            Rule::Linearizable => "Linearizable",
+        }
+    }
+
+    /// The documentation page the rule mainly comes from.
+    pub fn doc_page(self) -> &'static str {
+        match self {
+            Rule::Content => "rest/files/PutFile.rst",
+            Rule::OneHolder => "rest/files/UnlockAndRelock.rst",
+            Rule::Answers | Rule::LosersToldHolder | Rule::Linearizable => "rest/files/Lock.rst",
+        }
+    }
+
     /// The rule as a sentence with its source.
     pub fn statement(self) -> &'static str {
         match self {
@@ -43,7 +63,9 @@ impl Rule {
                 "a request refused for a lock mismatch gets 409 with the current lock in X-WOPI-Lock (rest/files/Lock.rst: \
                  must always be included)"
             }
-            Rule::OneHolder => "a file has at most one lock at a time (rest/files/Lock.rst, UnlockAndRelock.rst: atomic)",
+            Rule::OneHolder => {
+                "a file has at most one lock at a time (rest/files/Lock.rst, UnlockAndRelock.rst: atomic)"
+            }
             Rule::Content => {
                 "only a PutFile with the current lock changes the content, and X-WOPI-ItemVersion changes with it \
                  (rest/files/PutFile.rst)"
@@ -616,9 +638,7 @@ fn describe_call(op: &OpRecord) -> String {
 
 fn describe_answer(op: &OpRecord) -> String {
     match &op.received {
-        Received::Response {
-            status, lock, body, ..
-        } => {
+        Received::Response { status, lock, body, .. } => {
             let mut s = status.to_string();
             match lock.as_deref() {
                 Some(l) if *status == 409 || matches!(op.call, SentCall::GetLock) => {
@@ -720,9 +740,7 @@ mod tests {
     }
 
     fn refused(by: LockKey) -> Answer {
-        Answer::Conflict {
-            lock: SeenLock::Id(by),
-        }
+        Answer::Conflict { lock: SeenLock::Id(by) }
     }
 
     #[test]
@@ -798,9 +816,21 @@ mod tests {
             let h = [
                 op(Call::Lock { lock: 1 }, ok(), 0, 1),
                 op(Call::Unlock { lock: 1 }, Answer::Unknown, 2, u64::MAX),
-                op(Call::GetLock, Answer::Ok { lock: seen, content: None }, 3, 4),
+                op(
+                    Call::GetLock,
+                    Answer::Ok {
+                        lock: seen,
+                        content: None,
+                    },
+                    3,
+                    4,
+                ),
             ];
-            assert_eq!(linearize(&M, UNLOCKED, &h, 10_000), Linearizability::Linearizable, "{seen:?}");
+            assert_eq!(
+                linearize(&M, UNLOCKED, &h, 10_000),
+                Linearizability::Linearizable,
+                "{seen:?}"
+            );
         }
         // It cannot apply before it was sent.
         let h = [
@@ -825,7 +855,17 @@ mod tests {
     #[test]
     fn the_search_is_bounded() {
         let h: Vec<LinOp> = (0..64)
-            .map(|i| op(Call::GetLock, Answer::Ok { lock: SeenLock::Empty, content: None }, i, 1000 + i))
+            .map(|i| {
+                op(
+                    Call::GetLock,
+                    Answer::Ok {
+                        lock: SeenLock::Empty,
+                        content: None,
+                    },
+                    i,
+                    1000 + i,
+                )
+            })
             .collect();
         assert_eq!(linearize(&M, UNLOCKED, &h, 10), Linearizability::Undecided);
         assert_eq!(linearize(&M, UNLOCKED, &h, 1_000_000), Linearizability::Linearizable);

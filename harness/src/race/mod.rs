@@ -23,6 +23,8 @@ use tokio::time::Instant;
 use wopi_mock_office::client::{WopiClient, WopiTarget};
 use wopi_protocol::transcript::Exchange;
 
+use crate::report::model::{DocRef, Failure};
+
 pub use check::{Rule, Violation};
 pub use run::{History, Schedule};
 
@@ -32,6 +34,8 @@ pub const MAX_CLIENTS: u16 = 64;
 pub const MAX_OPERATIONS: u32 = 2_000;
 /// How many times a reduced schedule is run before it is judged to pass.
 const SHRINK_TRIES: u32 = 3;
+/// Exchanges of a passing race kept in a suite step's transcript (a failing one keeps its whole shrunk run).
+const TRANSCRIPT_ON_PASS: usize = 50;
 /// How long requests still in flight at the end of the budget may take before they are abandoned.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -105,6 +109,9 @@ pub struct RaceConfig {
     pub shrink_budget: Duration,
     /// Step limit of the linearizability search.
     pub max_search_steps: u64,
+    /// How far the host's clock was stepped ahead of real time (the runner's `<ext:AdvanceClock>` total): proofs
+    /// are timestamped that far ahead, on the host's timeline. Not a suite attribute.
+    pub clock_offset: Duration,
 }
 
 impl Default for RaceConfig {
@@ -117,6 +124,7 @@ impl Default for RaceConfig {
             budget: Duration::from_secs(30),
             shrink_budget: Duration::from_secs(30),
             max_search_steps: 5_000_000,
+            clock_offset: Duration::ZERO,
         }
     }
 }
@@ -236,6 +244,23 @@ pub struct RaceOutcome {
 }
 
 impl RaceOutcome {
+    /// The failure as a report entry for request `label`, `None` when it passed.
+    pub fn report_failure(&self, label: &str) -> Option<Failure> {
+        let f = self.failure.as_ref()?;
+        Some(Failure {
+            request: label.to_owned(),
+            check: format!("LockRace {}", f.rule.name()),
+            expected: f.rule.statement().to_owned(),
+            actual: f.message(self.config.seed),
+            rule: Some(f.rule.statement().to_owned()),
+            doc: Some(DocRef {
+                page: f.rule.doc_page().to_owned(),
+                url: None,
+            }),
+            should_only: false,
+        })
+    }
+
     /// Whether every rule held.
     pub fn passed(&self) -> bool {
         self.failure.is_none()
@@ -259,7 +284,12 @@ impl Racer<'_> {
     async fn run(&mut self, schedule: &Schedule) -> Result<(History, check::CheckReport), RaceError> {
         let tag = format!("s{}r{}", self.config.seed, self.runs);
         self.runs += 1;
-        let history = run::execute(self.client, self.target, schedule, &tag, self.config.budget, GRACE).await?;
+        let timing = run::Timing {
+            budget: self.config.budget,
+            grace: GRACE,
+            clock_offset: self.config.clock_offset,
+        };
+        let history = run::execute(self.client, self.target, schedule, &tag, timing).await?;
         let report = check::check(&history, self.config.max_search_steps);
         Ok((history, report))
     }
@@ -281,11 +311,7 @@ impl Racer<'_> {
 ///
 /// Errors only when the file cannot be prepared (the host does not answer GetLock/GetFile before the race);
 /// everything the host does during the race is judged into the outcome.
-pub async fn run_race(
-    client: &WopiClient,
-    target: &WopiTarget,
-    config: &RaceConfig,
-) -> Result<RaceOutcome, RaceError> {
+pub async fn run_race(client: &WopiClient, target: &WopiTarget, config: &RaceConfig) -> Result<RaceOutcome, RaceError> {
     config.validate().map_err(RaceError::Config)?;
     let started = Instant::now();
     let schedule = Schedule::generate(config.seed, config.clients, config.operations, config.mix);
@@ -305,7 +331,7 @@ pub async fn run_race(
         ));
     }
     let Some(violation) = report.violation else {
-        cleanup(client, target).await;
+        cleanup(client, target, config.clock_offset).await;
         return Ok(RaceOutcome {
             config: config.clone(),
             runs: racer.runs,
@@ -317,7 +343,7 @@ pub async fn run_race(
         });
     };
     let (schedule, history, violation) = shrink(&mut racer, schedule, history, violation).await?;
-    cleanup(client, target).await;
+    cleanup(client, target, config.clock_offset).await;
     let failure = RaceFailure {
         rule: violation.rule,
         summary: violation.message.clone(),
@@ -336,6 +362,65 @@ pub async fn run_race(
         transcript: transcript(&failure.history),
         failure: Some(failure),
     })
+}
+
+/// What a suite step gets from a race: failures for the report, notes, and the exchanges of the reported run.
+#[derive(Debug, Clone, Default)]
+pub struct StepReport {
+    pub failures: Vec<Failure>,
+    pub notes: Vec<String>,
+    pub transcript: Vec<Exchange>,
+}
+
+/// [`run_race`] as one suite step labelled `label` (the runner's `<ext:LockRace>`): a broken rule or a file that
+/// cannot be prepared is a failure with its message; a pass adds a note with the race's size and time.
+pub async fn run_step(client: &WopiClient, target: &WopiTarget, config: &RaceConfig, label: &str) -> StepReport {
+    match run_race(client, target, config).await {
+        Ok(outcome) => {
+            let mut notes = outcome.notes.clone();
+            notes.push(format!(
+                "{label}: {} clients, {} operations ({}), seed {}: {} in {} run(s), {:.1} s",
+                config.clients,
+                config.operations,
+                config.mix,
+                config.seed,
+                if outcome.passed() {
+                    "every rule held"
+                } else {
+                    "a rule broke"
+                },
+                outcome.runs,
+                outcome.elapsed.as_secs_f64()
+            ));
+            let failures: Vec<Failure> = outcome.report_failure(label).into_iter().collect();
+            let mut transcript = outcome.transcript;
+            if failures.is_empty() && transcript.len() > TRANSCRIPT_ON_PASS {
+                notes.push(format!(
+                    "{label}: the transcript keeps the first {TRANSCRIPT_ON_PASS} of {} exchanges",
+                    transcript.len()
+                ));
+                transcript.truncate(TRANSCRIPT_ON_PASS);
+            }
+            StepReport {
+                failures,
+                notes,
+                transcript,
+            }
+        }
+        Err(e) => StepReport {
+            failures: vec![Failure {
+                request: label.to_owned(),
+                check: "LockRace setup".to_owned(),
+                expected: "the file answers GetLock and GetFile with 200 before the race".to_owned(),
+                actual: e.to_string(),
+                rule: None,
+                doc: None,
+                should_only: false,
+            }],
+            notes: Vec::new(),
+            transcript: Vec::new(),
+        },
+    }
 }
 
 fn transcript(history: &History) -> Vec<Exchange> {
@@ -422,9 +507,11 @@ async fn shrink(
 }
 
 /// Releases whatever lock the race left (best effort: the verdict is already made).
-async fn cleanup(client: &WopiClient, target: &WopiTarget) {
+async fn cleanup(client: &WopiClient, target: &WopiTarget, clock_offset: Duration) {
     for _ in 0..3 {
-        let (result, _) = client.execute(run::SentCall::GetLock.request(target)).await;
+        let (result, _) = client
+            .execute(run::SentCall::GetLock.request(target, clock_offset))
+            .await;
         let Some(lock) = result
             .ok()
             .and_then(|r| r.header(wopi_protocol::headers::X_WOPI_LOCK).map(str::to_owned))
@@ -432,7 +519,9 @@ async fn cleanup(client: &WopiClient, target: &WopiTarget) {
         else {
             return;
         };
-        let _ = client.execute(run::SentCall::Unlock { lock }.request(target)).await;
+        let _ = client
+            .execute(run::SentCall::Unlock { lock }.request(target, clock_offset))
+            .await;
     }
 }
 
@@ -442,8 +531,13 @@ mod tests {
 
     #[test]
     fn suite_attributes_parse_and_bad_ones_are_explained() {
-        let c = RaceConfig::from_attributes([("Clients", "8"), ("Operations", "100"), ("Seed", "7"), ("Mix", "Relock")])
-            .unwrap();
+        let c = RaceConfig::from_attributes([
+            ("Clients", "8"),
+            ("Operations", "100"),
+            ("Seed", "7"),
+            ("Mix", "Relock"),
+        ])
+        .unwrap();
         assert_eq!((c.clients, c.operations, c.seed, c.mix), (8, 100, 7, OpMix::Relock));
         assert_eq!(RaceConfig::from_attributes([]).unwrap(), RaceConfig::default());
         let e = RaceConfig::from_attributes([("Mix", "Everything")]).unwrap_err();

@@ -71,7 +71,10 @@ impl SeenLock {
 pub enum Answer {
     /// 200. `lock` is `X-WOPI-Lock` (only GetLock's is checked), `content` what GetFile returned (`None` for a
     /// body that is neither the initial content nor any body sent).
-    Ok { lock: SeenLock, content: Option<ContentKey> },
+    Ok {
+        lock: SeenLock,
+        content: Option<ContentKey>,
+    },
     /// 409 with `X-WOPI-Lock`.
     Conflict { lock: SeenLock },
     /// No usable answer (a transport error, a timeout, an unexpected status): the operation may or may not have
@@ -183,7 +186,10 @@ mod tests {
         );
         assert_eq!(M.step(held(1), Call::Lock { lock: 2 }, conflict(SeenLock::Id(2))), None);
         assert_eq!(M.step(held(1), Call::Lock { lock: 2 }, conflict(SeenLock::Empty)), None);
-        assert_eq!(M.step(UNLOCKED, Call::Lock { lock: 2 }, conflict(SeenLock::Empty)), None);
+        assert_eq!(
+            M.step(UNLOCKED, Call::Lock { lock: 2 }, conflict(SeenLock::Empty)),
+            None
+        );
     }
 
     #[test]
@@ -200,7 +206,11 @@ mod tests {
             Some(held(2))
         );
         assert_eq!(
-            M.step(held(3), Call::UnlockAndRelock { new: 2, old: 1 }, conflict(SeenLock::Id(3))),
+            M.step(
+                held(3),
+                Call::UnlockAndRelock { new: 2, old: 1 },
+                conflict(SeenLock::Id(3))
+            ),
             Some(held(3))
         );
         assert_eq!(M.step(UNLOCKED, Call::UnlockAndRelock { new: 2, old: 1 }, ok()), None);
@@ -238,12 +248,18 @@ mod tests {
         let get_lock = |lock| Answer::Ok { lock, content: None };
         assert_eq!(M.step(held(4), Call::GetLock, get_lock(SeenLock::Id(4))), Some(held(4)));
         assert_eq!(M.step(held(4), Call::GetLock, get_lock(SeenLock::Empty)), None);
-        assert_eq!(M.step(UNLOCKED, Call::GetLock, get_lock(SeenLock::Empty)), Some(UNLOCKED));
+        assert_eq!(
+            M.step(UNLOCKED, Call::GetLock, get_lock(SeenLock::Empty)),
+            Some(UNLOCKED)
+        );
         let read = |content| Answer::Ok {
             lock: SeenLock::Empty,
             content,
         };
-        assert_eq!(M.step(UNLOCKED, Call::GetFile, read(Some(INITIAL_CONTENT))), Some(UNLOCKED));
+        assert_eq!(
+            M.step(UNLOCKED, Call::GetFile, read(Some(INITIAL_CONTENT))),
+            Some(UNLOCKED)
+        );
         assert_eq!(M.step(UNLOCKED, Call::GetFile, read(Some(3))), None);
         assert_eq!(M.step(UNLOCKED, Call::GetFile, read(None)), None);
     }

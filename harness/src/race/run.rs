@@ -17,6 +17,7 @@ use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 use wopi_mock_office::client::{RawRequest, RawResponse, WopiClient, WopiTarget};
 use wopi_protocol::headers::{self as h, Override};
+use wopi_protocol::proof::Ticks;
 use wopi_protocol::transcript::Exchange;
 
 use super::{OpMix, RaceError};
@@ -220,8 +221,17 @@ impl SentCall {
         }
     }
 
-    /// The request for this call on `t`.
-    pub fn request(&self, t: &WopiTarget) -> RawRequest {
+    /// The request for this call on `t`, its proof timestamped `clock_offset` ahead of now (the host's clock).
+    pub fn request(&self, t: &WopiTarget, clock_offset: Duration) -> RawRequest {
+        let mut req = self.bare_request(t);
+        if !clock_offset.is_zero() {
+            let ahead = u64::try_from(clock_offset.as_nanos() / 100).unwrap_or(u64::MAX);
+            req.proof.timestamp = Some(Ticks(Ticks::now().0.saturating_add(ahead)));
+        }
+        req
+    }
+
+    fn bare_request(&self, t: &WopiTarget) -> RawRequest {
         let lock_op = |op: Override, lock: &str| {
             RawRequest::to_target(self.name(), Method::POST, t, "")
                 .override_op(op)
@@ -381,17 +391,26 @@ impl ClientMemory {
     }
 }
 
-/// Sends `call` and records it, giving up at `cutoff`.
-async fn perform(
-    client: &WopiClient,
-    target: &WopiTarget,
-    who: u16,
-    planned: u32,
-    call: SentCall,
+/// Where and when one client sends: its connection, the file, the race's clock and its cut-off.
+struct Sender<'a> {
+    client: &'a WopiClient,
+    target: &'a WopiTarget,
     start: Instant,
+    /// Requests not answered by then are abandoned.
     cutoff: Instant,
-) -> OpRecord {
-    let req = call.request(target);
+    clock_offset: Duration,
+}
+
+/// Sends `call` for client `who` and records it, giving up at the sender's cut-off.
+async fn perform(sender: &Sender<'_>, who: u16, planned: u32, call: SentCall) -> OpRecord {
+    let Sender {
+        client,
+        target,
+        start,
+        cutoff,
+        clock_offset,
+    } = *sender;
+    let req = call.request(target, clock_offset);
     let invoked = start.elapsed();
     match tokio::time::timeout_at(cutoff, client.execute(req)).await {
         Ok((result, exchange)) => {
@@ -441,17 +460,22 @@ fn abandoned_exchange(call: &SentCall) -> Exchange {
 }
 
 /// One sequential request outside the race (setup), as a response or a setup error.
-async fn setup_request(client: &WopiClient, target: &WopiTarget, call: SentCall) -> Result<RawResponse, RaceError> {
+async fn setup_request(
+    client: &WopiClient,
+    target: &WopiTarget,
+    call: SentCall,
+    clock_offset: Duration,
+) -> Result<RawResponse, RaceError> {
     let name = call.name();
-    let (result, _) = client.execute(call.request(target)).await;
+    let (result, _) = client.execute(call.request(target, clock_offset)).await;
     result.map_err(|e| RaceError::Setup(format!("{name} before the race failed: {e}")))
 }
 
 /// Clears a leftover lock and reads the file's starting state.
-async fn prepare(client: &WopiClient, target: &WopiTarget) -> Result<Initial, RaceError> {
+async fn prepare(client: &WopiClient, target: &WopiTarget, clock_offset: Duration) -> Result<Initial, RaceError> {
     let mut holder = None;
     for _ in 0..RESET_ATTEMPTS {
-        let resp = setup_request(client, target, SentCall::GetLock).await?;
+        let resp = setup_request(client, target, SentCall::GetLock, clock_offset).await?;
         if resp.status != 200 {
             return Err(RaceError::Setup(format!(
                 "GetLock before the race answered {} (expected 200)",
@@ -461,9 +485,9 @@ async fn prepare(client: &WopiClient, target: &WopiTarget) -> Result<Initial, Ra
         holder = resp.header(h::X_WOPI_LOCK).filter(|l| !l.is_empty()).map(str::to_owned);
         let Some(lock) = &holder else { break };
         // A lock left by an earlier run (or a case before this one): release it so each run starts unlocked.
-        setup_request(client, target, SentCall::Unlock { lock: lock.clone() }).await?;
+        setup_request(client, target, SentCall::Unlock { lock: lock.clone() }, clock_offset).await?;
     }
-    let file = setup_request(client, target, SentCall::GetFile).await?;
+    let file = setup_request(client, target, SentCall::GetFile, clock_offset).await?;
     if file.status != 200 {
         return Err(RaceError::Setup(format!(
             "GetFile before the race answered {} (expected 200)",
@@ -477,17 +501,32 @@ async fn prepare(client: &WopiClient, target: &WopiTarget) -> Result<Initial, Ra
     })
 }
 
-/// Runs `schedule` once against `target`: prepare the file, release all clients at once, stop sending at
-/// `budget`, abandon what is still in flight `grace` later, then read the file's final state.
+/// The time limits of one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Clients stop sending when it is over.
+    pub budget: Duration,
+    /// Requests still in flight this long after the budget are abandoned.
+    pub grace: Duration,
+    /// How far ahead of real time the host's clock is (proof timestamps follow it).
+    pub clock_offset: Duration,
+}
+
+/// Runs `schedule` once against `target`: prepare the file, release all clients at once, stop sending at the
+/// end of the budget, abandon what is still in flight a grace period later, then read the file's final state.
 pub async fn execute(
     client: &WopiClient,
     target: &WopiTarget,
     schedule: &Schedule,
     tag: &str,
-    budget: Duration,
-    grace: Duration,
+    timing: Timing,
 ) -> Result<History, RaceError> {
-    let initial = prepare(client, target).await?;
+    let Timing {
+        budget,
+        grace,
+        clock_offset,
+    } = timing;
+    let initial = prepare(client, target, clock_offset).await?;
     let start = Instant::now();
     let deadline = start + budget;
     let cutoff = deadline + grace;
@@ -514,7 +553,14 @@ pub async fn execute(
                     break;
                 }
                 let call = memory.concrete(&tag, plan.client, *op);
-                let record = perform(&editor, &target, plan.client, op.id, call, start, cutoff).await;
+                let sender = Sender {
+                    client: &editor,
+                    target: &target,
+                    start,
+                    cutoff,
+                    clock_offset,
+                };
+                let record = perform(&sender, plan.client, op.id, call).await;
                 memory.learn(&record.received);
                 let abandoned = record.returned.is_none();
                 records.push(record);
@@ -539,8 +585,15 @@ pub async fn execute(
     }
     // The final reads are part of the history: they pin down what the race left behind.
     let far = Instant::now() + grace.max(Duration::from_secs(1)) * 4;
+    let sender = Sender {
+        client,
+        target,
+        start,
+        cutoff: far,
+        clock_offset,
+    };
     for call in [SentCall::GetFile, SentCall::GetLock] {
-        ops.push(perform(client, target, FINAL_CLIENT, u32::MAX, call, start, far).await);
+        ops.push(perform(&sender, FINAL_CLIENT, u32::MAX, call).await);
     }
     ops.sort_by_key(|o| o.invoked);
     Ok(History {

@@ -133,7 +133,7 @@ impl<'a> Builder<'a> {
         for a in &n.attrs {
             // Our extension attributes are checked by their own readers.
             if a.name.starts_with("ext:") {
-                if a.name == "ext:Severity" || a.name == "ext:Note" {
+                if a.name == "ext:Severity" || a.name == "ext:Note" || a.name == "ext:Exclusive" {
                     continue;
                 }
                 return Err(self.err(a.pos, format!("unknown extension attribute {} on <{}>", a.name, n.name)));
@@ -282,6 +282,7 @@ impl<'a> Builder<'a> {
         self.check_children(g, &["PrereqTests", "TestCases"])?;
         let name = self.req(g, "Name")?;
         let has_delay = self.bool_attr(g, "HasDelay")?.unwrap_or(false);
+        let group_exclusive = self.bool_attr(g, "ext:Exclusive")?.unwrap_or(false);
         let mut names = Vec::new();
         if let Some(p) = self.child(g, "PrereqTests") {
             self.enter(p);
@@ -305,7 +306,8 @@ impl<'a> Builder<'a> {
         self.check_children(tc, &["TestCase"])?;
         let mut cases: Vec<TestCase> = Vec::new();
         for c in &tc.children {
-            let case = self.test_case(c, resources)?;
+            let mut case = self.test_case(c, resources)?;
+            case.exclusive |= group_exclusive;
             if cases.iter().any(|x| x.name == case.name) {
                 return Err(self.err(c.pos, format!("duplicate test case name {} in group {name}", case.name)));
             }
@@ -409,6 +411,7 @@ impl<'a> Builder<'a> {
             fail_message: self.opt(c, "FailMessage"),
             upload_document_on_setup: self.bool_attr(c, "UploadDocumentOnSetup")?.unwrap_or(false),
             delete_document_on_teardown: self.bool_attr(c, "DeleteDocumentOnTeardown")?.unwrap_or(false),
+            exclusive: self.bool_attr(c, "ext:Exclusive")?.unwrap_or(false),
             resource_id,
             requests,
             cleanup,
@@ -446,9 +449,10 @@ impl<'a> Builder<'a> {
                 Step::AdvanceClock { seconds, pos: r.pos }
             }
             "ext:PostMessage" => {
-                self.check_attrs(r, &["Action", "Send", "ExpectMessage", "TimeoutSeconds"])?;
+                self.check_attrs(r, &["Check", "Action", "Send", "ExpectMessage", "TimeoutSeconds"])?;
                 self.check_children(r, &[])?;
                 Step::PostMessage(PostMessageStep {
+                    check: self.opt(r, "Check"),
                     action: self.opt(r, "Action").unwrap_or_else(|| "edit".into()),
                     send: self.opt(r, "Send"),
                     expect_message: self.opt(r, "ExpectMessage"),

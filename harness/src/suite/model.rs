@@ -94,6 +94,9 @@ pub struct TestCase {
     /// Hosted-validator attributes, accepted and kept: upload `resource_id` before the case / delete after.
     pub upload_document_on_setup: bool,
     pub delete_document_on_teardown: bool,
+    /// `ext:Exclusive="true"` (on the case or its group): no other case runs at the same time, for cases whose
+    /// state is shared beyond their file (per-user data, host-wide settings).
+    pub exclusive: bool,
     pub requests: Vec<Step>,
     /// `<CleanupRequests>`: always run, never validated.
     pub cleanup: Vec<Request>,
@@ -175,9 +178,11 @@ impl std::fmt::Display for CountRule {
     }
 }
 
-/// `<ext:PostMessage Action="edit" Send="..." ExpectMessage="..." TimeoutSeconds="n"/>`.
+/// `<ext:PostMessage Check="..." Action="edit" Send="..." ExpectMessage="..." TimeoutSeconds="n"/>`.
 #[derive(Debug, Clone)]
 pub struct PostMessageStep {
+    /// Which browser check runs (the browser module's names); `None` is a plain message exchange.
+    pub check: Option<String>,
     /// The discovery action whose host page is opened (`view`, `edit`).
     pub action: String,
     /// A message the frame sends to the host page (`MessageId`), if any.

@@ -24,7 +24,7 @@ use crate::AppState;
 use crate::error::{WopiError, header_value};
 use crate::faults::Fault;
 use crate::locks::{LockOp, LockOutcome};
-use crate::store::{FileRecord, NameMode, NewFile};
+use crate::store::{FileRecord, NameMode, NewFile, User};
 use crate::tokens::Resource;
 
 /// PutUserInfo.rst: "The UserInfo string ... has a maximum size of 1024 ASCII characters."
@@ -68,9 +68,8 @@ fn utf7_header(req: &FileRequest, name: &'static str) -> Result<Option<String>, 
         .transpose()
 }
 
-/// The CheckFileInfo model for `file` as seen by the caller.
-pub fn check_file_info(state: &AppState, req: &FileRequest, file: &FileRecord) -> CheckFileInfo {
-    let user = &req.caller.user;
+/// The CheckFileInfo model for `file` as `user` sees it.
+pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> CheckFileInfo {
     let mut info = CheckFileInfo::new(
         file.name.as_str(),
         file.owner.as_str(),
@@ -118,7 +117,7 @@ pub fn check_file_info(state: &AppState, req: &FileRequest, file: &FileRecord) -
 /// CheckFileInfo: `GET /wopi/files/{id}`.
 pub async fn check_file_info_handler(req: FileRequest) -> Result<Response, WopiError> {
     let file = req.state.store.file(&req.id, req.now).await?;
-    let info = check_file_info(&req.state, &req, &file);
+    let info = check_file_info(&req.state, &req.caller.user, &file);
     if req.state.faults.has(Fault::SizeAsString) {
         let mut body = serde_json::to_value(&info).unwrap_or_else(|_| json!({}));
         body["Size"] = Value::String(file.size.to_string());
