@@ -10,6 +10,7 @@
 //! | `host` | the reference host on its own (the `wopi-reference-host` binary's command line) |
 //! | `office --listen ADDR` | the mock Office client on its own; prints its discovery URL |
 //! | `bench` | cases per second of full embedded runs, serial and with `--jobs`, and peak memory |
+//! | `mutation` | the fault matrix: every built-in case against the reference host's faults ([`crate::mutation`]) |
 //!
 //! ## Validator compatibility
 //! The short flags of Microsoft's validator work unchanged (`-w -t -l -c -g -n -e -s -d`, and the long forms
@@ -113,6 +114,9 @@ pub enum Command {
     Office(OfficeArgs),
     /// Measure cases per second of full runs against the embedded host, serial and with --jobs, and peak memory.
     Bench(BenchArgs),
+    /// Prove the built-in suites: run them against the reference host with each of its faults on, one at a time,
+    /// and show which case catches which fault (needs a build with `--features faults`).
+    Mutation(crate::mutation::MutationArgs),
 }
 
 /// `run`.
@@ -130,7 +134,8 @@ pub struct RunArgs {
     /// `--wopisrc` file cases always run one after another, as the validator does.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
-    /// Which WOPI client the mock impersonates (discovery shape, headers).
+    /// The WOPI client profile, recorded in the reports. The mock's discovery and headers are Office for the
+    /// web's in this version whatever the profile.
     #[arg(long, value_enum, default_value_t = Profile::Office)]
     pub profile: Profile,
     /// URL template of the host's own host page, for browser (postMessage) suites: `{wopisrc}`, `{file_id}` and

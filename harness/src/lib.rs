@@ -11,3 +11,4 @@ pub mod exec;
 pub mod cli;
 pub mod embedded;
 pub mod race;
+pub mod mutation;

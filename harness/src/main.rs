@@ -106,7 +106,9 @@ fn init_tracing(format: LogFormat, command: &Command) {
         Command::Host(_) | Command::Office(_) => "info",
         // In-process, the reference host logs every request it rightly refuses (bad proofs, wrong locks) at warn;
         // those are the expected answers under test, not problems of the run.
-        Command::Run(_) | Command::Bench(_) => "warn,wopi_reference_host=error,wopi_mock_office=error",
+        Command::Run(_) | Command::Bench(_) | Command::Mutation(_) => {
+            "warn,wopi_reference_host=error,wopi_mock_office=error"
+        }
         Command::List(_) | Command::Report(_) => "warn",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -132,6 +134,11 @@ async fn dispatch(cli: Cli) -> Result<ExitStatus, Fail> {
         }
         Command::Office(args) => office(args).await,
         Command::Bench(args) => bench(args).await,
+        Command::Mutation(args) => Ok(match wopi_harness::mutation::run_mutation_command(args).await {
+            0 => ExitStatus::Success,
+            1 => ExitStatus::CaseFailed,
+            _ => ExitStatus::Usage,
+        }),
     }
 }
 

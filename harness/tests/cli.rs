@@ -555,13 +555,77 @@ fn bench_reports_cases_per_second_serial_and_parallel_and_peak_memory() {
     let suite = write(dir.path(), "small.xml", SMALL_SUITE);
     let out = run_in(
         dir.path(),
-        &["bench", "-c", suite.to_str().unwrap(), "--iterations", "1", "--jobs", "2"],
+        &[
+            "bench",
+            "-c",
+            suite.to_str().unwrap(),
+            "--iterations",
+            "1",
+            "--jobs",
+            "2",
+        ],
         Duration::from_secs(60),
     );
     let (stdout, stderr) = text(&out);
     assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     let rate = regex::Regex::new(r"--jobs (\d): 2 cases in \d+ ms = \d+ cases/s").unwrap();
-    let jobs: Vec<&str> = rate.captures_iter(&stdout).map(|c| c.get(1).unwrap().as_str()).collect();
+    let jobs: Vec<&str> = rate
+        .captures_iter(&stdout)
+        .map(|c| c.get(1).unwrap().as_str())
+        .collect();
     assert_eq!(jobs, ["1", "2"], "{stdout}");
     assert!(stdout.contains("peak memory (VmHWM): "), "{stdout}");
+}
+
+/// A suite whose only prereq cannot pass on any correct host, so every case is skipped.
+const UNMET_PREREQ_SUITE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<WopiValidation>
+  <PrereqCases>
+    <TestCase Name="Never.Met" Category="WopiCore">
+      <Description>Expects 404 from the test file.</Description>
+      <Requests>
+        <CheckFileInfo>
+          <Validators>
+            <ResponseCodeValidator ExpectedCode="404" />
+          </Validators>
+        </CheckFileInfo>
+      </Requests>
+    </TestCase>
+  </PrereqCases>
+  <TestGroup Name="Blocked">
+    <PrereqTests>
+      <PrereqTest>Never.Met</PrereqTest>
+    </PrereqTests>
+    <TestCases>
+      <TestCase Name="Blocked.One" Category="WopiCore">
+        <Description>Never runs.</Description>
+        <Requests>
+          <CheckFileInfo />
+        </Requests>
+      </TestCase>
+    </TestCases>
+  </TestGroup>
+</WopiValidation>
+"#;
+
+#[test]
+fn a_failed_first_prereq_exits_3_and_dash_s_hides_the_skipped_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = write(dir.path(), "unmet.xml", UNMET_PREREQ_SUITE);
+    let suite = suite.to_str().unwrap();
+
+    let out = run_in(dir.path(), &["run", "-c", suite], Duration::from_secs(60));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 3, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        stdout.contains("SKIP ext_unmet::Blocked::Blocked.One: prerequisite Never.Met failed"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("the first prerequisite failed"), "{stderr}");
+
+    let out = run_in(dir.path(), &["run", "-c", suite, "-s"], Duration::from_secs(60));
+    let (stdout, _) = text(&out);
+    assert_eq!(code(&out), 3);
+    assert!(!stdout.contains("SKIP "), "{stdout}");
+    assert!(stdout.contains("1 skipped"), "the summary still counts it: {stdout}");
 }

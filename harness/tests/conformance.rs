@@ -23,7 +23,12 @@ fn suite_files() -> Vec<PathBuf> {
     let mut files = vec![suite::validator_dir().join("TestCases.xml")];
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites");
     let mut own: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "xml")).collect())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+                .collect()
+        })
         .unwrap_or_default();
     own.sort();
     files.extend(own);
@@ -39,14 +44,22 @@ fn wanted(args: &Arguments, id: &str) -> bool {
 fn failure_message(c: &CaseResult) -> String {
     let mut msg = format!("{}\n", c.description);
     for f in &c.failures {
-        msg.push_str(&format!("  {} {}\n    expected: {}\n    actual:   {}\n", f.request, f.check, f.expected, f.actual));
+        msg.push_str(&format!(
+            "  {} {}\n    expected: {}\n    actual:   {}\n",
+            f.request, f.check, f.expected, f.actual
+        ));
     }
     for ex in &c.transcript {
         let status = match &ex.outcome {
             wopi_protocol::transcript::RecordedOutcome::Response { status, .. } => status.to_string(),
-            wopi_protocol::transcript::RecordedOutcome::TransportError { message } => format!("transport error: {message}"),
+            wopi_protocol::transcript::RecordedOutcome::TransportError { message } => {
+                format!("transport error: {message}")
+            }
         };
-        msg.push_str(&format!("  {} {} {} -> {status}\n", ex.label, ex.request.method, ex.request.url));
+        msg.push_str(&format!(
+            "  {} {} {} -> {status}\n",
+            ex.label, ex.request.method, ex.request.url
+        ));
     }
     msg
 }
@@ -65,20 +78,36 @@ fn main() {
     }
     let all: Vec<(String, String)> = suites
         .iter()
-        .flat_map(|s| s.cases().map(move |(g, c)| (exec::case_id(s, g, c), c.category.to_string())))
+        .flat_map(|s| {
+            s.cases()
+                .map(move |(g, c)| (exec::case_id(s, g, c), c.category.to_string()))
+        })
         .collect();
     if args.list {
-        let trials = all.into_iter().map(|(id, cat)| Trial::test(id, || Ok(())).with_kind(cat)).collect();
+        let trials = all
+            .into_iter()
+            .map(|(id, cat)| Trial::test(id, || Ok(())).with_kind(cat))
+            .collect();
         libtest_mimic::run(&args, trials).exit();
     }
 
-    let selected: Vec<String> = all.iter().filter(|(id, _)| wanted(&args, id)).map(|(id, _)| id.clone()).collect();
+    let selected: Vec<String> = all
+        .iter()
+        .filter(|(id, _)| wanted(&args, id))
+        .map(|(id, _)| id.clone())
+        .collect();
     let filters = if selected.iter().any(|id| id.contains(['*', '?'])) {
         Filters::default()
     } else {
-        Filters { cases: selected, ..Filters::default() }
+        Filters {
+            cases: selected,
+            ..Filters::default()
+        }
     };
-    let jobs = args.test_threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())).max(1);
+    let jobs = args
+        .test_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -87,12 +116,22 @@ fn main() {
         }
     };
     let outcome = runtime.block_on(async {
-        let target = EmbeddedTarget::start(EmbeddedOptions::default()).await.map_err(|e| e.to_string())?;
-        let client = target.mock().client(ClientConfig::default()).map_err(|e| e.to_string())?;
+        let target = EmbeddedTarget::start(EmbeddedOptions::default())
+            .await
+            .map_err(|e| e.to_string())?;
+        let client = target
+            .mock()
+            .client(ClientConfig::default())
+            .map_err(|e| e.to_string())?;
         let provisioner = Arc::new(target.provisioner());
         let clock: Arc<dyn ClockControl> = provisioner.clone();
         let schemas = SchemaStore::load(&suite::validator_dir().join("JsonSchemas"));
-        let options = RunOptions { jobs, filters, host_kind: "embedded reference host".into(), ..RunOptions::default() };
+        let options = RunOptions {
+            jobs,
+            filters,
+            host_kind: "embedded reference host".into(),
+            ..RunOptions::default()
+        };
         // WOPI_CONFORMANCE_SERIAL=1 runs the validator's way: every case, one after another, on the one seeded file.
         let source = if std::env::var_os("WOPI_CONFORMANCE_SERIAL").is_some() {
             let seed = target.seed();

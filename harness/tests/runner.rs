@@ -146,7 +146,7 @@ async fn missing_and_wrong_headers_fail() {
     let cases = case(
         "Missing",
         r#"<GetFile><Validators><ResponseHeaderValidator Header="X-WOPI-ItemVersion" IsRequired="true"/></Validators></GetFile>"#,
-    ) + &case(
+    ) + &*case(
         "Wrong",
         r#"<Lock Lock="A"><Validators><ResponseHeaderValidator Header="X-WOPI-ItemVersion" ExpectedValue="v2" IsRequired="true"/></Validators></Lock>"#,
     );
@@ -177,7 +177,7 @@ async fn wrong_json_type_fails_the_property_and_the_schema() {
     let cases = case(
         "Bool",
         r#"<CheckFileInfo><Validators><JsonResponseContentValidator><BooleanProperty Name="UserCanWrite" ExpectedValue="true" IsRequired="true"/></JsonResponseContentValidator></Validators></CheckFileInfo>"#,
-    ) + &case(
+    ) + &*case(
         "Schema",
         r#"<CheckFileInfo><Validators><JsonSchemaValidator Schema="CsppCheckFileInfoSchema"/></Validators></CheckFileInfo>"#,
     );
@@ -353,8 +353,8 @@ async fn a_failed_prereq_skips_with_its_reason_and_runs_once() {
       </Requests></TestCase></PrereqCases>
       <TestGroup Name="Locks"><PrereqTests><PrereqTest>LocksPrereq</PrereqTest></PrereqTests><TestCases>"#
         .to_string()
-        + &case("A", r#"<Lock Lock="x"/>"#)
-        + &case("B", r#"<Lock Lock="y"/>"#)
+        + &*case("A", r#"<Lock Lock="x"/>"#)
+        + &*case("B", r#"<Lock Lock="y"/>"#)
         + "</TestCases></TestGroup>";
     let o = run_on(suite(&body), &server.uri()).await;
     for c in &o.report.cases {
@@ -377,7 +377,7 @@ async fn a_transport_error_fails_one_case_and_the_run_continues() {
     let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = dead.local_addr().unwrap();
     drop(dead);
-    let cases = case("One", "<CheckFileInfo/>") + &case("Two", "<CheckFileInfo/>");
+    let cases = case("One", "<CheckFileInfo/>") + &*case("Two", "<CheckFileInfo/>");
     let o = run_on(suite(&group(&cases)), &format!("http://{addr}")).await;
     assert_eq!(o.report.cases.len(), 2);
     for c in &o.report.cases {
@@ -438,7 +438,7 @@ async fn a_state_key_never_saved_fails_the_case_instead_of_aborting() {
         .respond_with(ResponseTemplate::new(200))
         .mount(&server)
         .await;
-    let cases = case("NoState", r#"<CheckFileInfo OverrideUrl="$State:Nope"/>"#) + &case("Next", "<CheckFileInfo/>");
+    let cases = case("NoState", r#"<CheckFileInfo OverrideUrl="$State:Nope"/>"#) + &*case("Next", "<CheckFileInfo/>");
     let o = run_on(suite(&group(&cases)), &server.uri()).await;
     let c = case_named(&o, "NoState");
     assert_eq!(c.outcome, Outcome::Failed);
@@ -502,7 +502,7 @@ async fn clock_steps_need_a_clock_hook_and_key_rotation_rotates() {
     let c = case(
         "Clock",
         r#"<CheckFileInfo/><ext:AdvanceClock Seconds="1801"/><CheckFileInfo/>"#,
-    ) + &case("Rotate", r#"<ext:RotateKeys/><CheckFileInfo/>"#);
+    ) + &*case("Rotate", r#"<ext:RotateKeys/><CheckFileInfo/>"#);
     let o = run_on(suite(&group(&c)), &server.uri()).await;
     let clock = case_named(&o, "Clock");
     assert_eq!(clock.outcome, Outcome::Skipped);
@@ -594,8 +594,8 @@ async fn filters_select_by_group_glob_and_category() {
         .mount(&server)
         .await;
     let cases = case("Lock.One", "<CheckFileInfo/>")
-        + &case("Lock.Two", "<CheckFileInfo/>")
-        + &case("Other", "<CheckFileInfo/>");
+        + &*case("Lock.Two", "<CheckFileInfo/>")
+        + &*case("Other", "<CheckFileInfo/>");
     let options = RunOptions {
         filters: Filters {
             cases: vec!["Lock.*".into()],
@@ -628,4 +628,39 @@ async fn filters_select_by_group_glob_and_category() {
     )
     .await;
     assert!(o.report.cases.is_empty());
+}
+
+#[tokio::test]
+async fn an_exclusive_case_never_overlaps_another() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(300)))
+        .mount(&server)
+        .await;
+    let cases = r#"<TestCase Name="Alone" Category="WopiCore" ext:Exclusive="true"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>"#
+        .to_string()
+        + &*case("Other", "<CheckFileInfo/>");
+    let p = Arc::new(CountingProvisioner {
+        base: server.uri(),
+        ids: Mutex::new(Vec::new()),
+    });
+    let options = RunOptions {
+        jobs: 2,
+        ..RunOptions::default()
+    };
+    let t0 = std::time::Instant::now();
+    let o = run_with(
+        suite(&group(&cases)),
+        client(),
+        TargetSource::Provisioned(p),
+        options,
+        None,
+    )
+    .await;
+    assert!(o.report.cases.iter().all(|c| c.outcome == Outcome::Passed));
+    assert!(
+        t0.elapsed() >= Duration::from_millis(600),
+        "the exclusive case overlapped: {:?}",
+        t0.elapsed()
+    );
 }

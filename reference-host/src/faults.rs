@@ -75,6 +75,12 @@ pub enum Fault {
     // --- Containers ---
     /// DeleteContainer deletes a container that still has children (must be 409).
     DeleteNonEmptyContainer,
+    /// EnumerateChildren ignores `X-WOPI-FileExtensionFilterList` and returns every file.
+    EnumerateChildrenIgnoresFilter,
+    /// EnumerateAncestors lists the root last (must be first: `AncestorsWithRootFirst`).
+    AncestorsRootLast,
+    /// GetEcosystem answers a URL without an access token (the docs: with one appended).
+    EcosystemUrlWithoutToken,
     // --- Access tokens ---
     /// Expired access tokens are accepted (must be 401).
     ExpiredTokenAccepted,
@@ -134,6 +140,9 @@ impl Fault {
         Fault::DeleteLockedFile,
         Fault::ShareUrlAnyType,
         Fault::DeleteNonEmptyContainer,
+        Fault::EnumerateChildrenIgnoresFilter,
+        Fault::AncestorsRootLast,
+        Fault::EcosystemUrlWithoutToken,
         Fault::ExpiredTokenAccepted,
         Fault::TokenNotBoundToResource,
         Fault::StaleProofAccepted,
@@ -177,6 +186,9 @@ impl Fault {
             Fault::DeleteLockedFile => "DeleteLockedFile",
             Fault::ShareUrlAnyType => "ShareUrlAnyType",
             Fault::DeleteNonEmptyContainer => "DeleteNonEmptyContainer",
+            Fault::EnumerateChildrenIgnoresFilter => "EnumerateChildrenIgnoresFilter",
+            Fault::AncestorsRootLast => "AncestorsRootLast",
+            Fault::EcosystemUrlWithoutToken => "EcosystemUrlWithoutToken",
             Fault::ExpiredTokenAccepted => "ExpiredTokenAccepted",
             Fault::TokenNotBoundToResource => "TokenNotBoundToResource",
             Fault::StaleProofAccepted => "StaleProofAccepted",

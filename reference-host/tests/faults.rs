@@ -253,3 +253,63 @@ async fn token_and_container_faults() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn enumeration_and_ecosystem_faults() {
+    let h = faulty(Fault::EcosystemUrlWithoutToken).await;
+    let t = new_file(&h, "a.docx", b"x").await;
+    let eco = get(&t, "/ecosystem_pointer", &[])
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert!(!eco["Url"].as_str().unwrap().contains("access_token"));
+
+    for fault in [Fault::AncestorsRootLast, Fault::EnumerateChildrenIgnoresFilter] {
+        let h = faulty(fault).await;
+        let t = new_file(&h, "a.docx", b"x").await;
+        let eco = get(&t, "/ecosystem_pointer", &[])
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        let eco = Target::from_url(eco["Url"].as_str().unwrap());
+        let root = get(&eco, "/root_container_pointer", &[])
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap();
+        let root = Target::from_url(root["ContainerPointer"]["Url"].as_str().unwrap());
+        let sub = post(
+            &root,
+            "",
+            "CREATE_CHILD_CONTAINER",
+            &[("X-WOPI-RelativeTarget", "s")],
+            b"",
+        )
+        .await;
+        let sub = sub.json::<serde_json::Value>().await.unwrap();
+        let sub = Target::from_url(sub["ContainerPointer"]["Url"].as_str().unwrap());
+        let f = post(
+            &sub,
+            "",
+            "CREATE_CHILD_FILE",
+            &[("X-WOPI-RelativeTarget", "f.docx")],
+            b"",
+        )
+        .await;
+        let f = Target::from_url(f.json::<serde_json::Value>().await.unwrap()["Url"].as_str().unwrap());
+        if fault == Fault::AncestorsRootLast {
+            let a = get(&f, "/ancestry", &[])
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .unwrap();
+            assert_eq!(a["AncestorsWithRootFirst"][0]["Name"], "s");
+        } else {
+            let c = get(&sub, "/children", &[("X-WOPI-FileExtensionFilterList", ".xlsx")]).await;
+            let c = c.json::<serde_json::Value>().await.unwrap();
+            assert_eq!(c["ChildFiles"].as_array().unwrap().len(), 1);
+        }
+    }
+}

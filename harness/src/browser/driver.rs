@@ -265,7 +265,9 @@ impl Browser {
         setup.map_err(|e| BrowserError::Session(e.to_string()))?;
         let url = format!("http://127.0.0.1:{port}");
         let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
-        let connect = WebDriver::builder(url, caps).request_timeout(options.command_timeout.max(remaining));
+        // Longer than the page-load timeout, so a slow page is reported by chromedriver, not cut by the client.
+        let connect = WebDriver::builder(url, caps)
+            .request_timeout(options.command_timeout.max(remaining) + Duration::from_secs(10));
         let driver = match tokio::time::timeout(remaining, connect).await {
             Ok(Ok(d)) => d,
             Ok(Err(e)) => {
@@ -284,6 +286,8 @@ impl Browser {
         let d = browser.driver()?;
         d.set_page_load_timeout(options.command_timeout).await?;
         d.set_script_timeout(options.command_timeout).await?;
+        // The first tab may still be settling; chromedriver holds DevTools commands until it has.
+        d.goto("about:blank").await?;
         tracing::debug!(port, "headless Chromium session open");
         Ok(browser)
     }
@@ -403,5 +407,18 @@ mod tests {
         for f in ["--headless", "--disable-background-networking", "--disable-component-update", "--disable-quic"] {
             assert!(CHROMIUM_FLAGS.contains(&f), "{f}");
         }
+    }
+}
+
+#[cfg(test)]
+mod debug_tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn debug_cdp() {
+        let b = Browser::start(&BrowserOptions::default()).await.expect("start");
+        let r = b.cdp("Page.addScriptToEvaluateOnNewDocument", json!({"source": "window.x = 1"})).await;
+        eprintln!("cdp: {r:?}\nlog: {}", b.log());
+        b.shutdown().await;
     }
 }

@@ -309,3 +309,20 @@ fn every_test_case_example_in_the_suites_readme_parses() {
     }
     assert_eq!(examples, 5, "one example per extension step");
 }
+
+#[test]
+fn exclusive_is_read_from_the_case_or_its_group() {
+    let text = format!(
+        r#"<WopiValidation xmlns:ext="{EXT_NS}"><Resources><File Id="R" Name="r" FilePath="x"/></Resources>
+           <TestGroup Name="G" ext:Exclusive="true"><TestCases>
+             <TestCase Name="A" Category="WopiCore"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+           </TestCases></TestGroup>
+           <TestGroup Name="H"><TestCases>
+             <TestCase Name="B" Category="WopiCore" ext:Exclusive="true"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+             <TestCase Name="C" Category="WopiCore"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+           </TestCases></TestGroup></WopiValidation>"#
+    );
+    let s = parse(&text).unwrap();
+    let flags: Vec<bool> = s.cases().map(|(_, c)| c.exclusive).collect();
+    assert_eq!(flags, [true, true, false]);
+}

@@ -192,14 +192,14 @@ fn mix(data: &[u8], s: &mut [u64; 12]) {
 
 fn end_partial(h: &mut [u64; 12]) {
     const ROT: [u32; 12] = [44, 15, 34, 21, 38, 33, 10, 13, 38, 53, 42, 54];
-    for i in 0..12 {
+    for (i, rot) in ROT.into_iter().enumerate() {
         // h[i+11] += h[i+1]; h[i+2] ^= h[i+11]; h[i+1] = rot(h[i+1])
         let a = (i + 11) % 12;
         let b = (i + 1) % 12;
         let c = (i + 2) % 12;
         h[a] = h[a].wrapping_add(h[b]);
         h[c] ^= h[a];
-        h[b] = h[b].rotate_left(ROT[i]);
+        h[b] = h[b].rotate_left(rot);
     }
 }
 

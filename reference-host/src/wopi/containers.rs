@@ -19,6 +19,7 @@ use wopi_protocol::names::{FileName, SuggestedTarget};
 use super::{Caller, ContainerRequest, EcosystemRequest, iso8601, json, single_header};
 use crate::AppState;
 use crate::error::WopiError;
+use crate::faults::Fault;
 use crate::store::{Container, FileRecord, NameMode, NewFile, StoreError};
 use crate::tokens::Resource;
 
@@ -48,7 +49,18 @@ pub fn pointers(state: &AppState, caller: &Caller, containers: &[Container]) -> 
 
 /// The GetEcosystem response: `{"Url": ecosystem URL with an ecosystem token}`.
 pub fn ecosystem_pointer(state: &AppState, caller: &Caller) -> Value {
+    if state.faults.has(Fault::EcosystemUrlWithoutToken) {
+        return json!({ "Url": state.ecosystem_url() });
+    }
     json!({ "Url": token_url(state, caller, &state.ecosystem_url(), Resource::Ecosystem) })
+}
+
+/// `AncestorsWithRootFirst` for a chain that is already root first.
+pub fn ancestors_body(state: &AppState, caller: &Caller, mut chain: Vec<Container>) -> Value {
+    if state.faults.has(Fault::AncestorsRootLast) {
+        chain.reverse();
+    }
+    json!({ "AncestorsWithRootFirst": pointers(state, caller, &chain) })
 }
 
 fn container_info(caller: &Caller, container: &Container) -> Value {
@@ -224,11 +236,13 @@ async fn rename_container(req: ContainerRequest) -> Result<Response, WopiError> 
 
 /// EnumerateChildren: all immediate children; `X-WOPI-FileExtensionFilterList` filters files only.
 pub async fn enumerate_children(req: ContainerRequest) -> Result<Response, WopiError> {
-    let filter: Option<Vec<String>> = single_header(&req.headers, X_WOPI_FILE_EXTENSION_FILTER_LIST)?.map(|list| {
-        list.split(',')
-            .map(|e| e.trim_start_matches('.').to_lowercase())
-            .collect()
-    });
+    let filter: Option<Vec<String>> = single_header(&req.headers, X_WOPI_FILE_EXTENSION_FILTER_LIST)?
+        .filter(|_| !req.state.faults.has(Fault::EnumerateChildrenIgnoresFilter))
+        .map(|list| {
+            list.split(',')
+                .map(|e| e.trim_start_matches('.').to_lowercase())
+                .collect()
+        });
     let (containers, files) = req.state.store.children(&req.id, req.now).await?;
     let files: Vec<Value> = files
         .iter()
@@ -250,9 +264,7 @@ pub async fn enumerate_children(req: ContainerRequest) -> Result<Response, WopiE
 /// EnumerateAncestors (containers): root first, not including the container itself.
 pub async fn enumerate_ancestors(req: ContainerRequest) -> Result<Response, WopiError> {
     let chain = req.state.store.ancestors(&req.id).await?;
-    Ok(json(
-        &json!({ "AncestorsWithRootFirst": pointers(&req.state, &req.caller, &chain) }),
-    ))
+    Ok(json(&ancestors_body(&req.state, &req.caller, chain)))
 }
 
 /// GetEcosystem (containers).

@@ -404,8 +404,7 @@ pub async fn enumerate_ancestors(req: FileRequest) -> Result<Response, WopiError
     let parent = req.state.store.container(&file.container).await?;
     let mut chain = req.state.store.ancestors(&file.container).await?;
     chain.push(parent);
-    let ancestors = super::containers::pointers(&req.state, &req.caller, &chain);
-    Ok(json(&json!({ "AncestorsWithRootFirst": ancestors })))
+    Ok(json(&super::containers::ancestors_body(&req.state, &req.caller, chain)))
 }
 
 /// GetEcosystem (files): the ecosystem URL with an ecosystem token.
