@@ -142,6 +142,11 @@ pub struct RunArgs {
     /// `{action}` are replaced. Embedded mode uses the reference host's page.
     #[arg(long, value_name = "URL_TEMPLATE")]
     pub host_page: Option<String>,
+    /// Do not drive a browser: cases with postMessage steps are skipped with that reason. Without this flag a
+    /// headless Chromium (Debian's `chromium` and `chromedriver`) starts at the first such step, against the
+    /// reference host's page in embedded mode or the --host-page template otherwise.
+    #[arg(long)]
+    pub no_browser: bool,
     /// Do not print a line for each skipped case (the validator's `-s`). Skipped cases never change the exit code.
     #[arg(short = 's', long = "ignore-skipped")]
     pub ignore_skipped: bool,

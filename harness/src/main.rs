@@ -12,14 +12,15 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser as _;
+use wopi_harness::browser::{self, BrowserOptions, BrowserRunner, HostPageTemplate};
 use wopi_harness::cli::{
     BenchArgs, Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, TargetSpec,
 };
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::exec::{self, CommandProvisioner, RunOptions, Runner, Target, TargetSource};
 use wopi_harness::report::console::ConsoleReporter;
-use wopi_harness::report::{self, CaseResult, Outcome};
-use wopi_harness::suite::{self, Suite};
+use wopi_harness::report::{self, CaseResult, DocRef, Failure, Outcome};
+use wopi_harness::suite::{self, PostMessageStep, Suite};
 use wopi_harness::validate::SchemaStore;
 use wopi_mock_office::{ClientConfig, MockConfig, MockOffice, MockOfficeHandle, WopiClient};
 
@@ -268,6 +269,14 @@ enum Running {
 }
 
 impl Running {
+    /// The mock client's base URL (its editor frames are what a host page loads).
+    fn mock_base(&self) -> url::Url {
+        match self {
+            Running::Embedded(t) => t.mock().base_url.clone(),
+            Running::External(m) => m.base_url.clone(),
+        }
+    }
+
     async fn shutdown(self) {
         match self {
             Running::Embedded(t) => t.shutdown().await,
@@ -291,13 +300,8 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     if let (TargetSpec::Shared { .. }, 2..) = (&spec, args.jobs) {
         tracing::warn!("--jobs is ignored with one shared --wopisrc file: cases run one after another");
     }
-    if let Some(template) = args.host_page_template().map_err(Fail::usage)? {
-        // The runner has no browser step yet; checking the template now makes a typo surface before a long run.
-        tracing::info!(
-            template = template.as_str(),
-            "host page template accepted for browser suites"
-        );
-    }
+    // Checked before anything starts, so a typo surfaces at once.
+    let host_page = args.host_page_template().map_err(Fail::usage)?;
 
     let (running, client, source, clock, host_kind) = match &spec {
         TargetSpec::Embedded => {
@@ -369,6 +373,17 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         Some(c) => runner.with_clock(c),
         None => runner,
     };
+    let browser = match browser_steps(&args, &running, host_page) {
+        Ok(b) => b,
+        Err(e) => {
+            running.shutdown().await;
+            return Err(e);
+        }
+    };
+    let runner = match &browser {
+        Some(b) => runner.with_post_message(b.clone()),
+        None => runner,
+    };
     let progress = ConsoleProgress {
         reporter: ConsoleReporter::stdout(),
         ignore_skipped: args.ignore_skipped,
@@ -378,6 +393,9 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         _ = ctrl_c() => None,
     };
     drop(runner);
+    if let Some(b) = &browser {
+        b.0.shutdown().await;
+    }
     running.shutdown().await;
     let Some(outcome) = outcome else {
         esay!("interrupted: the host and the mock client were stopped; no report was written");
@@ -410,6 +428,70 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Runs `<ext:PostMessage>` steps through a [`BrowserRunner`]: one headless Chromium, started at the first step.
+struct BrowserSteps(BrowserRunner);
+
+impl exec::PostMessageDriver for BrowserSteps {
+    fn run_step<'a>(
+        &'a self,
+        step: &'a PostMessageStep,
+        target: &'a Target,
+        label: &'a str,
+    ) -> exec::PostMessageFuture<'a> {
+        Box::pin(async move {
+            let spec = match browser::spec_from_step(step) {
+                Ok(spec) => spec,
+                Err(e) => {
+                    let failure = Failure {
+                        request: label.to_owned(),
+                        check: "PostMessage step".into(),
+                        expected: "a browser check this harness knows".into(),
+                        actual: e,
+                        rule: None,
+                        doc: Some(DocRef {
+                            page: "suites/README.md".into(),
+                            url: None,
+                        }),
+                        should_only: false,
+                    };
+                    return exec::PostMessageOutcome {
+                        failures: vec![failure],
+                        ..Default::default()
+                    };
+                }
+            };
+            let out = self.0.run_step(&spec, &target.wopisrc, label).await;
+            exec::PostMessageOutcome {
+                failures: out.failures,
+                notes: out.notes,
+                screenshots: out.screenshots,
+                skipped: out.skipped,
+            }
+        })
+    }
+}
+
+/// The browser for postMessage steps: the reference host's page in embedded mode, the --host-page template for an
+/// external host, none with --no-browser or without a template (those cases are then skipped with the reason).
+fn browser_steps(
+    args: &RunArgs,
+    running: &Running,
+    host_page: Option<HostPageTemplate>,
+) -> Result<Option<Arc<BrowserSteps>>, Fail> {
+    if args.no_browser {
+        return Ok(None);
+    }
+    let template = match (running, host_page) {
+        (Running::Embedded(t), _) => HostPageTemplate::new(t.host_page_template())
+            .map_err(|e| Fail::usage(anyhow::anyhow!("the reference host's page template: {e}")))?,
+        (Running::External(_), Some(t)) => t,
+        (Running::External(_), None) => return Ok(None),
+    };
+    let runner = BrowserRunner::new(running.mock_base(), template, BrowserOptions::default())
+        .map_err(|e| Fail::usage(anyhow::anyhow!("setting up the browser: {e}")))?;
+    Ok(Some(Arc::new(BrowserSteps(runner))))
 }
 
 /// Resolves on Ctrl-C; never, if no handler can be installed (the run then ends normally or by a kill).

@@ -315,19 +315,9 @@ impl MutationMatrix {
 
         md.push_str("## Clean host\n\n");
         if self.clean_failures.is_empty() {
-            let _ = writeln!(
-                md,
-                "Every case passes on the clean reference host{}.",
-                if self.clean_skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " except {} skipped by design (listed above with their reason)",
-                        self.clean_skipped.len()
-                    )
-                }
-            );
+            md.push_str("No case fails or warns on the clean reference host.\n");
         } else {
+            md.push_str("Cases that fail or warn on the clean reference host:\n\n");
             md.push_str("| Case | Outcome | Reason |\n|---|---|---|\n");
             for p in &self.clean_failures {
                 let _ = writeln!(
@@ -337,6 +327,13 @@ impl MutationMatrix {
                     outcome_word(p.outcome),
                     md_cell(&p.reason)
                 );
+            }
+        }
+        if !self.clean_skipped.is_empty() {
+            md.push_str("\nCases skipped on the clean reference host (they can catch nothing here):\n\n");
+            md.push_str("| Case | Why skipped |\n|---|---|\n");
+            for p in &self.clean_skipped {
+                let _ = writeln!(md, "| `{}` | {} |", p.case, md_cell(&p.reason));
             }
         }
         if !self.errors.is_empty() {

@@ -74,3 +74,14 @@ async fn every_fault_is_caught_and_every_case_catches_a_fault() {
     assert!(matrix.faults.iter().all(|f| f.error.is_none()));
     assert!(matrix.cases.len() > 100, "only {} cases", matrix.cases.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn scratch_one_fault() {
+    let suites = load_builtin_suites(&default_suites_dir()).expect("the built-in suites load");
+    let mut options = MatrixOptions::new(suites);
+    let name = std::env::var("FAULT").unwrap_or_else(|_| "HostPageTokenInUrl".into());
+    options.faults = vec![name.parse().expect("fault")];
+    let matrix = run_matrix(&options, &Lines).await;
+    std::fs::write("/tmp/mut/one.md", matrix.to_markdown()).expect("write");
+}

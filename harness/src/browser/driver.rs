@@ -177,7 +177,7 @@ fn read_log(dir: &Path) -> String {
     let text = std::fs::read_to_string(dir.join("chromedriver.log")).unwrap_or_default();
     let text = text.trim();
     // The tail is where the reason is.
-    let start = text.len().saturating_sub(2000);
+    let start = text.len().saturating_sub(20000);
     let start = (start..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(0);
     if text.is_empty() {
         "(none)".to_string()
@@ -218,20 +218,21 @@ impl Browser {
             .map_err(BrowserError::Profile)?;
         let profile = dir.path().join("profile");
         std::fs::create_dir_all(&profile).map_err(BrowserError::Profile)?;
-        let log = std::fs::File::create(dir.path().join("chromedriver.log")).map_err(BrowserError::Profile)?;
-        let log_err = log.try_clone().map_err(BrowserError::Profile)?;
         let port = free_port().map_err(BrowserError::Profile)?;
 
         let mut cmd = Command::new(&chromedriver);
         cmd.arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
+            .arg(format!("--log-path={}", dir.path().join("chromedriver.log").display()))
             // A private HOME keeps Chromium's config, caches and crash database out of the user's.
             .env("HOME", dir.path())
             .env("XDG_CONFIG_HOME", dir.path())
             .env("XDG_CACHE_HOME", dir.path())
+            // Its log goes to --log-path; inherited or shared output descriptors make Chromium's network service
+            // abort ("FD ownership violation").
             .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_err))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .process_group(0)
             .kill_on_drop(true);
         let child = cmd.spawn().map_err(|source| BrowserError::Spawn {
@@ -283,13 +284,20 @@ impl Browser {
             }
         };
         browser.driver = Some(driver);
-        let d = browser.driver()?;
+        if let Err(e) = browser.prepare(options).await {
+            return Err(BrowserError::Session(format!("{e}; chromedriver output: {}", browser.log())));
+        }
+        tracing::debug!(port, "headless Chromium session open");
+        Ok(browser)
+    }
+
+    async fn prepare(&self, options: &BrowserOptions) -> Result<(), BrowserError> {
+        let d = self.driver()?;
         d.set_page_load_timeout(options.command_timeout).await?;
         d.set_script_timeout(options.command_timeout).await?;
         // The first tab may still be settling; chromedriver holds DevTools commands until it has.
         d.goto("about:blank").await?;
-        tracing::debug!(port, "headless Chromium session open");
-        Ok(browser)
+        Ok(())
     }
 
     async fn wait_ready(&mut self, deadline: Instant, total: Duration) -> Result<(), BrowserError> {
@@ -416,7 +424,7 @@ mod debug_tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn debug_cdp() {
-        let b = Browser::start(&BrowserOptions::default()).await.expect("start");
+        let b = match Browser::start(&BrowserOptions::default()).await { Ok(b) => b, Err(e) => { eprintln!("ERR {e}"); return; } };
         let r = b.cdp("Page.addScriptToEvaluateOnNewDocument", json!({"source": "window.x = 1"})).await;
         eprintln!("cdp: {r:?}\nlog: {}", b.log());
         b.shutdown().await;

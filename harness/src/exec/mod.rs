@@ -14,8 +14,10 @@
 //!   tokens never appear in a failure message or transcript.
 //!
 //! Two modes: [`TargetSource::Fixed`] runs cases one after another on one WOPISrc (the validator's way);
-//! [`TargetSource::Provisioned`] gives every case its own fresh file and runs `jobs` cases at once.
-//! Our extension steps (concurrency, key rotation, clock steps, postMessage) are in [`steps`].
+//! [`TargetSource::Provisioned`] gives every case its own fresh file and runs `jobs` cases at once, each on its
+//! own task. A case that changes what every case in flight sees (`<ext:AdvanceClock>`, `<ext:RotateKeys>`,
+//! `ext:Exclusive="true"`) runs alone. After a clock step, proofs are timestamped on the host's timeline.
+//! Our extension steps (concurrency, key rotation, clock steps, postMessage) are in `steps`.
 
 pub mod provision;
 pub mod request;
@@ -26,7 +28,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use futures_util::StreamExt;
 use tokio::sync::OnceCell;
 use url::Url;
 use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClient};
@@ -216,15 +217,23 @@ struct PrereqResult {
 }
 
 /// The runner. Build with [`Runner::new`], adjust, then [`Runner::run`].
+///
+/// Cases run on their own tokio tasks (up to `jobs` at once in provisioned mode), so the client-side work of
+/// parallel cases (signing) spreads over the runtime's threads.
 pub struct Runner {
+    inner: Arc<Inner>,
+}
+
+/// What the case tasks share.
+pub(crate) struct Inner {
     suites: Vec<Arc<Suite>>,
     client: WopiClient,
     /// The same keys, without `Authorization`: GetFromFileUrl is an anonymous download.
     anonymous: WopiClient,
     schemas: Arc<SchemaStore>,
     source: TargetSource,
-    clock: Option<Arc<dyn ClockControl>>,
-    post_message: Option<Arc<dyn PostMessageDriver>>,
+    clock: std::sync::OnceLock<Arc<dyn ClockControl>>,
+    post_message: std::sync::OnceLock<Arc<dyn PostMessageDriver>>,
     options: RunOptions,
     prereqs: HashMap<(usize, String), Arc<OnceCell<PrereqResult>>>,
     prereq_target: OnceCell<Result<Target, String>>,
@@ -264,46 +273,49 @@ impl Runner {
                 prereqs.insert((i, p.name.clone()), Arc::new(OnceCell::new()));
             }
         }
-        Ok(Runner {
+        let inner = Inner {
             suites,
             client,
             anonymous,
             schemas: Arc::new(schemas),
             source,
-            clock: None,
-            post_message: None,
+            clock: std::sync::OnceLock::new(),
+            post_message: std::sync::OnceLock::new(),
             options,
             prereqs,
             prereq_target: OnceCell::new(),
             first_prereq: std::sync::Mutex::new(None),
             clock_offset: std::sync::atomic::AtomicU64::new(0),
             gate: tokio::sync::RwLock::new(()),
-        })
+        };
+        Ok(Runner { inner: Arc::new(inner) })
     }
 
     /// Lets `<ext:AdvanceClock>` step the host's clock (embedded host only).
-    pub fn with_clock(mut self, clock: Arc<dyn ClockControl>) -> Runner {
-        self.clock = Some(clock);
+    /// The first hook given is kept.
+    pub fn with_clock(self, clock: Arc<dyn ClockControl>) -> Runner {
+        let _ = self.inner.clock.set(clock);
         self
     }
 
     /// Lets `<ext:PostMessage>` steps run (a browser driver).
-    pub fn with_post_message(mut self, driver: Arc<dyn PostMessageDriver>) -> Runner {
-        self.post_message = Some(driver);
+    /// The first driver given is kept.
+    pub fn with_post_message(self, driver: Arc<dyn PostMessageDriver>) -> Runner {
+        let _ = self.inner.post_message.set(driver);
         self
     }
 
     pub fn suites(&self) -> &[Arc<Suite>] {
-        &self.suites
+        &self.inner.suites
     }
 
     /// The cases the filters select, in document order.
     pub fn selected(&self) -> Vec<Selected<'_>> {
         let mut out = Vec::new();
-        for s in &self.suites {
+        for s in &self.inner.suites {
             for g in &s.groups {
                 for c in &g.cases {
-                    if self.options.filters.selects(s, g, c) {
+                    if self.inner.options.filters.selects(s, g, c) {
                         out.push(Selected {
                             id: case_id(s, g, c),
                             suite: s,
@@ -319,9 +331,10 @@ impl Runner {
 
     /// Runs every selected case and reports each to `progress` as it finishes.
     pub async fn run(&self, progress: &dyn Progress) -> RunOutcome {
+        let inner = &self.inner;
         let started_at = rfc3339(SystemTime::now());
         let t0 = Instant::now();
-        let selected: Vec<(usize, usize, usize)> = self
+        let selected: Vec<(usize, usize, usize)> = inner
             .suites
             .iter()
             .enumerate()
@@ -330,27 +343,41 @@ impl Runner {
                     g.cases
                         .iter()
                         .enumerate()
-                        .filter(move |(_, c)| self.options.filters.selects(s, g, c))
+                        .filter(move |(_, c)| inner.options.filters.selects(s, g, c))
                         .map(move |(ci, _)| (si, gi, ci))
                 })
             })
             .collect();
         progress.started(selected.len());
-        let jobs = match self.source {
+        let jobs = match inner.source {
             TargetSource::Fixed(_) => 1,
-            TargetSource::Provisioned(_) => self.options.jobs.max(1),
+            TargetSource::Provisioned(_) => inner.options.jobs.max(1),
         };
-        let mut results: Vec<(usize, CaseResult)> = futures_util::stream::iter(selected.into_iter().enumerate())
-            .map(|(i, (si, gi, ci))| async move {
-                let r = self.run_case(si, gi, ci).await;
-                progress.case_finished(&r);
-                (i, r)
-            })
-            .buffer_unordered(jobs)
-            .collect()
-            .await;
-        results.sort_by_key(|(i, _)| *i);
-        let wopisrc = match &self.source {
+        let mut results: Vec<Option<CaseResult>> = vec![None; selected.len()];
+        let mut pending = selected.into_iter().enumerate();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < jobs {
+                let Some((i, (si, gi, ci))) = pending.next() else { break };
+                let inner = Arc::clone(&self.inner);
+                running.spawn(async move { (i, inner.run_case(si, gi, ci).await) });
+            }
+            let Some(joined) = running.join_next().await else { break };
+            match joined {
+                Ok((i, r)) => {
+                    progress.case_finished(&r);
+                    results[i] = Some(r);
+                }
+                // A case task that panicked is a harness bug; its slot is reported below instead of lost.
+                Err(e) => tracing::error!(error = %e, "a case task failed"),
+            }
+        }
+        let cases: Vec<CaseResult> = results
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| r.unwrap_or_else(|| inner.lost_case(i)))
+            .collect();
+        let wopisrc = match &inner.source {
             TargetSource::Fixed(t) => transcript::redact_url(t.wopisrc.as_str()),
             TargetSource::Provisioned(_) => "a fresh file per case (provisioned)".to_string(),
         };
@@ -361,16 +388,52 @@ impl Runner {
             duration_ms: t0.elapsed().as_secs_f64() * 1000.0,
             target: TargetInfo {
                 wopisrc,
-                host_kind: self.options.host_kind.clone(),
-                profile: self.options.profile.clone(),
-                suites: self.suites.iter().map(|s| s.path.display().to_string()).collect(),
+                host_kind: inner.options.host_kind.clone(),
+                profile: inner.options.profile.clone(),
+                suites: inner.suites.iter().map(|s| s.path.display().to_string()).collect(),
             },
-            cases: results.into_iter().map(|(_, r)| r).collect(),
+            cases,
         };
-        let first_prereq_failure = self.first_prereq.lock().map(|g| g.clone().flatten()).unwrap_or(None);
+        let first_prereq_failure = inner.first_prereq.lock().map(|g| g.clone().flatten()).unwrap_or(None);
         RunOutcome {
             report,
             first_prereq_failure,
+        }
+    }
+}
+
+impl Inner {
+    /// The result standing in for a case whose task died (a harness bug): failed, never silently dropped.
+    fn lost_case(&self, index: usize) -> CaseResult {
+        let (suite, group, case) = self
+            .suites
+            .iter()
+            .flat_map(|s| {
+                s.groups
+                    .iter()
+                    .flat_map(move |g| g.cases.iter().map(move |c| (s, g, c)))
+            })
+            .filter(|(s, g, c)| self.options.filters.selects(s, g, c))
+            .nth(index)
+            .map_or_else(
+                || ("?".to_string(), "?".to_string(), "?".to_string()),
+                |(s, g, c)| (s.name.clone(), g.name.clone(), c.name.clone()),
+            );
+        CaseResult {
+            id: format!("{suite}::{group}::{case}"),
+            suite,
+            group,
+            name: case,
+            category: String::new(),
+            description: String::new(),
+            doc: None,
+            outcome: Outcome::Failed,
+            reason: Some("the harness task running this case failed (a harness bug; see the log)".into()),
+            failures: Vec::new(),
+            duration_ms: 0.0,
+            transcript: Vec::new(),
+            screenshots: Vec::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -401,6 +464,10 @@ impl Runner {
         let mut secrets: Vec<String> = Vec::new();
         self.run_case_inner(si, group, case, &mut result, &mut secrets).await;
         scrub(&mut result, &secrets);
+        // A check without its own page is about the case's documented requirement.
+        for f in result.failures.iter_mut().filter(|f| f.doc.is_none()) {
+            f.doc.clone_from(&result.doc);
+        }
         result.duration_ms = t0.elapsed().as_secs_f64() * 1000.0;
         result
     }
@@ -567,7 +634,7 @@ pub(crate) struct StepsOutcome {
 
 /// One execution of one case (or prereq) against one target.
 pub(crate) struct CaseExec<'r> {
-    pub(crate) runner: &'r Runner,
+    pub(crate) runner: &'r Inner,
     pub(crate) suite: &'r Suite,
     pub(crate) case: &'r TestCase,
     pub(crate) target: &'r Target,

@@ -54,7 +54,7 @@ pub(super) async fn extension_step(
         }
         Step::AdvanceClock { seconds, .. } => {
             let label = format!("{}{}", exec.label_prefix, labels.next("AdvanceClock"));
-            match &exec.runner.clock {
+            match exec.runner.clock.get() {
                 None => {
                     out.skipped = Some(format!(
                         "{label}: the host's clock cannot be stepped (only the embedded reference host supports clock steps)"
@@ -79,7 +79,7 @@ pub(super) async fn extension_step(
         }
         Step::PostMessage(p) => {
             let label = format!("{}{}", exec.label_prefix, labels.next("PostMessage"));
-            let Some(driver) = &exec.runner.post_message else {
+            let Some(driver) = exec.runner.post_message.get() else {
                 out.skipped = Some(format!(
                     "{label} ({} page, expecting {}) needs a browser; none is configured for this run",
                     p.action,

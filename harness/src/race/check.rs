@@ -256,9 +256,9 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
 
     let words = n.div_ceil(64);
     let mut placed = vec![0u64; words];
-    let mut depth = 0usize;
     let mut seen: HashSet<(Vec<u64>, FileState)> = HashSet::new();
-    let mut stack: Vec<(usize, FileState)> = Vec::new();
+    // (call node, state before it, forced): a forced placement has no alternative worth trying (see below).
+    let mut stack: Vec<(usize, FileState, bool)> = Vec::new();
     let mut state = init;
     let mut entry = next[0];
     let mut best: Option<(usize, usize)> = None;
@@ -273,38 +273,52 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
             return Linearizability::Linearizable;
         }
         let i = op_of(entry);
+        let mut dead_end = false;
         if is_call(entry) {
             if let Some(after) = model.step(state, ops[i].call, ops[i].answer) {
+                // An operation that changes nothing wherever it fits (a 409, a read, a refresh) can always be
+                // placed now: every unplaced operation returns after it was sent, and moving a no-op earlier
+                // changes no other answer. So if placing it now fails, not placing it fails too. (A Lock answered
+                // 200 is not one: it may be a refresh here and the acquisition that matters later.)
+                let forced = LockModel::never_changes(ops[i].call, ops[i].answer);
                 placed[i / 64] |= 1 << (i % 64);
                 if seen.insert((placed.clone(), after)) {
-                    stack.push((entry, state));
+                    stack.push((entry, state, forced));
                     state = after;
-                    depth += 1;
                     lift(&mut next, &mut prev, entry);
                     entry = next[0];
                     continue;
                 }
                 placed[i / 64] &= !(1 << (i % 64));
+                dead_end = forced;
             }
-            entry = next[entry];
+            if !dead_end {
+                entry = next[entry];
+                continue;
+            }
         } else {
             if ops[i].ret == u64::MAX {
                 // The first unplaced return is an unanswered operation's: every answered one is placed.
                 return Linearizability::Linearizable;
             }
-            if best.is_none_or(|(d, _)| depth > d) {
-                best = Some((depth, i));
+            if best.is_none_or(|(d, _)| stack.len() > d) {
+                best = Some((stack.len(), i));
             }
-            let Some((call, before)) = stack.pop() else {
+        }
+        // Backtrack to the last placement that has an alternative.
+        loop {
+            let Some((call, before, forced)) = stack.pop() else {
                 let (placed, blocked) = best.unwrap_or((0, i));
                 return Linearizability::NotLinearizable { blocked, placed };
             };
             let j = op_of(call);
             placed[j / 64] &= !(1 << (j % 64));
-            depth -= 1;
             state = before;
             unlift(&mut next, &mut prev, call);
-            entry = next[call];
+            if !forced {
+                entry = next[call];
+                break;
+            }
         }
     }
     Linearizability::Linearizable
@@ -850,6 +864,20 @@ mod tests {
             linearize(&M, UNLOCKED, &h, 10_000),
             Linearizability::NotLinearizable { blocked: 1, .. }
         ));
+    }
+
+    #[test]
+    fn a_lock_that_fits_here_as_a_refresh_may_still_be_a_later_acquisition() {
+        // After c0's first Lock, c0 locks again while c1 unlocks it; GetLock then reports A. The only order:
+        // Lock, Unlock, Lock (an acquisition, not a refresh), GetLock.
+        let get_lock = |lock| Answer::Ok { lock, content: None };
+        let h = [
+            op(Call::Lock { lock: 1 }, ok(), 0, 1),
+            op(Call::Lock { lock: 1 }, ok(), 2, 10),
+            op(Call::Unlock { lock: 1 }, ok(), 3, 9),
+            op(Call::GetLock, get_lock(SeenLock::Id(1)), 11, 12),
+        ];
+        assert_eq!(linearize(&M, UNLOCKED, &h, 10_000), Linearizability::Linearizable);
     }
 
     #[test]

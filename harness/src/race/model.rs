@@ -120,6 +120,16 @@ impl LockModel {
         }
     }
 
+    /// Whether `call` answered `answer` leaves every state it fits in unchanged: a refusal, a read, a refresh.
+    /// (Lock answered 200 is not: it refreshes a held lock but takes a free one.)
+    pub fn never_changes(call: Call, answer: Answer) -> bool {
+        match answer {
+            Answer::Conflict { .. } => true,
+            Answer::Ok { .. } => matches!(call, Call::GetLock | Call::GetFile | Call::RefreshLock { .. }),
+            Answer::Unknown => false,
+        }
+    }
+
     /// The state after `call` answered `answer` in `state`, or `None` when a correct host could not have given
     /// that answer there.
     pub fn step(&self, state: FileState, call: Call, answer: Answer) -> Option<FileState> {
@@ -262,6 +272,32 @@ mod tests {
         );
         assert_eq!(M.step(UNLOCKED, Call::GetFile, read(Some(3))), None);
         assert_eq!(M.step(UNLOCKED, Call::GetFile, read(None)), None);
+    }
+
+    #[test]
+    fn only_refusals_reads_and_refreshes_never_change_the_state() {
+        let ok = ok();
+        assert!(LockModel::never_changes(
+            Call::Lock { lock: 1 },
+            conflict(SeenLock::Empty)
+        ));
+        assert!(LockModel::never_changes(Call::GetLock, ok));
+        assert!(LockModel::never_changes(Call::RefreshLock { lock: 1 }, ok));
+        assert!(!LockModel::never_changes(Call::Lock { lock: 1 }, ok));
+        assert!(!LockModel::never_changes(Call::PutFile { lock: 1, body: 2 }, ok));
+        assert!(!LockModel::never_changes(Call::GetLock, Answer::Unknown));
+        // Every state where a never-changing answer fits is left as it was.
+        for state in [UNLOCKED, held(1), held(2)] {
+            for call in [Call::GetLock, Call::RefreshLock { lock: 1 }, Call::Unlock { lock: 2 }] {
+                for answer in [ok, conflict(SeenLock::Id(1)), conflict(SeenLock::Empty)] {
+                    if LockModel::never_changes(call, answer)
+                        && let Some(after) = M.step(state, call, answer)
+                    {
+                        assert_eq!(after, state, "{call:?} {answer:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
