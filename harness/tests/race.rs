@@ -65,6 +65,24 @@ async fn the_clean_host_passes_every_mix() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_largest_race_is_judged_without_running_out_of_search_steps() {
+    let (host, client, target) = setup(FaultSet::none()).await;
+    for mix in [OpMix::Mixed, OpMix::PutFile] {
+        let config = RaceConfig {
+            clients: wopi_harness::race::MAX_CLIENTS,
+            operations: wopi_harness::race::MAX_OPERATIONS,
+            mix,
+            ..RaceConfig::default()
+        };
+        let outcome = run_race(&client, &target, &config).await.unwrap();
+        assert!(outcome.passed(), "{mix}: {}", outcome.failure_message().unwrap_or_default());
+        // No "not decided" or "budget" note: every operation was sent and the search finished.
+        assert!(outcome.notes.is_empty(), "{mix}: {:?}", outcome.notes);
+    }
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_non_atomic_lock_is_found_in_20_of_20_seeded_races() {
     let (host, client, _) = setup(FaultSet::of([Fault::NonAtomicLock])).await;
     let mut longest = 0;
