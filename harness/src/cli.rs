@@ -142,6 +142,11 @@ pub struct RunArgs {
     /// `{action}` are replaced. Embedded mode uses the reference host's page.
     #[arg(long, value_name = "URL_TEMPLATE")]
     pub host_page: Option<String>,
+    /// Embedded mode only: start the reference host with this named fault (repeatable), to watch a case catch
+    /// it. Names as in reference-host/src/faults.rs; only in builds with `--features faults`.
+    #[cfg(feature = "faults")]
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<wopi_reference_host::faults::Fault>,
     /// Do not drive a browser: cases with postMessage steps are skipped with that reason. Without this flag a
     /// headless Chromium (Debian's `chromium` and `chromedriver`) starts at the first such step, against the
     /// reference host's page in embedded mode or the --host-page template otherwise.

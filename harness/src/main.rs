@@ -287,6 +287,11 @@ impl Running {
 
 async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     let spec = args.target.spec().map_err(Fail::usage)?;
+    if !run_faults(&args).is_empty() && spec != TargetSpec::Embedded {
+        return Err(Fail::usage(anyhow::anyhow!(
+            "--fault applies only to the embedded reference host (no --wopisrc)"
+        )));
+    }
     // Suites load before anything starts, so a suite error costs nothing and exits 2 at once.
     let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
     if let Some(note) = &plan.validator_note {
@@ -307,7 +312,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         TargetSpec::Embedded => {
             let target = EmbeddedTarget::start(EmbeddedOptions {
                 discovery_listen: args.target.discovery_listen,
-                ..EmbeddedOptions::default()
+                faults: run_faults(&args),
             })
             .await
             .context("starting the embedded reference host and mock Office client")?;
@@ -492,6 +497,17 @@ fn browser_steps(
     let runner = BrowserRunner::new(running.mock_base(), template, BrowserOptions::default())
         .map_err(|e| Fail::usage(anyhow::anyhow!("setting up the browser: {e}")))?;
     Ok(Some(Arc::new(BrowserSteps(runner))))
+}
+
+/// The faults `run --fault` asks for (always none without the `faults` feature).
+#[cfg(feature = "faults")]
+fn run_faults(args: &RunArgs) -> wopi_reference_host::faults::FaultSet {
+    wopi_reference_host::faults::FaultSet::of(args.faults.iter().copied())
+}
+
+#[cfg(not(feature = "faults"))]
+fn run_faults(_args: &RunArgs) -> wopi_reference_host::faults::FaultSet {
+    wopi_reference_host::faults::FaultSet::none()
 }
 
 /// Resolves on Ctrl-C; never, if no handler can be installed (the run then ends normally or by a kill).

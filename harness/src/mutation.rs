@@ -764,18 +764,19 @@ mod running {
         }
     }
 
-    /// The suites without their browser cases (groups left empty are dropped).
-    fn without_browser_cases(suites: &[Suite]) -> Vec<Suite> {
+    /// The suites with only the cases `keep` selects (groups left empty are dropped).
+    fn filter_cases(suites: &[Suite], keep: impl Fn(&crate::suite::TestCase) -> bool) -> Vec<Suite> {
         suites
             .iter()
             .cloned()
             .map(|mut s| {
                 for g in &mut s.groups {
-                    g.cases.retain(|c| !is_browser_case(c));
+                    g.cases.retain(&keep);
                 }
                 s.groups.retain(|g| !g.cases.is_empty());
                 s
             })
+            .filter(|s| !s.groups.is_empty())
             .collect()
     }
 
@@ -806,6 +807,35 @@ mod running {
         }
     }
 
+    /// The REST cases against one fresh host, then (with a browser) the browser cases against another: browser
+    /// steps wait for pages for seconds, and on a host of their own they cannot slow down or reorder the REST
+    /// cases (whose proofs and clock steps are timing-sensitive).
+    async fn run_config(
+        suites: &Suites,
+        faults: FaultSet,
+        case_jobs: usize,
+        browser: Option<&SharedBrowser>,
+        timeout: Duration,
+    ) -> Result<Vec<CaseResult>, String> {
+        let mut results = run_once(suites.rest.clone(), faults, case_jobs, None, timeout).await?;
+        if let Some(b) = browser
+            && !suites.browser.is_empty()
+        {
+            // Browser steps take turns on the one browser: more jobs would only queue.
+            let more = run_once(suites.browser.clone(), faults, 1, Some(b), timeout)
+                .await
+                .map_err(|e| format!("browser cases: {e}"))?;
+            results.extend(more);
+        }
+        Ok(results)
+    }
+
+    /// The suites split into REST cases and browser cases.
+    struct Suites {
+        rest: Vec<Suite>,
+        browser: Vec<Suite>,
+    }
+
     /// One run of `suites` against a fresh embedded host with `faults` on.
     async fn run_once(
         suites: Vec<Suite>,
@@ -814,6 +844,9 @@ mod running {
         browser: Option<&SharedBrowser>,
         timeout: Duration,
     ) -> Result<Vec<CaseResult>, String> {
+        if suites.is_empty() {
+            return Ok(Vec::new());
+        }
         let target = EmbeddedTarget::start(EmbeddedOptions {
             faults,
             ..EmbeddedOptions::default()
@@ -864,7 +897,10 @@ mod running {
             options: o,
             root: tokio::sync::OnceCell::new(),
         });
-        let rest_suites = without_browser_cases(&options.suites);
+        let split = Suites {
+            rest: filter_cases(&options.suites, |c| !is_browser_case(c)),
+            browser: filter_cases(&options.suites, is_browser_case),
+        };
         let mut scope_notes = Vec::new();
         let faults: Vec<Fault> = if include_browser {
             options.faults.clone()
@@ -883,13 +919,8 @@ mod running {
         }
 
         let t0 = Instant::now();
-        let clean_suites = if include_browser {
-            options.suites.clone()
-        } else {
-            rest_suites.clone()
-        };
-        let clean = run_once(
-            clean_suites,
+        let clean = run_config(
+            &split,
             FaultSet::none(),
             options.case_jobs,
             browser.as_ref(),
@@ -914,17 +945,12 @@ mod running {
         let mut rows: Vec<(usize, FaultRow)> = futures_util::stream::iter(faults.iter().copied().enumerate())
             .map(|(i, fault)| {
                 let with_browser = include_browser && is_host_page_fault(fault);
-                let suites = if with_browser {
-                    options.suites.clone()
-                } else {
-                    rest_suites.clone()
-                };
                 let browser = if with_browser { browser.as_ref() } else { None };
-                let (done, clean_map, cases) = (&done, &clean_map, &cases);
+                let (done, clean_map, cases, split) = (&done, &clean_map, &cases, &split);
                 async move {
                     let started = Instant::now();
-                    let run = run_once(
-                        suites,
+                    let run = run_config(
+                        split,
                         FaultSet::none().with(fault),
                         options.case_jobs,
                         browser,

@@ -78,10 +78,17 @@ async fn every_fault_is_caught_and_every_case_catches_a_fault() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn scratch_one_fault() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     let suites = load_builtin_suites(&default_suites_dir()).expect("the built-in suites load");
     let mut options = MatrixOptions::new(suites);
     let name = std::env::var("FAULT").unwrap_or_else(|_| "HostPageTokenInUrl".into());
     options.faults = vec![name.parse().expect("fault")];
+    if std::env::var_os("NO_BROWSER").is_some() {
+        options.browser = None;
+    }
     let matrix = run_matrix(&options, &Lines).await;
     std::fs::write("/tmp/mut/one.md", matrix.to_markdown()).expect("write");
 }

@@ -1,6 +1,7 @@
 //! The lock-race suite against the in-process reference host: the clean host passes every mix; with the
 //! non-atomic Lock fault the default race finds the bug in every one of 20 seeds and prints a short interleaving.
 //! Plus the checker on hand-written histories.
+#![allow(clippy::unwrap_used)] // test helpers and assertions
 
 use std::time::Duration;
 
@@ -75,7 +76,11 @@ async fn the_largest_race_is_judged_without_running_out_of_search_steps() {
             ..RaceConfig::default()
         };
         let outcome = run_race(&client, &target, &config).await.unwrap();
-        assert!(outcome.passed(), "{mix}: {}", outcome.failure_message().unwrap_or_default());
+        assert!(
+            outcome.passed(),
+            "{mix}: {}",
+            outcome.failure_message().unwrap_or_default()
+        );
         // No "not decided" or "budget" note: every operation was sent and the search finished.
         assert!(outcome.notes.is_empty(), "{mix}: {:?}", outcome.notes);
     }
@@ -138,6 +143,93 @@ async fn a_put_with_a_wrong_lock_that_writes_is_reported_with_its_body() {
     let message = outcome.failure_message().expect("the wrong-lock PutFile is found");
     assert!(message.contains("PutFile"), "{message}");
     host.shutdown().await;
+}
+
+/// A host that says yes to everything: every lock operation 200, GetLock always "unlocked".
+async fn yes_host() -> wiremock::MockServer {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("X-WOPI-Override", "GET_LOCK"))
+        .respond_with(ResponseTemplate::new(200).insert_header("X-WOPI-Lock", ""))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/wopi/files/1/contents"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"content".to_vec()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    server
+}
+
+fn plain_client() -> WopiClient {
+    let config = ClientConfig {
+        total_timeout: Duration::from_secs(5),
+        ..ClientConfig::default()
+    };
+    WopiClient::new(config, wopi_mock_office::keys::KeyRing::fixed().unwrap().shared()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_grants_every_lock_fails_with_a_short_interleaving() {
+    let server = yes_host().await;
+    let target = WopiTarget::new(Url::parse(&format!("{}/wopi/files/1", server.uri())).unwrap(), "tok");
+    let config = RaceConfig {
+        clients: 4,
+        operations: 40,
+        mix: OpMix::LockOnly,
+        ..RaceConfig::default()
+    };
+    let report = wopi_harness::race::run_step(&plain_client(), &target, &config, "LockRace").await;
+    assert_eq!(report.failures.len(), 1, "{:?}", report.notes);
+    let failure = &report.failures[0];
+    // Shrinking keeps whatever still fails: here a single Lock that GetLock then denies is the shortest story.
+    assert!(
+        matches!(failure.check.as_str(), "LockRace OneHolder" | "LockRace Linearizable"),
+        "{}",
+        failure.check
+    );
+    assert!(failure.actual.contains("from 40 planned"), "{}", failure.actual);
+    assert!(
+        failure.actual.lines().filter(|l| l.contains(" Lock ")).count() <= 2,
+        "{}",
+        failure.actual
+    );
+    assert!(!report.transcript.is_empty());
+    assert!(
+        report
+            .transcript
+            .iter()
+            .all(|e| !format!("{e:?}").contains("tok&") && !format!("{e:?}").contains("=tok"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_cannot_answer_getlock_is_a_setup_failure_not_a_crash() {
+    use wiremock::{Mock, ResponseTemplate};
+    let server = wiremock::MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let target = WopiTarget::new(Url::parse(&format!("{}/wopi/files/1", server.uri())).unwrap(), "tok");
+    let report = wopi_harness::race::run_step(&plain_client(), &target, &RaceConfig::default(), "LockRace").await;
+    assert_eq!(report.failures.len(), 1);
+    assert_eq!(report.failures[0].check, "LockRace setup");
+    assert!(
+        report.failures[0]
+            .actual
+            .contains("GetLock before the race answered 500"),
+        "{}",
+        report.failures[0].actual
+    );
 }
 
 // ---- the checker on hand-written histories ----

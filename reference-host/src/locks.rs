@@ -83,9 +83,16 @@ pub fn effective(stored: Option<ActiveLock>, now: SystemTime, faults: &FaultSet)
     stored.filter(|lock| faults.has(Fault::LockNeverExpires) || lock.expires_at > now)
 }
 
+/// How long a lock lasts under the [`Fault::LockExpiresEarly`] fault: a 5-minute cache TTL.
+const EARLY_EXPIRY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// When a lock taken or refreshed at `now` expires.
-pub fn expiry_from(now: SystemTime) -> SystemTime {
-    now + LOCK_EXPIRY
+pub fn expiry_from(now: SystemTime, faults: &FaultSet) -> SystemTime {
+    if faults.has(Fault::LockExpiresEarly) {
+        now + EARLY_EXPIRY
+    } else {
+        now + LOCK_EXPIRY
+    }
 }
 
 fn same(a: &LockId, b: &LockId, faults: &FaultSet) -> bool {
@@ -110,6 +117,8 @@ pub fn decide(op: &LockOp, current: Option<&ActiveLock>, faults: &FaultSet) -> R
         (LockOp::Lock(new), Some(cur)) if same(new, &cur.id, faults) => {
             if faults.has(Fault::RelockSameIdConflicts) {
                 Err(conflict(current, "the file is already locked"))
+            } else if faults.has(Fault::RelockDoesNotExtend) {
+                Ok((Change::Nothing, LockOutcome::Refreshed))
             } else {
                 Ok((Change::Extend, LockOutcome::Refreshed))
             }
@@ -128,7 +137,14 @@ pub fn decide(op: &LockOp, current: Option<&ActiveLock>, faults: &FaultSet) -> R
                 Err(conflict(None, "the file is not locked"))
             }
         }
-        (LockOp::Unlock(id), Some(cur)) if same(id, &cur.id, faults) => Ok((Change::Clear, LockOutcome::Unlocked)),
+        (LockOp::Unlock(id), Some(cur)) if same(id, &cur.id, faults) => {
+            let change = if faults.has(Fault::UnlockKeepsLock) {
+                Change::Nothing
+            } else {
+                Change::Clear
+            };
+            Ok((change, LockOutcome::Unlocked))
+        }
         (LockOp::Unlock(_), Some(_)) => Err(conflict(current, "the file is locked with a different lock ID")),
         (LockOp::Refresh(_), None) => Err(conflict(None, "the file is not locked")),
         (LockOp::Refresh(id), Some(cur)) if same(id, &cur.id, faults) => {
@@ -173,6 +189,9 @@ pub fn check_put(
 /// RenameFile's rule.
 pub fn check_rename(lock: Option<&LockId>, current: Option<&ActiveLock>, faults: &FaultSet) -> Result<(), Conflict> {
     match (current, lock) {
+        (None, Some(_)) if faults.has(Fault::RenameChecksLockWhenUnlocked) => {
+            Err(conflict(None, "the file is not locked but X-WOPI-Lock was sent"))
+        }
         (None, _) => Ok(()),
         (Some(cur), Some(id)) if same(id, &cur.id, faults) => Ok(()),
         (Some(_), Some(_)) => Err(conflict(current, "the file is locked with a different lock ID")),
@@ -280,7 +299,7 @@ mod tests {
         assert!(effective(Some(lock.clone()), before, &NONE).is_some());
         assert!(effective(Some(lock.clone()), lock.expires_at, &NONE).is_none());
         assert_eq!(
-            expiry_from(SystemTime::UNIX_EPOCH),
+            expiry_from(SystemTime::UNIX_EPOCH, &NONE),
             SystemTime::UNIX_EPOCH + Duration::from_secs(1800)
         );
     }

@@ -9,11 +9,19 @@
 //! - when a signature fails with the cached keys, fetches discovery again **once** and retries, because the client
 //!   may have rotated its keys since the host last looked. That refetch is single-flight (100 concurrent failures
 //!   cause one fetch) and rate-limited ([`ProofCheckConfig::refetch_min_interval`]) so a flood of forged requests
-//!   cannot turn the host into a load generator against the client.
+//!   cannot turn the host into a load generator against the client. Only failures that fresh keys could cure may
+//!   spend that budget: a signature that is well-formed but does not match, under a well-formed timestamp inside the
+//!   20-minute window, on a request whose access token this host issued. Junk (no base64, stale or missing
+//!   timestamps, made-up tokens) is refused without touching discovery;
+//! - when a request verifies only through a rotation combination (`X-WOPI-ProofOld` with the current key, or
+//!   `X-WOPI-Proof` with the old key), refreshes discovery in the background (`online/discovery.rst`: re-run
+//!   discovery "when proof key validation fails, or when it succeeds using the old key"). That refresh has its own
+//!   rate limit, so forged requests that spent the failure budget cannot delay picking up a genuine rotation.
 //!
 //! Every fetch is bounded by a timeout and a body-size cap; a failed fetch is a [`ProofFailure`] naming it.
 //! The host page ([`crate::hostpage`]) reads its action URLs from the same cache.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -21,7 +29,7 @@ use http::HeaderMap;
 use tokio::sync::Mutex;
 use wopi_protocol::discovery::Discovery;
 use wopi_protocol::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD, X_WOPI_TIMESTAMP};
-use wopi_protocol::proof::{ProofAccepted, ProofError, ProofHeaders, ProofKeys, expected_proof};
+use wopi_protocol::proof::{AttemptFailure, ProofAccepted, ProofError, ProofHeaders, ProofKeys, expected_proof};
 
 use crate::clock::Clock;
 use crate::faults::{Fault, FaultSet};
@@ -39,8 +47,9 @@ pub const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(12 * 60 * 60);
 pub struct ProofCheckConfig {
     /// The WOPI client's discovery URL (`…/hosting/discovery`).
     pub discovery_url: url::Url,
-    /// Minimum time between two refetches caused by failed proofs, and the wait before retrying after a failed
-    /// fetch. The first fetch and the refresh after [`DISCOVERY_MAX_AGE`] are not held back by it.
+    /// Minimum time between two refetches caused by failed proofs, between two background refreshes caused by
+    /// rotation combinations (counted separately), and the wait before retrying after a failed fetch. The first
+    /// fetch and the refresh after [`DISCOVERY_MAX_AGE`] are not held back by it.
     pub refetch_min_interval: Duration,
     /// Bound on one whole fetch: connecting, headers and body.
     pub fetch_timeout: Duration,
@@ -84,7 +93,8 @@ pub enum DiscoveryError {
 /// What happened about re-reading discovery after the cached keys failed to verify a proof.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refetch {
-    /// The failure could not be cured by new keys (bad timestamp, malformed headers), so none was attempted.
+    /// The failure could not be cured by new keys (bad timestamp, malformed headers, signatures that are not
+    /// base64), so none was attempted.
     NotApplicable,
     /// Discovery was fetched again (by this request or a concurrent one) and the new keys rejected the proof too.
     NewKeysRejected,
@@ -166,6 +176,8 @@ enum Trigger {
     Expired,
     /// A proof failed with the cached keys.
     ProofFailed,
+    /// A proof verified only through a rotation combination; fetched in the background.
+    RotationHint,
 }
 
 /// The WOPI client's discovery, fetched on demand and cached.
@@ -178,6 +190,10 @@ pub struct DiscoveryCache {
     http: reqwest::Client,
     current: RwLock<Option<Arc<DiscoverySnapshot>>>,
     fetch: Mutex<FetchBook>,
+    /// When the last background refresh after a rotation hint was started, in ms since the epoch (0: never). An
+    /// atomic rather than a field of [`FetchBook`] so that the hot path of an accepted request never waits on the
+    /// fetch lock.
+    last_rotation_hint_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for DiscoveryCache {
@@ -198,6 +214,7 @@ impl DiscoveryCache {
             http,
             current: RwLock::new(None),
             fetch: Mutex::new(FetchBook::default()),
+            last_rotation_hint_ms: AtomicU64::new(0),
         }
     }
 
@@ -251,6 +268,48 @@ impl DiscoveryCache {
     /// [`ProofCheckConfig::refetch_min_interval`]. Returns the newest snapshot; `Err` only when there is none.
     pub async fn refetch(&self, seen_generation: u64) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
         self.refresh(Some(seen_generation), Trigger::ProofFailed).await
+    }
+
+    /// Starts a background refresh because a request signed for the keys of snapshot `seen_generation` verified only
+    /// through a rotation combination: the client has rotated (or is rotating) its keys. Returns at once.
+    ///
+    /// At most one such refresh starts per [`ProofCheckConfig::refetch_min_interval`], independently of the
+    /// refetches after failed proofs, and none while the cached snapshot is younger than that interval; it fetches
+    /// nothing when a newer snapshot already exists or a fetch failed within the interval. Returns whether a
+    /// refresh was started.
+    pub fn refresh_after_rotation_hint(self: &Arc<Self>, seen_generation: u64) -> bool {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        let now = self.clock.now();
+        // A snapshot fetched within the interval already reflects any rotation worth knowing about (a signing machine
+        // lagging behind the host is the usual reason for `X-WOPI-Proof` with the old key).
+        if self.snapshot().is_some_and(|snap| {
+            now.duration_since(snap.fetched_at)
+                .is_ok_and(|age| age < self.cfg.refetch_min_interval)
+        }) {
+            return false;
+        }
+        let now_ms = crate::tokens::epoch_ms(now);
+        let interval_ms = u64::try_from(self.cfg.refetch_min_interval.as_millis()).unwrap_or(u64::MAX);
+        let claimed = self
+            .last_rotation_hint_ms
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |last| {
+                // A clock that went backwards (now < last) does not block refreshes.
+                let due = last == 0 || now_ms < last || now_ms - last >= interval_ms;
+                due.then_some(now_ms.max(1))
+            })
+            .is_ok();
+        if !claimed {
+            return false;
+        }
+        let cache = Arc::clone(self);
+        runtime.spawn(async move {
+            if let Err(e) = cache.refresh(Some(seen_generation), Trigger::RotationHint).await {
+                tracing::warn!(error = %e, "background WOPI discovery refresh after a key rotation failed");
+            }
+        });
+        true
     }
 
     async fn refresh(&self, seen: Option<u64>, trigger: Trigger) -> Result<Arc<DiscoverySnapshot>, DiscoveryError> {
@@ -450,12 +509,25 @@ impl ProofChecker {
     ///
     /// Accepts one of the three combinations of `proofkeys.rst` within the 20-minute window. When the signatures
     /// fail with the cached keys, discovery is fetched again once (single-flight, rate-limited) and the check is
-    /// repeated with the new keys.
+    /// repeated with the new keys. Same as [`ProofChecker::check_with`] with a token that may trigger a refetch.
     pub async fn check(
         &self,
         signed_url: &str,
         access_token: &str,
         headers: &HeaderMap,
+    ) -> Result<ProofAccepted, ProofFailure> {
+        self.check_with(signed_url, access_token, headers, TokenTrust::Issued).await
+    }
+
+    /// [`ProofChecker::check`], saying whether the request's access token is one this host issued. A request with
+    /// a made-up token is checked the same way but never makes the host fetch discovery again: anyone can send
+    /// those, and each would otherwise spend the refetch budget that a genuine key rotation needs.
+    pub async fn check_with(
+        &self,
+        signed_url: &str,
+        access_token: &str,
+        headers: &HeaderMap,
+        token: TokenTrust,
     ) -> Result<ProofAccepted, ProofFailure> {
         if self.faults.has(Fault::ProofNotChecked) {
             return Ok(ProofAccepted::CurrentKey);
@@ -479,8 +551,17 @@ impl ProofChecker {
             Err(_) => Err(None),
         };
         let source = match first {
-            Ok(accepted) => return Ok(accepted),
-            Err(Some(e @ (ProofError::SignatureMismatch { .. } | ProofError::MalformedSignature { .. }))) => Some(e),
+            Ok(accepted) => {
+                if accepted != ProofAccepted::CurrentKey && !self.faults.has(Fault::NoDiscoveryRefetch) {
+                    // The client signs with a key we do not hold as current, or the host is ahead of a signing
+                    // machine: keys are rotating. Pick up the new discovery without holding this request.
+                    if self.cache.refresh_after_rotation_hint(snap.generation) {
+                        tracing::info!(%accepted, "proof accepted through a rotation combination; refreshing discovery");
+                    }
+                }
+                return Ok(accepted);
+            }
+            Err(Some(e)) if curable_by_new_keys(&e) => Some(e),
             Err(Some(source)) => {
                 return Err(ProofFailure::Rejected {
                     source,
@@ -493,6 +574,8 @@ impl ProofChecker {
         // The client may have rotated its keys since we last looked: read discovery again, once.
         let skipped = if self.faults.has(Fault::NoDiscoveryRefetch) {
             "refetching is switched off by the NoDiscoveryRefetch fault".to_owned()
+        } else if token == TokenTrust::Unknown {
+            "the access token is not one this host issued, so it may not trigger a refetch".to_owned()
         } else {
             match self.cache.refetch(snap.generation).await {
                 Ok(fresh) if fresh.generation != snap.generation => {
@@ -561,14 +644,45 @@ impl ProofChecker {
             now = stamped;
         }
         let result = wopi_protocol::proof::verify(keys, headers, access_token, signed_url, now);
-        if result.is_err()
-            && self.faults.has(Fault::ProofOldWithOldKeyAccepted)
+        // Only a signature failure is reconsidered: the timestamp rules still hold under this fault.
+        if matches!(
+            result,
+            Err(ProofError::SignatureMismatch { .. } | ProofError::MalformedSignature { .. })
+        ) && self.faults.has(Fault::ProofOldWithOldKeyAccepted)
             && let (Some(old), Some(proof_old)) = (&keys.old, &headers.proof_old)
             && old.verify(&expected_proof(access_token, signed_url, headers.timestamp), proof_old)
         {
             return Ok(ProofAccepted::ProofWithOldKey);
         }
         result
+    }
+}
+
+/// Whether the request's access token is one this host issued (signature and expiry checked), which decides
+/// whether its failed proof may make the host fetch discovery again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenTrust {
+    /// A token this host issued and that has not expired.
+    Issued,
+    /// Anything else: absent, forged, expired, malformed.
+    Unknown,
+}
+
+/// Whether fresh keys could make this failed check pass: only a signature that has the shape of one (base64 of a
+/// key-sized value, or of another key size after the client changed key length) and does not verify. Timestamp
+/// and header failures are checked before any signature and cannot be cured by keys; values that are not even
+/// base64 are junk.
+fn curable_by_new_keys(error: &ProofError) -> bool {
+    match error {
+        ProofError::SignatureMismatch { .. } => true,
+        ProofError::MalformedSignature { attempts } => attempts
+            .0
+            .iter()
+            .any(|a| matches!(a.failure, AttemptFailure::WrongLength { .. })),
+        ProofError::MissingHeader(_)
+        | ProofError::MalformedTimestamp(_)
+        | ProofError::TimestampTooOld { .. }
+        | ProofError::TimestampInFuture { .. } => false,
     }
 }
 

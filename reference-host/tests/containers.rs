@@ -247,3 +247,36 @@ async fn tokens_are_bound_to_containers_and_the_ecosystem() {
     };
     assert_eq!(get(&wrong, "/children", &[]).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// CheckContainerInfo.rst: `LicenseCheckForEditIsEnabled` and `IsEduUser` "should match the ... value returned in
+/// CheckFileInfo"; the validator's `containers.LicensingPropertiesOnChildFolderMatchWithParentFolder` and
+/// `CreateChildFile.LicensingPropertiesOnChildFileMatchWithParentFolder` require them on parent, child and file.
+#[tokio::test]
+async fn licensing_properties_match_across_files_and_containers() {
+    let host = host().await;
+    let t = new_file(&host, "a.docx", b"abc").await;
+    let eco = json_of(get(&t, "/ecosystem_pointer", &[]).await).await;
+    let eco = Target::from_url(eco["Url"].as_str().unwrap());
+    let root = json_of(get(&eco, "/root_container_pointer", &[]).await).await;
+    let root_pointer_info = root["ContainerInfo"].clone();
+    let root = Target::from_url(root["ContainerPointer"]["Url"].as_str().unwrap());
+    let sub = post(&root, "", "CREATE_CHILD_CONTAINER", &[("X-WOPI-RelativeTarget", "lic")], b"").await;
+    let sub = json_of(sub).await;
+    let sub_created_info = sub["ContainerInfo"].clone();
+    let sub = Target::from_url(sub["ContainerPointer"]["Url"].as_str().unwrap());
+    let child = post(&sub, "", "CREATE_CHILD_FILE", &[("X-WOPI-RelativeTarget", "c.docx")], b"").await;
+    let child = Target::from_url(json_of(child).await["Url"].as_str().unwrap());
+
+    let bodies = [
+        ("file CheckFileInfo", cfi(&t).await),
+        ("child file CheckFileInfo", cfi(&child).await),
+        ("root CheckContainerInfo", json_of(get(&root, "", &[]).await).await),
+        ("child CheckContainerInfo", json_of(get(&sub, "", &[]).await).await),
+        ("GetRootContainer ContainerInfo", root_pointer_info),
+        ("CreateChildContainer ContainerInfo", sub_created_info),
+    ];
+    for (what, body) in &bodies {
+        assert_eq!(body["LicenseCheckForEditIsEnabled"], Value::Bool(true), "{what}");
+        assert_eq!(body["IsEduUser"], Value::Bool(false), "{what}");
+    }
+}

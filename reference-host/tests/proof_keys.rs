@@ -17,7 +17,9 @@ use http::{HeaderMap, HeaderValue};
 use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
 use wopi_protocol::proof::{ProofAccepted, ProofError, ProofKeyPair, Ticks, sign_request};
 use wopi_reference_host::clock::{Clock, TestClock};
-use wopi_reference_host::proof::{DiscoveryError, ProofCheckConfig, ProofChecker, ProofFailure, Refetch};
+use wopi_reference_host::proof::{
+    DiscoveryError, ProofCheckConfig, ProofChecker, ProofFailure, Refetch, TokenTrust,
+};
 
 const URL: &str = "https://host.example/wopi/files/abc?access_token=tok";
 const TOKEN: &str = "tok";
@@ -477,6 +479,154 @@ async fn refetch_is_rate_limited() {
     assert_eq!(s.server.hits(), 3);
 }
 
+/// Waits (bounded) until the checker holds discovery snapshot `generation`: background refreshes run on their own
+/// task.
+async fn wait_for_generation(checker: &ProofChecker, generation: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = checker.discovery().snapshot().map_or(0, |snap| snap.generation);
+        if now >= generation {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "discovery generation {now}, expected {generation}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn junk_proofs_do_not_spend_the_refetch_budget() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    // Not base64, a stale timestamp, a timestamp in the future, a malformed timestamp: new keys cure none of them.
+    let junk = headers(Some("not a signature"), Some("!!"), s.now());
+    assert!(matches!(
+        s.check(&junk).await,
+        Err(ProofFailure::Rejected {
+            source: ProofError::MalformedSignature { .. },
+            refetch: Refetch::NotApplicable
+        })
+    ));
+    let stale = Ticks::from_system_time(s.clock.now() - Duration::from_secs(20 * 60 + 1));
+    let ahead = Ticks::from_system_time(s.clock.now() + Duration::from_secs(10 * 60));
+    for ts in [stale, ahead] {
+        let forged = s.signed(&s.keys.next, Some(&s.keys.next), ts);
+        assert!(matches!(
+            s.check(&forged).await,
+            Err(ProofFailure::Rejected {
+                refetch: Refetch::NotApplicable,
+                ..
+            })
+        ));
+    }
+    let mut bad_ts = s.signed(&s.keys.next, None, s.now());
+    bad_ts.insert("X-WOPI-TimeStamp", HeaderValue::from_static("1700000000"));
+    assert!(s.check(&bad_ts).await.is_err());
+    assert_eq!(s.server.hits(), 1, "junk must not make the host read discovery");
+
+    // So a rotation right after the junk is picked up at once.
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
+    let h = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted after refetch"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn failures_with_tokens_the_host_did_not_issue_never_refetch() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    for _ in 0..5 {
+        let forged = s.signed(&s.keys.next, None, s.now());
+        let r = s.checker.check_with(URL, TOKEN, &forged, TokenTrust::Unknown).await;
+        assert!(matches!(signature_rejected(r), Refetch::Skipped(why) if why.contains("access token")));
+    }
+    assert_eq!(s.server.hits(), 1);
+    // The budget is intact for a genuine request after a rotation.
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
+    let h = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted after refetch"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn rotation_combination_refreshes_discovery_in_the_background() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    s.clock.advance(MIN_INTERVAL);
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
+    // The client rotated: X-WOPI-Proof is signed with the new key, X-WOPI-ProofOld with the key the host holds.
+    let h = s.signed(&s.keys.next, Some(&s.keys.current), s.now());
+    assert_eq!(
+        s.check(&h).await.expect("accepted"),
+        ProofAccepted::ProofOldWithCurrentKey
+    );
+    wait_for_generation(&s.checker, 2).await;
+    // The new keys are cached without any request having failed.
+    let h = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    // More rotation-combination requests within the interval do not fetch again.
+    let h = s.signed(&s.keys.current, None, s.now());
+    for _ in 0..10 {
+        assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::ProofWithOldKey);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(s.server.hits(), 2);
+}
+
+#[tokio::test]
+async fn forged_requests_cannot_delay_picking_up_a_rotation() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    s.clock.advance(MIN_INTERVAL);
+    // Well-formed forgeries with a genuine token spend the failure budget...
+    let forged = s.signed(&s.keys.next, Some(&s.keys.next), s.now());
+    assert_eq!(signature_rejected(s.check(&forged).await), Refetch::KeysUnchanged);
+    assert_eq!(s.server.hits(), 2);
+    s.clock.advance(Duration::from_secs(1));
+    assert!(matches!(
+        signature_rejected(s.check(&forged).await),
+        Refetch::Skipped(_)
+    ));
+    // ...then the client rotates. Its requests keep working through X-WOPI-ProofOld, never a 500.
+    s.server.publish(discovery_xml(
+        "https://client.example",
+        &s.keys.next,
+        Some(&s.keys.current),
+    ));
+    let genuine = s.signed(&s.keys.next, Some(&s.keys.current), s.now());
+    assert_eq!(
+        s.check(&genuine).await.expect("accepted"),
+        ProofAccepted::ProofOldWithCurrentKey
+    );
+    assert_eq!(s.server.hits(), 2, "a snapshot younger than the interval is not refreshed");
+    // Once the snapshot is older than the interval, the next such request refreshes it in the background: no
+    // request has to fail first.
+    s.clock.advance(MIN_INTERVAL);
+    let genuine = s.signed(&s.keys.next, Some(&s.keys.current), s.now());
+    assert_eq!(
+        s.check(&genuine).await.expect("accepted"),
+        ProofAccepted::ProofOldWithCurrentKey
+    );
+    wait_for_generation(&s.checker, 3).await;
+    let h = s.signed(&s.keys.next, None, s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 3);
+}
+
 #[tokio::test]
 async fn unreachable_discovery_is_a_failure_naming_it() {
     let s = setup().await;
@@ -732,6 +882,36 @@ mod over_http {
     }
 
     #[tokio::test]
+    async fn forgeries_with_made_up_tokens_do_not_block_a_rotation() {
+        let r = start(FaultSet::none()).await;
+        assert_eq!(r.server.hits(), 1);
+        // Well-formed forged proofs over a token the host never issued: 500, and discovery is not read.
+        let url = format!("{}?access_token=forged", r.file.wopisrc);
+        for _ in 0..5 {
+            let ts = r.now();
+            let status = r
+                .http
+                .get(&url)
+                .header("X-WOPI-Proof", sign_request(&r.keys.next, None, "forged", &url, ts).proof)
+                .header("X-WOPI-TimeStamp", ts.to_string())
+                .send()
+                .await
+                .expect("response")
+                .status();
+            assert_eq!(status, 500);
+        }
+        assert_eq!(r.server.hits(), 1);
+        // The client rotates; a genuine request signed only with the new key gets in after one refetch.
+        r.server.publish(discovery_xml(
+            "https://client.example",
+            &r.keys.next,
+            Some(&r.keys.current),
+        ));
+        assert_eq!(r.cfi(Some(&r.keys.next), None, r.now()).await, 200);
+        assert_eq!(r.server.hits(), 2);
+    }
+
+    #[tokio::test]
     async fn proof_faults_each_break_their_rule() {
         let stale = |r: &Running| Ticks::from_system_time(r.host.clock.now() - Duration::from_secs(3600));
 
@@ -749,6 +929,16 @@ mod over_http {
         let r = start(FaultSet::of([Fault::ProofOldWithOldKeyAccepted])).await;
         assert_eq!(r.cfi(Some(&r.keys.next), Some(&r.keys.old), r.now()).await, 200);
         assert_eq!(r.cfi(Some(&r.keys.next), Some(&r.keys.next), r.now()).await, 500);
+        assert_eq!(
+            r.cfi(Some(&r.keys.next), Some(&r.keys.old), stale(&r)).await,
+            500,
+            "only the combination rule is broken: the 20-minute window still holds"
+        );
+        assert_eq!(
+            r.cfi(Some(&r.keys.current), Some(&r.keys.old), stale(&r)).await,
+            500,
+            "a stale timestamp is refused even with a valid proof"
+        );
 
         let r = start(FaultSet::of([Fault::NoDiscoveryRefetch])).await;
         r.server.publish(discovery_xml(

@@ -44,6 +44,12 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-dev-shm-usage",
     "--metrics-recording-only",
     "--password-store=basic",
+    // The first tab is chrome://newtab/, which Debian's Chromium fills from its search engine's start page, and
+    // the browser's own services call home: both resolve nowhere, so nothing leaves the machine and an offline
+    // machine does not wait for DNS (a pending first navigation stalls every WebDriver command).
+    "--host-resolver-rules=MAP start.duckduckgo.com ~NOTFOUND, MAP duckduckgo.com ~NOTFOUND, MAP *.duckduckgo.com ~NOTFOUND, \
+     MAP clients1.google.com ~NOTFOUND, MAP clients2.google.com ~NOTFOUND, MAP update.googleapis.com ~NOTFOUND, \
+     MAP safebrowsing.googleapis.com ~NOTFOUND, MAP accounts.google.com ~NOTFOUND, MAP www.google.com ~NOTFOUND",
 ];
 
 /// Where the binaries are and how long to wait for them.
@@ -295,7 +301,10 @@ impl Browser {
         let d = self.driver()?;
         d.set_page_load_timeout(options.command_timeout).await?;
         d.set_script_timeout(options.command_timeout).await?;
-        // The first tab may still be settling; chromedriver holds DevTools commands until it has.
+        // The first tab starts on chrome://newtab/, whose renderer sometimes never settles headless, and
+        // chromedriver holds every command on a tab until it has: work in a fresh tab (about:blank) instead.
+        let tab = d.new_tab().await?;
+        d.switch_to_window(tab).await?;
         d.goto("about:blank").await?;
         Ok(())
     }

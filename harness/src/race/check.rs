@@ -18,6 +18,9 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
 use super::model::{Answer, Call, ContentKey, FileState, INITIAL_CONTENT, LockKey, LockModel, SeenLock};
 use super::run::{FINAL_CLIENT, History, OpRecord, Received, SentCall};
 
@@ -229,7 +232,7 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
         last = nd;
     }
     let op_of = |nd: usize| (nd - 1) / 2;
-    let is_call = |nd: usize| (nd - 1) % 2 == 0;
+    let is_call = |nd: usize| (nd - 1).is_multiple_of(2);
 
     let lift = |next: &mut Vec<usize>, prev: &mut Vec<usize>, call: usize| {
         let ret = call + 1;
@@ -254,9 +257,12 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
         }
     };
 
-    let words = n.div_ceil(64);
-    let mut placed = vec![0u64; words];
-    let mut seen: HashSet<(Vec<u64>, FileState)> = HashSet::new();
+    // The set of placed operations is remembered by its Zobrist hash (the XOR of a random 128-bit key per
+    // operation): constant size per entry and O(1) to update; two different sets collide with odds of 2^-128.
+    let mut rng = StdRng::seed_from_u64(0x5eed_11ea_2128);
+    let keys: Vec<u128> = (0..n).map(|_| rng.random()).collect();
+    let mut placed: u128 = 0;
+    let mut seen: HashSet<(u128, FileState)> = HashSet::new();
     // (call node, state before it, forced): a forced placement has no alternative worth trying (see below).
     let mut stack: Vec<(usize, FileState, bool)> = Vec::new();
     let mut state = init;
@@ -281,15 +287,15 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
                 // changes no other answer. So if placing it now fails, not placing it fails too. (A Lock answered
                 // 200 is not one: it may be a refresh here and the acquisition that matters later.)
                 let forced = LockModel::never_changes(ops[i].call, ops[i].answer);
-                placed[i / 64] |= 1 << (i % 64);
-                if seen.insert((placed.clone(), after)) {
+                placed ^= keys[i];
+                if seen.insert((placed, after)) {
                     stack.push((entry, state, forced));
                     state = after;
                     lift(&mut next, &mut prev, entry);
                     entry = next[0];
                     continue;
                 }
-                placed[i / 64] &= !(1 << (i % 64));
+                placed ^= keys[i];
                 dead_end = forced;
             }
             if !dead_end {
@@ -312,7 +318,7 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
                 return Linearizability::NotLinearizable { blocked, placed };
             };
             let j = op_of(call);
-            placed[j / 64] &= !(1 << (j % 64));
+            placed ^= keys[j];
             state = before;
             unlift(&mut next, &mut prev, call);
             if !forced {

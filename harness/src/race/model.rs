@@ -69,13 +69,13 @@ impl SeenLock {
 /// One answer as the checker sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
-    /// 200. `lock` is `X-WOPI-Lock` (only GetLock's is checked), `content` what GetFile returned (`None` for a
-    /// body that is neither the initial content nor any body sent).
+    /// A 200 answer: `lock` is `X-WOPI-Lock` (only GetLock's is checked), `content` what GetFile returned (`None`
+    /// for a body that is neither the initial content nor any body sent).
     Ok {
         lock: SeenLock,
         content: Option<ContentKey>,
     },
-    /// 409 with `X-WOPI-Lock`.
+    /// A 409 answer with its `X-WOPI-Lock`.
     Conflict { lock: SeenLock },
     /// No usable answer (a transport error, a timeout, an unexpected status): the operation may or may not have
     /// taken effect.

@@ -15,7 +15,7 @@ use http::Method;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
-use wopi_mock_office::client::{RawRequest, RawResponse, WopiClient, WopiTarget};
+use wopi_mock_office::client::{ClientConfig, RawRequest, RawResponse, WopiClient, WopiTarget};
 use wopi_protocol::headers::{self as h, Override};
 use wopi_protocol::proof::Ticks;
 use wopi_protocol::transcript::Exchange;
@@ -24,6 +24,9 @@ use super::{OpMix, RaceError};
 
 /// The client index of the reads made after the race (final GetFile and GetLock).
 pub const FINAL_CLIENT: u16 = u16::MAX;
+
+/// The smallest response-body cap during a race (see [`execute`]).
+const MIN_BODY_CAP: u64 = 1024 * 1024;
 
 /// How many times the file is unlocked before a run before giving up on a clean start.
 const RESET_ATTEMPTS: usize = 4;
@@ -527,6 +530,18 @@ pub async fn execute(
         clock_offset,
     } = timing;
     let initial = prepare(client, target, clock_offset).await?;
+    // A read can only match the original content or a (short) PutFile body, so anything much longer is already
+    // wrong: cap response bodies there, so a hostile host cannot make every racing GetFile hold a huge body.
+    let cap = (initial.content.len() as u64)
+        .saturating_mul(2)
+        .max(MIN_BODY_CAP)
+        .min(client.config().max_body_bytes);
+    let config = ClientConfig {
+        max_body_bytes: cap,
+        ..client.config().clone()
+    };
+    let client = &WopiClient::new(config, client.keys().clone())
+        .map_err(|e| RaceError::Setup(format!("cannot build the race's client: {e}")))?;
     let start = Instant::now();
     let deadline = start + budget;
     let cutoff = deadline + grace;

@@ -143,6 +143,8 @@ struct Inner {
     reader: Mutex<Connection>,
     index: RwLock<Index>,
     content: Mutex<ContentCache>,
+    /// The [`Fault::StaleGetFileCache`] read cache: keyed by file, filled on first read, never invalidated.
+    stale_reads: Mutex<HashMap<FileId, Bytes>>,
     faults: FaultSet,
     path: PathBuf,
     // Held for its OS lock on the data directory; released when the store is dropped.
@@ -233,6 +235,7 @@ impl SqliteStore {
                 reader: Mutex::new(reader),
                 index: RwLock::new(index),
                 content: Mutex::new(ContentCache::default()),
+                stale_reads: Mutex::new(HashMap::new()),
                 faults,
                 path,
                 _dir_lock: lock_file,
@@ -379,6 +382,43 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
         index.files.insert(record.id.clone(), FileRow { record });
     }
     Ok(index)
+}
+
+/// Reads a file's record and current content: from the content cache, or the blob on the blocking pool.
+async fn read_content(inner: &Arc<Inner>, id: &FileId, now: SystemTime) -> Result<(FileRecord, Bytes), StoreError> {
+    // A write can replace (and prune) the content between reading the index and reading the blob; then the
+    // index is read again. Three rounds only lose to a file rewritten continuously.
+    for _ in 0..3 {
+        let record = inner
+            .index()
+            .files
+            .get(id)
+            .map(|f| f.at(now, &inner.faults))
+            .ok_or(StoreError::NotFound)?;
+        if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
+            return Ok((record, data));
+        }
+        let hash = record.sha256;
+        let reader = Arc::clone(inner);
+        let data = tokio::task::spawn_blocking(move || {
+            let conn = lock_mutex(&reader.reader);
+            conn.query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&hash[..]], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })
+            .optional()
+            .map_err(backend)
+        })
+        .await
+        .map_err(|e| backend(format!("store task failed: {e}")))??;
+        if let Some(data) = data {
+            let data = Bytes::from(data);
+            inner.cache_content(hash, data.clone());
+            return Ok((record, data));
+        }
+    }
+    Err(StoreError::Backend(
+        "file content changed during three consecutive reads".into(),
+    ))
 }
 
 fn new_file_id() -> Result<FileId, StoreError> {
@@ -533,39 +573,22 @@ impl Store for SqliteStore {
         let id = id.clone();
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
-            // A write can replace (and prune) the content between reading the index and reading the blob; then the
-            // index is read again. Three rounds only lose to a file rewritten continuously.
-            for _ in 0..3 {
+            if inner.faults.has(Fault::StaleGetFileCache) {
+                let cached = lock_mutex(&inner.stale_reads).get(&id).cloned();
                 let record = inner
                     .index()
                     .files
                     .get(&id)
                     .map(|f| f.at(now, &inner.faults))
                     .ok_or(StoreError::NotFound)?;
-                if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
+                if let Some(data) = cached {
                     return Ok((record, data));
                 }
-                let hash = record.sha256;
-                let reader = Arc::clone(&inner);
-                let data = tokio::task::spawn_blocking(move || {
-                    let conn = lock_mutex(&reader.reader);
-                    conn.query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&hash[..]], |r| {
-                        r.get::<_, Vec<u8>>(0)
-                    })
-                    .optional()
-                    .map_err(backend)
-                })
-                .await
-                .map_err(|e| backend(format!("store task failed: {e}")))??;
-                if let Some(data) = data {
-                    let data = Bytes::from(data);
-                    inner.cache_content(hash, data.clone());
-                    return Ok((record, data));
-                }
+                let (record, data) = read_content(&inner, &id, now).await?;
+                lock_mutex(&inner.stale_reads).insert(id, data.clone());
+                return Ok((record, data));
             }
-            Err(StoreError::Backend(
-                "file content changed during three consecutive reads".into(),
-            ))
+            read_content(&inner, &id, now).await
         })
     }
 
@@ -730,7 +753,16 @@ impl Store for SqliteStore {
                 current
             };
             let (change, outcome) = locks::decide(&op, current.as_ref(), &faults).map_err(conflict)?;
+            let bump = faults.has(Fault::LockBumpsVersion) && matches!(change, Change::Set(_) | Change::Clear);
             apply_change(inner, conn, &id, change, current, now)?;
+            if bump {
+                // The fault: the lock is kept on the file row, so every lock change counts as a new version.
+                conn.execute("UPDATE files SET version = version + 1 WHERE id = ?1", params![id.as_str()])
+                    .map_err(backend)?;
+                if let Some(row) = inner.index_mut().files.get_mut(&id) {
+                    row.record.version += 1;
+                }
+            }
             Ok(outcome)
         })
     }
@@ -752,7 +784,13 @@ impl Store for SqliteStore {
                 .get(&id)
                 .map(|f| f.at(now, &faults))
                 .ok_or(StoreError::NotFound)?;
-            locks::check_put(lock.as_ref(), current.lock.as_ref(), current.size, &faults).map_err(conflict)?;
+            // PutFile.rst: "the host must check the current size of the file"; the fault checks the body instead.
+            let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
+                content.len() as u64
+            } else {
+                current.size
+            };
+            locks::check_put(lock.as_ref(), current.lock.as_ref(), size_checked, &faults).map_err(conflict)?;
             let hash = sha256(&content);
             let version = if faults.has(Fault::PutFileKeepsVersion) {
                 current.version
@@ -785,7 +823,10 @@ impl Store for SqliteStore {
             };
             let mut index = inner.index_mut();
             if let Some(row) = index.files.get_mut(&id) {
-                row.record.size = record.size;
+                // The fault: a metadata cache whose size is never refreshed after a write.
+                if !faults.has(Fault::SizeNotUpdated) {
+                    row.record.size = record.size;
+                }
                 row.record.version = version;
                 row.record.sha256 = hash;
                 row.record.last_modified = now;
@@ -806,7 +847,7 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let faults = inner.faults;
-            let (current, name) = {
+            let (current, name, replaced) = {
                 let index = inner.index();
                 let current = index
                     .files
@@ -815,12 +856,27 @@ impl Store for SqliteStore {
                     .ok_or(StoreError::NotFound)?;
                 locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
                 // RenameFile.rst: on a clash "the host should try to generate a different name".
-                let name = match index.file_named(&current.container, name.as_str()) {
-                    Some(other) if other.record.id != id => index.free_file_name(&current.container, &name, usize::MAX),
-                    _ => name,
+                let (name, replaced) = match index.file_named(&current.container, name.as_str()) {
+                    Some(other) if other.record.id != id && faults.has(Fault::RenameOverwritesExisting) => {
+                        (name, Some(other.record.id.clone()))
+                    }
+                    Some(other) if other.record.id != id => {
+                        (index.free_file_name(&current.container, &name, usize::MAX), None)
+                    }
+                    _ => (name, None),
                 };
-                (current, name)
+                (current, name, replaced)
             };
+            if let Some(other) = &replaced {
+                let tx = conn.transaction().map_err(backend)?;
+                tx.execute("DELETE FROM locks WHERE file = ?1", params![other.as_str()])
+                    .and_then(|_| tx.execute("DELETE FROM versions WHERE file = ?1", params![other.as_str()]))
+                    .and_then(|_| tx.execute("DELETE FROM files WHERE id = ?1", params![other.as_str()]))
+                    .and_then(|_| prune_blobs(&tx))
+                    .map_err(backend)?;
+                tx.commit().map_err(backend)?;
+                inner.index_mut().files.remove(other);
+            }
             conn.execute(
                 "UPDATE files SET name = ?2 WHERE id = ?1",
                 params![id.as_str(), name.as_str()],
@@ -885,6 +941,7 @@ impl Store for SqliteStore {
                 }
                 match (index.container_named(&parent, name.as_str()), mode) {
                     (None, _) => name,
+                    (Some(_), NameMode::Exact { .. }) if inner.faults.has(Fault::DuplicateContainerAllowed) => name,
                     (Some(_), NameMode::Suggested) => (2u64..)
                         .map(|n| name.numbered(n, usize::MAX))
                         .find(|c| index.container_named(&parent, c.as_str()).is_none())
@@ -1068,11 +1125,11 @@ fn apply_change(
         Change::Nothing => return Ok(()),
         Change::Set(lock_id) => Some(ActiveLock {
             id: lock_id,
-            expires_at: locks::expiry_from(now),
+            expires_at: locks::expiry_from(now, &inner.faults),
         }),
         Change::Extend => current.map(|l| ActiveLock {
             id: l.id,
-            expires_at: locks::expiry_from(now),
+            expires_at: locks::expiry_from(now, &inner.faults),
         }),
         Change::Clear => None,
     };

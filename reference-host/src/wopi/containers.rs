@@ -66,9 +66,12 @@ pub fn ancestors_body(state: &AppState, caller: &Caller, mut chain: Vec<Containe
 fn container_info(caller: &Caller, container: &Container) -> Value {
     let writable = caller.user.can_write;
     let changeable = writable && container.parent.is_some();
+    let licensing = super::UserLicensing::of(&caller.user);
     json!({
         "Name": container.name,
         "IsAnonymousUser": false,
+        "LicenseCheckForEditIsEnabled": licensing.license_check_for_edit_is_enabled,
+        "IsEduUser": licensing.is_edu_user,
         "UserCanCreateChildContainer": writable,
         "UserCanCreateChildFile": writable,
         "UserCanDelete": changeable,

@@ -82,6 +82,9 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
         info.user_info = user.user_info.clone();
     }
     info.is_anonymous_user = Some(false);
+    let licensing = super::UserLicensing::of(user);
+    info.license_check_for_edit_is_enabled = Some(licensing.license_check_for_edit_is_enabled);
+    info.is_edu_user = Some(licensing.is_edu_user);
     info.supports_locks = Some(true);
     info.supports_get_lock = Some(true);
     info.supports_extended_lock_length = Some(true);

@@ -36,6 +36,7 @@ use wopi_protocol::lock::LockId;
 use crate::AppState;
 use crate::error::WopiError;
 use crate::faults::Fault;
+use crate::proof::TokenTrust;
 use crate::store::User;
 use crate::tokens::{Claims, Resource, TokenError};
 
@@ -107,7 +108,13 @@ async fn check_proof(State(state): State<AppState>, request: Request, next: Next
         let path_and_query = uri.path_and_query().map_or_else(|| uri.path(), |pq| pq.as_str());
         let signed_url = format!("{}{}", state.base_url(), path_and_query);
         let token = token_from_query(uri.query()).ok().flatten().unwrap_or_default();
-        if let Err(failure) = checker.check(&signed_url, &token, request.headers()).await {
+        // Only requests carrying a token we issued may make the host fetch discovery again after a failed proof.
+        let trust = if state.tokens.verify(&token, state.now()).is_ok() {
+            TokenTrust::Issued
+        } else {
+            TokenTrust::Unknown
+        };
+        if let Err(failure) = checker.check_with(&signed_url, &token, request.headers(), trust).await {
             tracing::warn!(path = uri.path(), error = %failure, "proof-key check failed; answering 500");
             return WopiError::ProofFailed.into_response();
         }
@@ -205,6 +212,28 @@ pub async fn authorize(state: &AppState, parts: &Parts, resource: &Resource) -> 
         .await
         .map_err(|_| WopiError::Token(TokenError::Invalid))?;
     Ok(Caller { user, claims })
+}
+
+/// The user-licensing properties that CheckFileInfo and CheckContainerInfo must report alike
+/// (`rest/containers/CheckContainerInfo.rst`: "This should match the ... value returned in CheckFileInfo"), so both
+/// take them from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserLicensing {
+    /// `LicenseCheckForEditIsEnabled`: every user of this host counts as a business user, so clients may offer
+    /// business editing (and the validator's business-flow cases run).
+    pub license_check_for_edit_is_enabled: bool,
+    /// `IsEduUser`: no user of this host is an education user.
+    pub is_edu_user: bool,
+}
+
+impl UserLicensing {
+    /// The licensing of `user` (the same for every user of the reference host).
+    pub fn of(_user: &User) -> Self {
+        Self {
+            license_check_for_edit_is_enabled: true,
+            is_edu_user: false,
+        }
+    }
 }
 
 /// The context of a request on `/wopi/files/{id}...`: the file ID, a verified caller, and the request headers.
