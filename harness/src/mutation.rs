@@ -214,7 +214,7 @@ impl MutationMatrix {
              host and fails with the fault on; **(W)** marks a case that reports it as a warning (a SHOULD of the \
              docs). Browser cases run against the clean host and the host-page faults only.\n\n",
         );
-        let pct = |n: usize, d: usize| if d == 0 { 0 } else { n * 100 / d };
+        let pct = |n: usize, d: usize| (n * 100).checked_div(d).unwrap_or(0);
         let _ = writeln!(md, "| | count |\n|---|---|");
         let _ = writeln!(md, "| suites | {} |", self.suites.len());
         let _ = writeln!(md, "| cases | {} |", self.cases.len());
@@ -309,6 +309,18 @@ impl MutationMatrix {
             md.push_str("| Case | Why no fault can be injected |\n|---|---|\n");
             for (c, r) in justified {
                 let _ = writeln!(md, "| `{}` | {} |", c.id, md_cell(r));
+            }
+            md.push('\n');
+        }
+
+        let stale = self.stale_markers();
+        if !stale.is_empty() {
+            let _ = writeln!(
+                md,
+                "Cases whose description says `{NO_FAULT_MARKER}` but that do catch a fault (the reason is stale):\n"
+            );
+            for c in stale {
+                let _ = writeln!(md, "- `{}`", c.id);
             }
             md.push('\n');
         }

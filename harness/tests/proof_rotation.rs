@@ -34,7 +34,7 @@ fn in_future(by: Duration) -> Ticks {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_twenty_minute_window_is_inclusive_of_its_inside_only() {
+async fn stamps_just_inside_twenty_minutes_pass_and_just_outside_fail() {
     let (host, client, target) = start().await;
     let just_under = Duration::from_secs(20 * 60 - 10);
     let just_over = Duration::from_secs(20 * 60 + 10);

@@ -66,6 +66,34 @@ async fn the_clean_host_passes_every_mix() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_races_with_one_seed_on_one_file_never_share_ids_or_bodies() {
+    // Otherwise a body the first race left could pass for one the second sent (the validator's one-file mode).
+    let (host, client, target) = setup(FaultSet::none()).await;
+    let config = RaceConfig {
+        clients: 2,
+        operations: 6,
+        mix: OpMix::PutFile,
+        ..RaceConfig::default()
+    };
+    let sent = |outcome: &wopi_harness::race::RaceOutcome| -> Vec<String> {
+        outcome
+            .transcript
+            .iter()
+            .flat_map(|e| e.request.headers.iter())
+            .filter(|(n, _)| n.eq_ignore_ascii_case("X-WOPI-Lock"))
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let first = run_race(&client, &target, &config).await.unwrap();
+    let second = run_race(&client, &target, &config).await.unwrap();
+    assert!(first.passed() && second.passed());
+    let (a, b) = (sent(&first), sent(&second));
+    assert!(!a.is_empty() && !b.is_empty());
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?} / {b:?}");
+    host.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_largest_race_is_judged_without_running_out_of_search_steps() {
     let (host, client, target) = setup(FaultSet::none()).await;
     for mix in [OpMix::Mixed, OpMix::PutFile] {

@@ -477,7 +477,8 @@ impl ProofChecker {
     }
 
     /// The same checker, breaking the proof-key rules named in `faults` (`StaleProofAccepted`, `ProofNotChecked`,
-    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`); without the `faults` feature nothing changes.
+    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`); without the `faults` feature
+    /// nothing changes. (`ProofWithoutQuery` is applied where the signed URL is built, in [`crate::wopi`].)
     #[must_use]
     pub fn with_faults(mut self, faults: FaultSet) -> Self {
         self.faults = faults;
@@ -643,7 +644,20 @@ impl ProofChecker {
             // Judge the request at the moment it claims to have been signed: any age passes.
             now = stamped;
         }
-        let result = wopi_protocol::proof::verify(keys, headers, access_token, signed_url, now);
+        let result = if self.faults.has(Fault::ProofOnlyCurrentKey) {
+            // Only X-WOPI-Proof against the current key: the rotation combinations are never tried.
+            let only_current = ProofKeys {
+                current: keys.current.clone(),
+                old: None,
+            };
+            let only_proof = ProofHeaders {
+                proof_old: None,
+                ..headers.clone()
+            };
+            wopi_protocol::proof::verify(&only_current, &only_proof, access_token, signed_url, now)
+        } else {
+            wopi_protocol::proof::verify(keys, headers, access_token, signed_url, now)
+        };
         // Only a signature failure is reconsidered: the timestamp rules still hold under this fault.
         if matches!(
             result,

@@ -19,7 +19,7 @@ use http::Method;
 use serde_json::{Value, json};
 use thirtyfour::common::command::FormatRequestData;
 use thirtyfour::prelude::*;
-use thirtyfour::{ChromiumLikeCapabilities, RequestData, SessionId};
+use thirtyfour::{CapabilitiesHelper, ChromiumLikeCapabilities, PageLoadStrategy, RequestData, SessionId};
 use tokio::process::{Child, Command};
 
 /// Chromium flags: headless, no sandbox (CI runs as root), and no traffic of its own (updates, sync, QUIC,
@@ -259,6 +259,10 @@ impl Browser {
         let mut caps = DesiredCapabilities::chrome();
         let setup = (|| -> WebDriverResult<()> {
             caps.set_binary(&chromium.to_string_lossy())?;
+            // chromedriver's own load waiting also waits on the first tab (chrome://newtab/), whose renderer
+            // sometimes never answers headless: every command then stalls 30 s. Loads are awaited by
+            // [`Browser::goto`] instead, which polls the page with a deadline.
+            caps.set_page_load_strategy(PageLoadStrategy::None)?;
             for f in CHROMIUM_FLAGS {
                 caps.add_arg(f)?;
             }
@@ -301,12 +305,34 @@ impl Browser {
         let d = self.driver()?;
         d.set_page_load_timeout(options.command_timeout).await?;
         d.set_script_timeout(options.command_timeout).await?;
-        // The first tab starts on chrome://newtab/, whose renderer sometimes never settles headless, and
-        // chromedriver holds every command on a tab until it has: work in a fresh tab (about:blank) instead.
+        // Work in a fresh tab (about:blank), away from the first tab's chrome://newtab/.
         let tab = d.new_tab().await?;
         d.switch_to_window(tab).await?;
-        d.goto("about:blank").await?;
-        Ok(())
+        self.goto("about:blank", options.command_timeout).await
+    }
+
+    /// Navigates the top-level page to `url` and waits (at most `timeout`) until the new document has loaded.
+    pub async fn goto(&self, url: &str, timeout: Duration) -> Result<(), BrowserError> {
+        let d = self.driver()?;
+        d.enter_default_frame().await?;
+        // A marker on the old document tells it apart from the new one (about:blank to about:blank included).
+        let _ = d.execute("window.__wopiOld = true;", vec![]).await;
+        d.goto(url).await?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            // Errors while the page is between documents are expected: keep polling.
+            if let Ok(r) = d
+                .execute("return !window.__wopiOld && document.readyState === 'complete';", vec![])
+                .await
+                && r.json().as_bool() == Some(true)
+            {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(BrowserError::Command(format!("{url} did not load within {timeout:?}")));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn wait_ready(&mut self, deadline: Instant, total: Duration) -> Result<(), BrowserError> {
@@ -427,15 +453,3 @@ mod tests {
     }
 }
 
-#[cfg(test)]
-mod debug_tests {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn debug_cdp() {
-        let b = match Browser::start(&BrowserOptions::default()).await { Ok(b) => b, Err(e) => { eprintln!("ERR {e}"); return; } };
-        let r = b.cdp("Page.addScriptToEvaluateOnNewDocument", json!({"source": "window.x = 1"})).await;
-        eprintln!("cdp: {r:?}\nlog: {}", b.log());
-        b.shutdown().await;
-    }
-}

@@ -235,10 +235,9 @@ impl<'a> PageSession<'a> {
     ) -> Result<PageSession<'a>, PageError> {
         let d = browser.driver()?;
         // Leave the previous page first, so its frame stops talking and its sessions are complete.
-        d.enter_default_frame().await?;
-        d.goto("about:blank").await?;
+        browser.goto("about:blank", timeout).await?;
         let before: Vec<String> = api.sessions().await?.into_iter().map(|s| s.session).collect();
-        d.goto(url.as_str()).await?;
+        browser.goto(url.as_str(), timeout).await?;
         let host_url = d.current_url().await?;
         let host_origin = origin_of(&host_url);
         let page_id = match recorded(browser).await? {

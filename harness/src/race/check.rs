@@ -314,8 +314,8 @@ pub fn linearize(model: &LockModel, init: FileState, ops: &[LinOp], max_steps: u
         // Backtrack to the last placement that has an alternative.
         loop {
             let Some((call, before, forced)) = stack.pop() else {
-                let (placed, blocked) = best.unwrap_or((0, i));
-                return Linearizability::NotLinearizable { blocked, placed };
+                let (depth, blocked) = best.unwrap_or((0, i));
+                return Linearizability::NotLinearizable { blocked, placed: depth };
             };
             let j = op_of(call);
             placed ^= keys[j];

@@ -278,11 +278,14 @@ struct Racer<'a> {
     target: &'a WopiTarget,
     config: &'a RaceConfig,
     runs: u32,
+    /// Random per call of [`run_race`]: two races on one file with the same seed (the validator's one-file mode)
+    /// must not share lock IDs or bodies, or a body left by the first would pass for one the second sent.
+    nonce: String,
 }
 
 impl Racer<'_> {
     async fn run(&mut self, schedule: &Schedule) -> Result<(History, check::CheckReport), RaceError> {
-        let tag = format!("s{}r{}", self.config.seed, self.runs);
+        let tag = format!("s{}r{}.{}", self.config.seed, self.runs, self.nonce);
         self.runs += 1;
         let timing = run::Timing {
             budget: self.config.budget,
@@ -320,6 +323,7 @@ pub async fn run_race(client: &WopiClient, target: &WopiTarget, config: &RaceCon
         target,
         config,
         runs: 0,
+        nonce: uuid::Uuid::new_v4().simple().to_string().chars().take(6).collect(),
     };
     let (history, report) = racer.run(&schedule).await?;
     let first_run_operations = history.ops.len();

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use wopi_protocol::headers::{
-    Override, X_WOPI_FILE_EXTENSION_FILTER_LIST, X_WOPI_HOST_NATIVE_FILE_NAME, X_WOPI_OVERRIDE,
+    Override, X_WOPI_ENUMERATION_INCOMPLETE, X_WOPI_FILE_EXTENSION_FILTER_LIST, X_WOPI_HOST_NATIVE_FILE_NAME, X_WOPI_OVERRIDE,
     X_WOPI_OVERWRITE_RELATIVE_TARGET, X_WOPI_RELATIVE_TARGET, X_WOPI_REQUESTED_NAME, X_WOPI_SUGGESTED_TARGET,
     parse_bool_for,
 };
@@ -60,7 +60,25 @@ pub fn ancestors_body(state: &AppState, caller: &Caller, mut chain: Vec<Containe
     if state.faults.has(Fault::AncestorsRootLast) {
         chain.reverse();
     }
-    json!({ "AncestorsWithRootFirst": pointers(state, caller, &chain) })
+    let mut pointers = pointers(state, caller, &chain);
+    if state.faults.has(Fault::AncestorUrlWithoutToken) {
+        for (pointer, container) in pointers.iter_mut().zip(&chain) {
+            pointer["Url"] = Value::String(state.container_url(&container.id));
+        }
+    }
+    json!({ "AncestorsWithRootFirst": pointers })
+}
+
+/// The EnumerateAncestors response (files and containers): [`ancestors_body`]. The list is always complete, so
+/// `X-WOPI-EnumerationIncomplete` is not sent.
+pub fn ancestors_response(state: &AppState, caller: &Caller, chain: Vec<Container>) -> Response {
+    let mut response = json(&ancestors_body(state, caller, chain));
+    if state.faults.has(Fault::EnumerationIncompleteNotTrue) {
+        response
+            .headers_mut()
+            .insert(X_WOPI_ENUMERATION_INCOMPLETE, axum::http::HeaderValue::from_static("false"));
+    }
+    response
 }
 
 fn container_info(caller: &Caller, container: &Container) -> Value {
@@ -151,10 +169,21 @@ async fn create_child_container(req: ContainerRequest) -> Result<Response, WopiE
     let max = req.state.limits.file_name_max_length;
     let (name, mode) = match targets(&req)? {
         (Some(suggested), _) => (FileName::sanitized(&suggested, max), NameMode::Suggested),
-        (_, Some(relative)) => (
-            FileName::new_with_max(relative, max).map_err(|e| WopiError::InvalidContainerName(e.to_string()))?,
-            NameMode::Exact { overwrite: false },
-        ),
+        (_, Some(relative)) => {
+            // The fault: an exact name "cleaned" to ASCII.
+            let relative = if req.state.faults.has(Fault::ContainerNameModified) {
+                relative
+                    .chars()
+                    .map(|c| if c.is_ascii() { c } else { '_' })
+                    .collect()
+            } else {
+                relative
+            };
+            (
+                FileName::new_with_max(relative, max).map_err(|e| WopiError::InvalidContainerName(e.to_string()))?,
+                NameMode::Exact { overwrite: false },
+            )
+        }
         (None, None) => return Err(WopiError::BadRequest("no target".into())),
     };
     let created = req.state.store.create_container(&req.id, name, mode).await?;
@@ -179,7 +208,11 @@ async fn create_child_file(req: ContainerRequest) -> Result<Response, WopiError>
                 }
                 Err(_) => FileName::sanitized(&suggested, max),
             };
-            (name, NameMode::Suggested)
+            if req.state.faults.has(Fault::SuggestedChildFileConflicts) {
+                (name, NameMode::Exact { overwrite: false })
+            } else {
+                (name, NameMode::Suggested)
+            }
         }
         (_, Some(relative)) => {
             let overwrite = match single_header(&req.headers, X_WOPI_OVERWRITE_RELATIVE_TARGET)? {
@@ -222,13 +255,22 @@ async fn create_child_file(req: ContainerRequest) -> Result<Response, WopiError>
 
 async fn delete_container(req: ContainerRequest) -> Result<Response, WopiError> {
     require_write(&req.caller)?;
+    if req.state.faults.has(Fault::DeleteContainerNoop) {
+        req.state.store.container(&req.id).await?;
+        return Ok(StatusCode::OK.into_response());
+    }
     req.state.store.delete_container(&req.id).await?;
     Ok(StatusCode::OK.into_response())
 }
 
 async fn rename_container(req: ContainerRequest) -> Result<Response, WopiError> {
     require_write(&req.caller)?;
-    let Some(requested) = utf7(&req, X_WOPI_REQUESTED_NAME)? else {
+    let requested = if req.state.faults.has(Fault::RenameContainerNotDecoded) {
+        single_header(&req.headers, X_WOPI_REQUESTED_NAME)?.map(str::to_owned)
+    } else {
+        utf7(&req, X_WOPI_REQUESTED_NAME)?
+    };
+    let Some(requested) = requested else {
         return Err(WopiError::BadRequest("X-WOPI-RequestedName is required".into()));
     };
     let name = FileName::new_with_max(requested, req.state.limits.file_name_max_length)
@@ -241,11 +283,8 @@ async fn rename_container(req: ContainerRequest) -> Result<Response, WopiError> 
 pub async fn enumerate_children(req: ContainerRequest) -> Result<Response, WopiError> {
     let filter: Option<Vec<String>> = single_header(&req.headers, X_WOPI_FILE_EXTENSION_FILTER_LIST)?
         .filter(|_| !req.state.faults.has(Fault::EnumerateChildrenIgnoresFilter))
-        .map(|list| {
-            list.split(',')
-                .map(|e| e.trim_start_matches('.').to_lowercase())
-                .collect()
-        });
+        .map(|list| list.split(',').map(|e| e.trim_start_matches('.').to_owned()).collect());
+    let case_sensitive = req.state.faults.has(Fault::ExtensionFilterCaseSensitive);
     let (containers, files) = req.state.store.children(&req.id, req.now).await?;
     let files: Vec<Value> = files
         .iter()
@@ -254,20 +293,29 @@ pub async fn enumerate_children(req: ContainerRequest) -> Result<Response, WopiE
             Some(exts) => f
                 .name
                 .extension()
-                .is_some_and(|ext| exts.iter().any(|e| e.eq_ignore_ascii_case(ext))),
+                .is_some_and(|ext| {
+                    exts.iter()
+                        .any(|e| if case_sensitive { e == ext } else { e.eq_ignore_ascii_case(ext) })
+                }),
         })
         .map(|f| child_file(&req.state, &req.caller, f))
         .collect();
-    Ok(json(&json!({
+    let mut body = json!({
         "ChildContainers": pointers(&req.state, &req.caller, &containers),
         "ChildFiles": files,
-    })))
+    });
+    if req.state.faults.has(Fault::ChildFilesMissing)
+        && let Some(map) = body.as_object_mut()
+    {
+        map.remove("ChildFiles");
+    }
+    Ok(json(&body))
 }
 
 /// EnumerateAncestors (containers): root first, not including the container itself.
 pub async fn enumerate_ancestors(req: ContainerRequest) -> Result<Response, WopiError> {
     let chain = req.state.store.ancestors(&req.id).await?;
-    Ok(json(&ancestors_body(&req.state, &req.caller, chain)))
+    Ok(ancestors_response(&req.state, &req.caller, chain))
 }
 
 /// GetEcosystem (containers).
@@ -284,6 +332,9 @@ pub async fn check_ecosystem(_req: EcosystemRequest) -> Result<Response, WopiErr
 /// GetRootContainer: `GET /wopi/ecosystem/root_container_pointer`.
 pub async fn get_root_container(req: EcosystemRequest) -> Result<Response, WopiError> {
     let root = req.state.store.root_container().await?;
+    if req.state.faults.has(Fault::RootContainerPointerMissing) {
+        return Ok(json(&json!({ "ContainerInfo": container_info(&req.caller, &root) })));
+    }
     Ok(json(&json!({
         "ContainerPointer": pointers(&req.state, &req.caller, std::slice::from_ref(&root))[0],
         "ContainerInfo": container_info(&req.caller, &root),

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use wopi_protocol::checkfileinfo::CheckFileInfo;
 use wopi_protocol::headers::{
-    Override, ShareUrlType, X_WOPI_LOCK, X_WOPI_MAX_EXPECTED_SIZE, X_WOPI_OLD_LOCK, X_WOPI_OVERRIDE,
+    Override, ShareUrlType, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_MAX_EXPECTED_SIZE, X_WOPI_OLD_LOCK, X_WOPI_OVERRIDE,
     X_WOPI_OVERWRITE_RELATIVE_TARGET, X_WOPI_RELATIVE_TARGET, X_WOPI_REQUESTED_NAME, X_WOPI_SIZE,
     X_WOPI_SUGGESTED_TARGET, X_WOPI_URL_TYPE, parse_bool_for, parse_size_for,
 };
@@ -70,6 +70,7 @@ fn utf7_header(req: &FileRequest, name: &'static str) -> Result<Option<String>, 
 
 /// The CheckFileInfo model for `file` as `user` sees it.
 pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> CheckFileInfo {
+    let faults = &state.faults;
     let mut info = CheckFileInfo::new(
         file.name.as_str(),
         file.owner.as_str(),
@@ -107,23 +108,106 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.host_edit_url = Some(state.host_page_url(&file.id, "edit"));
     info.close_url = Some(state.close_url());
     info.post_message_origin = Some(state.origin().to_owned());
-    info.file_extension = file.name.extension().map(|ext| format!(".{ext}"));
+    info.file_extension = file.name.extension().map(|ext| {
+        if faults.has(Fault::FileExtensionWithoutDot) {
+            ext.to_owned()
+        } else {
+            format!(".{ext}")
+        }
+    });
     info.file_name_max_length = Some(i64::try_from(state.limits.file_name_max_length).unwrap_or(i64::MAX));
-    info.last_modified_time = Some(iso8601(file.last_modified));
-    info.sha256 = Some(base64::engine::general_purpose::STANDARD.encode(file.sha256));
+    info.last_modified_time = Some(if faults.has(Fault::LastModifiedTimeNotIso8601) {
+        // SQL datetime: `2009-06-15 13:45:30`.
+        iso8601(file.last_modified).get(..19).unwrap_or_default().replace('T', " ")
+    } else {
+        iso8601(file.last_modified)
+    });
+    info.sha256 = Some(if faults.has(Fault::Sha256AsHex) {
+        hex::encode(file.sha256)
+    } else {
+        base64::engine::general_purpose::STANDARD.encode(file.sha256)
+    });
     info.breadcrumb_brand_name = Some("WOPI reference host".to_owned());
     info.breadcrumb_brand_url = Some(state.close_url());
     info.breadcrumb_doc_name = Some(file.name.as_str().to_owned());
+    apply_cfi_model_faults(state, file, &mut info);
     info
+}
+
+/// The CheckFileInfo faults that change a property's value (the ones that change JSON types are applied to the
+/// serialised body by [`cfi_json_faults`]).
+fn apply_cfi_model_faults(state: &AppState, file: &FileRecord, info: &mut CheckFileInfo) {
+    let faults = &state.faults;
+    if faults.is_empty() {
+        return;
+    }
+    if faults.has(Fault::CfiRequiredPropertyMissing) {
+        info.owner_id = None;
+    }
+    if faults.has(Fault::BaseFileNameWithPath) {
+        info.base_file_name = Some(format!("{}/{}", file.container, file.name.as_str()));
+    }
+    if faults.has(Fault::RelativeHostUrls) {
+        let base = state.base_url();
+        for url in [
+            &mut info.host_view_url,
+            &mut info.host_edit_url,
+            &mut info.close_url,
+            &mut info.breadcrumb_brand_url,
+        ] {
+            if let Some(u) = url.as_mut()
+                && let Some(path) = u.strip_prefix(base)
+            {
+                *u = path.to_owned();
+            }
+        }
+    }
+    if faults.has(Fault::UserIdUnstable) {
+        info.user_id = Some(uuid::Uuid::new_v4().to_string());
+    }
+    if faults.has(Fault::UserIdReservedChars) {
+        info.user_id = info.user_id.take().map(|id| format!("WOPI\\{id}"));
+        info.owner_id = info.owner_id.take().map(|id| format!("WOPI\\{id}"));
+    }
+    if faults.has(Fault::WriteWithoutSupportsUpdate) {
+        info.supports_update = Some(false);
+    }
+    if faults.has(Fault::WriteWithoutLocks) {
+        info.supports_locks = Some(false);
+    }
+    if faults.has(Fault::ReadOnlyAndWritable) {
+        info.read_only = Some(true);
+    }
+    if faults.has(Fault::ContainersWithoutDeleteFile) {
+        info.supports_delete_file = Some(false);
+    }
+}
+
+/// The CheckFileInfo faults that change JSON types: `Size` as a string, booleans as strings.
+fn cfi_json_faults(state: &AppState, body: &mut Value) {
+    if state.faults.has(Fault::SizeAsString)
+        && let Some(size) = body.get("Size").and_then(Value::as_u64)
+    {
+        body["Size"] = Value::String(size.to_string());
+    }
+    if state.faults.has(Fault::BooleansAsStrings)
+        && let Some(map) = body.as_object_mut()
+    {
+        for value in map.values_mut() {
+            if let Some(b) = value.as_bool() {
+                *value = Value::String(b.to_string());
+            }
+        }
+    }
 }
 
 /// CheckFileInfo: `GET /wopi/files/{id}`.
 pub async fn check_file_info_handler(req: FileRequest) -> Result<Response, WopiError> {
     let file = req.state.store.file(&req.id, req.now).await?;
     let info = check_file_info(&req.state, &req.caller.user, &file);
-    if req.state.faults.has(Fault::SizeAsString) {
+    if req.state.faults.has(Fault::SizeAsString) || req.state.faults.has(Fault::BooleansAsStrings) {
         let mut body = serde_json::to_value(&info).unwrap_or_else(|_| json!({}));
-        body["Size"] = Value::String(file.size.to_string());
+        cfi_json_faults(&req.state, &mut body);
         return Ok(json(&body));
     }
     // Serialised straight from the model: CheckFileInfo is the hot path.
@@ -183,6 +267,31 @@ pub async fn put_file(req: FileRequest, body: Result<Bytes, BytesRejection>) -> 
 
 /// `POST /wopi/files/{id}`: dispatches on `X-WOPI-Override`.
 pub async fn post_file(req: FileRequest, body: Result<Bytes, BytesRejection>) -> Result<Response, WopiError> {
+    let faults = req.state.faults;
+    match dispatch_file_op(req, body).await {
+        // The fault: "file not found" from the store escapes as a server error.
+        Err(WopiError::NotFound) if faults.has(Fault::DeletedFileAnswers500) => {
+            Err(WopiError::Internal("no such file".into()))
+        }
+        other => other,
+    }
+}
+
+/// The [`Fault::EmptyLockIdAccepted`] short cut: a lock request whose `X-WOPI-Lock` is empty "succeeds" without
+/// doing anything.
+fn empty_lock_no_op(req: &FileRequest) -> Option<Response> {
+    let empty = matches!(single_header(&req.headers, X_WOPI_LOCK), Ok(Some("")));
+    (empty && req.state.faults.has(Fault::EmptyLockIdAccepted)).then(|| StatusCode::OK.into_response())
+}
+
+async fn dispatch_file_op(req: FileRequest, body: Result<Bytes, BytesRejection>) -> Result<Response, WopiError> {
+    if let Some(ok) = empty_lock_no_op(&req)
+        && !req.headers.contains_key(X_WOPI_OLD_LOCK)
+        && single_header(&req.headers, X_WOPI_OVERRIDE)?
+            .is_some_and(|v| matches!(Override::parse(v), Ok(Override::Lock | Override::Unlock | Override::RefreshLock)))
+    {
+        return Ok(ok);
+    }
     let Some(raw) = single_header(&req.headers, X_WOPI_OVERRIDE)? else {
         return Err(WopiError::BadRequest("X-WOPI-Override is required".into()));
     };
@@ -221,21 +330,33 @@ pub async fn post_file(req: FileRequest, body: Result<Bytes, BytesRejection>) ->
 /// Lock, Unlock, RefreshLock, UnlockAndRelock: 200 with `X-WOPI-ItemVersion`, or 409 with the current lock.
 async fn lock_op(req: FileRequest, op: LockOp) -> Result<Response, WopiError> {
     require_write(&req)?;
-    req.state.store.lock_op(&req.id, op, req.now).await?;
+    req.state.store.lock_op(&req.id, op.clone(), req.now).await?;
     let file = req.state.store.file(&req.id, req.now).await?;
-    Ok(with_item_version(
-        StatusCode::OK.into_response(),
-        &file.version_string(),
-    ))
+    let mut response = with_item_version(StatusCode::OK.into_response(), &file.version_string());
+    if let LockOp::Lock(id) = &op
+        && req.state.faults.has(Fault::LockHeaderOnSuccess)
+    {
+        response.headers_mut().insert(X_WOPI_LOCK, header_value(id.as_str()));
+    }
+    Ok(response)
 }
 
 /// GetLock: 200 with `X-WOPI-Lock` set to the current lock, or to the empty string when unlocked.
 async fn get_lock(req: FileRequest) -> Result<Response, WopiError> {
+    if req.state.faults.has(Fault::CapabilityNotImplemented) {
+        return Err(WopiError::NotImplemented("GET_LOCK".into()));
+    }
     let outcome = req.state.store.lock_op(&req.id, LockOp::GetLock, req.now).await?;
     let current = match outcome {
         LockOutcome::Current(current) => current,
         _ => None,
     };
+    if current.is_none() && req.state.faults.has(Fault::GetLockUnlockedConflicts) {
+        return Err(WopiError::LockMismatch {
+            current: None,
+            reason: "the file is not locked",
+        });
+    }
     let mut response = StatusCode::OK.into_response();
     let value = current.as_ref().map_or("", |l| l.as_str());
     response.headers_mut().insert(X_WOPI_LOCK, header_value(value));
@@ -271,6 +392,19 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
     }
     check_size(&state, content.len())?;
     let source = state.store.file(&req.id, req.now).await?;
+    if let Some(lock) = &source.lock
+        && state.faults.has(Fault::RelativeNeedsSourceLock)
+    {
+        return Err(WopiError::LockMismatch {
+            current: Some(lock.id.clone()),
+            reason: "the file is locked",
+        });
+    }
+    let (suggested, relative) = match (suggested, relative) {
+        // The fault: both targets accepted, the exact one wins.
+        (Some(_), Some(relative)) if state.faults.has(Fault::ConflictingTargetsAccepted) => (None, Some(relative)),
+        other => other,
+    };
     let (name, mode, raw) = match (suggested, relative) {
         (Some(_), Some(_)) => {
             return Err(WopiError::BadRequest(
@@ -294,12 +428,20 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
                 None => false,
                 Some(v) => parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)
                     .map_err(|e| WopiError::BadRequest(e.to_string()))?,
+            } && !state.faults.has(Fault::OverwriteFlagIgnored);
+            let name = match FileName::new_with_max(decoded.as_str(), max_name) {
+                Ok(name) => name,
+                Err(_) if state.faults.has(Fault::RelativeAcceptsPath) => {
+                    let base = decoded.rsplit(['/', '\\']).next().unwrap_or(&decoded);
+                    FileName::sanitized(base, max_name)
+                }
+                Err(e) => {
+                    return Err(WopiError::InvalidRelativeTarget {
+                        reason: e.to_string(),
+                        valid: FileName::sanitized(&decoded, max_name).into_string(),
+                    });
+                }
             };
-            let name =
-                FileName::new_with_max(decoded.as_str(), max_name).map_err(|e| WopiError::InvalidRelativeTarget {
-                    reason: e.to_string(),
-                    valid: FileName::sanitized(&decoded, max_name).into_string(),
-                })?;
             (name, NameMode::Exact { overwrite }, relative_raw)
         }
     };
@@ -308,7 +450,11 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
         name,
         mode,
         owner: req.caller.user.id.clone(),
-        content,
+        content: if state.faults.has(Fault::RelativeBodyIgnored) {
+            Bytes::new()
+        } else {
+            content
+        },
     };
     let created = state.store.create_file(new, req.now).await.map_err(|e| match e {
         crate::store::StoreError::NameExists { .. } if state.faults.has(Fault::NoValidRelativeTarget) => {
@@ -327,9 +473,14 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
     } else {
         file.name.as_str().to_owned()
     };
+    let url = if state.faults.has(Fault::RelativeUrlWithoutToken) {
+        state.wopi_src(&file.id)
+    } else {
+        AppState::with_token(&state.wopi_src(&file.id), &token)
+    };
     Ok(json(&json!({
         "Name": name,
-        "Url": AppState::with_token(&state.wopi_src(&file.id), &token),
+        "Url": url,
         "HostViewUrl": state.host_page_url(&file.id, "view"),
         "HostEditUrl": state.host_page_url(&file.id, "edit"),
     })))
@@ -360,12 +511,22 @@ async fn rename_file(req: FileRequest) -> Result<Response, WopiError> {
     } else {
         renamed.name.stem()
     };
-    Ok(json(&json!({ "Name": reported })))
+    let mut response = json(&json!({ "Name": reported }));
+    if req.state.faults.has(Fault::InvalidNameErrorOnSuccess) {
+        response
+            .headers_mut()
+            .insert(X_WOPI_INVALID_FILE_NAME_ERROR, HeaderValue::from_static("none"));
+    }
+    Ok(response)
 }
 
 /// DeleteFile: 409 with `X-WOPI-Lock` when locked.
 async fn delete_file(req: FileRequest) -> Result<Response, WopiError> {
     require_write(&req)?;
+    if req.state.faults.has(Fault::DeleteFileNoop) {
+        req.state.store.file(&req.id, req.now).await?;
+        return Ok(StatusCode::OK.into_response());
+    }
     req.state.store.delete_file(&req.id, req.now).await?;
     Ok(StatusCode::OK.into_response())
 }
@@ -398,7 +559,13 @@ async fn get_share_url(req: FileRequest) -> Result<Response, WopiError> {
             ));
         }
     };
-    Ok(json(&json!({ "ShareUrl": req.state.host_page_url(&file.id, action) })))
+    let mut url = req.state.host_page_url(&file.id, action);
+    if req.state.faults.has(Fault::ShareUrlRelative)
+        && let Some(path) = url.strip_prefix(req.state.base_url())
+    {
+        url = path.to_owned();
+    }
+    Ok(json(&json!({ "ShareUrl": url })))
 }
 
 /// EnumerateAncestors (files): the file's containers, root first.
@@ -407,7 +574,7 @@ pub async fn enumerate_ancestors(req: FileRequest) -> Result<Response, WopiError
     let parent = req.state.store.container(&file.container).await?;
     let mut chain = req.state.store.ancestors(&file.container).await?;
     chain.push(parent);
-    Ok(json(&super::containers::ancestors_body(&req.state, &req.caller, chain)))
+    Ok(super::containers::ancestors_response(&req.state, &req.caller, chain))
 }
 
 /// GetEcosystem (files): the ecosystem URL with an ecosystem token.

@@ -105,7 +105,11 @@ async fn start_page() -> &'static str {
 async fn check_proof(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(checker) = &state.proof {
         let uri = request.uri();
-        let path_and_query = uri.path_and_query().map_or_else(|| uri.path(), |pq| pq.as_str());
+        let path_and_query = if state.faults.has(Fault::ProofWithoutQuery) {
+            uri.path()
+        } else {
+            uri.path_and_query().map_or_else(|| uri.path(), |pq| pq.as_str())
+        };
         let signed_url = format!("{}{}", state.base_url(), path_and_query);
         let token = token_from_query(uri.query()).ok().flatten().unwrap_or_default();
         // Only requests carrying a token we issued may make the host fetch discovery again after a failed proof.
@@ -124,6 +128,11 @@ async fn check_proof(State(state): State<AppState>, request: Request, next: Next
 
 async fn apply_response_faults(State(state): State<AppState>, mut response: Response) -> Response {
     if state.faults.has(Fault::ConflictWithoutLockHeader) && response.status() == StatusCode::CONFLICT {
+        response.headers_mut().remove(X_WOPI_LOCK);
+    }
+    if state.faults.has(Fault::EmptyLockHeaderDropped)
+        && response.headers().get(X_WOPI_LOCK).is_some_and(|v| v.is_empty())
+    {
         response.headers_mut().remove(X_WOPI_LOCK);
     }
     response
@@ -196,11 +205,20 @@ pub struct Caller {
 /// Verifies the request's token for `resource`: 401 if invalid, expired, for another resource, or for an unknown
 /// user.
 pub async fn authorize(state: &AppState, parts: &Parts, resource: &Resource) -> Result<Caller, WopiError> {
-    let token = token_from_request(parts)?;
-    let claims = match state.tokens.verify(&token, state.now()) {
+    let token = token_from_request(parts);
+    let verified = token.and_then(|token| match state.tokens.verify(&token, state.now()) {
         Err(TokenError::Expired) if state.faults.has(Fault::ExpiredTokenAccepted) => {
-            state.tokens.verify_signature(&token)?
+            Ok(state.tokens.verify_signature(&token)?)
         }
+        other => Ok(other?),
+    });
+    let claims = match verified {
+        Err(WopiError::Token(TokenError::Invalid)) if state.faults.has(Fault::InvalidTokenAccepted) => Claims {
+            // The fault: fall back to the default user on the requested resource instead of answering 401.
+            user: crate::store::UserId::new(crate::DEFAULT_USER).map_err(|_| WopiError::Token(TokenError::Invalid))?,
+            resource: resource.clone(),
+            expires_at_ms: crate::tokens::epoch_ms(state.now() + state.limits.token_ttl),
+        },
         other => other?,
     };
     if &claims.resource != resource && !state.faults.has(Fault::TokenNotBoundToResource) {
