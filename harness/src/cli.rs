@@ -134,8 +134,9 @@ pub struct RunArgs {
     /// `--wopisrc` file cases always run one after another, as the validator does.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
-    /// The WOPI client profile, recorded in the reports. The mock's discovery and headers are Office for the
-    /// web's in this version whatever the profile.
+    /// The WOPI client profile, recorded in the reports. `collabora` and `onlyoffice` also run the suite
+    /// `profiles/<profile>.xml` of the suites directory (what that client asks of a host beyond the shared
+    /// protocol). The mock's discovery and headers are Office for the web's in this version whatever the profile.
     #[arg(long, value_enum, default_value_t = Profile::Office)]
     pub profile: Profile,
     /// URL template of the host's own host page, for browser (postMessage) suites: `{wopisrc}`, `{file_id}` and
@@ -291,9 +292,18 @@ pub struct SuitePlan {
     pub validator_note: Option<String>,
 }
 
+/// Profile suites: `profiles/<profile>.xml` under the suites directory, loaded only with that `--profile`.
+pub const PROFILES_DIR: &str = "profiles";
+
 impl SuiteArgs {
-    /// Resolves the suite files. `cwd` is where `./suites` is looked for.
+    /// Resolves the suite files for the Office profile. `cwd` is where `./suites` is looked for.
     pub fn plan(&self, cwd: &Path) -> Result<SuitePlan, UsageError> {
+        self.plan_for(cwd, Profile::Office)
+    }
+
+    /// Resolves the suite files; a profile other than Office adds `profiles/<profile>.xml` of the suites directory
+    /// (after the built-in suites) when it exists. Explicit suite files (`-c`) are taken as they are.
+    pub fn plan_for(&self, cwd: &Path, profile: Profile) -> Result<SuitePlan, UsageError> {
         if !self.suite_files.is_empty() {
             for f in &self.suite_files {
                 if !f.is_file() {
@@ -314,6 +324,12 @@ impl SuiteArgs {
         if dir.is_dir() {
             collect_xml(&dir, &mut files).map_err(|e| UsageError(format!("reading {}: {e}", dir.display())))?;
             files.sort();
+            if profile != Profile::Office {
+                let extra = dir.join(PROFILES_DIR).join(format!("{}.xml", profile.as_str()));
+                if extra.is_file() {
+                    files.push(extra);
+                }
+            }
         }
         let mut validator_note = None;
         if self.no_validator_suite {
@@ -354,7 +370,8 @@ fn default_suites_dir(cwd: &Path) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("suites")
 }
 
-/// Every `*.xml` file below `dir` (recursively; hidden entries skipped).
+/// Every `*.xml` file below `dir` (recursively; hidden entries and the profile suites in [`PROFILES_DIR`]
+/// skipped).
 fn collect_xml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -364,6 +381,9 @@ fn collect_xml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         let kind = entry.file_type()?;
+        if kind.is_dir() && entry.file_name() == PROFILES_DIR {
+            continue;
+        }
         if kind.is_dir() {
             collect_xml(&path, out)?;
         } else if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("xml")) {

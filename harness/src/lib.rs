@@ -4,11 +4,11 @@
 //! host, and writes reports.
 
 pub mod browser;
+pub mod cli;
+pub mod embedded;
+pub mod exec;
+pub mod mutation;
+pub mod race;
 pub mod report;
 pub mod suite;
 pub mod validate;
-pub mod exec;
-pub mod cli;
-pub mod embedded;
-pub mod race;
-pub mod mutation;

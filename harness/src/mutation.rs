@@ -9,9 +9,10 @@
 //!   [`NO_FAULT_MARKER`]),
 //! - cases that do not pass on the clean host, and runs that could not be carried out.
 //!
-//! Browser cases (`<ext:PostMessage>` steps) run in one shared headless Chromium, and only against the clean host
-//! and the host-page faults: a browser run per REST fault would multiply the matrix's time for nothing, and leaving
-//! a case out can only hide a catch, never invent one.
+//! With a fault on, only the cases that passed on the clean host run (no other case can catch anything), and only on
+//! the fault's side: REST cases for a REST fault, browser cases (`<ext:PostMessage>` steps, one shared headless
+//! Chromium, on a host of their own) for a host-page fault. Leaving a case out can only hide a catch, never invent
+//! one, and a browser run per REST fault would multiply the matrix's time for nothing.
 //!
 //! The matrix renders to Markdown (`docs/mutation-matrix.md`, written by `tests/mutation.rs` so it never drifts) and
 //! to the run-report formats (one entry per fault, per clean-host problem and per case) through
@@ -129,7 +130,9 @@ impl MutationMatrix {
         let mut out: BTreeMap<&str, Vec<(&str, CatchKind)>> = BTreeMap::new();
         for row in &self.faults {
             for c in &row.caught_by {
-                out.entry(c.case.as_str()).or_default().push((row.fault.as_str(), c.kind));
+                out.entry(c.case.as_str())
+                    .or_default()
+                    .push((row.fault.as_str(), c.kind));
             }
         }
         out
@@ -138,7 +141,10 @@ impl MutationMatrix {
     /// Cases that caught no fault, with their marker reason if they have one.
     pub fn idle_cases(&self) -> Vec<&CaseRow> {
         let caught = self.catches_by_case();
-        self.cases.iter().filter(|c| !caught.contains_key(c.id.as_str())).collect()
+        self.cases
+            .iter()
+            .filter(|c| !caught.contains_key(c.id.as_str()))
+            .collect()
     }
 
     /// Cases that caught no fault and do not carry [`NO_FAULT_MARKER`]: a defect.
@@ -212,18 +218,16 @@ impl MutationMatrix {
             "Each fault of the reference host (`reference-host/src/faults.rs`) is switched on alone, on a fresh \
              host, and the built-in suites run against it. A case *catches* the fault when it passes on the clean \
              host and fails with the fault on; **(W)** marks a case that reports it as a warning (a SHOULD of the \
-             docs). Browser cases run against the clean host and the host-page faults only.\n\n",
+             docs). With a fault on, only the cases that passed on the clean host run (no other case can catch \
+             anything), and only on the fault's side: the REST cases for a REST fault, the browser cases (headless \
+             Chromium) for a host-page fault.\n\n",
         );
         let pct = |n: usize, d: usize| (n * 100).checked_div(d).unwrap_or(0);
         let _ = writeln!(md, "| | count |\n|---|---|");
         let _ = writeln!(md, "| suites | {} |", self.suites.len());
         let _ = writeln!(md, "| cases | {} |", self.cases.len());
         let _ = writeln!(md, "| faults | {} |", self.faults.len());
-        let _ = writeln!(
-            md,
-            "| faults caught | {caught} ({}%) |",
-            pct(caught, self.faults.len())
-        );
+        let _ = writeln!(md, "| faults caught | {caught} ({}%) |", pct(caught, self.faults.len()));
         let _ = writeln!(md, "| cases catching at least one fault | {catching} |");
         let _ = writeln!(md, "| cases with a `{NO_FAULT_MARKER}` reason | {justified} |");
         let _ = writeln!(
@@ -259,13 +263,7 @@ impl MutationMatrix {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} |",
-                row.fault,
-                row.caught_by.len(),
-                md_cell(&cases)
-            );
+            let _ = writeln!(md, "| {} | {} | {} |", row.fault, row.caught_by.len(), md_cell(&cases));
         }
         md.push('\n');
 
@@ -290,7 +288,10 @@ impl MutationMatrix {
         md.push_str("## Cases that catch no fault\n\n");
         let unjustified: Vec<_> = idle.iter().filter(|c| c.no_fault_reason.is_none()).collect();
         if unjustified.is_empty() {
-            let _ = writeln!(md, "Every case that catches nothing says why, after `{NO_FAULT_MARKER}`:\n");
+            let _ = writeln!(
+                md,
+                "Every case that catches nothing says why, after `{NO_FAULT_MARKER}`:\n"
+            );
         } else {
             let _ = writeln!(
                 md,
@@ -302,7 +303,10 @@ impl MutationMatrix {
             }
             md.push_str("\nWith a reason:\n\n");
         }
-        let justified: Vec<_> = idle.iter().filter_map(|c| c.no_fault_reason.as_ref().map(|r| (c, r))).collect();
+        let justified: Vec<_> = idle
+            .iter()
+            .filter_map(|c| c.no_fault_reason.as_ref().map(|r| (c, r)))
+            .collect();
         if justified.is_empty() {
             md.push_str("None.\n\n");
         } else {
@@ -361,8 +365,8 @@ impl MutationMatrix {
     /// `faults` (one entry per fault: passed when caught), `clean host` (one per case that did not pass there) and
     /// `cases` (one per case: passed when it catches a fault, skipped with its reason, failed otherwise).
     pub fn to_run_report(&self, started_at: String, duration: Duration) -> RunReport {
-        let entry = |group: &str, name: &str, outcome: Outcome, reason: Option<String>, notes: Vec<String>| {
-            CaseResult {
+        let entry =
+            |group: &str, name: &str, outcome: Outcome, reason: Option<String>, notes: Vec<String>| CaseResult {
                 id: format!("mutation::{group}::{name}"),
                 suite: "mutation".into(),
                 group: group.into(),
@@ -377,8 +381,7 @@ impl MutationMatrix {
                 transcript: Vec::new(),
                 screenshots: Vec::new(),
                 notes,
-            }
-        };
+            };
         let mut cases = Vec::new();
         for e in &self.errors {
             cases.push(entry("errors", "run", Outcome::Failed, Some(e.clone()), Vec::new()));
@@ -393,7 +396,10 @@ impl MutationMatrix {
                 })
                 .collect();
             let (outcome, reason) = match (&row.error, row.caught()) {
-                (_, true) => (Outcome::Passed, Some(format!("caught by {} cases", row.caught_by.len()))),
+                (_, true) => (
+                    Outcome::Passed,
+                    Some(format!("caught by {} cases", row.caught_by.len())),
+                ),
                 (Some(e), false) => (Outcome::Failed, Some(format!("the run failed: {e}"))),
                 (None, false) => (Outcome::Failed, Some("no case catches this fault".to_owned())),
             };
@@ -727,10 +733,10 @@ mod running {
     use crate::browser::{BrowserRunner, HostPageTemplate};
     use crate::embedded::{EmbeddedOptions, EmbeddedTarget};
     use crate::exec::{
-        ClockControl, NoProgress, PostMessageDriver, PostMessageFuture, PostMessageOutcome, RunOptions, Runner,
-        Target, TargetSource,
+        ClockControl, NoProgress, PostMessageDriver, PostMessageFuture, PostMessageOutcome, RunOptions, Runner, Target,
+        TargetSource,
     };
-    use crate::report::model::{CaseResult, DocRef, Failure};
+    use crate::report::model::{CaseResult, DocRef, Failure, Outcome};
     use crate::suite::{self, PostMessageStep, Suite};
     use crate::validate::SchemaStore;
 
@@ -776,17 +782,17 @@ mod running {
         }
     }
 
-    /// The suites with only the cases `keep` selects (groups left empty are dropped).
-    fn filter_cases(suites: &[Suite], keep: impl Fn(&crate::suite::TestCase) -> bool) -> Vec<Suite> {
+    /// The suites with only the cases `keep` selects (by case and id; groups left empty are dropped).
+    fn filter_cases(suites: &[Suite], keep: impl Fn(&crate::suite::TestCase, &str) -> bool) -> Vec<Suite> {
         suites
             .iter()
-            .cloned()
-            .map(|mut s| {
-                for g in &mut s.groups {
-                    g.cases.retain(&keep);
+            .map(|s| {
+                let mut out = s.clone();
+                for (g, original) in out.groups.iter_mut().zip(&s.groups) {
+                    g.cases.retain(|c| keep(c, &crate::exec::case_id(s, original, c)));
                 }
-                s.groups.retain(|g| !g.cases.is_empty());
-                s
+                out.groups.retain(|g| !g.cases.is_empty());
+                out
             })
             .filter(|s| !s.groups.is_empty())
             .collect()
@@ -805,9 +811,7 @@ mod running {
             let template = HostPageTemplate::new(target.host_page_template())?;
             let root = self
                 .root
-                .get_or_try_init(|| async {
-                    BrowserRunner::new(mock.clone(), template.clone(), self.options.clone())
-                })
+                .get_or_try_init(|| async { BrowserRunner::new(mock.clone(), template.clone(), self.options.clone()) })
                 .await?;
             root.for_target(mock, template)
         }
@@ -909,18 +913,26 @@ mod running {
             options: o,
             root: tokio::sync::OnceCell::new(),
         });
-        let split = Suites {
-            rest: filter_cases(&options.suites, |c| !is_browser_case(c)),
-            browser: filter_cases(&options.suites, is_browser_case),
+        let all = Suites {
+            rest: filter_cases(&options.suites, |c, _| !is_browser_case(c)),
+            browser: if include_browser {
+                filter_cases(&options.suites, |c, _| is_browser_case(c))
+            } else {
+                Vec::new()
+            },
         };
         let mut scope_notes = Vec::new();
         let faults: Vec<Fault> = if include_browser {
             options.faults.clone()
         } else {
-            scope_notes.push(
-                "no browser: the browser cases and the host-page faults are not part of this matrix".to_owned(),
-            );
-            options.faults.iter().copied().filter(|f| !is_host_page_fault(*f)).collect()
+            scope_notes
+                .push("no browser: the browser cases and the host-page faults are not part of this matrix".to_owned());
+            options
+                .faults
+                .iter()
+                .copied()
+                .filter(|f| !is_host_page_fault(*f))
+                .collect()
         };
         if options.faults.len() < Fault::ALL.len() {
             scope_notes.push(format!(
@@ -932,7 +944,7 @@ mod running {
 
         let t0 = Instant::now();
         let clean = run_config(
-            &split,
+            &all,
             FaultSet::none(),
             options.case_jobs,
             browser.as_ref(),
@@ -941,9 +953,7 @@ mod running {
         .await;
         match &clean {
             Ok(r) => progress.clean_finished(
-                r.iter()
-                    .filter(|c| c.outcome == crate::report::model::Outcome::Passed)
-                    .count(),
+                r.iter().filter(|c| c.outcome == Outcome::Passed).count(),
                 r.len(),
                 t0.elapsed(),
             ),
@@ -954,11 +964,26 @@ mod running {
         let done = std::sync::atomic::AtomicUsize::new(0);
         let cases = case_rows(&options.suites, include_browser);
         let clean_map = clean_outcomes(&clean);
+        // A fault run needs only the cases that passed on the clean host (no other case can catch anything), and
+        // only the fault's side: the REST cases for a REST fault, the browser cases for a host-page fault.
+        let passed = |_: &crate::suite::TestCase, id: &str| clean_map.get(id) == Some(&Outcome::Passed);
+        let rest_only = Suites {
+            rest: filter_cases(&all.rest, passed),
+            browser: Vec::new(),
+        };
+        let browser_only = Suites {
+            rest: Vec::new(),
+            browser: filter_cases(&all.browser, passed),
+        };
         let mut rows: Vec<(usize, FaultRow)> = futures_util::stream::iter(faults.iter().copied().enumerate())
             .map(|(i, fault)| {
                 let with_browser = include_browser && is_host_page_fault(fault);
-                let browser = if with_browser { browser.as_ref() } else { None };
-                let (done, clean_map, cases, split) = (&done, &clean_map, &cases, &split);
+                let (split, browser) = if is_host_page_fault(fault) {
+                    (&browser_only, browser.as_ref())
+                } else {
+                    (&rest_only, None)
+                };
+                let (done, clean_map, cases) = (&done, &clean_map, &cases);
                 async move {
                     let started = Instant::now();
                     let run = run_config(
@@ -1323,8 +1348,15 @@ mod tests {
         let unjustified: Vec<_> = m.unjustified_idle_cases().iter().map(|c| c.id.as_str()).collect();
         assert_eq!(unjustified, vec!["t::G::D"]);
         let defects = m.defects();
-        assert!(defects.iter().any(|d| d.contains("clean host: t::G::D failed")), "{defects:?}");
-        assert!(defects.iter().any(|d| d.contains("fault DeleteLockedFile is caught by no case")));
+        assert!(
+            defects.iter().any(|d| d.contains("clean host: t::G::D failed")),
+            "{defects:?}"
+        );
+        assert!(
+            defects
+                .iter()
+                .any(|d| d.contains("fault DeleteLockedFile is caught by no case"))
+        );
         assert!(defects.iter().any(|d| d.contains("case t::G::D catches no fault")));
         assert!(defects.iter().any(|d| d.starts_with("error: fault SizeAsString")));
         assert!(m.stale_markers().is_empty());
@@ -1341,8 +1373,14 @@ mod tests {
         assert!(m.is_complete(), "{:?}", m.defects());
         let md = m.to_markdown();
         assert!(md.contains("| faults caught | 1 (100%) |"), "{md}");
-        assert!(md.contains("| LockNeverExpires | 3 | `t::G::A`, `t::G::B`, `t::G::D` |"), "{md}");
-        assert!(md.contains("| `t::G::C` | the reference host cannot break it. |"), "{md}");
+        assert!(
+            md.contains("| LockNeverExpires | 3 | `t::G::A`, `t::G::B`, `t::G::D` |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `t::G::C` | the reference host cannot break it. |"),
+            "{md}"
+        );
         assert!(md.contains("## Faults no case catches\n\nNone."), "{md}");
     }
 
@@ -1353,7 +1391,10 @@ mod tests {
         assert!(md.contains("| faults caught | 1 (33%) |"), "{md}");
         assert!(md.contains("| DeleteLockedFile | 0 | **none** |"), "{md}");
         assert!(md.contains("`t::G::B` (W)"), "{md}");
-        assert!(md.contains("- SizeAsString (the run failed: host did not start)"), "{md}");
+        assert!(
+            md.contains("- SizeAsString (the run failed: host did not start)"),
+            "{md}"
+        );
         assert!(md.contains("- `t::G::D`"), "{md}");
         assert!(md.contains("| `t::G::D` | failed | why |"), "{md}");
     }
@@ -1361,7 +1402,12 @@ mod tests {
     #[test]
     fn run_report_has_an_entry_per_fault_problem_and_case() {
         let r = sample().to_run_report("2026-01-01T00:00:00Z".into(), Duration::from_secs(1));
-        let get = |id: &str| r.cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("{id} missing"));
+        let get = |id: &str| {
+            r.cases
+                .iter()
+                .find(|c| c.id == id)
+                .unwrap_or_else(|| panic!("{id} missing"))
+        };
         assert_eq!(get("mutation::faults::LockNeverExpires").outcome, Outcome::Passed);
         assert_eq!(get("mutation::faults::DeleteLockedFile").outcome, Outcome::Failed);
         assert_eq!(get("mutation::clean host::t::G::D").outcome, Outcome::Failed);

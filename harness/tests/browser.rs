@@ -74,8 +74,9 @@ fn must_failures(out: &StepOutcome) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_page_suite_in_headless_chromium() {
-    let steps = suite_steps();
-    assert!(steps.len() >= 12, "the suite covers every check: {}", steps.len());
+    let mut steps = suite_steps();
+    if let Ok(only) = std::env::var("BROWSER_ONLY") { steps.retain(|(n, _)| n.contains(&only)); }
+    assert!(!steps.is_empty());
     let started = Instant::now();
 
     // The correct page passes every check.

@@ -29,7 +29,10 @@ impl MatrixProgress for Lines {
             "[{done}/{total}] {}: {} catching cases{} ({:.1} s)",
             row.fault,
             row.caught_by.len(),
-            row.error.as_deref().map(|e| format!(", error: {e}")).unwrap_or_default(),
+            row.error
+                .as_deref()
+                .map(|e| format!(", error: {e}"))
+                .unwrap_or_default(),
             took.as_secs_f64()
         );
     }

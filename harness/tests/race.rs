@@ -391,3 +391,27 @@ fn a_refused_put_whose_body_is_read_back_breaks_the_content_rule() {
     assert_eq!(v.rule, Rule::Content);
     assert_eq!(v.ops, vec![1, 2]);
 }
+
+#[test]
+fn a_write_that_keeps_the_version_breaks_the_content_rule() {
+    let body = Bytes::from_static(b"new body");
+    let mut read = op(FINAL_CLIENT, SentCall::GetFile, 200, None, (10, 11));
+    if let Received::Response { body: b, version, .. } = &mut read.received {
+        *b = Some(body.clone());
+        *version = Some("v1".into());
+    }
+    let mut h = history(vec![
+        op(0, lock("A"), 200, None, (0, 1)),
+        op(0, SentCall::PutFile { lock: "A".into(), body }, 200, None, (2, 3)),
+        read.clone(),
+    ]);
+    h.initial.version = Some("v1".into());
+    let v = check::check(&h, 100_000).violation.expect("version kept");
+    assert_eq!(v.rule, Rule::Content);
+    assert!(v.message.contains("stayed \"v1\""), "{}", v.message);
+    // With a new version the same history passes.
+    if let Received::Response { version, .. } = &mut h.ops[2].received {
+        *version = Some("v2".into());
+    }
+    assert_eq!(check::check(&h, 100_000).violation, None);
+}

@@ -23,6 +23,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_lc_rs::digest::{self, Digest, SHA256};
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     ParsedPublicKey, RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, RSA_PKCS1_SHA256, RsaKeyPair,
     RsaPublicKeyComponents,
@@ -607,11 +609,16 @@ impl fmt::Debug for ProofKeyPair {
 impl ProofKeyPair {
     /// A fresh 2048-bit key with exponent 65537 from the OS random source (tens of ms in release).
     ///
+    /// aws-lc-rs generates it: the `rsa` crate's pure-Rust prime search took 0.1 to 1 s per key in release builds,
+    /// and every key rotation in a suite waits for one. PKCS#8 carries the key over to `rsa` (PEM, CSP numbers).
+    ///
     /// # Errors
     /// [`KeyError::Generate`] if the random source fails.
     pub fn generate() -> Result<Self, KeyError> {
-        let private = PrivateKey::new(&mut getrandom::SysRng, GENERATED_KEY_BITS)
-            .map_err(|e| KeyError::Generate(e.to_string()))?;
+        const _: () = assert!(GENERATED_KEY_BITS == 2048, "KeySize below must match GENERATED_KEY_BITS");
+        let generated = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| KeyError::Generate(e.to_string()))?;
+        let der: Pkcs8V1Der<'static> = generated.as_der().map_err(|e| KeyError::Generate(e.to_string()))?;
+        let private = PrivateKey::from_pkcs8_der(der.as_ref()).map_err(|e| KeyError::Generate(e.to_string()))?;
         Self::from_private(private)
     }
 

@@ -62,6 +62,10 @@ pub enum WopiError {
         /// A name that would succeed.
         valid: Option<String>,
     },
+    /// 409: the file changed since the `X-COOL-WOPI-Timestamp` the client sent; the body is Collabora's
+    /// `{"COOLStatusCode": 1010}` ("document changed in storage"), with the pre-2021 `LOOLStatusCode` too.
+    #[error("the file was modified since the client's timestamp")]
+    ModifiedSince,
     /// 409: the container still has children.
     #[error("the container is not empty")]
     ContainerNotEmpty,
@@ -88,6 +92,7 @@ impl From<StoreError> for WopiError {
             StoreError::NotFound => WopiError::NotFound,
             StoreError::LockMismatch { current, reason } => WopiError::LockMismatch { current, reason },
             StoreError::NameExists { valid } => WopiError::NameExists { valid },
+            StoreError::ModifiedSince => WopiError::ModifiedSince,
             StoreError::NotEmpty => WopiError::ContainerNotEmpty,
             StoreError::RootContainer => WopiError::NotImplemented("the root container cannot be changed".into()),
             StoreError::Backend(detail) => WopiError::Internal(detail),
@@ -105,9 +110,10 @@ impl WopiError {
             | WopiError::InvalidContainerName(_) => StatusCode::BAD_REQUEST,
             WopiError::Token(_) | WopiError::WrongResource => StatusCode::UNAUTHORIZED,
             WopiError::NotFound | WopiError::Forbidden => StatusCode::NOT_FOUND,
-            WopiError::LockMismatch { .. } | WopiError::NameExists { .. } | WopiError::ContainerNotEmpty => {
-                StatusCode::CONFLICT
-            }
+            WopiError::LockMismatch { .. }
+            | WopiError::NameExists { .. }
+            | WopiError::ModifiedSince
+            | WopiError::ContainerNotEmpty => StatusCode::CONFLICT,
             WopiError::TooLargeForClient => StatusCode::PRECONDITION_FAILED,
             WopiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WopiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
@@ -115,6 +121,9 @@ impl WopiError {
         }
     }
 }
+
+/// Collabora Online's status code for "the document was changed in storage" (a 409 to a timestamped PutFile).
+pub const COOL_DOC_CHANGED: u16 = 1010;
 
 /// A header value from text a peer or the store produced; characters HTTP cannot carry are replaced by `?`.
 pub fn header_value(s: &str) -> HeaderValue {
@@ -130,6 +139,10 @@ pub fn header_value(s: &str) -> HeaderValue {
 impl IntoResponse for WopiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        if matches!(self, WopiError::ModifiedSince) {
+            let body = serde_json::json!({ "COOLStatusCode": COOL_DOC_CHANGED, "LOOLStatusCode": COOL_DOC_CHANGED });
+            return (status, axum::Json(body)).into_response();
+        }
         let body = match &self {
             WopiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -517,7 +517,8 @@ impl ProofChecker {
         access_token: &str,
         headers: &HeaderMap,
     ) -> Result<ProofAccepted, ProofFailure> {
-        self.check_with(signed_url, access_token, headers, TokenTrust::Issued).await
+        self.check_with(signed_url, access_token, headers, TokenTrust::Issued)
+            .await
     }
 
     /// [`ProofChecker::check`], saying whether the request's access token is one this host issued. A request with

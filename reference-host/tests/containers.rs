@@ -260,11 +260,25 @@ async fn licensing_properties_match_across_files_and_containers() {
     let root = json_of(get(&eco, "/root_container_pointer", &[]).await).await;
     let root_pointer_info = root["ContainerInfo"].clone();
     let root = Target::from_url(root["ContainerPointer"]["Url"].as_str().unwrap());
-    let sub = post(&root, "", "CREATE_CHILD_CONTAINER", &[("X-WOPI-RelativeTarget", "lic")], b"").await;
+    let sub = post(
+        &root,
+        "",
+        "CREATE_CHILD_CONTAINER",
+        &[("X-WOPI-RelativeTarget", "lic")],
+        b"",
+    )
+    .await;
     let sub = json_of(sub).await;
     let sub_created_info = sub["ContainerInfo"].clone();
     let sub = Target::from_url(sub["ContainerPointer"]["Url"].as_str().unwrap());
-    let child = post(&sub, "", "CREATE_CHILD_FILE", &[("X-WOPI-RelativeTarget", "c.docx")], b"").await;
+    let child = post(
+        &sub,
+        "",
+        "CREATE_CHILD_FILE",
+        &[("X-WOPI-RelativeTarget", "c.docx")],
+        b"",
+    )
+    .await;
     let child = Target::from_url(json_of(child).await["Url"].as_str().unwrap());
 
     let bodies = [

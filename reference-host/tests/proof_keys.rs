@@ -17,9 +17,7 @@ use http::{HeaderMap, HeaderValue};
 use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
 use wopi_protocol::proof::{ProofAccepted, ProofError, ProofKeyPair, Ticks, sign_request};
 use wopi_reference_host::clock::{Clock, TestClock};
-use wopi_reference_host::proof::{
-    DiscoveryError, ProofCheckConfig, ProofChecker, ProofFailure, Refetch, TokenTrust,
-};
+use wopi_reference_host::proof::{DiscoveryError, ProofCheckConfig, ProofChecker, ProofFailure, Refetch, TokenTrust};
 
 const URL: &str = "https://host.example/wopi/files/abc?access_token=tok";
 const TOKEN: &str = "tok";
@@ -533,7 +531,10 @@ async fn junk_proofs_do_not_spend_the_refetch_budget() {
         Some(&s.keys.current),
     ));
     let h = s.signed(&s.keys.next, None, s.now());
-    assert_eq!(s.check(&h).await.expect("accepted after refetch"), ProofAccepted::CurrentKey);
+    assert_eq!(
+        s.check(&h).await.expect("accepted after refetch"),
+        ProofAccepted::CurrentKey
+    );
     assert_eq!(s.server.hits(), 2);
 }
 
@@ -554,7 +555,10 @@ async fn failures_with_tokens_the_host_did_not_issue_never_refetch() {
         Some(&s.keys.current),
     ));
     let h = s.signed(&s.keys.next, None, s.now());
-    assert_eq!(s.check(&h).await.expect("accepted after refetch"), ProofAccepted::CurrentKey);
+    assert_eq!(
+        s.check(&h).await.expect("accepted after refetch"),
+        ProofAccepted::CurrentKey
+    );
     assert_eq!(s.server.hits(), 2);
 }
 
@@ -612,7 +616,11 @@ async fn forged_requests_cannot_delay_picking_up_a_rotation() {
         s.check(&genuine).await.expect("accepted"),
         ProofAccepted::ProofOldWithCurrentKey
     );
-    assert_eq!(s.server.hits(), 2, "a snapshot younger than the interval is not refreshed");
+    assert_eq!(
+        s.server.hits(),
+        2,
+        "a snapshot younger than the interval is not refreshed"
+    );
     // Once the snapshot is older than the interval, the next such request refreshes it in the background: no
     // request has to fail first.
     s.clock.advance(MIN_INTERVAL);
@@ -892,7 +900,10 @@ mod over_http {
             let status = r
                 .http
                 .get(&url)
-                .header("X-WOPI-Proof", sign_request(&r.keys.next, None, "forged", &url, ts).proof)
+                .header(
+                    "X-WOPI-Proof",
+                    sign_request(&r.keys.next, None, "forged", &url, ts).proof,
+                )
                 .header("X-WOPI-TimeStamp", ts.to_string())
                 .send()
                 .await
@@ -938,6 +949,35 @@ mod over_http {
             r.cfi(Some(&r.keys.current), Some(&r.keys.old), stale(&r)).await,
             500,
             "a stale timestamp is refused even with a valid proof"
+        );
+
+        // proofkeys.rst: three combinations are checked; the fault checks only X-WOPI-Proof with the current key.
+        let r = start(FaultSet::of([Fault::ProofOnlyCurrentKey])).await;
+        assert_eq!(r.cfi(Some(&r.keys.current), Some(&r.keys.old), r.now()).await, 200);
+        assert_eq!(r.cfi(Some(&r.keys.next), Some(&r.keys.current), r.now()).await, 500);
+        assert_eq!(r.cfi(Some(&r.keys.old), Some(&r.keys.next), r.now()).await, 500);
+        let clean = start(FaultSet::none()).await;
+        assert_eq!(
+            clean
+                .cfi(Some(&clean.keys.next), Some(&clean.keys.current), clean.now())
+                .await,
+            200
+        );
+        assert_eq!(
+            clean
+                .cfi(Some(&clean.keys.old), Some(&clean.keys.next), clean.now())
+                .await,
+            200
+        );
+
+        // proofkeys.rst: the proof covers the full URL including the query string; the fault drops the query.
+        let r = start(FaultSet::of([Fault::ProofWithoutQuery])).await;
+        assert_eq!(r.cfi(Some(&r.keys.current), Some(&r.keys.old), r.now()).await, 500);
+        assert_eq!(
+            clean
+                .cfi(Some(&clean.keys.current), Some(&clean.keys.old), clean.now())
+                .await,
+            200
         );
 
         let r = start(FaultSet::of([Fault::NoDiscoveryRefetch])).await;

@@ -163,12 +163,30 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn fail(&mut self, ctx: &CheckContext, check: Check, expected: impl Into<String>, actual: impl Into<String>, rule: &str, doc: &str) {
-        self.failures.push(failure(ctx, check, expected, actual, rule, doc, false));
+    fn fail(
+        &mut self,
+        ctx: &CheckContext,
+        check: Check,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        rule: &str,
+        doc: &str,
+    ) {
+        self.failures
+            .push(failure(ctx, check, expected, actual, rule, doc, false));
     }
 
-    fn should(&mut self, ctx: &CheckContext, check: Check, expected: impl Into<String>, actual: impl Into<String>, rule: &str, doc: &str) {
-        self.failures.push(failure(ctx, check, expected, actual, rule, doc, true));
+    fn should(
+        &mut self,
+        ctx: &CheckContext,
+        check: Check,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+        rule: &str,
+        doc: &str,
+    ) {
+        self.failures
+            .push(failure(ctx, check, expected, actual, rule, doc, true));
     }
 
     /// Whether a MUST failed.
@@ -227,7 +245,10 @@ fn now_ms() -> u64 {
 }
 
 fn properties(f: &FrameReport) -> Map<String, Value> {
-    f.check_file_info.as_ref().map(|c| c.properties.clone()).unwrap_or_default()
+    f.check_file_info
+        .as_ref()
+        .map(|c| c.properties.clone())
+        .unwrap_or_default()
 }
 
 fn flag(props: &Map<String, Value>, name: &str) -> bool {
@@ -255,7 +276,8 @@ pub fn declared_by(message_id: &str, props: &Map<String, Value>) -> (String, boo
         "App_PushState" => "AppStateHistoryPostMessage",
         // postmessage.rst: without SupportsRename the rename UI is not available (and the user must be allowed).
         "File_Rename" => {
-            let can = flag(props, "SupportsRename") && props.get("UserCanRename").and_then(Value::as_bool) != Some(false);
+            let can =
+                flag(props, "SupportsRename") && props.get("UserCanRename").and_then(Value::as_bool) != Some(false);
             return ("SupportsRename".to_string(), can);
         }
         _ => return (String::new(), true),
@@ -270,7 +292,14 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
     let rule = "the host page must use a form element and POST the access token and access_token_ttl to the \
                 WOPI client iframe";
     if f.method != "POST" {
-        r.fail(ctx, c, "the frame loaded by a form POST", format!("the frame was loaded with {}", f.method), rule, HOSTPAGE_DOC);
+        r.fail(
+            ctx,
+            c,
+            "the frame loaded by a form POST",
+            format!("the frame was loaded with {}", f.method),
+            rule,
+            HOSTPAGE_DOC,
+        );
     }
     if f.action != spec.action {
         r.fail(
@@ -282,7 +311,10 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
             HOSTPAGE_DOC,
         );
     }
-    let name = properties(&f).get("BaseFileName").and_then(Value::as_str).map(str::to_string);
+    let name = properties(&f)
+        .get("BaseFileName")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let ext = name
         .as_deref()
         .and_then(|n| n.rsplit_once('.'))
@@ -290,7 +322,9 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
     match ext.as_deref().and_then(|e| ctx.discovery.find_action(e, &spec.action)) {
         Some((app, action)) => {
             let expected_path = action.urlsrc.split('?').next().unwrap_or("").to_string();
-            let expected_path = Url::parse(&expected_path).map(|u| u.path().to_string()).unwrap_or(expected_path);
+            let expected_path = Url::parse(&expected_path)
+                .map(|u| u.path().to_string())
+                .unwrap_or(expected_path);
             let actual_path = format!("/office/{}/{}", f.app, f.action);
             if expected_path != actual_path {
                 r.fail(
@@ -319,7 +353,14 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
             "online/discovery.rst",
         ),
         Some(src) => match Url::parse(src) {
-            Err(e) => r.fail(ctx, c, "WOPISrc is an absolute URL", format!("{src:?}: {e}"), "WOPISrc is the URL of the file's WOPI endpoint", "online/discovery.rst"),
+            Err(e) => r.fail(
+                ctx,
+                c,
+                "WOPISrc is an absolute URL",
+                format!("{src:?}: {e}"),
+                "WOPISrc is the URL of the file's WOPI endpoint",
+                "online/discovery.rst",
+            ),
             Ok(u) => {
                 let same = u.origin() == ctx.wopisrc.origin() && u.path() == ctx.wopisrc.path();
                 if !same {
@@ -393,12 +434,26 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
         } else {
             "nowhere"
         };
-        r.fail(ctx, c, "access_token_ttl in the POSTed form", format!("access_token_ttl is {where_}"), rule, HOSTPAGE_DOC);
+        r.fail(
+            ctx,
+            c,
+            "access_token_ttl in the POSTed form",
+            format!("access_token_ttl is {where_}"),
+            rule,
+            HOSTPAGE_DOC,
+        );
         return Ok(r);
     };
     let now = now_ms();
     match ttl.trim().parse::<u64>() {
-        Err(_) => r.fail(ctx, c, "a whole number of milliseconds", format!("{ttl:?}"), rule, HOSTPAGE_DOC),
+        Err(_) => r.fail(
+            ctx,
+            c,
+            "a whole number of milliseconds",
+            format!("{ttl:?}"),
+            rule,
+            HOSTPAGE_DOC,
+        ),
         Ok(0) => r.should(
             ctx,
             c,
@@ -423,7 +478,9 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
             rule,
             HOSTPAGE_DOC,
         ),
-        Ok(v) => r.notes.push(format!("access_token_ttl {v}: expires in {} s", (v - now) / 1000)),
+        Ok(v) => r
+            .notes
+            .push(format!("access_token_ttl {v}: expires in {} s", (v - now) / 1000)),
     }
     Ok(r)
 }
@@ -456,7 +513,14 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     let rule = "the host page must apply the documented styles: the WOPI client iframe takes the whole window \
                 (width and height 100%, absolutely positioned at 0, no border) and the body has no margin";
     let Some(el) = frame_element(page).await? else {
-        r.fail(ctx, c, "an iframe in the host page holding the editor frame", "none found", rule, HOSTPAGE_DOC);
+        r.fail(
+            ctx,
+            c,
+            "an iframe in the host page holding the editor frame",
+            "none found",
+            rule,
+            HOSTPAGE_DOC,
+        );
         return Ok(r);
     };
     let v = page
@@ -473,17 +537,38 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     let near = |a: f64, b: f64| (a - b).abs() <= 2.0;
     let geometry = format!("iframe at ({x}, {y}) size {w}x{h}; window {vw}x{vh}");
     if !(near(x, 0.0) && near(y, 0.0) && near(w, vw) && near(h, vh)) {
-        r.fail(ctx, c, format!("the iframe covering the window ({vw}x{vh} at 0,0)"), geometry, rule, HOSTPAGE_DOC);
+        r.fail(
+            ctx,
+            c,
+            format!("the iframe covering the window ({vw}x{vh} at 0,0)"),
+            geometry,
+            rule,
+            HOSTPAGE_DOC,
+        );
     } else {
         r.notes.push(geometry);
     }
     let margin = v.get("margin").and_then(Value::as_str).unwrap_or("");
     if margin.split(' ').any(|m| m != "0px") {
-        r.should(ctx, c, "body margin 0", format!("body margin {margin}"), rule, HOSTPAGE_DOC);
+        r.should(
+            ctx,
+            c,
+            "body margin 0",
+            format!("body margin {margin}"),
+            rule,
+            HOSTPAGE_DOC,
+        );
     }
     let overflow = v.get("overflow").and_then(Value::as_str).unwrap_or("");
     if overflow != "hidden" {
-        r.should(ctx, c, "body overflow: hidden", format!("body overflow: {overflow}"), rule, HOSTPAGE_DOC);
+        r.should(
+            ctx,
+            c,
+            "body overflow: hidden",
+            format!("body overflow: {overflow}"),
+            rule,
+            HOSTPAGE_DOC,
+        );
     }
     Ok(r)
 }
@@ -491,7 +576,8 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
 async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckResult, PageError> {
     let mut r = CheckResult::default();
     let c = Check::ViewportMeta;
-    let rule = "the host page must declare a viewport meta tag to avoid visual and functional problems in mobile browsers";
+    let rule =
+        "the host page must declare a viewport meta tag to avoid visual and functional problems in mobile browsers";
     let v = page
         .eval(
             "var m = document.querySelector('meta[name=viewport]'); return m ? m.getAttribute('content') : null;",
@@ -499,9 +585,28 @@ async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
         )
         .await?;
     match v.as_str() {
-        None => r.fail(ctx, c, "<meta name=\"viewport\" content=\"width=device-width, ...\">", "no viewport meta tag", rule, HOSTPAGE_DOC),
-        Some(content) if !content.replace(' ', "").to_ascii_lowercase().contains("width=device-width") => {
-            r.fail(ctx, c, "a viewport with width=device-width", format!("content={content:?}"), rule, HOSTPAGE_DOC)
+        None => r.fail(
+            ctx,
+            c,
+            "<meta name=\"viewport\" content=\"width=device-width, ...\">",
+            "no viewport meta tag",
+            rule,
+            HOSTPAGE_DOC,
+        ),
+        Some(content)
+            if !content
+                .replace(' ', "")
+                .to_ascii_lowercase()
+                .contains("width=device-width") =>
+        {
+            r.fail(
+                ctx,
+                c,
+                "a viewport with width=device-width",
+                format!("content={content:?}"),
+                rule,
+                HOSTPAGE_DOC,
+            )
         }
         Some(content) => r.notes.push(format!("viewport: {content}")),
     }
@@ -528,20 +633,45 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
         .await?;
     let v = v.json().clone();
     if let Some(e) = v.get("error").and_then(Value::as_str) {
-        r.should(ctx, c, "the host page's headers", format!("the page could not be fetched again: {e}"), rule, HOSTPAGE_DOC);
+        r.should(
+            ctx,
+            c,
+            "the host page's headers",
+            format!("the page could not be fetched again: {e}"),
+            rule,
+            HOSTPAGE_DOC,
+        );
         return Ok(r);
     }
     let h = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let cc = h("cc").unwrap_or_default().to_ascii_lowercase();
     if !(cc.contains("no-cache") && cc.contains("no-store")) {
-        r.should(ctx, c, "Cache-Control: no-cache, no-store", format!("Cache-Control: {:?}", h("cc")), rule, HOSTPAGE_DOC);
+        r.should(
+            ctx,
+            c,
+            "Cache-Control: no-cache, no-store",
+            format!("Cache-Control: {:?}", h("cc")),
+            rule,
+            HOSTPAGE_DOC,
+        );
     }
     match h("expires") {
         None => r.should(ctx, c, "Expires: -1", "no Expires header", rule, HOSTPAGE_DOC),
         Some(e) => r.notes.push(format!("Expires: {e}")),
     }
-    if !h("pragma").unwrap_or_default().to_ascii_lowercase().contains("no-cache") {
-        r.should(ctx, c, "Pragma: no-cache", format!("Pragma: {:?}", h("pragma")), rule, HOSTPAGE_DOC);
+    if !h("pragma")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .contains("no-cache")
+    {
+        r.should(
+            ctx,
+            c,
+            "Pragma: no-cache",
+            format!("Pragma: {:?}", h("pragma")),
+            rule,
+            HOSTPAGE_DOC,
+        );
     }
     Ok(r)
 }
@@ -556,20 +686,55 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
         Some(cfi) if cfi.error.is_none() => cfi,
         Some(cfi) => {
             let why = cfi.error.clone().unwrap_or_default();
-            r.fail(ctx, c, "CheckFileInfo answering 200 with JSON", why, rule, "rest/files/CheckFileInfo.rst");
+            r.fail(
+                ctx,
+                c,
+                "CheckFileInfo answering 200 with JSON",
+                why,
+                rule,
+                "rest/files/CheckFileInfo.rst",
+            );
             return Ok(r);
         }
         None => {
-            r.fail(ctx, c, "the frame calling CheckFileInfo", "the frame had no WOPISrc or token to call it with", rule, POSTMESSAGE_DOC);
+            r.fail(
+                ctx,
+                c,
+                "the frame calling CheckFileInfo",
+                "the frame had no WOPISrc or token to call it with",
+                rule,
+                POSTMESSAGE_DOC,
+            );
             return Ok(r);
         }
     };
     match cfi.properties.get("PostMessageOrigin") {
-        None => r.fail(ctx, c, format!("PostMessageOrigin {}", page.host_origin), "no PostMessageOrigin", rule, POSTMESSAGE_DOC),
+        None => r.fail(
+            ctx,
+            c,
+            format!("PostMessageOrigin {}", page.host_origin),
+            "no PostMessageOrigin",
+            rule,
+            POSTMESSAGE_DOC,
+        ),
         Some(raw) => match f.post_message_origin.as_deref() {
             Some(o) if o == page.host_origin => r.notes.push(format!("PostMessageOrigin {raw} matches the page")),
-            Some(o) => r.fail(ctx, c, format!("PostMessageOrigin {}", page.host_origin), format!("{raw} (origin {o})"), rule, POSTMESSAGE_DOC),
-            None => r.fail(ctx, c, format!("PostMessageOrigin {}", page.host_origin), format!("{raw}, which is not an origin"), rule, POSTMESSAGE_DOC),
+            Some(o) => r.fail(
+                ctx,
+                c,
+                format!("PostMessageOrigin {}", page.host_origin),
+                format!("{raw} (origin {o})"),
+                rule,
+                POSTMESSAGE_DOC,
+            ),
+            None => r.fail(
+                ctx,
+                c,
+                format!("PostMessageOrigin {}", page.host_origin),
+                format!("{raw}, which is not an origin"),
+                rule,
+                POSTMESSAGE_DOC,
+            ),
         },
     }
     Ok(r)
@@ -588,7 +753,11 @@ fn frame_origin(page: &PageSession<'_>) -> String {
     page.api.base().origin().ascii_serialization()
 }
 
-async fn postmessage_ready(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) -> Result<CheckResult, PageError> {
+async fn postmessage_ready(
+    page: &PageSession<'_>,
+    spec: &CheckSpec,
+    ctx: &CheckContext,
+) -> Result<CheckResult, PageError> {
     let mut r = CheckResult::default();
     let c = Check::PostmessageReady;
     let rule = "until the host page sends Host_PostmessageReady, the WOPI client keeps UI such as Share disabled; \
@@ -613,7 +782,10 @@ async fn postmessage_ready(page: &PageSession<'_>, spec: &CheckSpec, ctx: &Check
         );
         return Ok(r);
     }
-    let ready = poll(spec.timeout, || async { Ok(page.frame().await?.host_ready.then_some(())) }).await?;
+    let ready = poll(spec.timeout, || async {
+        Ok(page.frame().await?.host_ready.then_some(()))
+    })
+    .await?;
     if ready.is_none() {
         let f = page.frame().await?;
         let other: Vec<String> = f
@@ -625,7 +797,10 @@ async fn postmessage_ready(page: &PageSession<'_>, spec: &CheckSpec, ctx: &Check
         r.fail(
             ctx,
             c,
-            format!("Host_PostmessageReady from {} within {:?}", page.host_origin, spec.timeout),
+            format!(
+                "Host_PostmessageReady from {} within {:?}",
+                page.host_origin, spec.timeout
+            ),
             if other.is_empty() {
                 "it never reached the frame (not sent, or posted with a targetOrigin other than the frame's, which the \
                  browser drops)"
@@ -690,7 +865,11 @@ async fn send_and_watch(
     Ok((delivered, reaction))
 }
 
-async fn untrusted_origin_ignored(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) -> Result<CheckResult, PageError> {
+async fn untrusted_origin_ignored(
+    page: &PageSession<'_>,
+    spec: &CheckSpec,
+    ctx: &CheckContext,
+) -> Result<CheckResult, PageError> {
     let mut r = CheckResult::default();
     let c = Check::UntrustedOriginIgnored;
     let rule = "the host page acts only on messages whose origin is the WOPI client frame's; anything else may be \
@@ -749,7 +928,8 @@ async fn untrusted_origin_ignored(page: &PageSession<'_>, spec: &CheckSpec, ctx:
             POSTMESSAGE_DOC,
         );
     } else {
-        r.notes.push(format!("messages from {from} were ignored: {}", reaction.describe()));
+        r.notes
+            .push(format!("messages from {from} were ignored: {}", reaction.describe()));
     }
     Ok(r)
 }
@@ -774,7 +954,14 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
     let props = properties(&f);
     let close_url = props.get("CloseUrl").and_then(Value::as_str).map(str::to_string);
     if close_url.is_none() {
-        r.should(ctx, c, "CheckFileInfo CloseUrl", "no CloseUrl: the client's Close/Exit UI is disabled", rule, "rest/files/CheckFileInfo.rst");
+        r.should(
+            ctx,
+            c,
+            "CheckFileInfo CloseUrl",
+            "no CloseUrl: the client's Close/Exit UI is disabled",
+            rule,
+            "rest/files/CheckFileInfo.rst",
+        );
     }
     if !flag(&props, "ClosePostMessage") {
         r.notes.push(
@@ -792,8 +979,15 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         r.fail(
             ctx,
             c,
-            format!("navigation to {} after UI_Close", close_url.as_deref().unwrap_or("the CloseUrl")),
-            format!("still on {now} after {:?}; the page did: {}", spec.timeout, reaction.describe()),
+            format!(
+                "navigation to {} after UI_Close",
+                close_url.as_deref().unwrap_or("the CloseUrl")
+            ),
+            format!(
+                "still on {now} after {:?}; the page did: {}",
+                spec.timeout,
+                reaction.describe()
+            ),
             rule,
             POSTMESSAGE_DOC,
         );
@@ -801,7 +995,14 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         if same_url(&now, close) {
             r.notes.push(format!("UI_Close navigated to the CloseUrl {now}"));
         } else {
-            r.should(ctx, c, format!("navigation to the CloseUrl {close}"), format!("navigated to {now}"), rule, POSTMESSAGE_DOC);
+            r.should(
+                ctx,
+                c,
+                format!("navigation to the CloseUrl {close}"),
+                format!("navigated to {now}"),
+                rule,
+                POSTMESSAGE_DOC,
+            );
         }
     }
     Ok(r)
@@ -833,7 +1034,14 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
              page must handle it (postmessage.rst)"
         );
         if !delivered {
-            r.fail(ctx, c, format!("{id} reaching the page"), "the page never received it", &rule, POSTMESSAGE_DOC);
+            r.fail(
+                ctx,
+                c,
+                format!("{id} reaching the page"),
+                "the page never received it",
+                &rule,
+                POSTMESSAGE_DOC,
+            );
         } else if !reaction.any() {
             r.fail(
                 ctx,
@@ -846,7 +1054,9 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
         } else {
             r.notes.push(format!("{id} handled: {}", reaction.describe()));
             if id == "File_Rename" && reaction.title.as_deref().is_none_or(|t| !t.contains(&new_name)) {
-                r.notes.push("the page title does not show the new name (fine if the page shows the name elsewhere)".into());
+                r.notes.push(
+                    "the page title does not show the new name (fine if the page shows the name elsewhere)".into(),
+                );
             }
         }
     } else {
@@ -899,7 +1109,11 @@ async fn close_host_ui(page: &PageSession<'_>) -> Result<Option<String>, PageErr
     Ok(Some(label))
 }
 
-async fn focus_messages(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) -> Result<CheckResult, PageError> {
+async fn focus_messages(
+    page: &PageSession<'_>,
+    spec: &CheckSpec,
+    ctx: &CheckContext,
+) -> Result<CheckResult, PageError> {
     let mut r = CheckResult::default();
     let c = Check::FocusMessages;
     let rule = "hosts send Blur_Focus when their UI is drawn over the WOPI client frame and Grab_Focus when it \
@@ -913,17 +1127,29 @@ async fn focus_messages(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCon
         .chain(["UI_Sharing".to_string(), "UI_FileVersions".to_string()])
         .collect();
     let Some(trigger) = candidates.into_iter().find(|m| declared_by(m, &props).1) else {
-        r.notes.push("CheckFileInfo declares neither FileSharingPostMessage nor FileVersionPostMessage: no host UI \
+        r.notes.push(
+            "CheckFileInfo declares neither FileSharingPostMessage nor FileVersionPostMessage: no host UI \
                       to open over the frame, so there is no focus exchange to check"
-            .into());
+                .into(),
+        );
         return Ok(r);
     };
     let mark = settle(page, spec).await?;
-    let (_, reaction) = send_and_watch(page, FrameCommand::new(trigger.clone()).immediately(), &mark, spec.timeout, true).await?;
+    let (_, reaction) = send_and_watch(
+        page,
+        FrameCommand::new(trigger.clone()).immediately(),
+        &mark,
+        spec.timeout,
+        true,
+    )
+    .await?;
     let focus = |id: &'static str, since: usize| async move {
         poll(spec.timeout, || async {
             let f = page.frame().await?;
-            Ok(f.received.into_iter().skip(since).find(|m| m.message_id.as_deref() == Some(id)))
+            Ok(f.received
+                .into_iter()
+                .skip(since)
+                .find(|m| m.message_id.as_deref() == Some(id)))
         })
         .await
     };
@@ -940,15 +1166,25 @@ async fn focus_messages(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCon
             return Ok(r);
         }
         Some(m) if !(m.trusted && m.origin == page.host_origin) => {
-            r.fail(ctx, c, format!("Blur_Focus from {}", page.host_origin), format!("Blur_Focus from {}", m.origin), rule, POSTMESSAGE_DOC);
+            r.fail(
+                ctx,
+                c,
+                format!("Blur_Focus from {}", page.host_origin),
+                format!("Blur_Focus from {}", m.origin),
+                rule,
+                POSTMESSAGE_DOC,
+            );
             return Ok(r);
         }
-        Some(_) => r.notes.push(format!("Blur_Focus arrived from {} after {trigger}", page.host_origin)),
+        Some(_) => r
+            .notes
+            .push(format!("Blur_Focus arrived from {} after {trigger}", page.host_origin)),
     }
     let before_close = page.frame().await?.received.len();
     match close_host_ui(page).await? {
         None => {
-            r.notes.push("no Close control found in the host UI: Grab_Focus not checked".into());
+            r.notes
+                .push("no Close control found in the host UI: Grab_Focus not checked".into());
             return Ok(r);
         }
         Some(label) => r.notes.push(format!("closed the host UI with {:?}", label.trim())),
@@ -962,9 +1198,14 @@ async fn focus_messages(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCon
             rule,
             POSTMESSAGE_DOC,
         ),
-        Some(m) if !(m.trusted && m.origin == page.host_origin) => {
-            r.fail(ctx, c, format!("Grab_Focus from {}", page.host_origin), format!("Grab_Focus from {}", m.origin), rule, POSTMESSAGE_DOC)
-        }
+        Some(m) if !(m.trusted && m.origin == page.host_origin) => r.fail(
+            ctx,
+            c,
+            format!("Grab_Focus from {}", page.host_origin),
+            format!("Grab_Focus from {}", m.origin),
+            rule,
+            POSTMESSAGE_DOC,
+        ),
         Some(_) => r.notes.push(format!("Grab_Focus arrived from {}", page.host_origin)),
     }
     Ok(r)
@@ -988,15 +1229,30 @@ async fn exchange(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
     let Some(expect) = spec.expect_message.as_deref() else {
         if let Some(id) = spec.send.as_deref() {
             let frame_origin = frame_origin(page);
-            if page.wait_host_received(id, |o| o == frame_origin, spec.timeout).await?.is_none() && page.same_page().await? {
-                r.fail(ctx, c, format!("{id} reaching the page"), "never received", rule, POSTMESSAGE_DOC);
+            if page
+                .wait_host_received(id, |o| o == frame_origin, spec.timeout)
+                .await?
+                .is_none()
+                && page.same_page().await?
+            {
+                r.fail(
+                    ctx,
+                    c,
+                    format!("{id} reaching the page"),
+                    "never received",
+                    rule,
+                    POSTMESSAGE_DOC,
+                );
             }
         }
         return Ok(r);
     };
     let got = poll(spec.timeout, || async {
         let f = page.frame().await?;
-        Ok(f.received.into_iter().skip(since).find(|m| m.message_id.as_deref() == Some(expect)))
+        Ok(f.received
+            .into_iter()
+            .skip(since)
+            .find(|m| m.message_id.as_deref() == Some(expect)))
     })
     .await?;
     match got {
@@ -1008,9 +1264,14 @@ async fn exchange(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
             rule,
             POSTMESSAGE_DOC,
         ),
-        Some(m) if !(m.trusted && m.origin == page.host_origin) => {
-            r.fail(ctx, c, format!("{expect} from {}", page.host_origin), format!("{expect} from {}", m.origin), rule, POSTMESSAGE_DOC)
-        }
+        Some(m) if !(m.trusted && m.origin == page.host_origin) => r.fail(
+            ctx,
+            c,
+            format!("{expect} from {}", page.host_origin),
+            format!("{expect} from {}", m.origin),
+            rule,
+            POSTMESSAGE_DOC,
+        ),
         Some(_) => r.notes.push(format!("{expect} arrived from {}", page.host_origin)),
     }
     Ok(r)
@@ -1030,14 +1291,22 @@ mod tests {
 
     #[test]
     fn specs_validate_their_attributes() {
-        let s = CheckSpec::new(None, "edit", Some("App_LoadingStatus"), Some("Host_PostmessageReady"), 30)
-            .expect("generic exchange");
+        let s = CheckSpec::new(
+            None,
+            "edit",
+            Some("App_LoadingStatus"),
+            Some("Host_PostmessageReady"),
+            30,
+        )
+        .expect("generic exchange");
         assert_eq!(s.check, Check::Exchange);
         let e = CheckSpec::new(Some("Nope"), "edit", None, None, 30).expect_err("unknown");
         assert!(e.contains("FormPost"), "{e}");
         assert!(CheckSpec::new(Some("UiMessage"), "edit", None, None, 30).is_err());
         assert_eq!(
-            CheckSpec::new(Some("TokenTtl"), "view", None, None, 0).expect("spec").timeout,
+            CheckSpec::new(Some("TokenTtl"), "view", None, None, 0)
+                .expect("spec")
+                .timeout,
             Duration::from_secs(1)
         );
     }
@@ -1048,8 +1317,14 @@ mod tests {
             "FileSharingPostMessage": true, "FileVersionPostMessage": false, "SupportsRename": true
         }))
         .expect("map");
-        assert_eq!(declared_by("UI_Sharing", &props), ("FileSharingPostMessage".into(), true));
-        assert_eq!(declared_by("UI_FileVersions", &props), ("FileVersionPostMessage".into(), false));
+        assert_eq!(
+            declared_by("UI_Sharing", &props),
+            ("FileSharingPostMessage".into(), true)
+        );
+        assert_eq!(
+            declared_by("UI_FileVersions", &props),
+            ("FileVersionPostMessage".into(), false)
+        );
         assert_eq!(declared_by("UI_Close", &props), ("ClosePostMessage".into(), false));
         assert_eq!(declared_by("File_Rename", &props), ("SupportsRename".into(), true));
         let mut no_rename = props.clone();

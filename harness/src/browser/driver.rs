@@ -145,9 +145,7 @@ fn which(name: &str) -> Option<PathBuf> {
         return p.is_file().then(|| p.to_path_buf());
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|c| c.is_file())
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|c| c.is_file())
 }
 
 fn find_binary(explicit: Option<&Path>, env: &str, names: &[&str]) -> Result<PathBuf, String> {
@@ -229,7 +227,11 @@ impl Browser {
         let mut cmd = Command::new(&chromedriver);
         cmd.arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
-            .arg(format!("--log-path={}", dir.path().join("chromedriver.log").display()))
+            .args(match std::env::var_os("WOPI_CHROMEDRIVER_LOG") {
+                // A verbose log kept where the user asked, for debugging a host page that will not load.
+                Some(path) => vec![format!("--log-path={}", PathBuf::from(path).display()), "--verbose".to_string()],
+                None => vec![format!("--log-path={}", dir.path().join("chromedriver.log").display())],
+            })
             // A private HOME keeps Chromium's config, caches and crash database out of the user's.
             .env("HOME", dir.path())
             .env("XDG_CONFIG_HOME", dir.path())
@@ -275,7 +277,9 @@ impl Browser {
         })();
         setup.map_err(|e| BrowserError::Session(e.to_string()))?;
         let url = format!("http://127.0.0.1:{port}");
-        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
+        let remaining = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_secs(1));
         // Longer than the page-load timeout, so a slow page is reported by chromedriver, not cut by the client.
         let connect = WebDriver::builder(url, caps)
             .request_timeout(options.command_timeout.max(remaining) + Duration::from_secs(10));
@@ -295,7 +299,10 @@ impl Browser {
         };
         browser.driver = Some(driver);
         if let Err(e) = browser.prepare(options).await {
-            return Err(BrowserError::Session(format!("{e}; chromedriver output: {}", browser.log())));
+            return Err(BrowserError::Session(format!(
+                "{e}; chromedriver output: {}",
+                browser.log()
+            )));
         }
         tracing::debug!(port, "headless Chromium session open");
         Ok(browser)
@@ -319,17 +326,24 @@ impl Browser {
         let _ = d.execute("window.__wopiOld = true;", vec![]).await;
         d.goto(url).await?;
         let deadline = Instant::now() + timeout;
+        let mut last = String::from("no answer from the page");
         loop {
             // Errors while the page is between documents are expected: keep polling.
-            if let Ok(r) = d
-                .execute("return !window.__wopiOld && document.readyState === 'complete';", vec![])
+            match d
+                .execute("return [!window.__wopiOld, document.readyState, String(location.href)];", vec![])
                 .await
-                && r.json().as_bool() == Some(true)
             {
-                return Ok(());
+                Ok(r) => {
+                    let v = r.json();
+                    if v[0].as_bool() == Some(true) && v[1].as_str() == Some("complete") {
+                        return Ok(());
+                    }
+                    last = format!("new document: {}, readyState {}, at {}", v[0], v[1], v[2]);
+                }
+                Err(e) => last = e.to_string(),
             }
             if Instant::now() >= deadline {
-                return Err(BrowserError::Command(format!("{url} did not load within {timeout:?}")));
+                return Err(BrowserError::Command(format!("{url} did not load within {timeout:?} ({last})")));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -367,7 +381,9 @@ impl Browser {
 
     /// chromedriver's output so far (its tail), for error messages.
     pub fn log(&self) -> String {
-        self.dir.as_ref().map_or_else(|| "(none)".to_string(), |d| read_log(d.path()))
+        self.dir
+            .as_ref()
+            .map_or_else(|| "(none)".to_string(), |d| read_log(d.path()))
     }
 
     /// The WebDriver session.
@@ -438,8 +454,12 @@ mod tests {
 
     #[test]
     fn missing_binaries_name_the_package() {
-        let e = find_binary(Some(Path::new("/nonexistent/chromedriver")), "X", &["no-such-binary-here"])
-            .expect_err("not found");
+        let e = find_binary(
+            Some(Path::new("/nonexistent/chromedriver")),
+            "X",
+            &["no-such-binary-here"],
+        )
+        .expect_err("not found");
         assert!(e.contains("/nonexistent/chromedriver") && e.contains("no-such-binary-here on PATH"));
         let msg = BrowserError::NoChromedriver { looked: e }.to_string();
         assert!(msg.contains("apt-get install chromium chromium-driver"), "{msg}");
@@ -447,9 +467,13 @@ mod tests {
 
     #[test]
     fn flags_keep_the_browser_headless_and_quiet() {
-        for f in ["--headless", "--disable-background-networking", "--disable-component-update", "--disable-quic"] {
+        for f in [
+            "--headless",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-quic",
+        ] {
             assert!(CHROMIUM_FLAGS.contains(&f), "{f}");
         }
     }
 }
-

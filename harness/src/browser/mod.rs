@@ -198,7 +198,8 @@ impl BrowserRunner {
         let discovery = match self.discovery.get_or_try_init(|| self.api.discovery()).await {
             Ok(d) => d.clone(),
             Err(e) => {
-                out.failures.push(harness("mock discovery", "the mock's discovery", e.to_string()));
+                out.failures
+                    .push(harness("mock discovery", "the mock's discovery", e.to_string()));
                 return out;
             }
         };
@@ -234,7 +235,9 @@ impl BrowserRunner {
         let limit = spec.timeout * 4 + Duration::from_secs(30);
         let result = match tokio::time::timeout(limit, checks::run_check(&page, spec, &ctx)).await {
             Ok(r) => r,
-            Err(_) => Err(PageError::Expectation(format!("the check did not finish within {limit:?}"))),
+            Err(_) => Err(PageError::Expectation(format!(
+                "the check did not finish within {limit:?}"
+            ))),
         };
         match result {
             Ok(r) => {
@@ -246,7 +249,8 @@ impl BrowserRunner {
                 out.failures = r.failures;
             }
             Err(e) => {
-                out.failures.push(harness(spec.check.name(), "the check to run", e.to_string()));
+                out.failures
+                    .push(harness(spec.check.name(), "the check to run", e.to_string()));
                 out.screenshots.extend(page.screenshot().await);
                 out.notes.extend(page.evidence_notes().await);
             }

@@ -250,7 +250,11 @@ impl<'a> PageSession<'a> {
         };
         let session = poll(timeout, || async {
             let now = api.sessions().await?;
-            Ok(now.into_iter().rev().find(|s| !before.contains(&s.session)).map(|s| s.session))
+            Ok(now
+                .into_iter()
+                .rev()
+                .find(|s| !before.contains(&s.session))
+                .map(|s| s.session))
         })
         .await?;
         let Some(frame_session) = session else {
@@ -341,7 +345,11 @@ impl<'a> PageSession<'a> {
     /// Where the exchange stands now, to measure a reaction from.
     pub async fn mark(&self) -> Result<Mark, PageError> {
         let at = self.now_ms().await?;
-        let title = self.eval("return document.title;", vec![]).await?.as_str().map(str::to_string);
+        let title = self
+            .eval("return document.title;", vec![])
+            .await?
+            .as_str()
+            .map(str::to_string);
         let frame_received = self.frame().await?.received.len();
         Ok(Mark {
             at,
@@ -366,8 +374,17 @@ impl<'a> PageSession<'a> {
                         None => format!("{} in {}", m.kind, m.target),
                     })
                     .collect();
-                reaction.opened = r.opened.iter().filter(|o| o.at >= mark.at).map(|o| o.url.clone()).collect();
-                let title = self.eval("return document.title;", vec![]).await?.as_str().map(str::to_string);
+                reaction.opened = r
+                    .opened
+                    .iter()
+                    .filter(|o| o.at >= mark.at)
+                    .map(|o| o.url.clone())
+                    .collect();
+                let title = self
+                    .eval("return document.title;", vec![])
+                    .await?
+                    .as_str()
+                    .map(str::to_string);
                 if title != mark.title {
                     reaction.title = title;
                 }
@@ -409,7 +426,13 @@ impl<'a> PageSession<'a> {
                     "nothing".to_string()
                 } else {
                     msgs.iter()
-                        .map(|m| format!("{} from {}", m.message_id.as_deref().unwrap_or("(not a WOPI message)"), m.origin))
+                        .map(|m| {
+                            format!(
+                                "{} from {}",
+                                m.message_id.as_deref().unwrap_or("(not a WOPI message)"),
+                                m.origin
+                            )
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 }
@@ -476,7 +499,10 @@ async fn recorded(browser: &Browser) -> Result<Option<Recorded>, PageError> {
     let d = browser.driver()?;
     d.enter_default_frame().await?;
     let v = d
-        .execute("return window.__wopiConformance ? JSON.stringify(window.__wopiConformance) : null;", vec![])
+        .execute(
+            "return window.__wopiConformance ? JSON.stringify(window.__wopiConformance) : null;",
+            vec![],
+        )
         .await?;
     match v.json() {
         Value::String(s) => Ok(serde_json::from_str(s).ok()),
@@ -487,7 +513,10 @@ async fn recorded(browser: &Browser) -> Result<Option<Recorded>, PageError> {
 /// Installs [`RECORDER_JS`] for every later page of the session.
 pub async fn install_recorder(browser: &Browser) -> Result<(), BrowserError> {
     browser
-        .cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": RECORDER_JS }))
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": RECORDER_JS }),
+        )
         .await
         .map(|_| ())
 }

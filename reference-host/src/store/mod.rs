@@ -219,6 +219,9 @@ pub enum StoreError {
         /// A name that would succeed, for `X-WOPI-ValidRelativeTarget`.
         valid: Option<String>,
     },
+    /// PutFile with a last-modified precondition (Collabora's `X-COOL-WOPI-Timestamp`): the file changed since.
+    #[error("the file was modified since the client's timestamp")]
+    ModifiedSince,
     /// The container still has children.
     #[error("container is not empty")]
     NotEmpty,
@@ -254,7 +257,9 @@ pub trait Store: Send + Sync + 'static {
     /// Runs one lock operation (Lock, Unlock, RefreshLock, UnlockAndRelock, GetLock, and the lock checks of PutFile,
     /// RenameFile and DeleteFile) atomically; see [`crate::locks`].
     fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome>;
-    /// PutFile: checks the lock rules and writes a new version in one atomic step.
+    /// PutFile: checks the lock rules and writes a new version in one atomic step. With `if_last_modified` (the
+    /// file's `LastModifiedTime` as CheckFileInfo formats it, from Collabora's `X-COOL-WOPI-Timestamp`) the write
+    /// happens only if the file still has that time, else [`StoreError::ModifiedSince`].
     fn put_content(
         &self,
         id: &FileId,
@@ -262,6 +267,7 @@ pub trait Store: Send + Sync + 'static {
         content: Bytes,
         author: UserId,
         now: SystemTime,
+        if_last_modified: Option<String>,
     ) -> StoreFuture<'_, FileRecord>;
     /// RenameFile: checks the lock rules, then renames (to a free variant of the name if it clashes).
     fn rename_file(

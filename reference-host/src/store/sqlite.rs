@@ -757,8 +757,11 @@ impl Store for SqliteStore {
             apply_change(inner, conn, &id, change, current, now)?;
             if bump {
                 // The fault: the lock is kept on the file row, so every lock change counts as a new version.
-                conn.execute("UPDATE files SET version = version + 1 WHERE id = ?1", params![id.as_str()])
-                    .map_err(backend)?;
+                conn.execute(
+                    "UPDATE files SET version = version + 1 WHERE id = ?1",
+                    params![id.as_str()],
+                )
+                .map_err(backend)?;
                 if let Some(row) = inner.index_mut().files.get_mut(&id) {
                     row.record.version += 1;
                 }
@@ -774,6 +777,7 @@ impl Store for SqliteStore {
         content: Bytes,
         author: UserId,
         now: SystemTime,
+        if_last_modified: Option<String>,
     ) -> StoreFuture<'_, FileRecord> {
         let id = id.clone();
         self.write(move |inner, conn| {
@@ -791,6 +795,10 @@ impl Store for SqliteStore {
                 current.size
             };
             locks::check_put(lock.as_ref(), current.lock.as_ref(), size_checked, &faults).map_err(conflict)?;
+            // Compared as formatted, because that string is what the client got and sends back.
+            if if_last_modified.is_some_and(|t| t != crate::wopi::iso8601(current.last_modified)) {
+                return Err(StoreError::ModifiedSince);
+            }
             let hash = sha256(&content);
             let version = if faults.has(Fault::PutFileKeepsVersion) {
                 current.version
@@ -1212,7 +1220,7 @@ mod tests {
             let lock = LockId::new("L1").unwrap();
             store.lock_op(&file.id, LockOp::Lock(lock.clone()), now).await.unwrap();
             store
-                .put_content(&file.id, Some(lock), Bytes::from_static(b"world!"), user(), now)
+                .put_content(&file.id, Some(lock), Bytes::from_static(b"world!"), user(), now, None)
                 .await
                 .unwrap();
             file.id

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use wopi_protocol::headers::{
-    Override, X_WOPI_ENUMERATION_INCOMPLETE, X_WOPI_FILE_EXTENSION_FILTER_LIST, X_WOPI_HOST_NATIVE_FILE_NAME, X_WOPI_OVERRIDE,
-    X_WOPI_OVERWRITE_RELATIVE_TARGET, X_WOPI_RELATIVE_TARGET, X_WOPI_REQUESTED_NAME, X_WOPI_SUGGESTED_TARGET,
-    parse_bool_for,
+    Override, X_WOPI_ENUMERATION_INCOMPLETE, X_WOPI_FILE_EXTENSION_FILTER_LIST, X_WOPI_HOST_NATIVE_FILE_NAME,
+    X_WOPI_OVERRIDE, X_WOPI_OVERWRITE_RELATIVE_TARGET, X_WOPI_RELATIVE_TARGET, X_WOPI_REQUESTED_NAME,
+    X_WOPI_SUGGESTED_TARGET, parse_bool_for,
 };
 use wopi_protocol::ids::FileId;
 use wopi_protocol::names::{FileName, SuggestedTarget};
@@ -74,9 +74,10 @@ pub fn ancestors_body(state: &AppState, caller: &Caller, mut chain: Vec<Containe
 pub fn ancestors_response(state: &AppState, caller: &Caller, chain: Vec<Container>) -> Response {
     let mut response = json(&ancestors_body(state, caller, chain));
     if state.faults.has(Fault::EnumerationIncompleteNotTrue) {
-        response
-            .headers_mut()
-            .insert(X_WOPI_ENUMERATION_INCOMPLETE, axum::http::HeaderValue::from_static("false"));
+        response.headers_mut().insert(
+            X_WOPI_ENUMERATION_INCOMPLETE,
+            axum::http::HeaderValue::from_static("false"),
+        );
     }
     response
 }
@@ -172,10 +173,7 @@ async fn create_child_container(req: ContainerRequest) -> Result<Response, WopiE
         (_, Some(relative)) => {
             // The fault: an exact name "cleaned" to ASCII.
             let relative = if req.state.faults.has(Fault::ContainerNameModified) {
-                relative
-                    .chars()
-                    .map(|c| if c.is_ascii() { c } else { '_' })
-                    .collect()
+                relative.chars().map(|c| if c.is_ascii() { c } else { '_' }).collect()
             } else {
                 relative
             };
@@ -290,13 +288,15 @@ pub async fn enumerate_children(req: ContainerRequest) -> Result<Response, WopiE
         .iter()
         .filter(|f| match &filter {
             None => true,
-            Some(exts) => f
-                .name
-                .extension()
-                .is_some_and(|ext| {
-                    exts.iter()
-                        .any(|e| if case_sensitive { e == ext } else { e.eq_ignore_ascii_case(ext) })
-                }),
+            Some(exts) => f.name.extension().is_some_and(|ext| {
+                exts.iter().any(|e| {
+                    if case_sensitive {
+                        e == ext
+                    } else {
+                        e.eq_ignore_ascii_case(ext)
+                    }
+                })
+            }),
         })
         .map(|f| child_file(&req.state, &req.caller, f))
         .collect();

@@ -13,8 +13,8 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use wopi_protocol::checkfileinfo::CheckFileInfo;
 use wopi_protocol::headers::{
-    Override, ShareUrlType, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_MAX_EXPECTED_SIZE, X_WOPI_OLD_LOCK, X_WOPI_OVERRIDE,
-    X_WOPI_OVERWRITE_RELATIVE_TARGET, X_WOPI_RELATIVE_TARGET, X_WOPI_REQUESTED_NAME, X_WOPI_SIZE,
+    Override, ShareUrlType, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_MAX_EXPECTED_SIZE, X_WOPI_OLD_LOCK,
+    X_WOPI_OVERRIDE, X_WOPI_OVERWRITE_RELATIVE_TARGET, X_WOPI_RELATIVE_TARGET, X_WOPI_REQUESTED_NAME, X_WOPI_SIZE,
     X_WOPI_SUGGESTED_TARGET, X_WOPI_URL_TYPE, parse_bool_for, parse_size_for,
 };
 use wopi_protocol::names::{FileName, SuggestedTarget};
@@ -26,6 +26,10 @@ use crate::faults::Fault;
 use crate::locks::{LockOp, LockOutcome};
 use crate::store::{FileRecord, NameMode, NewFile, User};
 use crate::tokens::Resource;
+
+/// Collabora Online's PutFile precondition header, and its name before 2021.
+const X_COOL_WOPI_TIMESTAMP: &str = "X-COOL-WOPI-Timestamp";
+const X_LOOL_WOPI_TIMESTAMP: &str = "X-LOOL-WOPI-Timestamp";
 
 /// PutUserInfo.rst: "The UserInfo string ... has a maximum size of 1024 ASCII characters."
 pub const MAX_USER_INFO_CHARS: usize = 1024;
@@ -118,7 +122,10 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.file_name_max_length = Some(i64::try_from(state.limits.file_name_max_length).unwrap_or(i64::MAX));
     info.last_modified_time = Some(if faults.has(Fault::LastModifiedTimeNotIso8601) {
         // SQL datetime: `2009-06-15 13:45:30`.
-        iso8601(file.last_modified).get(..19).unwrap_or_default().replace('T', " ")
+        iso8601(file.last_modified)
+            .get(..19)
+            .unwrap_or_default()
+            .replace('T', " ")
     } else {
         iso8601(file.last_modified)
     });
@@ -252,17 +259,35 @@ pub async fn put_file(req: FileRequest, body: Result<Bytes, BytesRejection>) -> 
     }
     require_write(&req)?;
     let lock = lock_header(&req.headers, X_WOPI_LOCK)?;
+    let if_last_modified = cool_timestamp(&req)?;
     let content = body_bytes(body)?;
     check_size(&req.state, content.len())?;
     let file = req
         .state
         .store
-        .put_content(&req.id, lock, content, req.caller.user.id.clone(), req.now)
+        .put_content(
+            &req.id,
+            lock,
+            content,
+            req.caller.user.id.clone(),
+            req.now,
+            if_last_modified,
+        )
         .await?;
-    Ok(with_item_version(
-        StatusCode::OK.into_response(),
-        &file.version_string(),
-    ))
+    // Collabora reads the new LastModifiedTime from the body for its next X-COOL-WOPI-Timestamp (ecosystem.md §5);
+    // other clients ignore the body.
+    let body = json!({ "LastModifiedTime": iso8601(file.last_modified) });
+    Ok(with_item_version(json(&body), &file.version_string()))
+}
+
+/// Collabora Online's save precondition: the `LastModifiedTime` it last saw, in `X-COOL-WOPI-Timestamp` (or
+/// `X-LOOL-WOPI-Timestamp`, its name before 2021). Absent or empty means "overwrite whatever is there".
+fn cool_timestamp(req: &FileRequest) -> Result<Option<String>, WopiError> {
+    let value = match single_header(&req.headers, X_COOL_WOPI_TIMESTAMP)? {
+        Some(v) => Some(v),
+        None => single_header(&req.headers, X_LOOL_WOPI_TIMESTAMP)?,
+    };
+    Ok(value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
 }
 
 /// `POST /wopi/files/{id}`: dispatches on `X-WOPI-Override`.
@@ -287,8 +312,12 @@ fn empty_lock_no_op(req: &FileRequest) -> Option<Response> {
 async fn dispatch_file_op(req: FileRequest, body: Result<Bytes, BytesRejection>) -> Result<Response, WopiError> {
     if let Some(ok) = empty_lock_no_op(&req)
         && !req.headers.contains_key(X_WOPI_OLD_LOCK)
-        && single_header(&req.headers, X_WOPI_OVERRIDE)?
-            .is_some_and(|v| matches!(Override::parse(v), Ok(Override::Lock | Override::Unlock | Override::RefreshLock)))
+        && single_header(&req.headers, X_WOPI_OVERRIDE)?.is_some_and(|v| {
+            matches!(
+                Override::parse(v),
+                Ok(Override::Lock | Override::Unlock | Override::RefreshLock)
+            )
+        })
     {
         return Ok(ok);
     }
@@ -511,7 +540,15 @@ async fn rename_file(req: FileRequest) -> Result<Response, WopiError> {
     } else {
         renamed.name.stem()
     };
-    let mut response = json(&json!({ "Name": reported }));
+    // Collabora needs `Url` as well, or it reverts the rename in its UI (ecosystem.md §1.4); the ID and so the
+    // WOPISrc are unchanged (RenameFile.rst).
+    let token = req.state.tokens.issue_until(
+        &req.caller.user.id,
+        &Resource::File(renamed.id.clone()),
+        req.caller.claims.expires_at_ms,
+    );
+    let url = AppState::with_token(&req.state.wopi_src(&renamed.id), &token);
+    let mut response = json(&json!({ "Name": reported, "Url": url }));
     if req.state.faults.has(Fault::InvalidNameErrorOnSuccess) {
         response
             .headers_mut()
