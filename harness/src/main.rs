@@ -293,7 +293,10 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         )));
     }
     // Suites load before anything starts, so a suite error costs nothing and exits 2 at once.
-    let plan = args.suites.plan_for(&current_dir()?, args.profile).map_err(Fail::usage)?;
+    let plan = args
+        .suites
+        .plan_for(&current_dir()?, args.profile)
+        .map_err(Fail::usage)?;
     if let Some(note) = &plan.validator_note {
         tracing::warn!("{note}");
     }

@@ -36,7 +36,8 @@ struct Variant {
     runner: BrowserRunner,
 }
 
-async fn variant(faults: FaultSet) -> Variant {
+/// A reference host (with `faults`) and its mock; `shared` is the runner whose browser it reuses.
+async fn variant(faults: FaultSet, shared: Option<&BrowserRunner>) -> Variant {
     let target = EmbeddedTarget::start(EmbeddedOptions {
         faults,
         ..EmbeddedOptions::default()
@@ -44,8 +45,12 @@ async fn variant(faults: FaultSet) -> Variant {
     .await
     .expect("embedded host and mock start");
     let template = HostPageTemplate::new(target.host_page_template()).expect("template");
-    let runner = BrowserRunner::new(target.mock().base_url.clone(), template, BrowserOptions::default())
-        .expect("runner");
+    let mock = target.mock().base_url.clone();
+    let runner = match shared {
+        Some(r) => r.for_target(mock, template),
+        None => BrowserRunner::new(mock, template, BrowserOptions::default()),
+    }
+    .expect("runner");
     Variant { target, runner }
 }
 
@@ -74,13 +79,12 @@ fn must_failures(out: &StepOutcome) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn host_page_suite_in_headless_chromium() {
-    let mut steps = suite_steps();
-    if let Ok(only) = std::env::var("BROWSER_ONLY") { steps.retain(|(n, _)| n.contains(&only)); }
-    assert!(!steps.is_empty());
+    let steps = suite_steps();
+    assert!(steps.len() >= 12, "the suite covers every check: {}", steps.len());
     let started = Instant::now();
 
     // The correct page passes every check.
-    let good = variant(FaultSet::default()).await;
+    let good = variant(FaultSet::default(), None).await;
     let mut problems = Vec::new();
     for (name, spec) in &steps {
         let out = run(&good, name, spec).await;
@@ -94,8 +98,6 @@ async fn host_page_suite_in_headless_chromium() {
         }
     }
     assert!(problems.is_empty(), "the reference host page fails:\n{}", problems.join("\n"));
-    good.runner.shutdown().await;
-    good.target.shutdown().await;
 
     // Each faulty page fails the check that matches its fault, with a screenshot and both sides' messages.
     let cases: &[(Fault, Check)] = &[
@@ -107,7 +109,7 @@ async fn host_page_suite_in_headless_chromium() {
         (Fault::HostPageIgnoresClose, Check::UiClose),
     ];
     for (fault, check) in cases {
-        let v = variant(FaultSet::of([*fault])).await;
+        let v = variant(FaultSet::of([*fault]), Some(&good.runner)).await;
         let (name, spec) = steps
             .iter()
             .find(|(_, s)| s.check == *check)
@@ -131,9 +133,11 @@ async fn host_page_suite_in_headless_chromium() {
             "{fault:?}: frame side in the notes: {:?}",
             out.notes
         );
-        v.runner.shutdown().await;
         v.target.shutdown().await;
     }
+    // One browser served every variant; closing it through any runner ends its processes.
+    good.runner.shutdown().await;
+    good.target.shutdown().await;
     eprintln!("browser suite: {} s", started.elapsed().as_secs());
     assert!(started.elapsed() < Duration::from_secs(600));
 }

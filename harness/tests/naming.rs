@@ -29,7 +29,7 @@ use wopi_protocol::names::FileName;
 use wopi_protocol::utf7;
 
 /// Fixed seed: the same names on every run.
-const SEED: u64 = 0x5EED_0F_4E41_4D45;
+const SEED: u64 = 0x005E_ED0F_4E41_4D45;
 /// Generated names for PutRelativeFile (each costs about a dozen signed requests).
 const PUT_RELATIVE_CASES: usize = 24;
 /// Generated names for RenameFile.
@@ -61,7 +61,9 @@ const CLASSES: &[&[char]] = &[
     // Set D: written directly by every encoder.
     &['a', 'Z', 'q', '7', '0', '-', '(', ')', ',', '\''],
     // Set O without the Windows-reserved ones: base64-encoded by .NET, direct in RFC 2152's optional form.
-    &['!', '#', '$', '%', '&', ';', '=', '@', '[', ']', '^', '_', '`', '{', '}', '~'],
+    &[
+        '!', '#', '$', '%', '&', ';', '=', '@', '[', ']', '^', '_', '`', '{', '}', '~',
+    ],
     // The UTF-7 shift character itself.
     &['+'],
     &[' '],
@@ -155,8 +157,7 @@ fn target_of(resp: &WopiResponse, what: &str) -> (String, WopiTarget) {
         .as_str()
         .unwrap_or_else(|| panic!("{what}: no string Url in {body}"));
     let url = Url::parse(url).unwrap_or_else(|e| panic!("{what}: Url {url:?} is not absolute: {e}"));
-    let target =
-        WopiTarget::from_url_with_token(&url).unwrap_or_else(|| panic!("{what}: Url has no access_token"));
+    let target = WopiTarget::from_url_with_token(&url).unwrap_or_else(|| panic!("{what}: Url has no access_token"));
     (name, target)
 }
 
@@ -175,7 +176,10 @@ impl Ctx {
 
     async fn base_file_name(&self, t: &WopiTarget, what: &str) -> String {
         let r = self.client.check_file_info(t).await.expect("CheckFileInfo answered");
-        assert_eq!(r.status, 200, "{what}: CheckFileInfo on the answered Url (with its own token)");
+        assert_eq!(
+            r.status, 200,
+            "{what}: CheckFileInfo on the answered Url (with its own token)"
+        );
         let v = r.json().expect("CheckFileInfo JSON");
         v["BaseFileName"].as_str().expect("BaseFileName").to_owned()
     }
@@ -203,13 +207,20 @@ fn the_optional_direct_form_decodes_to_the_same_name() {
     for i in 0..200 {
         let name = format!("{}.{}", stem(&mut g, "n-"), g.pick(EXTENSIONS));
         let alt = utf7_optional_direct(&name);
-        assert_eq!(utf7::decode(&alt).as_deref(), Ok(name.as_str()), "#{i}: {name:?} as {alt:?}");
+        assert_eq!(
+            utf7::decode(&alt).as_deref(),
+            Ok(name.as_str()),
+            "#{i}: {name:?} as {alt:?}"
+        );
         assert_eq!(
             utf7::decode(&utf7::encode(&name)).as_deref(),
             Ok(name.as_str()),
             "#{i}: {name:?}"
         );
-        assert!(FileName::new(name.as_str()).is_ok(), "generated names are legal: {name:?}");
+        assert!(
+            FileName::new(name.as_str()).is_ok(),
+            "generated names are legal: {name:?}"
+        );
     }
     // The two forms do differ where it matters (Set O direct, implicit run end).
     assert_eq!(utf7_optional_direct("a_b.é."), "a_b.+AOk.");
@@ -235,7 +246,11 @@ async fn generated_names_through_put_relative_file() {
         let (answered, first) = target_of(&r, &what);
         assert_eq!(answered, name, "{what}: response Name is the decoded name");
         assert_eq!(ctx.base_file_name(&first, &what).await, name, "{what}: BaseFileName");
-        assert_eq!(&ctx.content(&first, &what).await[..], body_a, "{what}: content of the new file");
+        assert_eq!(
+            &ctx.content(&first, &what).await[..],
+            body_a,
+            "{what}: content of the new file"
+        );
 
         // The same name again: 409, in either UTF-7 form, and nothing overwritten.
         let r = ctx
@@ -265,11 +280,17 @@ async fn generated_names_through_put_relative_file() {
             .unwrap_or_else(|| panic!("{what}: the reference host offers X-WOPI-ValidRelativeTarget"));
         let valid = utf7::decode(offered).unwrap_or_else(|e| panic!("{what}: {offered:?} is not UTF-7: {e}"));
         assert_ne!(valid, name, "{what}: the offered name is not the taken one");
-        assert!(FileName::new(valid.as_str()).is_ok(), "{what}: offered {valid:?} is legal");
+        assert!(
+            FileName::new(valid.as_str()).is_ok(),
+            "{what}: offered {valid:?} is legal"
+        );
         let r = ctx
             .put_relative_raw(h::X_WOPI_RELATIVE_TARGET, &utf7::encode(&valid), Some(false), body_b)
             .await;
-        assert_eq!(r.status, 200, "{what}: retrying with the offered {valid:?} succeeds (it was free)");
+        assert_eq!(
+            r.status, 200,
+            "{what}: retrying with the offered {valid:?} succeeds (it was free)"
+        );
         let (retried, retried_target) = target_of(&r, &what);
         assert_eq!(retried, valid, "{what}: the retry keeps the offered name");
         assert_eq!(&ctx.content(&retried_target, &what).await[..], body_b, "{what}");
@@ -282,21 +303,44 @@ async fn generated_names_through_put_relative_file() {
         let (suggested, suggested_target) = target_of(&r, &what);
         assert_ne!(suggested, name, "{what}: suggested mode does not reuse the taken name");
         assert_ne!(suggested, valid, "{what}: nor the name the retry just took");
-        assert!(suggested.ends_with(&format!(".{ext}")), "{what}: {suggested:?} keeps .{ext}");
+        assert!(
+            suggested.ends_with(&format!(".{ext}")),
+            "{what}: {suggested:?} keeps .{ext}"
+        );
         assert_eq!(ctx.base_file_name(&suggested_target, &what).await, suggested, "{what}");
-        assert_eq!(&ctx.content(&first, &what).await[..], body_a, "{what}: suggested mode overwrote");
+        assert_eq!(
+            &ctx.content(&first, &what).await[..],
+            body_a,
+            "{what}: suggested mode overwrote"
+        );
 
         // Overwrite on a locked target: 409 with the lock; unlocked: replaced.
         if i % 3 == 0 {
             let lock = format!("gen-lock-{i}");
-            assert_eq!(ctx.client.lock(&first, &lock).await.expect("Lock").status, 200, "{what}");
+            assert_eq!(
+                ctx.client.lock(&first, &lock).await.expect("Lock").status,
+                200,
+                "{what}"
+            );
             let r = ctx
                 .put_relative_raw(h::X_WOPI_RELATIVE_TARGET, &utf7::encode(&name), Some(true), body_b)
                 .await;
             assert_eq!(r.status, 409, "{what}: overwrite of a locked target");
-            assert_eq!(r.header(h::X_WOPI_LOCK), Some(lock.as_str()), "{what}: X-WOPI-Lock is the lock");
-            assert_eq!(&ctx.content(&first, &what).await[..], body_a, "{what}: locked target kept");
-            assert_eq!(ctx.client.unlock(&first, &lock).await.expect("Unlock").status, 200, "{what}");
+            assert_eq!(
+                r.header(h::X_WOPI_LOCK),
+                Some(lock.as_str()),
+                "{what}: X-WOPI-Lock is the lock"
+            );
+            assert_eq!(
+                &ctx.content(&first, &what).await[..],
+                body_a,
+                "{what}: locked target kept"
+            );
+            assert_eq!(
+                ctx.client.unlock(&first, &lock).await.expect("Unlock").status,
+                200,
+                "{what}"
+            );
         }
         let r = ctx
             .put_relative_raw(h::X_WOPI_RELATIVE_TARGET, &utf7::encode(&name), Some(true), body_b)
@@ -304,7 +348,11 @@ async fn generated_names_through_put_relative_file() {
         assert_eq!(r.status, 200, "{what}: overwrite=true on an unlocked target");
         let (replaced, replaced_target) = target_of(&r, &what);
         assert_eq!(replaced, name, "{what}: overwrite keeps the exact name");
-        assert_eq!(&ctx.content(&replaced_target, &what).await[..], body_b, "{what}: replaced");
+        assert_eq!(
+            &ctx.content(&replaced_target, &what).await[..],
+            body_b,
+            "{what}: replaced"
+        );
     }
     assert!(
         alt_forms_checked >= PUT_RELATIVE_CASES / 2,

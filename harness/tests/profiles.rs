@@ -58,7 +58,9 @@ fn profile_suites_parse_name_their_doc_pages_and_have_unique_names() {
         assert!(s.cases().count() >= 3, "{}: cases", path.display());
         for (group, case) in s.cases() {
             assert!(
-                case.documentation_link.as_deref().is_some_and(|l| l.starts_with("https://")),
+                case.documentation_link
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("https://")),
                 "{}::{} has a DocumentationLink",
                 group.name,
                 case.name
@@ -160,19 +162,45 @@ async fn collabora_timestamp_guards_saves() {
         .as_str()
         .expect("LastModifiedTime in the PutFile response")
         .to_owned();
-    assert_eq!(answered, last_modified(&client, &file).await, "the answer is CheckFileInfo's new value");
+    assert_eq!(
+        answered,
+        last_modified(&client, &file).await,
+        "the answer is CheckFileInfo's new value"
+    );
 
     // Someone else saves (advancing the clock so the time differs), then Collabora saves with its stale stamp.
     host.provisioner().advance_clock(std::time::Duration::from_secs(5));
-    assert_eq!(cool_put(&client, &file, "cool", None, b"other").await.status, 200, "no header: overwrite");
-    let r = cool_put(&client, &file, "cool", Some(("X-COOL-WOPI-Timestamp", &answered)), b"stale").await;
+    assert_eq!(
+        cool_put(&client, &file, "cool", None, b"other").await.status,
+        200,
+        "no header: overwrite"
+    );
+    let r = cool_put(
+        &client,
+        &file,
+        "cool",
+        Some(("X-COOL-WOPI-Timestamp", &answered)),
+        b"stale",
+    )
+    .await;
     assert_eq!(r.status, 409, "a stale X-COOL-WOPI-Timestamp is a conflict");
     let body = r.json().expect("the 409 body is JSON");
     assert_eq!(body["COOLStatusCode"], 1010, "{body}");
-    assert_eq!(content(&client, &file).await, b"other", "the conflicting save wrote nothing");
+    assert_eq!(
+        content(&client, &file).await,
+        b"other",
+        "the conflicting save wrote nothing"
+    );
 
     // The pre-2021 header name is honoured the same way.
-    let r = cool_put(&client, &file, "cool", Some(("X-LOOL-WOPI-Timestamp", &answered)), b"stale").await;
+    let r = cool_put(
+        &client,
+        &file,
+        "cool",
+        Some(("X-LOOL-WOPI-Timestamp", &answered)),
+        b"stale",
+    )
+    .await;
     assert_eq!(r.status, 409, "X-LOOL-WOPI-Timestamp, stale");
     let now = last_modified(&client, &file).await;
     let r = cool_put(&client, &file, "cool", Some(("X-LOOL-WOPI-Timestamp", &now)), b"fresh").await;
@@ -181,16 +209,30 @@ async fn collabora_timestamp_guards_saves() {
 
     // The lock rule still comes first: a wrong lock is a lock mismatch whatever the timestamp.
     let now = last_modified(&client, &file).await;
-    let r = cool_put(&client, &file, "other-lock", Some(("X-COOL-WOPI-Timestamp", &now)), b"x").await;
+    let r = cool_put(
+        &client,
+        &file,
+        "other-lock",
+        Some(("X-COOL-WOPI-Timestamp", &now)),
+        b"x",
+    )
+    .await;
     assert_eq!(r.status, 409);
-    assert_eq!(r.header(h::X_WOPI_LOCK), Some("cool"), "a lock mismatch, not a timestamp conflict");
+    assert_eq!(
+        r.header(h::X_WOPI_LOCK),
+        Some("cool"),
+        "a lock mismatch, not a timestamp conflict"
+    );
     host.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rename_answers_a_working_url_for_collabora() {
     let (host, client, file) = start().await;
-    let r = client.rename_file(&file, "renamed-for-cool", None).await.expect("RenameFile");
+    let r = client
+        .rename_file(&file, "renamed-for-cool", None)
+        .await
+        .expect("RenameFile");
     assert_eq!(r.status, 200);
     let body = r.json().expect("JSON");
     assert_eq!(body["Name"], "renamed-for-cool");

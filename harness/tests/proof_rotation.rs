@@ -38,7 +38,12 @@ async fn stamps_just_inside_twenty_minutes_pass_and_just_outside_fail() {
     let (host, client, target) = start().await;
     let just_under = Duration::from_secs(20 * 60 - 10);
     let just_over = Duration::from_secs(20 * 60 + 10);
-    for mode in [ProofMode::Valid, ProofMode::Ahead, ProofMode::Behind, ProofMode::OldInvalid] {
+    for mode in [
+        ProofMode::Valid,
+        ProofMode::Ahead,
+        ProofMode::Behind,
+        ProofMode::OldInvalid,
+    ] {
         assert_eq!(
             check_file_info_status(&client, &target, ProofSpec::mode(mode.clone()).aged(just_under)).await,
             200,
@@ -57,7 +62,12 @@ async fn stamps_just_inside_twenty_minutes_pass_and_just_outside_fail() {
 async fn future_stamps_within_clock_skew_pass_and_far_ones_fail() {
     let (host, client, target) = start().await;
     assert_eq!(
-        check_file_info_status(&client, &target, ProofSpec::valid().at(in_future(Duration::from_secs(60)))).await,
+        check_file_info_status(
+            &client,
+            &target,
+            ProofSpec::valid().at(in_future(Duration::from_secs(60)))
+        )
+        .await,
         200,
         "a minute of clock skew is not a forged request"
     );

@@ -1,6 +1,8 @@
 //! The runner against wiremock hosts that answer wrongly in each way a validator element checks: the right case
 //! fails, with a message that says what was expected and what came back.
 
+#![allow(clippy::unwrap_used)] // test helpers: a setup that cannot work should panic
+
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -663,4 +665,120 @@ async fn an_exclusive_case_never_overlaps_another() {
         "the exclusive case overlapped: {:?}",
         t0.elapsed()
     );
+}
+
+/// A GetChunkedFile answer: the message frame, the chunks, the end frame.
+fn chunked_answer(content: &str, send_chunk: bool) -> Vec<u8> {
+    use wopi_harness::validate::frames;
+    let message = serde_json::json!({
+        "ContentProperties": [{"Name": "P", "Retention": "KeepOnContentChange", "Value": "V"}],
+        "Signatures": [{"ChunkSignatures": [{"ChunkId": frames::chunk_id(content.as_bytes()), "Length": content.len()}],
+                        "ChunkingScheme": "FullFile", "StreamId": "MainContent"}],
+    });
+    let chunks = if send_chunk {
+        vec![content.as_bytes().to_vec()]
+    } else {
+        Vec::new()
+    };
+    frames::encode_request(&message, &chunks)
+}
+
+fn get_chunked_case(name: &str) -> String {
+    case(
+        name,
+        r#"<GetChunkedFile>
+             <ContentPropertiesToReturn><ContentPropertyToReturn Value="P"/></ContentPropertiesToReturn>
+             <ContentFilters><ContentFilter ChunkingScheme="FullFile" StreamId="MainContent" ChunksToReturn="All" AlreadyExistingContent=""/></ContentFilters>
+             <Validators>
+               <ResponseCodeValidator ExpectedCode="200"/>
+               <FramesValidator MessageJsonPayloadSchema="GetChunkedFileResponseSchema" ExpectedHostBlobsCount="1">
+                 <ContentStreamValidator StreamId="MainContent" ExpectedChunkingScheme="FullFile" ExpectedContent="SampleTextVersion-1"/>
+                 <ContentPropertyValidator Name="P" ExpectedValue="V" ExpectedRetention="KeepOnContentChange"/>
+               </FramesValidator>
+             </Validators>
+           </GetChunkedFile>"#,
+    )
+}
+
+#[tokio::test]
+async fn get_chunked_file_frames_are_checked() {
+    let good = MockServer::start().await;
+    Mock::given(header("X-WOPI-Override", "GET_CHUNKED_FILE"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(chunked_answer("SampleTextVersion-1", true)))
+        .mount(&good)
+        .await;
+    let o = run_on(suite(&group(&get_chunked_case("Get"))), &good.uri()).await;
+    let c = case_named(&o, "Get");
+    assert_eq!(c.outcome, Outcome::Passed, "{:?}", c.failures);
+    // The request is a frame stream whose message names the stream and the property.
+    let reqs = good.received_requests().await.unwrap();
+    let frames = wopi_harness::validate::frames::decode(&reqs[0].body).unwrap();
+    let message = String::from_utf8(frames[0].payload.clone()).unwrap();
+    assert_eq!(
+        message,
+        r#"{"ContentFilters":[{"AlreadyKnownChunks":[],"ChunkingScheme":"FullFile","ChunksToReturn":"All","StreamId":"MainContent"}],"ContentPropertiesToReturn":["P"]}"#
+    );
+
+    let wrong = MockServer::start().await;
+    Mock::given(header("X-WOPI-Override", "GET_CHUNKED_FILE"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(chunked_answer("SampleTextVersion-2", true)))
+        .mount(&wrong)
+        .await;
+    let o = run_on(suite(&group(&get_chunked_case("Get"))), &wrong.uri()).await;
+    let c = case_named(&o, "Get");
+    assert_eq!(c.outcome, Outcome::Failed);
+    assert_eq!(c.failures[0].check, "FramesValidator");
+    assert_eq!(c.failures[0].expected, "stream MainContent: 'SampleTextVersion-1'");
+    assert_eq!(c.failures[0].actual, "'SampleTextVersion-2'");
+
+    let missing = MockServer::start().await;
+    Mock::given(header("X-WOPI-Override", "GET_CHUNKED_FILE"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(chunked_answer("SampleTextVersion-1", false)))
+        .mount(&missing)
+        .await;
+    let o = run_on(suite(&group(&get_chunked_case("Get"))), &missing.uri()).await;
+    let c = case_named(&o, "Get");
+    let checks: Vec<&str> = c.failures.iter().map(|f| f.expected.as_str()).collect();
+    assert_eq!(checks, ["1 chunks", "every chunk of stream MainContent"]);
+}
+
+#[tokio::test]
+async fn put_chunked_file_sends_the_delta_and_the_sequence_number() {
+    let server = MockServer::start().await;
+    Mock::given(header("X-WOPI-Override", "PUT_CHUNKED_FILE"))
+        .respond_with(ResponseTemplate::new(200).insert_header("X-WOPI-SequenceNumber", "8"))
+        .mount(&server)
+        .await;
+    let c = case(
+        "Put",
+        r#"<PutChunkedFile SequenceNumber="7" CoauthLockId="C1">
+             <ContentProperties><ContentProperty Name="P" Value="V" Retention="KeepOnContentChange"/></ContentProperties>
+             <ContentStreams>
+               <ContentStream ChunkingScheme="FullFile" StreamId="MainContent" NewContent="new" LastKnownHostContent="old"/>
+               <ContentStream ChunkingScheme="FullFile" StreamId="Alternate" NewContent="same" LastKnownHostContent="same"/>
+             </ContentStreams>
+             <Validators><ResponseHeaderValidator Header="X-WOPI-SequenceNumber" Comparator="&gt;" ExpectedValue="7"/></Validators>
+           </PutChunkedFile>"#,
+    );
+    let o = run_on(suite(&group(&c)), &server.uri()).await;
+    assert_eq!(
+        case_named(&o, "Put").outcome,
+        Outcome::Passed,
+        "{:?}",
+        case_named(&o, "Put").failures
+    );
+    let reqs = server.received_requests().await.unwrap();
+    let r = &reqs[0];
+    assert_eq!(r.url.path(), "/wopi/files/1/contents");
+    let h = |n: &str| r.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(h("X-WOPI-SequenceNumber").as_deref(), Some("7"));
+    assert_eq!(h("X-WOPI-CoauthLockId").as_deref(), Some("C1"));
+    assert_eq!(h("X-WOPI-Lock").as_deref(), Some(""));
+    let frames = wopi_harness::validate::frames::decode(&r.body).unwrap();
+    // Message, one chunk (only "new": "same" is already on the host), end.
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[1].payload, b"new");
+    let message: serde_json::Value = serde_json::from_slice(&frames[0].payload).unwrap();
+    assert_eq!(message["Signatures"][1]["StreamId"], "Alternate");
+    assert_eq!(message["ContentProperties"][0]["Retention"], "KeepOnContentChange");
 }

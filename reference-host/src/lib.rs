@@ -349,9 +349,13 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
     };
     // Opening SQLite and reading the key are blocking calls: keep them off the async runtime.
     let dir = data_dir.path().to_path_buf();
+    let temporary = matches!(data_dir, DataDir::Temporary(_));
     let faults = config.faults;
     let (store, key) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
         let store = SqliteStore::open(&dir, faults)?;
+        if temporary {
+            store.relax_durability_for_temporary_dir()?;
+        }
         let key = store.meta_or_init("token_key", || {
             let mut key = vec![0u8; 32];
             // Without OS randomness there is no safe key; an all-zero key would make tokens forgeable, so fail below.

@@ -38,9 +38,9 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-extensions",
     "--disable-domain-reliability",
     "--disable-client-side-phishing-detection",
+    // Not `--disable-crashpad-for-testing`: without crashpad, Chromium's network service aborts ("FD ownership
+    // violation") and no page loads. Its handlers leave the driver's process group; `kill_group` ends them too.
     "--disable-crash-reporter",
-    // Without it Chromium starts crashpad handlers outside the driver's process group, which outlive it.
-    "--disable-crashpad-for-testing",
     "--disable-dev-shm-usage",
     "--metrics-recording-only",
     "--password-store=basic",

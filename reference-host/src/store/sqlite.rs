@@ -1,9 +1,9 @@
 //! The embedded store: SQLite for durability, an in-memory index for reads.
 //!
 //! * **Durability and atomicity.** Metadata and content live in one SQLite database (`host.sqlite3` in the data
-//!   directory) in WAL mode with `synchronous=FULL`. File content is a BLOB in a `blobs` table keyed by its SHA-256,
-//!   and a write inserts the blob, the version row and the file row in *one transaction*: a crash mid-PutFile leaves
-//!   the old or the new content, never a torn file.
+//!   directory) in WAL mode with `synchronous=FULL` (`NORMAL` for a temporary directory, which no data outlives).
+//!   File content is a BLOB in a `blobs` table keyed by its SHA-256, and a write inserts the blob, the version row
+//!   and the file row in *one transaction*: a crash mid-PutFile leaves the old or the new content, never a torn file.
 //! * **One writer.** Every mutation runs on the blocking thread pool while holding the single writer connection. The
 //!   lock rules ([`crate::locks`]) are evaluated while that connection is held, so check-and-set is atomic: of 64
 //!   racing Lock calls exactly one wins.
@@ -241,6 +241,16 @@ impl SqliteStore {
                 _dir_lock: lock_file,
             }),
         })
+    }
+
+    /// Stops waiting for the disk on every commit (`synchronous=NORMAL` instead of `FULL`), for a data directory
+    /// that is deleted when the process ends (the embedded host of `wopi-conformance run`, tests). In WAL mode
+    /// writes stay atomic and the database consistent, even after a crash; only a power loss may roll back the
+    /// last commits, which a temporary directory does not outlive anyway. Saves an fsync per write.
+    pub fn relax_durability_for_temporary_dir(&self) -> Result<(), StoreError> {
+        lock_mutex(&self.inner.writer)
+            .execute_batch("PRAGMA synchronous=NORMAL;")
+            .map_err(backend)
     }
 
     /// Reads a value from the `meta` table, or stores `init()` under `key` if absent, and returns it.
@@ -1232,6 +1242,26 @@ mod tests {
         assert_eq!(record.lock.map(|l| l.id.into_string()), Some("L1".to_owned()));
         let versions = store.versions(&id).await.unwrap();
         assert_eq!(versions.iter().map(|v| v.size).collect::<Vec<_>>(), vec![5, 6]);
+    }
+
+    #[tokio::test]
+    async fn relaxed_durability_keeps_wal_and_drops_the_per_commit_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = store_with_file(dir.path(), b"x").await;
+        let pragma = |name: &str| -> i64 {
+            lock_mutex(&store.inner.writer)
+                .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(pragma("synchronous"), 2, "FULL by default");
+        store.relax_durability_for_temporary_dir().unwrap();
+        assert_eq!(pragma("synchronous"), 1, "NORMAL once relaxed");
+        let mode: String = lock_mutex(&store.inner.writer)
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal", "atomic commits need WAL");
+        let (_, data) = store.content(&file.id, SystemTime::now()).await.unwrap();
+        assert_eq!(&data[..], b"x");
     }
 
     #[tokio::test]

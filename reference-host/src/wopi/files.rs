@@ -112,6 +112,10 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.host_edit_url = Some(state.host_page_url(&file.id, "edit"));
     info.close_url = Some(state.close_url());
     info.post_message_origin = Some(state.origin().to_owned());
+    // The host page handles these messages (crate::hostpage): without the flags Office never sends them.
+    info.close_post_message = Some(true);
+    info.file_sharing_post_message = Some(true);
+    info.file_version_post_message = Some(true);
     info.file_extension = file.name.extension().map(|ext| {
         if faults.has(Fault::FileExtensionWithoutDot) {
             ext.to_owned()
