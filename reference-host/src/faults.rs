@@ -221,6 +221,10 @@ faults! {
     /// `SupportsGetLock` is true but GetLock answers 501. Breaks CheckFileInfo.rst: "a WOPI host must implement all
     /// operations represented by that capability property if they set the property to true."
     CapabilityNotImplemented,
+    /// `SupportsLocks` is true but RefreshLock answers 501 (Lock and Unlock work). Breaks CheckFileInfo.rst: "a WOPI
+    /// host must implement all operations represented by that capability property", and SupportsLocks covers
+    /// Lock, Unlock, RefreshLock and UnlockAndRelock.
+    RefreshLockNotImplemented,
     // --- Proof keys, continued (online/scenarios/proofkeys.rst; applied by crate::proof) ---
     /// Only `X-WOPI-Proof` with the current key is tried. Breaks proofkeys.rst: "you have to check three
     /// combinations of proof key values", so requests during a key rotation are refused.
@@ -228,6 +232,10 @@ faults! {
     /// The signed URL is rebuilt without its query string. Breaks proofkeys.rst: the proof covers "The full URL of
     /// the WOPI request, including any query string parameters", so every genuine request is refused.
     ProofWithoutQuery,
+    /// An `X-WOPI-ProofOld` that is not a well-formed signature fails the request even when `X-WOPI-Proof`
+    /// verifies with the current key (the host decodes and checks both headers before trying the combinations).
+    /// Breaks proofkeys.rst: "If any one of the values is valid, the request was signed by Office for the web."
+    MalformedProofOldRejected,
     // --- PutRelativeFile, continued (rest/files/PutRelativeFile.rst) ---
     /// The response `Url` has no access token. Breaks PutRelativeFile.rst, Url: "the WOPISrc for the new file with
     /// an access token appended".

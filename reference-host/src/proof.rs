@@ -477,7 +477,8 @@ impl ProofChecker {
     }
 
     /// The same checker, breaking the proof-key rules named in `faults` (`StaleProofAccepted`, `ProofNotChecked`,
-    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`); without the `faults` feature
+    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`, `MalformedProofOldRejected`);
+    /// without the `faults` feature
     /// nothing changes. (`ProofWithoutQuery` is applied where the signed URL is built, in [`crate::wopi`].)
     #[must_use]
     pub fn with_faults(mut self, faults: FaultSet) -> Self {
@@ -644,6 +645,25 @@ impl ProofChecker {
         {
             // Judge the request at the moment it claims to have been signed: any age passes.
             now = stamped;
+        }
+        if self.faults.has(Fault::MalformedProofOldRejected)
+            && let Some(proof_old) = &headers.proof_old
+        {
+            // The fault: X-WOPI-ProofOld must look like a signature for the current key, or the request fails.
+            let probe_keys = ProofKeys {
+                current: keys.current.clone(),
+                old: None,
+            };
+            let probe = ProofHeaders {
+                proof: proof_old.clone(),
+                proof_old: None,
+                timestamp: headers.timestamp,
+            };
+            if let Err(e @ ProofError::MalformedSignature { .. }) =
+                wopi_protocol::proof::verify(&probe_keys, &probe, access_token, signed_url, now)
+            {
+                return Err(e);
+            }
         }
         let result = if self.faults.has(Fault::ProofOnlyCurrentKey) {
             // Only X-WOPI-Proof against the current key: the rotation combinations are never tried.

@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use wopi_mock_office::client::WopiTarget;
 use wopi_mock_office::keys;
 
 use super::{Answer, CaseExec, Labels, StepsOutcome, harness_failure, request, save_state};
@@ -76,6 +77,20 @@ pub(super) async fn extension_step(
                     }
                 },
             }
+        }
+        Step::LockRace { config, .. } => {
+            let label = format!("{}{}", exec.label_prefix, labels.next("LockRace"));
+            let target = WopiTarget::new(exec.target.wopisrc.clone(), exec.target.access_token.clone());
+            let mut config = config.clone();
+            // Proofs follow the host's clock when <ext:AdvanceClock> stepped it.
+            config.clock_offset =
+                Duration::from_secs(exec.runner.clock_offset.load(std::sync::atomic::Ordering::SeqCst));
+            let report = crate::race::run_step(&exec.runner.client, &target, &config, &label).await;
+            out.transcript.extend(report.transcript);
+            out.notes.extend(report.notes);
+            let stop = !report.failures.is_empty();
+            out.failures.extend(report.failures);
+            stop
         }
         Step::PostMessage(p) => {
             let label = format!("{}{}", exec.label_prefix, labels.next("PostMessage"));

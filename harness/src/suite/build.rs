@@ -56,6 +56,7 @@ const EXT_STEPS: &[&str] = &[
     "ext:AdvanceClock",
     "ext:ForEach",
     "ext:PostMessage",
+    "ext:LockRace",
 ];
 
 const VALIDATOR_ELEMENTS: &[&str] = &[
@@ -439,6 +440,13 @@ impl<'a> Builder<'a> {
                 self.check_attrs(r, &[])?;
                 self.check_children(r, &[])?;
                 Step::RotateKeys { pos: r.pos }
+            }
+            "ext:LockRace" => {
+                self.check_attrs(r, crate::race::RaceConfig::ATTRIBUTES)?;
+                self.check_children(r, &[])?;
+                let attrs = r.attrs.iter().map(|a| (a.name.as_str(), a.value.as_str()));
+                let config = crate::race::RaceConfig::from_attributes(attrs).map_err(|m| self.err(r.pos, m))?;
+                Step::LockRace { config, pos: r.pos }
             }
             "ext:AdvanceClock" => {
                 self.check_attrs(r, &["Seconds"])?;

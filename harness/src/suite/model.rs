@@ -120,6 +120,11 @@ pub enum Step {
     },
     /// `<ext:PostMessage>`: a browser step against the host page.
     PostMessage(PostMessageStep),
+    /// `<ext:LockRace .../>`: N clients race the lock family on the case's file ([`crate::race`]).
+    LockRace {
+        config: crate::race::RaceConfig,
+        pos: Pos,
+    },
 }
 
 impl Step {
@@ -129,6 +134,7 @@ impl Step {
             Step::Concurrent(c) => c.pos,
             Step::RotateKeys { pos } | Step::AdvanceClock { pos, .. } => *pos,
             Step::PostMessage(p) => p.pos,
+            Step::LockRace { pos, .. } => *pos,
         }
     }
 }

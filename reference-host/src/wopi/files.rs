@@ -343,6 +343,9 @@ async fn dispatch_file_op(req: FileRequest, body: Result<Bytes, BytesRejection>)
             let id = required_lock(&req.headers, X_WOPI_LOCK)?;
             lock_op(req, LockOp::Unlock(id)).await
         }
+        Override::RefreshLock if req.state.faults.has(Fault::RefreshLockNotImplemented) => {
+            Err(WopiError::NotImplemented("REFRESH_LOCK".into()))
+        }
         Override::RefreshLock => {
             let id = required_lock(&req.headers, X_WOPI_LOCK)?;
             lock_op(req, LockOp::Refresh(id)).await
