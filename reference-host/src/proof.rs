@@ -478,8 +478,7 @@ impl ProofChecker {
 
     /// The same checker, breaking the proof-key rules named in `faults` (`StaleProofAccepted`, `ProofNotChecked`,
     /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`, `MalformedProofOldRejected`);
-    /// without the `faults` feature
-    /// nothing changes. (`ProofWithoutQuery` is applied where the signed URL is built, in [`crate::wopi`].)
+    /// without the `faults` feature nothing changes. (`ProofWithoutQuery` is applied where the signed URL is built, in [`crate::wopi`].)
     #[must_use]
     pub fn with_faults(mut self, faults: FaultSet) -> Self {
         self.faults = faults;

@@ -685,6 +685,19 @@ async fn checkfileinfo_property_faults() {
     .await;
     assert_eq!(clean, (Value::Bool(true), StatusCode::OK));
     assert_eq!(broken, (Value::Bool(true), StatusCode::NOT_IMPLEMENTED));
+
+    // SupportsLocks covers RefreshLock too.
+    let (clean, broken) = contrast(Fault::RefreshLockNotImplemented, |h| async move {
+        let t = new_file(&h, "a.docx", b"x").await;
+        let locked = lock(&t, "A").await.status();
+        let refreshed = post(&t, "", "REFRESH_LOCK", &[("X-WOPI-Lock", "A")], b"")
+            .await
+            .status();
+        (locked, refreshed, unlock(&t, "A").await.status())
+    })
+    .await;
+    assert_eq!(clean, (StatusCode::OK, StatusCode::OK, StatusCode::OK));
+    assert_eq!(broken, (StatusCode::OK, StatusCode::NOT_IMPLEMENTED, StatusCode::OK));
 }
 
 #[tokio::test]

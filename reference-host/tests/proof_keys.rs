@@ -970,6 +970,26 @@ mod over_http {
             200
         );
 
+        // proofkeys.rst: "If any one of the values is valid"; the fault also insists on a well-formed ProofOld.
+        let r = start(FaultSet::of([Fault::MalformedProofOldRejected])).await;
+        let garbage_old = |r: &Running| {
+            let url = r.url();
+            let ts = r.now();
+            r.http
+                .get(url.clone())
+                .header(
+                    "X-WOPI-Proof",
+                    sign_request(&r.keys.current, None, &r.file.access_token, &url, ts).proof,
+                )
+                .header("X-WOPI-ProofOld", "SU5WQUxJRA==")
+                .header("X-WOPI-TimeStamp", ts.to_string())
+                .send()
+        };
+        assert_eq!(garbage_old(&r).await.expect("response").status(), 500);
+        assert_eq!(r.cfi(Some(&r.keys.current), Some(&r.keys.old), r.now()).await, 200);
+        assert_eq!(r.cfi(Some(&r.keys.current), Some(&r.keys.next), r.now()).await, 200);
+        assert_eq!(garbage_old(&clean).await.expect("response").status(), 200);
+
         // proofkeys.rst: the proof covers the full URL including the query string; the fault drops the query.
         let r = start(FaultSet::of([Fault::ProofWithoutQuery])).await;
         assert_eq!(r.cfi(Some(&r.keys.current), Some(&r.keys.old), r.now()).await, 500);

@@ -1329,7 +1329,7 @@ mod tests {
         assert_eq!(declared_by("File_Rename", &props), ("SupportsRename".into(), true));
         let mut no_rename = props.clone();
         no_rename.insert("UserCanRename".into(), Value::Bool(false));
-        assert_eq!(declared_by("File_Rename", &no_rename).1, false);
+        assert!(!declared_by("File_Rename", &no_rename).1);
     }
 
     #[test]

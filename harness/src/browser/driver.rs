@@ -229,7 +229,10 @@ impl Browser {
             .arg("--allowed-ips=127.0.0.1")
             .args(match std::env::var_os("WOPI_CHROMEDRIVER_LOG") {
                 // A verbose log kept where the user asked, for debugging a host page that will not load.
-                Some(path) => vec![format!("--log-path={}", PathBuf::from(path).display()), "--verbose".to_string()],
+                Some(path) => vec![
+                    format!("--log-path={}", PathBuf::from(path).display()),
+                    "--verbose".to_string(),
+                ],
                 None => vec![format!("--log-path={}", dir.path().join("chromedriver.log").display())],
             })
             // A private HOME keeps Chromium's config, caches and crash database out of the user's.
@@ -326,11 +329,14 @@ impl Browser {
         let _ = d.execute("window.__wopiOld = true;", vec![]).await;
         d.goto(url).await?;
         let deadline = Instant::now() + timeout;
-        let mut last = String::from("no answer from the page");
+        let mut last: String;
         loop {
             // Errors while the page is between documents are expected: keep polling.
             match d
-                .execute("return [!window.__wopiOld, document.readyState, String(location.href)];", vec![])
+                .execute(
+                    "return [!window.__wopiOld, document.readyState, String(location.href)];",
+                    vec![],
+                )
                 .await
             {
                 Ok(r) => {
@@ -343,7 +349,9 @@ impl Browser {
                 Err(e) => last = e.to_string(),
             }
             if Instant::now() >= deadline {
-                return Err(BrowserError::Command(format!("{url} did not load within {timeout:?} ({last})")));
+                return Err(BrowserError::Command(format!(
+                    "{url} did not load within {timeout:?} ({last})"
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
