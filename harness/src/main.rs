@@ -19,7 +19,7 @@ use wopi_harness::cli::{
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::exec::{self, CommandProvisioner, RunOptions, Runner, Target, TargetSource};
 use wopi_harness::report::console::ConsoleReporter;
-use wopi_harness::report::{self, CaseResult, DocRef, Failure, Outcome};
+use wopi_harness::report::{self, DocRef, Failure};
 use wopi_harness::suite::{self, PostMessageStep, Suite};
 use wopi_harness::validate::SchemaStore;
 use wopi_mock_office::{ClientConfig, MockConfig, MockOffice, MockOfficeHandle, WopiClient};
@@ -242,26 +242,6 @@ fn display(p: &Path) -> String {
     p.display().to_string()
 }
 
-/// The live console: the report module's reporter behind the runner's progress trait. With `-s`, skipped cases
-/// get no line of their own (they still count in the summary).
-struct ConsoleProgress {
-    reporter: ConsoleReporter,
-    ignore_skipped: bool,
-}
-
-impl exec::Progress for ConsoleProgress {
-    fn started(&self, total: usize) {
-        report::console::Progress::started(&self.reporter, total);
-    }
-
-    fn case_finished(&self, result: &CaseResult) {
-        if self.ignore_skipped && result.outcome == Outcome::Skipped {
-            return;
-        }
-        report::console::Progress::case_finished(&self.reporter, result);
-    }
-}
-
 /// What `run` started and must stop again, whatever happens.
 enum Running {
     Embedded(Box<EmbeddedTarget>),
@@ -392,10 +372,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         Some(b) => runner.with_post_message(b.clone()),
         None => runner,
     };
-    let progress = ConsoleProgress {
-        reporter: ConsoleReporter::stdout(),
-        ignore_skipped: args.ignore_skipped,
-    };
+    let progress = ConsoleReporter::stdout().ignore_skipped(args.ignore_skipped);
     let outcome = tokio::select! {
         outcome = runner.run(&progress) => Some(outcome),
         _ = ctrl_c() => None,
@@ -410,7 +387,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         return Ok(ExitStatus::Interrupted);
     };
 
-    progress.reporter.finish(&outcome.report);
+    progress.finish(&outcome.report);
     let outputs = args.reports.outputs();
     report::write_reports(&outcome.report, &outputs).context("writing reports")?;
     for (flag, path) in [

@@ -552,13 +552,14 @@ pub struct MatrixOptions {
 }
 
 impl MatrixOptions {
-    /// Every fault, one fault run at a time, two cases at once, with a browser.
+    /// Every fault, one fault run at a time, four cases at once (cases wait on the network as much as on the CPU),
+    /// with a browser.
     pub fn new(suites: Vec<Suite>) -> MatrixOptions {
         MatrixOptions {
             suites,
             faults: Fault::ALL.to_vec(),
             jobs: 1,
-            case_jobs: 2,
+            case_jobs: 4,
             browser: Some(crate::browser::BrowserOptions::default()),
             run_timeout: Duration::from_secs(600),
         }
@@ -1031,7 +1032,7 @@ pub struct MutationArgs {
           value_parser = clap::value_parser!(u16).range(1..=16))]
     pub jobs: u16,
     /// Cases at the same time within one run.
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub case_jobs: u16,
     /// Leave out the browser cases and the host-page faults (no Chromium needed).
     #[arg(long)]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use url::Url;
-use wopi_harness::browser::{BrowserOptions, BrowserRunner, Check, CheckSpec, HostPageTemplate, StepOutcome};
+use wopi_harness::browser::{Browser, BrowserOptions, BrowserRunner, Check, CheckSpec, HostPageTemplate, StepOutcome};
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::suite::{self, Step};
 use wopi_reference_host::faults::{Fault, FaultSet};
@@ -153,4 +153,51 @@ async fn host_page_suite_in_headless_chromium() {
     good.target.shutdown().await;
     eprintln!("browser suite: {} s", started.elapsed().as_secs());
     assert!(started.elapsed() < Duration::from_secs(600));
+}
+
+/// Processes whose command line names `dir` (every chromedriver and Chromium process of one browser does).
+fn processes_naming(dir: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        if e.file_name().to_str().is_some_and(|n| n.parse::<u32>().is_ok())
+            && let Ok(cmd) = std::fs::read(e.path().join("cmdline"))
+        {
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            // Zombies have an empty command line and are gone once reaped.
+            if cmd.contains(dir) {
+                found.push(format!(
+                    "{}: {}",
+                    e.file_name().to_string_lossy(),
+                    &cmd[..cmd.len().min(120)]
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_leaves_no_browser_process_behind() {
+    let browser = Browser::start(&BrowserOptions::default())
+        .await
+        .expect("browser starts");
+    let dir = browser
+        .private_dir()
+        .expect("private dir")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        !processes_naming(&dir).is_empty(),
+        "chromedriver and Chromium run with the private dir"
+    );
+    browser.shutdown().await;
+    // Killed processes disappear once their parents reap them: allow a moment.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut left = processes_naming(&dir);
+    while !left.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        left = processes_naming(&dir);
+    }
+    assert!(left.is_empty(), "left behind: {left:#?}");
+    assert!(!Path::new(&dir).exists(), "the private dir is removed");
 }

@@ -17,9 +17,11 @@
 //! - RenameFile to a generated name answers the name without extension and BaseFileName is name plus extension,
 //!   on the same WOPISrc.
 //!
-//! A failure names the seed, the case number and the name (escaped), which is enough to replay it.
+//! A failure names the seed, the case number and the name (escaped), which is enough to replay it. A last test
+//! switches on each naming fault of the reference host in turn and checks that the properties break.
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::Method;
 use url::Url;
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
@@ -27,6 +29,7 @@ use wopi_mock_office::client::{ClientConfig, RawRequest, WopiClient, WopiRespons
 use wopi_protocol::headers::{self as h, Override};
 use wopi_protocol::names::FileName;
 use wopi_protocol::utf7;
+use wopi_reference_host::faults::{Fault, FaultSet};
 
 /// Fixed seed: the same names on every run.
 const SEED: u64 = 0x005E_ED0F_4E41_4D45;
@@ -191,10 +194,13 @@ impl Ctx {
     }
 }
 
-async fn start() -> (EmbeddedTarget, Ctx) {
-    let host = EmbeddedTarget::start(EmbeddedOptions::default())
-        .await
-        .expect("embedded host starts");
+async fn start(faults: FaultSet) -> (EmbeddedTarget, Ctx) {
+    let host = EmbeddedTarget::start(EmbeddedOptions {
+        faults,
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .expect("embedded host starts");
     let client = host.mock().client(ClientConfig::default()).expect("client");
     let file = host.provisioner().fresh_file().await.expect("fresh file");
     let source = WopiTarget::new(Url::parse(&file.wopisrc).expect("WOPISrc"), file.access_token);
@@ -227,13 +233,13 @@ fn the_optional_direct_form_decodes_to_the_same_name() {
     assert_eq!(utf7::encode("a_b.é."), "a+AF8-b.+AOk-.");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn generated_names_through_put_relative_file() {
-    let (host, ctx) = start().await;
+/// The PutRelativeFile properties over `cases` generated names; panics with the first broken one. Returns how many
+/// names also went through their second UTF-7 form.
+async fn check_put_relative(ctx: &Ctx, cases: usize) -> usize {
     let mut g = Gen(SEED);
     let (body_a, body_b) = (b"naming-content-A".as_slice(), b"naming-content-B!".as_slice());
     let mut alt_forms_checked = 0;
-    for i in 0..PUT_RELATIVE_CASES {
+    for i in 0..cases {
         let ext = *g.pick(EXTENSIONS);
         let name = format!("{}.{ext}", stem(&mut g, &format!("ours-gen-{i}-")));
         let what = format!("seed {SEED:#x} case #{i} name {name:?}");
@@ -354,16 +360,11 @@ async fn generated_names_through_put_relative_file() {
             "{what}: replaced"
         );
     }
-    assert!(
-        alt_forms_checked >= PUT_RELATIVE_CASES / 2,
-        "the generator should give most names a second UTF-7 form ({alt_forms_checked})"
-    );
-    host.shutdown().await;
+    alt_forms_checked
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn generated_names_through_rename_file() {
-    let (host, ctx) = start().await;
+/// The RenameFile properties over `cases` generated names; panics with the first broken one.
+async fn check_rename(ctx: &Ctx, cases: usize) {
     let mut g = Gen(SEED ^ 0xA5A5);
     let r = ctx
         .put_relative_raw(
@@ -375,7 +376,7 @@ async fn generated_names_through_rename_file() {
         .await;
     assert_eq!(r.status, 200, "the file to rename");
     let (_, file) = target_of(&r, "rename source");
-    for i in 0..RENAME_CASES {
+    for i in 0..cases {
         let requested = stem(&mut g, &format!("ours-genr-{i}-"));
         let what = format!("seed {:#x} rename #{i} name {requested:?}", SEED ^ 0xA5A5);
         let r = ctx
@@ -397,5 +398,55 @@ async fn generated_names_through_rename_file() {
         );
     }
     assert_eq!(&ctx.content(&file, "after renames").await[..], b"rename-me");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_names_through_put_relative_file() {
+    let (host, ctx) = start(FaultSet::none()).await;
+    let alt_forms_checked = check_put_relative(&ctx, PUT_RELATIVE_CASES).await;
     host.shutdown().await;
+    assert!(
+        alt_forms_checked >= PUT_RELATIVE_CASES / 2,
+        "the generator should give most names a second UTF-7 form ({alt_forms_checked})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_names_through_rename_file() {
+    let (host, ctx) = start(FaultSet::none()).await;
+    check_rename(&ctx, RENAME_CASES).await;
+    host.shutdown().await;
+}
+
+/// The properties catch each naming fault of the reference host (so they are not true of any host): with the
+/// fault on, the first few generated names already break a property.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_naming_fault_breaks_a_property() {
+    let put_relative_faults = [
+        Fault::RelativeNameNotDecoded,
+        Fault::RelativeOverwritesWithoutFlag,
+        Fault::SuggestedModeOverwrites,
+        Fault::NoValidRelativeTarget,
+        Fault::OverwriteFlagIgnored,
+        Fault::RelativeBodyIgnored,
+        Fault::RelativeUrlWithoutToken,
+    ];
+    let rename_faults = [Fault::RenameNameWithExtension];
+    for (fault, rename) in put_relative_faults
+        .iter()
+        .map(|f| (*f, false))
+        .chain(rename_faults.iter().map(|f| (*f, true)))
+    {
+        let (host, ctx) = start(FaultSet::none().with(fault)).await;
+        let run = async {
+            if rename {
+                check_rename(&ctx, 4).await;
+            } else {
+                check_put_relative(&ctx, 4).await;
+            }
+        };
+        let caught = std::panic::AssertUnwindSafe(run).catch_unwind().await.is_err();
+        host.shutdown().await;
+        assert!(caught, "{}: every generated-name property held", fault.name());
+    }
 }

@@ -16,6 +16,18 @@ use crate::MockError;
 const FIXED_CURRENT: &str = include_str!("../../fixtures/proof-keys/current.pem");
 const FIXED_OLD: &str = include_str!("../../fixtures/proof-keys/old.pem");
 const FIXED_NEXT: &str = include_str!("../../fixtures/proof-keys/next.pem");
+/// Next keys for the first rotations of the fixed ring, in order. Generating a 2048-bit key costs tens of ms of
+/// CPU and a rotating case runs alone, so a run's handful of rotations use these; later rotations generate.
+const FIXED_ROTATIONS: &[&str] = &[
+    include_str!("../../fixtures/proof-keys/rotation-1.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-2.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-3.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-4.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-5.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-6.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-7.pem"),
+    include_str!("../../fixtures/proof-keys/rotation-8.pem"),
+];
 
 /// The key ring shared by the discovery endpoint and every client that signs for the mock.
 ///
@@ -32,6 +44,9 @@ pub struct KeyRing {
     next: ProofKeyPair,
     /// How many rotations (or replacements) this ring has seen; lets callers notice a change.
     generation: u64,
+    /// How many of [`FIXED_ROTATIONS`] this ring has used; `None` for rings that always generate (fresh ones).
+    /// An index, not the keys, so `Debug` cannot print private keys.
+    rotations_used: Option<usize>,
 }
 
 fn key_error(which: &'static str, e: impl std::fmt::Display) -> MockError {
@@ -49,6 +64,7 @@ impl KeyRing {
             old: Some(ProofKeyPair::from_pkcs8_pem(FIXED_OLD).map_err(|e| key_error("old", e))?),
             next: ProofKeyPair::from_pkcs8_pem(FIXED_NEXT).map_err(|e| key_error("next", e))?,
             generation: 0,
+            rotations_used: Some(0),
         })
     }
 
@@ -59,6 +75,7 @@ impl KeyRing {
             old: Some(ProofKeyPair::generate().map_err(|e| key_error("old", e))?),
             next: ProofKeyPair::generate().map_err(|e| key_error("next", e))?,
             generation: 0,
+            rotations_used: None,
         })
     }
 
@@ -69,14 +86,25 @@ impl KeyRing {
             old,
             next,
             generation: 0,
+            rotations_used: None,
         }
     }
 
-    /// Rotates: the next key becomes current, the current becomes old, and a new next key is generated.
+    /// Rotates: the next key becomes current, the current becomes old, and a new next key takes its place: the
+    /// next unused fixed rotation key for the fixed ring (`fixtures/proof-keys/rotation-N.pem`, never seen before
+    /// in this ring), else a newly generated one.
     ///
-    /// The new key is generated first, so a failure leaves the ring unchanged.
+    /// The new key is made first, so a failure leaves the ring unchanged.
     pub fn rotate(&mut self) -> Result<(), MockError> {
-        let new_next = ProofKeyPair::generate().map_err(|e| key_error("next", e))?;
+        let spare = self.rotations_used.and_then(|i| Some((i, *FIXED_ROTATIONS.get(i)?)));
+        let new_next = match spare {
+            Some((_, pem)) => ProofKeyPair::from_pkcs8_pem(pem),
+            None => ProofKeyPair::generate(),
+        }
+        .map_err(|e| key_error("next", e))?;
+        if let Some((i, _)) = spare {
+            self.rotations_used = Some(i + 1);
+        }
         let promoted = std::mem::replace(&mut self.next, new_next);
         let demoted = std::mem::replace(&mut self.current, promoted);
         self.old = Some(demoted);
@@ -172,6 +200,31 @@ mod tests {
         let published = ring.proof_keys();
         assert_eq!(published.current.modulus_b64(), next);
         assert_eq!(published.old.expect("old published").modulus_b64(), cur);
+    }
+
+    #[test]
+    fn rotations_of_the_fixed_ring_never_repeat_a_key_and_generate_after_the_fixtures() {
+        let mut ring = KeyRing::fixed().expect("fixed keys load");
+        let mut seen = vec![
+            ring.old().expect("old").public().modulus_b64(),
+            ring.current().public().modulus_b64(),
+            ring.next().public().modulus_b64(),
+        ];
+        // One rotation past the fixed rotation keys, so the last one generates.
+        for _ in 0..=FIXED_ROTATIONS.len() {
+            ring.rotate().expect("rotate");
+            let next = ring.next().public().modulus_b64();
+            assert!(!seen.contains(&next), "rotation {} reused a key", ring.generation());
+            seen.push(next);
+        }
+        // The fixed sequence is the same for every fixed ring: a host keeps trusting the mock across runs.
+        let mut again = KeyRing::fixed().expect("fixed keys load");
+        again.rotate().expect("rotate");
+        assert_eq!(again.next().public().modulus_b64(), seen[3]);
+        // Fresh rings never take the fixed rotation keys.
+        let mut fresh = KeyRing::fresh().expect("fresh keys");
+        fresh.rotate().expect("rotate");
+        assert!(!seen.contains(&fresh.next().public().modulus_b64()));
     }
 
     #[test]

@@ -387,6 +387,11 @@ impl Browser {
         }
     }
 
+    /// The private directory (profile, `HOME`, driver log) every process of this browser names on its command line.
+    pub fn private_dir(&self) -> Option<&Path> {
+        self.dir.as_ref().map(|d| d.path())
+    }
+
     /// chromedriver's output so far (its tail), for error messages.
     pub fn log(&self) -> String {
         self.dir
@@ -428,10 +433,47 @@ impl Browser {
     }
 
     fn kill_group(&mut self) {
+        self.kill_group_only();
+        if let Some(dir) = &self.dir {
+            kill_crashpad_handlers(dir.path());
+        }
+    }
+
+    fn kill_group_only(&mut self) {
         if let Some(pgid) = self.pgid.take() {
             // Negative pid: the whole group we created (chromedriver and the Chromium it started), nothing else.
             let _ = std::process::Command::new("kill")
                 .args(["-KILL", "--", &format!("-{pgid}")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Chromium's crashpad handlers detach from the driver's process group (they double-fork to init); they are ours
+/// when their command line names our private directory (their crash database lives under it).
+fn kill_crashpad_handlers(dir: &Path) {
+    let needle = dir.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        if cmdline.contains("chrome_crashpad_handler") && cmdline.contains(&needle) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

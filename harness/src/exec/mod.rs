@@ -93,13 +93,17 @@ pub trait PostMessageDriver: Send + Sync {
     fn run_step<'a>(&'a self, step: &'a PostMessageStep, target: &'a Target, label: &'a str) -> PostMessageFuture<'a>;
 }
 
-/// Told about progress, for a live display.
+/// What the runner tells a live display while a run is in progress.
+///
+/// Cases may finish on several worker tasks at once, so implementations take `&self` and must be `Send + Sync`.
 pub trait Progress: Send + Sync {
+    /// The run starts with `total` cases.
     fn started(&self, total: usize);
+    /// A case has its verdict.
     fn case_finished(&self, result: &CaseResult);
 }
 
-/// A [`Progress`] that shows nothing.
+/// A [`Progress`] that shows nothing (library use, tests).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
 

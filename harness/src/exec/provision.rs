@@ -75,6 +75,51 @@ pub fn parse_output(stdout: &str) -> Result<Target, ProvisionError> {
     })
 }
 
+/// Signals a whole process group by shelling out to `kill` (the crate has no libc binding). Best effort: the group
+/// may already be gone, and there is nothing more to do if `kill` itself cannot run.
+fn signal_group(pgid: u32, signal: &str) {
+    let negative = format!("-{pgid}");
+    let _ = std::process::Command::new("kill")
+        .args([signal, "--", &negative])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
+/// Owns the provisioning command's process group until the command has finished. Dropped while armed (timeout, or
+/// the run being cancelled by Ctrl-C dropping the future) it terminates the whole group, not only `sh`, so the
+/// command's children are not orphaned: TERM at once, then KILL after a short grace for those that ignore TERM.
+struct GroupGuard {
+    pgid: Option<u32>,
+}
+
+impl GroupGuard {
+    /// How long processes get to exit on TERM before the group is sent KILL.
+    const GRACE: Duration = Duration::from_millis(500);
+
+    fn disarm(&mut self) {
+        self.pgid = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let Some(pgid) = self.pgid.take() else { return };
+        signal_group(pgid, "-TERM");
+        // A detached thread, because Drop cannot await and must not stall the async worker for the grace period.
+        let spawned = std::thread::Builder::new()
+            .name("provision-kill".into())
+            .spawn(move || {
+                std::thread::sleep(Self::GRACE);
+                signal_group(pgid, "-KILL");
+            });
+        if spawned.is_err() {
+            signal_group(pgid, "-KILL");
+        }
+    }
+}
+
 impl Provisioner for CommandProvisioner {
     fn provision<'a>(&'a self, case_id: &'a str) -> ProvisionFuture<'a> {
         Box::pin(async move {
@@ -82,13 +127,23 @@ impl Provisioner for CommandProvisioner {
             cmd.arg("-c")
                 .arg(&self.command)
                 .env("WOPI_CASE_ID", case_id)
-                .kill_on_drop(true);
-            cmd.stdin(std::process::Stdio::null());
-            let output = match tokio::time::timeout(self.timeout, cmd.output()).await {
+                // Its own process group, so a timeout or Ctrl-C can end the command's children too; it also keeps
+                // the terminal's Ctrl-C away from the command, which the guard handles instead.
+                //.process_group(0)
+                .kill_on_drop(true)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            let child = cmd.spawn().map_err(|e| ProvisionError::Spawn(e.to_string()))?;
+            // With process_group(0) the group id is the child's pid.
+            let mut guard = GroupGuard { pgid: child.id() };
+            let output = match tokio::time::timeout(self.timeout, child.wait_with_output()).await {
                 Err(_) => return Err(ProvisionError::Timeout(self.timeout)),
                 Ok(Err(e)) => return Err(ProvisionError::Spawn(e.to_string())),
                 Ok(Ok(o)) => o,
             };
+            // Finished on its own (stdout closed, sh exited): anything it left in the background is its business.
+            guard.disarm();
             if !output.status.success() {
                 let stderr = String::from_utf8_lossy(&output.stderr);
                 return Err(ProvisionError::Failed {
@@ -137,5 +192,74 @@ mod tests {
             timeout: Duration::from_millis(100),
         };
         assert!(matches!(slow.provision("x").await, Err(ProvisionError::Timeout(_))));
+    }
+
+    /// True while `pid` is a live process (a zombie awaiting its reaper counts as gone).
+    fn alive(pid: u32) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => false,
+            // The state is the first field after the parenthesised command name.
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')),
+        }
+    }
+
+    /// Waits up to 3 s for the processes to go, since the kill is asynchronous.
+    async fn all_gone(pids: &[u32]) -> bool {
+        for _ in 0..60 {
+            if !pids.iter().any(|p| alive(*p)) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    fn read_pid(path: &std::path::Path) -> u32 {
+        std::fs::read_to_string(path).unwrap().trim().parse().unwrap()
+    }
+
+    /// `sh` and its background child write their pids, then the command outlives the provisioner.
+    fn pid_writing_command(dir: &std::path::Path) -> (String, std::path::PathBuf, std::path::PathBuf) {
+        let sh = dir.join("sh.pid");
+        let bg = dir.join("bg.pid");
+        let cmd = format!(
+            "echo $$ > '{}'; sleep 30 & echo $! > '{}'; sleep 30",
+            sh.display(),
+            bg.display()
+        );
+        (cmd, sh, bg)
+    }
+
+    #[tokio::test]
+    async fn a_timeout_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let (command, sh, bg) = pid_writing_command(dir.path());
+        let p = CommandProvisioner {
+            command,
+            timeout: Duration::from_millis(500),
+        };
+        assert!(matches!(p.provision("x").await, Err(ProvisionError::Timeout(_))));
+        let pids = [read_pid(&sh), read_pid(&bg)];
+        assert!(all_gone(&pids).await, "still running: {pids:?}");
+    }
+
+    #[tokio::test]
+    async fn dropping_the_future_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let (command, sh, bg) = pid_writing_command(dir.path());
+        let p = CommandProvisioner {
+            command,
+            timeout: Duration::from_secs(60),
+        };
+        // What Ctrl-C does: the run's future, and with it the provisioning, is dropped mid-command.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(500), p.provision("x"))
+                .await
+                .is_err()
+        );
+        let pids = [read_pid(&sh), read_pid(&bg)];
+        assert!(all_gone(&pids).await, "still running: {pids:?}");
     }
 }

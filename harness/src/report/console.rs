@@ -16,36 +16,23 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::model::{CaseResult, Outcome, RunReport, Totals};
 use super::text::{case_reason, format_ms, one_line, plural};
 
-/// What the runner tells a reporter while a run is in progress.
-///
-/// Cases may finish on several worker tasks at once, so implementations take `&self` and must be `Send + Sync`.
-pub trait Progress: Send + Sync {
-    /// The run starts with `total` cases.
-    fn started(&self, total: usize);
-    /// A case has its verdict.
-    fn case_finished(&self, case: &CaseResult);
-}
-
-/// A [`Progress`] that shows nothing (library use, tests).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn started(&self, _total: usize) {}
-    fn case_finished(&self, _case: &CaseResult) {}
-}
+// The runner's progress trait, re-exported so reporters and their callers need only this module.
+pub use crate::exec::{NoProgress, Progress};
 
 /// Progress bar, per-case lines and the closing summary on a terminal or a CI log.
 pub struct ConsoleReporter {
     bar: ProgressBar,
     out: Mutex<Box<dyn Write + Send>>,
     colour: bool,
+    /// `-s`: skipped cases get no line of their own (they still advance the bar and count in the summary).
+    ignore_skipped: bool,
 }
 
 impl std::fmt::Debug for ConsoleReporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ConsoleReporter")
             .field("colour", &self.colour)
+            .field("ignore_skipped", &self.ignore_skipped)
             .finish_non_exhaustive()
     }
 }
@@ -68,6 +55,7 @@ impl ConsoleReporter {
             bar,
             out: Mutex::new(Box::new(std::io::stdout())),
             colour,
+            ignore_skipped: false,
         }
     }
 
@@ -77,7 +65,15 @@ impl ConsoleReporter {
             bar: ProgressBar::hidden(),
             out: Mutex::new(out),
             colour,
+            ignore_skipped: false,
         }
+    }
+
+    /// Whether skipped cases get no line of their own (`-s`); they still count in the bar and the summary.
+    #[must_use]
+    pub fn ignore_skipped(mut self, ignore: bool) -> Self {
+        self.ignore_skipped = ignore;
+        self
     }
 
     /// Removes the bar and prints the summary of the finished run.
@@ -110,6 +106,9 @@ impl Progress for ConsoleReporter {
     fn case_finished(&self, case: &CaseResult) {
         self.bar.inc(1);
         self.bar.set_message(one_line(&case.id));
+        if self.ignore_skipped && case.outcome == Outcome::Skipped {
+            return;
+        }
         if let Some(line) = case_line(case, self.colour) {
             self.emit(&format!("{line}\n"));
         }

@@ -306,30 +306,20 @@ pub async fn post_file(req: FileRequest, body: Result<Bytes, BytesRejection>) ->
     }
 }
 
-/// The [`Fault::EmptyLockIdAccepted`] short cut: a lock request whose `X-WOPI-Lock` is empty "succeeds" without
-/// doing anything.
-fn empty_lock_no_op(req: &FileRequest) -> Option<Response> {
-    let empty = matches!(single_header(&req.headers, X_WOPI_LOCK), Ok(Some("")));
-    (empty && req.state.faults.has(Fault::EmptyLockIdAccepted)).then(|| StatusCode::OK.into_response())
-}
-
 async fn dispatch_file_op(req: FileRequest, body: Result<Bytes, BytesRejection>) -> Result<Response, WopiError> {
-    if let Some(ok) = empty_lock_no_op(&req)
-        && !req.headers.contains_key(X_WOPI_OLD_LOCK)
-        && single_header(&req.headers, X_WOPI_OVERRIDE)?.is_some_and(|v| {
-            matches!(
-                Override::parse(v),
-                Ok(Override::Lock | Override::Unlock | Override::RefreshLock)
-            )
-        })
-    {
-        return Ok(ok);
-    }
     let Some(raw) = single_header(&req.headers, X_WOPI_OVERRIDE)? else {
         return Err(WopiError::BadRequest("X-WOPI-Override is required".into()));
     };
     let op = Override::parse(raw).map_err(|_| WopiError::NotImplemented(format!("X-WOPI-Override {raw:?}")))?;
     match op {
+        // The EmptyLockIdAccepted fault: an empty X-WOPI-Lock "succeeds" without doing anything.
+        Override::Lock | Override::Unlock | Override::RefreshLock
+            if req.state.faults.has(Fault::EmptyLockIdAccepted)
+                && !req.headers.contains_key(X_WOPI_OLD_LOCK)
+                && matches!(single_header(&req.headers, X_WOPI_LOCK), Ok(Some(""))) =>
+        {
+            Ok(StatusCode::OK.into_response())
+        }
         Override::Lock if req.headers.contains_key(X_WOPI_OLD_LOCK) => {
             let old = required_lock(&req.headers, X_WOPI_OLD_LOCK)?;
             let new = required_lock(&req.headers, X_WOPI_LOCK)?;
