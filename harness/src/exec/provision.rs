@@ -129,7 +129,7 @@ impl Provisioner for CommandProvisioner {
                 .env("WOPI_CASE_ID", case_id)
                 // Its own process group, so a timeout or Ctrl-C can end the command's children too; it also keeps
                 // the terminal's Ctrl-C away from the command, which the guard handles instead.
-                //.process_group(0)
+                .process_group(0)
                 .kill_on_drop(true)
                 .stdin(std::process::Stdio::null())
                 .stdout(std::process::Stdio::piped())
