@@ -13,15 +13,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::exec::provision::ProvisionFuture;
-use crate::exec::{ClockControl, ProvisionError, Provisioner, Target};
+use crate::exec::{ClockControl, ProvisionError, Provisioner, Target, TokenFuture};
+use crate::suite::TokenUse;
 use bytes::Bytes;
 use tokio::net::TcpListener;
 use url::Url;
 use wopi_mock_office::{MockConfig, MockError, MockOffice, MockOfficeHandle};
+use wopi_protocol::ids::FileId;
 use wopi_protocol::names::FileName;
 use wopi_reference_host::clock::TestClock;
 use wopi_reference_host::faults::FaultSet;
 use wopi_reference_host::store::{NameMode, NewFile, UserId};
+use wopi_reference_host::tokens::{Resource, epoch_ms};
 use wopi_reference_host::{AppState, Config, DEFAULT_USER, HostError, Provisioned, SEED_FILE_NAME, TestHost};
 
 /// How to start the embedded pair.
@@ -226,10 +229,47 @@ impl Provisioner for EmbeddedProvisioner {
     }
 }
 
+impl EmbeddedProvisioner {
+    /// A token for the file behind `target` (its WOPISrc's last path segment) that expired a minute ago on the
+    /// host's clock, signed by the host's own key: only its lifetime is wrong.
+    pub fn expired_token(&self, target: &Target) -> Result<String, String> {
+        let id = target
+            .wopisrc
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .ok_or_else(|| "the WOPISrc has no file id".to_string())?;
+        let file = FileId::new(id).map_err(|e| format!("the WOPISrc's file id '{id}' is invalid: {e}"))?;
+        let user = UserId::new(DEFAULT_USER).map_err(|e| e.to_string())?;
+        let expired = epoch_ms(self.state.now()).saturating_sub(60_000);
+        Ok(self
+            .state
+            .tokens
+            .issue_until(&user, &Resource::File(file), expired)
+            .access_token)
+    }
+
+    /// A valid token for a new file that is not the one behind any case.
+    pub async fn other_file_token(&self) -> Result<String, String> {
+        self.fresh_file()
+            .await
+            .map(|p| p.access_token)
+            .map_err(|e| e.to_string())
+    }
+}
+
 impl ClockControl for EmbeddedProvisioner {
     fn advance(&self, by: Duration) -> Result<(), String> {
         self.advance_clock(by);
         Ok(())
+    }
+
+    fn special_token<'a>(&'a self, target: &'a Target, kind: TokenUse) -> TokenFuture<'a> {
+        Box::pin(async move {
+            match kind {
+                TokenUse::Expired => self.expired_token(target),
+                TokenUse::OtherFile => self.other_file_token().await,
+            }
+        })
     }
 }
 

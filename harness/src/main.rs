@@ -546,8 +546,9 @@ async fn preflight(wopisrc: &url::Url) -> anyhow::Result<()> {
     }
 }
 
-/// Full runs against the embedded host, serial and with `--jobs`; prints the best cases/s of each and the process's
-/// peak resident memory. Verdicts are not checked here: `run` does that.
+/// Full runs against the embedded host, serial and with `--jobs`; prints the best cases/s of each, the CPU time
+/// per case of that run (user + system, all threads: comparable on a loaded machine, where wall time is not) and
+/// the process's peak resident memory. Verdicts are not checked here: `run` does that.
 async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
     let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
     let suites = load_suites(&plan.files)?;
@@ -567,10 +568,14 @@ async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
         settings.push(args.jobs);
     }
     for jobs in settings {
-        let (cases, best) = bench_setting(&suites, &schema_dir, &args, jobs).await?;
+        let (cases, best, cpu) = bench_setting(&suites, &schema_dir, &args, jobs).await?;
         let secs = best.as_secs_f64().max(f64::EPSILON);
+        let cpu = match cpu {
+            Some(cpu) => format!(", CPU {:.2} ms/case", cpu.as_secs_f64() * 1000.0 / cases.max(1) as f64),
+            None => String::new(),
+        };
         say!(
-            "  --jobs {jobs}: {cases} cases in {:.0} ms = {:.0} cases/s",
+            "  --jobs {jobs}: {cases} cases in {:.0} ms = {:.0} cases/s{cpu}",
             secs * 1000.0,
             cases as f64 / secs
         );
@@ -582,15 +587,16 @@ async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
     Ok(ExitStatus::Success)
 }
 
-/// The fastest of `args.iterations` runs with `jobs` cases at once: (cases, duration). Each run gets a new
-/// embedded host (its start is not timed), so runs do not inherit each other's files, locks or clock steps.
+/// The fastest of `args.iterations` runs with `jobs` cases at once: (cases, duration, CPU time of that run). Each
+/// run gets a new embedded host (its start is not timed), so runs do not inherit each other's files, locks or clock
+/// steps.
 async fn bench_setting(
     suites: &[Suite],
     schema_dir: &Path,
     args: &BenchArgs,
     jobs: u16,
-) -> Result<(usize, Duration), Fail> {
-    let mut best: Option<(usize, Duration)> = None;
+) -> Result<(usize, Duration, Option<Duration>), Fail> {
+    let mut best: Option<(usize, Duration, Option<Duration>)> = None;
     for _ in 0..args.iterations {
         let target = EmbeddedTarget::start(EmbeddedOptions::default())
             .await
@@ -618,16 +624,30 @@ async fn bench_setting(
                 return Err(Fail::usage(e));
             }
         };
+        let cpu_before = process_cpu_time();
         let start = std::time::Instant::now();
         let outcome = runner.run(&exec::NoProgress).await;
         let took = start.elapsed();
+        let cpu = process_cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
         drop(runner);
         target.shutdown().await;
-        if best.is_none_or(|(_, b)| took < b) {
-            best = Some((outcome.report.cases.len(), took));
+        if best.is_none_or(|(_, b, _)| took < b) {
+            best = Some((outcome.report.cases.len(), took, cpu));
         }
     }
     best.ok_or_else(|| Fail::usage(anyhow::anyhow!("no benchmark iteration ran")))
+}
+
+/// User plus system CPU time of this process, all threads (Linux `/proc/self/stat`, fields 14 and 15). They count
+/// clock ticks of `USER_HZ`, which is 100 on every Linux ABI (10 ms resolution, fine over a whole run).
+fn process_cpu_time() -> Option<Duration> {
+    const USER_HZ: u64 = 100;
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may contain spaces; fields are counted after its `)`.
+    let mut rest = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    let utime: u64 = rest.nth(11)?.parse().ok()?;
+    let stime: u64 = rest.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 1000 / USER_HZ))
 }
 
 /// Peak resident set size of this process in KiB (Linux `/proc/self/status`, `VmHWM`).

@@ -42,9 +42,9 @@ impl MatrixProgress for Lines {
 async fn every_fault_is_caught_and_every_case_catches_a_fault() {
     let started = Instant::now();
     let suites = load_builtin_suites(&default_suites_dir()).expect("the built-in suites load");
-    let mut options = MatrixOptions::new(suites);
-    // Faults one after another: each run already keeps both cores busy.
-    options.jobs = 1;
+    // The defaults: cases one at a time within a run (so the catching lists do not depend on scheduling), two
+    // fault runs at once.
+    let options = MatrixOptions::new(suites);
     assert_eq!(options.faults.len(), Fault::ALL.len());
     let matrix = run_matrix(&options, &Lines).await;
     eprintln!("matrix done in {:.0} s", started.elapsed().as_secs_f64());
@@ -76,60 +76,4 @@ async fn every_fault_is_caught_and_every_case_catches_a_fault() {
     assert_eq!(matrix.faults.len(), Fault::ALL.len());
     assert!(matrix.faults.iter().all(|f| f.error.is_none()));
     assert!(matrix.cases.len() > 100, "only {} cases", matrix.cases.len());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn scratch_one_fault() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .try_init();
-    let suites = load_builtin_suites(&default_suites_dir()).expect("the built-in suites load");
-    let mut options = MatrixOptions::new(suites);
-    let name = std::env::var("FAULT").unwrap_or_else(|_| "HostPageTokenInUrl".into());
-    options.faults = vec![name.parse().expect("fault")];
-    if std::env::var_os("NO_BROWSER").is_some() {
-        options.browser = None;
-    }
-    let matrix = run_matrix(&options, &Lines).await;
-    std::fs::write("/tmp/mut/one.md", matrix.to_markdown()).expect("write");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore]
-async fn scratch_durations() {
-    use std::sync::Arc;
-    use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
-    use wopi_harness::exec::{ClockControl, NoProgress, RunOptions, Runner, TargetSource};
-    let mut suites = load_builtin_suites(&default_suites_dir()).expect("load");
-    for s in &mut suites {
-        for g in &mut s.groups {
-            g.cases.retain(|c| !wopi_harness::mutation::is_browser_case(c));
-        }
-    }
-    let t0 = Instant::now();
-    let target = EmbeddedTarget::start(EmbeddedOptions::default()).await.expect("start");
-    eprintln!("start {:?}", t0.elapsed());
-    let client = target.mock().client(Default::default()).expect("client");
-    let p = Arc::new(target.provisioner());
-    let clock: Arc<dyn ClockControl> = p.clone();
-    let schemas = wopi_harness::validate::SchemaStore::load(&wopi_harness::suite::validator_dir().join("JsonSchemas"));
-    let jobs: usize = std::env::var("JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(2);
-    let runner = Runner::new(suites, client, schemas, TargetSource::Provisioned(p), RunOptions { jobs, ..RunOptions::default() })
-        .expect("runner")
-        .with_clock(clock);
-    let t1 = Instant::now();
-    let out = runner.run(&NoProgress).await;
-    eprintln!("run {:?}", t1.elapsed());
-    let t2 = Instant::now();
-    target.shutdown().await;
-    eprintln!("stop {:?}", t2.elapsed());
-    let mut cases = out.report.cases.clone();
-    cases.sort_by(|a, b| b.duration_ms.total_cmp(&a.duration_ms));
-    for c in cases.iter().take(15) {
-        eprintln!("{:8.0} ms {}", c.duration_ms, c.id);
-    }
-    let total: f64 = cases.iter().map(|c| c.duration_ms).sum();
-    eprintln!("sum {total:.0} ms over {} cases", cases.len());
 }

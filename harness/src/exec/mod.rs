@@ -34,7 +34,7 @@ use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClien
 use wopi_protocol::transcript::{self, Exchange};
 
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
-use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup};
+use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup, TokenUse};
 use crate::validate::{self, Context, ResponseView, SchemaStore, State};
 
 pub use provision::{CommandProvisioner, ProvisionError, Provisioner};
@@ -68,10 +68,20 @@ pub enum TargetSource {
     Provisioned(Arc<dyn Provisioner>),
 }
 
-/// Steps the host's clock forward, for `<ext:AdvanceClock>`; the embedded reference host implements it.
+/// The boxed future [`ClockControl::special_token`] returns: the token, or why there is none.
+pub type TokenFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>> + Send + 'a>>;
+
+/// Hooks into a host the harness controls (the embedded reference host implements them): steps the host's clock
+/// forward, for `<ext:AdvanceClock>`, and issues the tokens `<ext:AccessToken Use="..."/>` asks for.
 pub trait ClockControl: Send + Sync {
     /// Moves the host's notion of now forward by `by`.
     fn advance(&self, by: Duration) -> Result<(), String>;
+
+    /// A token of kind `kind` relative to `target`'s file. `Err` (the default) skips the case with the reason.
+    fn special_token<'a>(&'a self, target: &'a Target, kind: TokenUse) -> TokenFuture<'a> {
+        let _ = target;
+        Box::pin(async move { Err(format!("this host hook cannot issue {kind} tokens")) })
+    }
 }
 
 /// What a `<ext:PostMessage>` step produced.
@@ -772,13 +782,29 @@ impl CaseExec<'_> {
             tokio::time::sleep(Duration::from_secs(u64::from(s)).min(self.runner.options.max_delay)).await;
             return false;
         }
-        let built = match request::build(r, &label, self.case, self.suite, self.target, state) {
+        let mut built = match request::build(r, &label, self.case, self.suite, self.target, state) {
             Ok(b) => b,
             Err(e) => {
                 out.failures.push(harness_failure(&label, &e.0));
                 return true;
             }
         };
+        if let Some(kind) = r.token_use {
+            // Only a host the harness controls can mint an expired token or one for another file.
+            let Some(hook) = self.runner.clock.get() else {
+                out.skipped = Some(format!(
+                    "<ext:AccessToken Use=\"{kind}\"> needs a token the harness can issue (embedded host only)"
+                ));
+                return true;
+            };
+            match hook.special_token(self.target, kind).await {
+                Ok(t) => request::swap_token(&mut built, t),
+                Err(e) => {
+                    out.skipped = Some(format!("<ext:AccessToken Use=\"{kind}\">: {e}"));
+                    return true;
+                }
+            }
+        }
         secrets.push(built.token.clone());
         let (answer, ex) = self.send(built).await;
         out.transcript.push(ex);

@@ -166,18 +166,7 @@ pub fn build(
     }
     if let Some(m) = &r.mutators.access_token {
         token = m.mutation.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let pairs: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| k != "access_token")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let mut q = url.query_pairs_mut();
-        q.clear();
-        q.append_pair("access_token", &token);
-        for (k, v) in &pairs {
-            q.append_pair(k, v);
-        }
-        drop(q);
+        put_token_first(&mut url, &token);
     }
 
     // --- headers and body ---
@@ -429,6 +418,20 @@ pub fn build(
         h("User-Agent", ONC_USER_AGENT);
     }
 
+    // `<ext:Header>` last, so it can replace a header the element itself sends.
+    for x in &r.headers {
+        let value = match x.value.strip_prefix("$State:") {
+            Some(key) => match state.get(key) {
+                Some(Some(v)) => v.to_string(),
+                Some(None) => String::new(),
+                None => return berr(format!("<ext:Header Name=\"{}\"> uses $State:{key}, which no earlier request saved", x.name)),
+            },
+            None => x.value.clone(),
+        };
+        headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&x.name));
+        headers.push((x.name.clone(), value));
+    }
+
     // --- proof ---
     let proof = if anonymous {
         ProofSpec::mode(ProofMode::Unsigned)
@@ -445,6 +448,29 @@ pub fn build(
         proof,
     };
     Ok(Built { raw, token, anonymous })
+}
+
+/// Replaces the URL's `access_token` with `token`, put first as the engine does for its mutations.
+fn put_token_first(url: &mut Url, token: &str) {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "access_token")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut q = url.query_pairs_mut();
+    q.clear();
+    q.append_pair("access_token", token);
+    for (k, v) in &pairs {
+        q.append_pair(k, v);
+    }
+}
+
+/// Sends `built` with `token` (an `<ext:AccessToken>` token from the host hook) instead of the one it carries; the
+/// request is signed with the new token.
+pub fn swap_token(built: &mut Built, token: String) {
+    put_token_first(&mut built.raw.url, &token);
+    built.raw.access_token = token.clone();
+    built.token = token;
 }
 
 /// The `<ProofKey>` mutator as a mock-client proof spec (validator-semantics.md §3.3).

@@ -507,7 +507,11 @@ impl<'a> Builder<'a> {
                         });
                         self.leave();
                     } else if REQUEST_ELEMENTS.contains(&c.name.as_str()) && c.name != "Delay" {
-                        requests.push(self.request(c, resources)?);
+                        let req = self.request(c, resources)?;
+                        if req.token_use.is_some() {
+                            return Err(self.err(c.pos, "<ext:AccessToken> is not supported inside <ext:Concurrent>"));
+                        }
+                        requests.push(req);
                     } else {
                         return Err(self.err(
                             c.pos,
@@ -913,7 +917,7 @@ impl<'a> Builder<'a> {
         let mut allowed = attrs;
         allowed.extend_from_slice(&common);
         self.check_attrs(r, &allowed)?;
-        let mut children = vec!["Validators", "SaveState", "Mutators"];
+        let mut children = vec!["Validators", "SaveState", "Mutators", "ext:Header", "ext:AccessToken"];
         children.extend_from_slice(extra_children);
         self.check_children(r, &children)?;
 
@@ -951,12 +955,49 @@ impl<'a> Builder<'a> {
             Some(m) => self.mutators(m)?,
             None => Mutators::default(),
         };
+        let mut headers = Vec::new();
+        for h in r.children.iter().filter(|c| c.name == "ext:Header") {
+            self.check_attrs(h, &["Name", "Value"])?;
+            self.check_children(h, &[])?;
+            let name = self.req(h, "Name")?;
+            if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+                return Err(self.err(h.pos, format!("<ext:Header> Name=\"{name}\" is not a valid header name")));
+            }
+            let value = self.opt(h, "Value").unwrap_or_default();
+            if !value.starts_with("$State:") && http::HeaderValue::from_str(&value).is_err() {
+                return Err(self.err(h.pos, format!("<ext:Header Name=\"{name}\"> has a value that is not a valid header value")));
+            }
+            headers.push(ExtraHeader { name, value });
+        }
+        let mut token_use = None;
+        for t in r.children.iter().filter(|c| c.name == "ext:AccessToken") {
+            self.check_attrs(t, &["Use"])?;
+            self.check_children(t, &[])?;
+            if token_use.is_some() {
+                return Err(self.err(t.pos, "only one <ext:AccessToken> per request"));
+            }
+            token_use = Some(match self.req(t, "Use")?.as_str() {
+                "expired" => TokenUse::Expired,
+                "other-file" => TokenUse::OtherFile,
+                v => {
+                    return Err(self.err(
+                        t.pos,
+                        format!("<ext:AccessToken> Use=\"{v}\" is unknown; expected expired or other-file"),
+                    ));
+                }
+            });
+        }
+        if token_use.is_some() && mutators.access_token.is_some() {
+            return Err(self.err(r.pos, "give <ext:AccessToken> or <Mutators><AccessToken>, not both"));
+        }
         let req = Request {
             kind,
             override_url: self.opt(r, "OverrideUrl"),
             validators,
             save_state,
             mutators,
+            headers,
+            token_use,
             pos: r.pos,
         };
         self.leave();

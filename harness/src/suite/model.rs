@@ -210,7 +210,38 @@ pub struct Request {
     pub validators: Option<Vec<Validator>>,
     pub save_state: Vec<StateSpec>,
     pub mutators: Mutators,
+    /// `<ext:Header Name="..." Value="..."/>` children, in order: each adds or replaces (case-insensitively) a
+    /// request header; a value `$State:Key` is read from the case's state.
+    pub headers: Vec<ExtraHeader>,
+    /// `<ext:AccessToken Use="..."/>`: the request carries a token the host hook issues instead of the case's.
+    pub token_use: Option<TokenUse>,
     pub pos: Pos,
+}
+
+/// One `<ext:Header>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraHeader {
+    pub name: String,
+    /// A literal value or `$State:Key`.
+    pub value: String,
+}
+
+/// Which special token `<ext:AccessToken Use="..."/>` asks the host hook for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenUse {
+    /// `Use="expired"`: a token for the case's own file whose lifetime is over.
+    Expired,
+    /// `Use="other-file"`: a valid token, for a different file than the one requested.
+    OtherFile,
+}
+
+impl std::fmt::Display for TokenUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenUse::Expired => "expired",
+            TokenUse::OtherFile => "other-file",
+        })
+    }
 }
 
 /// `X-WOPI-SuggestedTarget` vs `X-WOPI-RelativeTarget` (or both, to test the conflict).
