@@ -302,6 +302,19 @@ mod tests {
             Duration::from_secs(31 * 60 + 1)
         );
 
+        // The hook's tokens: expired-but-genuine for this file, and valid for another file.
+        let expired = ClockControl::special_token(&p, &t, TokenUse::Expired).await.unwrap();
+        assert!(matches!(
+            p.state.tokens.verify(&expired, p.now()),
+            Err(wopi_reference_host::tokens::TokenError::Expired)
+        ));
+        let claims = p.state.tokens.verify_signature(&expired).unwrap();
+        let id = t.wopisrc.path_segments().unwrap().next_back().unwrap();
+        assert_eq!(claims.resource, Resource::File(FileId::new(id).unwrap()));
+        let other = ClockControl::special_token(&p, &t, TokenUse::OtherFile).await.unwrap();
+        let claims = p.state.tokens.verify(&other, p.now()).unwrap();
+        assert_ne!(claims.resource, Resource::File(FileId::new(id).unwrap()));
+
         let host = target.host_url().to_owned();
         target.shutdown().await;
         let client = reqwest::Client::builder()

@@ -782,3 +782,70 @@ async fn put_chunked_file_sends_the_delta_and_the_sequence_number() {
     assert_eq!(message["Signatures"][1]["StreamId"], "Alternate");
     assert_eq!(message["ContentProperties"][0]["Retention"], "KeepOnContentChange");
 }
+
+/// Issues a fixed token for `<ext:AccessToken>` and records which kinds were asked for.
+struct TokenHook(Mutex<Vec<suite::TokenUse>>);
+
+impl ClockControl for TokenHook {
+    fn advance(&self, _by: Duration) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn special_token<'a>(&'a self, _target: &'a Target, kind: suite::TokenUse) -> wopi_harness::exec::TokenFuture<'a> {
+        if let Ok(mut asked) = self.0.lock() {
+            asked.push(kind);
+        }
+        Box::pin(async move { Ok(format!("minted-{kind}")) })
+    }
+}
+
+#[tokio::test]
+async fn access_token_use_asks_the_hook_and_is_skipped_without_one() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::query_param("access_token", "minted-expired"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let c = case(
+        "Expired",
+        r#"<CheckFileInfo><ext:AccessToken Use="expired"/><Validators><ResponseCodeValidator ExpectedCode="401"/></Validators></CheckFileInfo>"#,
+    );
+    // No hook (an external host): skipped, with the reason.
+    let o = run_on(suite(&group(&c)), &server.uri()).await;
+    let r = case_named(&o, "Expired");
+    assert_eq!(r.outcome, Outcome::Skipped);
+    assert!(
+        r.reason.as_deref().unwrap().contains("embedded host only"),
+        "{:?}",
+        r.reason
+    );
+
+    // A hook without token support: skipped too.
+    let o = run_with(
+        suite(&group(&c)),
+        client(),
+        TargetSource::Fixed(target(&server.uri())),
+        RunOptions::default(),
+        Some(Arc::new(StepClock(AtomicU64::new(0)))),
+    )
+    .await;
+    assert_eq!(case_named(&o, "Expired").outcome, Outcome::Skipped);
+
+    // With one: the minted token is what reaches the host.
+    let hook = Arc::new(TokenHook(Mutex::new(Vec::new())));
+    let o = run_with(
+        suite(&group(&c)),
+        client(),
+        TargetSource::Fixed(target(&server.uri())),
+        RunOptions::default(),
+        Some(hook.clone()),
+    )
+    .await;
+    assert_eq!(case_named(&o, "Expired").outcome, Outcome::Passed);
+    assert_eq!(*hook.0.lock().unwrap(), vec![suite::TokenUse::Expired]);
+}

@@ -424,7 +424,12 @@ pub fn build(
             Some(key) => match state.get(key) {
                 Some(Some(v)) => v.to_string(),
                 Some(None) => String::new(),
-                None => return berr(format!("<ext:Header Name=\"{}\"> uses $State:{key}, which no earlier request saved", x.name)),
+                None => {
+                    return berr(format!(
+                        "<ext:Header Name=\"{}\"> uses $State:{key}, which no earlier request saved",
+                        x.name
+                    ));
+                }
             },
             None => x.value.clone(),
         };
@@ -536,7 +541,7 @@ mod tests {
 
     fn suite_of(requests: &str, category: &str) -> Suite {
         let text = format!(
-            r#"<WopiValidation><Resources><File Id="WordSimpleDocument" Name="WordSimpleDocument.docx" FilePath="Resources\WordSimpleDocument.docx"/></Resources>
+            r#"<WopiValidation xmlns:ext="urn:wopi-conformance:ext:1"><Resources><File Id="WordSimpleDocument" Name="WordSimpleDocument.docx" FilePath="Resources\WordSimpleDocument.docx"/></Resources>
                <TestGroup Name="G"><TestCases><TestCase Name="C" Category="{category}"><Description>d</Description>
                <Requests>{requests}</Requests></TestCase></TestCases></TestGroup></WopiValidation>"#
         );
@@ -571,6 +576,47 @@ mod tests {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn ext_headers_add_or_replace_and_read_state() {
+        let mut state = State::new();
+        state.set("Size", Some("7".into()));
+        let b = built(
+            r#"<GetFile NewLock="L"><ext:Header Name="x-wopi-lock" Value="M"/><ext:Header Name="X-WOPI-MaxExpectedSize" Value="$State:Size"/></GetFile>"#,
+            0,
+            &state,
+        )
+        .unwrap();
+        assert_eq!(header(&b, "X-WOPI-MaxExpectedSize"), Some("7"));
+        assert_eq!(header(&b, "X-WOPI-Lock"), Some("M"));
+        assert_eq!(
+            b.raw
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case("x-wopi-lock"))
+                .count(),
+            1
+        );
+        let err = built(
+            r#"<GetFile><ext:Header Name="X-A" Value="$State:Never"/></GetFile>"#,
+            0,
+            &state,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("$State:Never"), "{}", err.0);
+    }
+
+    #[test]
+    fn swapped_token_goes_in_the_url_and_the_signature() {
+        let mut b = built("<CheckFileInfo/>", 0, &State::new()).unwrap();
+        swap_token(&mut b, "new tok".into());
+        assert_eq!(
+            b.raw.url.as_str(),
+            "http://h/wopi/files/1?access_token=new+tok&access_token_ttl=42"
+        );
+        assert_eq!(b.raw.access_token, "new tok");
+        assert_eq!(b.token, "new tok");
     }
 
     #[test]

@@ -961,11 +961,17 @@ impl<'a> Builder<'a> {
             self.check_children(h, &[])?;
             let name = self.req(h, "Name")?;
             if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(self.err(h.pos, format!("<ext:Header> Name=\"{name}\" is not a valid header name")));
+                return Err(self.err(
+                    h.pos,
+                    format!("<ext:Header> Name=\"{name}\" is not a valid header name"),
+                ));
             }
             let value = self.opt(h, "Value").unwrap_or_default();
             if !value.starts_with("$State:") && http::HeaderValue::from_str(&value).is_err() {
-                return Err(self.err(h.pos, format!("<ext:Header Name=\"{name}\"> has a value that is not a valid header value")));
+                return Err(self.err(
+                    h.pos,
+                    format!("<ext:Header Name=\"{name}\"> has a value that is not a valid header value"),
+                ));
             }
             headers.push(ExtraHeader { name, value });
         }

@@ -307,7 +307,7 @@ fn every_test_case_example_in_the_suites_readme_parses() {
         assert_eq!(s.cases().count(), 1);
         examples += 1;
     }
-    assert_eq!(examples, 5, "one example per extension step");
+    assert_eq!(examples, 6, "one example per extension step");
 }
 
 #[test]
@@ -325,4 +325,60 @@ fn exclusive_is_read_from_the_case_or_its_group() {
     let s = parse(&text).unwrap();
     let flags: Vec<bool> = s.cases().map(|(_, c)| c.exclusive).collect();
     assert_eq!(flags, [true, true, false]);
+}
+
+#[test]
+fn ext_header_and_access_token_children_are_read() {
+    let s = parse(&wrap(
+        r#"<GetFile><ext:Header Name="X-WOPI-MaxExpectedSize" Value="1"/><ext:Header Name="X-Other" Value="$State:K"/></GetFile>
+           <CheckFileInfo><ext:AccessToken Use="expired"/></CheckFileInfo>
+           <GetFile><ext:AccessToken Use="other-file"/></GetFile>"#,
+    ))
+    .unwrap();
+    let case = s.cases().next().unwrap().1;
+    let reqs: Vec<&Request> = case
+        .requests
+        .iter()
+        .map(|st| match st {
+            Step::Request(r) => r,
+            _ => panic!("not a request"),
+        })
+        .collect();
+    assert_eq!(
+        reqs[0].headers,
+        vec![
+            ExtraHeader {
+                name: "X-WOPI-MaxExpectedSize".into(),
+                value: "1".into()
+            },
+            ExtraHeader {
+                name: "X-Other".into(),
+                value: "$State:K".into()
+            },
+        ]
+    );
+    assert_eq!(reqs[0].token_use, None);
+    assert_eq!(reqs[1].token_use, Some(TokenUse::Expired));
+    assert_eq!(reqs[2].token_use, Some(TokenUse::OtherFile));
+}
+
+#[test]
+fn bad_ext_header_and_access_token_are_errors() {
+    let err = parse(&wrap(r#"<GetFile><ext:AccessToken Use="stale"/></GetFile>"#)).unwrap_err();
+    assert!(err.to_string().contains("Use=\"stale\" is unknown"), "{err}");
+    let err = parse(&wrap(r#"<GetFile><ext:Header Name="Bad Name" Value="1"/></GetFile>"#)).unwrap_err();
+    assert!(err.to_string().contains("not a valid header name"), "{err}");
+    let err = parse(&wrap(
+        r#"<GetFile><ext:AccessToken Use="expired"/><Mutators><AccessToken Mutation="x"/></Mutators></GetFile>"#,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+    let err = parse(&wrap(
+        r#"<ext:Concurrent><GetFile><ext:AccessToken Use="expired"/></GetFile></ext:Concurrent>"#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("not supported inside <ext:Concurrent>"),
+        "{err}"
+    );
 }
