@@ -628,7 +628,9 @@ async fn bench_setting(
         let start = std::time::Instant::now();
         let outcome = runner.run(&exec::NoProgress).await;
         let took = start.elapsed();
-        let cpu = process_cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
+        let cpu = process_cpu_time()
+            .zip(cpu_before)
+            .map(|(after, before)| after.saturating_sub(before));
         drop(runner);
         target.shutdown().await;
         if best.is_none_or(|(_, b, _)| took < b) {

@@ -615,7 +615,10 @@ impl ProofKeyPair {
     /// # Errors
     /// [`KeyError::Generate`] if the random source fails.
     pub fn generate() -> Result<Self, KeyError> {
-        const _: () = assert!(GENERATED_KEY_BITS == 2048, "KeySize below must match GENERATED_KEY_BITS");
+        const _: () = assert!(
+            GENERATED_KEY_BITS == 2048,
+            "KeySize below must match GENERATED_KEY_BITS"
+        );
         let generated = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| KeyError::Generate(e.to_string()))?;
         let der: Pkcs8V1Der<'static> = generated.as_der().map_err(|e| KeyError::Generate(e.to_string()))?;
         let private = PrivateKey::from_pkcs8_der(der.as_ref()).map_err(|e| KeyError::Generate(e.to_string()))?;
