@@ -12,15 +12,15 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use wopi_harness::browser::{self, BrowserOptions, BrowserRunner, HostPageTemplate};
+use wopi_harness::browser::{BrowserOptions, BrowserRunner, HostPageTemplate};
 use wopi_harness::cli::{
     BenchArgs, Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, TargetSpec,
 };
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::exec::{self, CommandProvisioner, RunOptions, Runner, Target, TargetSource};
+use wopi_harness::report;
 use wopi_harness::report::console::ConsoleReporter;
-use wopi_harness::report::{self, DocRef, Failure};
-use wopi_harness::suite::{self, PostMessageStep, Suite};
+use wopi_harness::suite::{self, Suite};
 use wopi_harness::validate::SchemaStore;
 use wopi_mock_office::{ClientConfig, MockConfig, MockOffice, MockOfficeHandle, WopiClient};
 
@@ -379,7 +379,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     };
     drop(runner);
     if let Some(b) = &browser {
-        b.0.shutdown().await;
+        b.shutdown().await;
     }
     running.shutdown().await;
     let Some(outcome) = outcome else {
@@ -415,56 +415,13 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     })
 }
 
-/// Runs `<ext:PostMessage>` steps through a [`BrowserRunner`]: one headless Chromium, started at the first step.
-struct BrowserSteps(BrowserRunner);
-
-impl exec::PostMessageDriver for BrowserSteps {
-    fn run_step<'a>(
-        &'a self,
-        step: &'a PostMessageStep,
-        target: &'a Target,
-        label: &'a str,
-    ) -> exec::PostMessageFuture<'a> {
-        Box::pin(async move {
-            let spec = match browser::spec_from_step(step) {
-                Ok(spec) => spec,
-                Err(e) => {
-                    let failure = Failure {
-                        request: label.to_owned(),
-                        check: "PostMessage step".into(),
-                        expected: "a browser check this harness knows".into(),
-                        actual: e,
-                        rule: None,
-                        doc: Some(DocRef {
-                            page: "suites/README.md".into(),
-                            url: None,
-                        }),
-                        should_only: false,
-                    };
-                    return exec::PostMessageOutcome {
-                        failures: vec![failure],
-                        ..Default::default()
-                    };
-                }
-            };
-            let out = self.0.run_step(&spec, &target.wopisrc, label).await;
-            exec::PostMessageOutcome {
-                failures: out.failures,
-                notes: out.notes,
-                screenshots: out.screenshots,
-                skipped: out.skipped,
-            }
-        })
-    }
-}
-
 /// The browser for postMessage steps: the reference host's page in embedded mode, the --host-page template for an
 /// external host, none with --no-browser or without a template (those cases are then skipped with the reason).
 fn browser_steps(
     args: &RunArgs,
     running: &Running,
     host_page: Option<HostPageTemplate>,
-) -> Result<Option<Arc<BrowserSteps>>, Fail> {
+) -> Result<Option<Arc<BrowserRunner>>, Fail> {
     if args.no_browser {
         return Ok(None);
     }
@@ -476,7 +433,7 @@ fn browser_steps(
     };
     let runner = BrowserRunner::new(running.mock_base(), template, BrowserOptions::default())
         .map_err(|e| Fail::usage(anyhow::anyhow!("setting up the browser: {e}")))?;
-    Ok(Some(Arc::new(BrowserSteps(runner))))
+    Ok(Some(Arc::new(runner)))
 }
 
 /// The faults `run --fault` asks for (always none without the `faults` feature).

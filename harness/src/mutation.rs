@@ -737,55 +737,10 @@ mod running {
     };
     use crate::browser::{BrowserRunner, HostPageTemplate};
     use crate::embedded::{EmbeddedOptions, EmbeddedTarget};
-    use crate::exec::{
-        ClockControl, NoProgress, PostMessageDriver, PostMessageFuture, PostMessageOutcome, RunOptions, Runner, Target,
-        TargetSource,
-    };
-    use crate::report::model::{CaseResult, DocRef, Failure, Outcome};
-    use crate::suite::{self, PostMessageStep, Suite};
+    use crate::exec::{ClockControl, NoProgress, PostMessageDriver, RunOptions, Runner, TargetSource};
+    use crate::report::model::{CaseResult, Outcome};
+    use crate::suite::{self, Suite};
     use crate::validate::SchemaStore;
-
-    /// Runs `<ext:PostMessage>` steps through a [`BrowserRunner`].
-    struct BrowserDriver(BrowserRunner);
-
-    impl PostMessageDriver for BrowserDriver {
-        fn run_step<'a>(
-            &'a self,
-            step: &'a PostMessageStep,
-            target: &'a Target,
-            label: &'a str,
-        ) -> PostMessageFuture<'a> {
-            Box::pin(async move {
-                let spec = match crate::browser::spec_from_step(step) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        return PostMessageOutcome {
-                            failures: vec![Failure {
-                                request: label.to_owned(),
-                                check: "PostMessage step".into(),
-                                expected: "a valid browser check".into(),
-                                actual: e,
-                                rule: None,
-                                doc: Some(DocRef {
-                                    page: "suites/README.md".into(),
-                                    url: None,
-                                }),
-                                should_only: false,
-                            }],
-                            ..PostMessageOutcome::default()
-                        };
-                    }
-                };
-                let out = self.0.run_step(&spec, &target.wopisrc, label).await;
-                PostMessageOutcome {
-                    failures: out.failures,
-                    notes: out.notes,
-                    screenshots: out.screenshots,
-                    skipped: out.skipped,
-                }
-            })
-        }
-    }
 
     /// The suites with only the cases `keep` selects (by case and id; groups left empty are dropped).
     fn filter_cases(suites: &[Suite], keep: impl Fn(&crate::suite::TestCase, &str) -> bool) -> Vec<Suite> {
@@ -902,7 +857,7 @@ mod running {
             .map_err(|e| e.to_string())?
             .with_clock(clock);
         if let Some(b) = browser {
-            let driver: Arc<dyn PostMessageDriver> = Arc::new(BrowserDriver(b.for_target(target).await?));
+            let driver: Arc<dyn PostMessageDriver> = Arc::new(b.for_target(target).await?);
             runner = runner.with_post_message(driver);
         }
         match tokio::time::timeout(timeout, runner.run(&NoProgress)).await {

@@ -276,6 +276,46 @@ async fn start(options: &BrowserOptions) -> Result<Browser, BrowserError> {
     Ok(browser)
 }
 
+/// `<ext:PostMessage>` steps of the runner go through the browser: the one place a suite step becomes a check.
+impl crate::exec::PostMessageDriver for BrowserRunner {
+    fn run_step<'a>(
+        &'a self,
+        step: &'a PostMessageStep,
+        target: &'a crate::exec::Target,
+        label: &'a str,
+    ) -> crate::exec::PostMessageFuture<'a> {
+        Box::pin(async move {
+            let spec = match spec_from_step(step) {
+                Ok(spec) => spec,
+                Err(e) => {
+                    return crate::exec::PostMessageOutcome {
+                        failures: vec![Failure {
+                            request: label.to_owned(),
+                            check: "PostMessage step".into(),
+                            expected: "a browser check this harness knows".into(),
+                            actual: e,
+                            rule: None,
+                            doc: Some(DocRef {
+                                page: "suites/README.md".into(),
+                                url: None,
+                            }),
+                            should_only: false,
+                        }],
+                        ..Default::default()
+                    };
+                }
+            };
+            let out = BrowserRunner::run_step(self, &spec, &target.wopisrc, label).await;
+            crate::exec::PostMessageOutcome {
+                failures: out.failures,
+                notes: out.notes,
+                screenshots: out.screenshots,
+                skipped: out.skipped,
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
