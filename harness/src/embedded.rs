@@ -107,6 +107,7 @@ impl EmbeddedTarget {
         let provisioner = EmbeddedProvisioner {
             state: host.state.clone(),
             clock: host.clock.clone(),
+            frame_clock: mock.frame_clock().clone(),
             next: Arc::new(AtomicU64::new(1)),
         };
         tracing::info!(host = %host.base_url, discovery = %mock.discovery_url, "embedded target started");
@@ -163,6 +164,8 @@ impl EmbeddedTarget {
 pub struct EmbeddedProvisioner {
     state: AppState,
     clock: Arc<TestClock>,
+    /// The mock client's frame clock, stepped with the host's so the frame's proofs stay fresh to the host.
+    frame_clock: wopi_mock_office::client::ClientClock,
     next: Arc<AtomicU64>,
 }
 
@@ -200,9 +203,11 @@ impl EmbeddedProvisioner {
         Ok(state.provisioned(&user, &created.file))
     }
 
-    /// Moves the host's clock forward (lock expiry, token expiry) without waiting.
+    /// Moves the host's clock forward (lock expiry, token expiry) without waiting, and the mock client's frame
+    /// clock with it: a browser step after the jump must not look hours stale to the host.
     pub fn advance_clock(&self, by: Duration) {
         self.clock.advance(by);
+        self.frame_clock.advance(by);
     }
 
     /// The host's current time.

@@ -12,6 +12,7 @@
 //! [`ClientError`] variant. [`WopiClient::execute`] never panics and always returns the transcript entry, with the
 //! token redacted from the URL, the headers and the body previews.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -340,6 +341,38 @@ fn preview(body: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&body[..cut]).into_owned()
 }
 
+/// The client's notion of now: the system clock plus a step that only grows.
+///
+/// A host under test whose clock was stepped forward (the embedded reference host's test clock, for lock and token
+/// expiry) judges `X-WOPI-TimeStamp` by its own clock; a client that kept signing with the system time would look
+/// hours stale to it. Stepping this clock by the same amount keeps the two in agreement. Clones share the step.
+#[derive(Debug, Clone, Default)]
+pub struct ClientClock {
+    ahead_ms: Arc<AtomicU64>,
+}
+
+impl ClientClock {
+    /// Moves this clock (and every clone of it) forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        // fetch_update never fails with a closure that always returns Some.
+        let _ = self
+            .ahead_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |v| Some(v.saturating_add(ms)));
+    }
+
+    /// How far ahead of the system clock this clock is.
+    pub fn ahead(&self) -> Duration {
+        Duration::from_millis(self.ahead_ms.load(Ordering::SeqCst))
+    }
+
+    /// Now, by this clock.
+    pub fn now(&self) -> SystemTime {
+        let now = SystemTime::now();
+        now.checked_add(self.ahead()).unwrap_or(now)
+    }
+}
+
 /// The signed WOPI client. Cloning shares the connection pool, the key ring, the session id and the transcript;
 /// [`WopiClient::new_session`] starts a separate editor session (new `X-WOPI-SessionId`, own transcript).
 #[derive(Debug, Clone)]
@@ -349,6 +382,7 @@ pub struct WopiClient {
     keys: SharedKeys,
     session_id: String,
     transcript: Arc<Mutex<Vec<Exchange>>>,
+    clock: ClientClock,
 }
 
 impl WopiClient {
@@ -372,7 +406,19 @@ impl WopiClient {
             keys,
             session_id: uuid::Uuid::new_v4().to_string(),
             transcript: Arc::new(Mutex::new(Vec::new())),
+            clock: ClientClock::default(),
         })
+    }
+
+    /// The same client signing by `clock` (shared with whoever steps it).
+    pub fn with_clock(mut self, clock: ClientClock) -> WopiClient {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock proofs are timestamped by when a [`ProofSpec`] gives no time.
+    pub fn clock(&self) -> &ClientClock {
+        &self.clock
     }
 
     /// A client for another editor session: same connections and keys, a new `X-WOPI-SessionId`, an empty
@@ -442,7 +488,7 @@ impl WopiClient {
         }
         let timestamp = spec
             .timestamp
-            .unwrap_or_else(|| Ticks::from_system_time(SystemTime::now()));
+            .unwrap_or_else(|| Ticks::from_system_time(self.clock.now()));
         let signed_url = spec.signed_url.as_deref().unwrap_or(url);
         let message = expected_proof(token, signed_url, timestamp);
         // Copy the keys out so the lock is not held while signing (a few milliseconds each).
@@ -869,6 +915,27 @@ mod tests {
         )?;
         let keys = keys::read(c.keys()).proof_keys();
         verify(&keys, &ph, &req.access_token, req.url.as_str(), SystemTime::now())
+    }
+
+    #[test]
+    fn a_stepped_clock_timestamps_proofs_ahead_and_clones_share_the_step() {
+        let c = client();
+        let session = c.new_session();
+        c.clock().advance(Duration::from_secs(3 * 3600));
+        let req = RawRequest::new("CheckFileInfo", Method::GET, target().url(""), "tok");
+        // Judged at the system time the proof is three hours in the future: refused.
+        assert!(verify_headers(&session, &req).is_err());
+        let headers = session.headers_for(&req);
+        let ph = ProofHeaders::from_values(
+            header(&headers, h::X_WOPI_PROOF),
+            header(&headers, h::X_WOPI_PROOF_OLD),
+            header(&headers, h::X_WOPI_TIMESTAMP),
+        )
+        .unwrap();
+        let keys = keys::read(session.keys()).proof_keys();
+        let host_now = SystemTime::now() + Duration::from_secs(3 * 3600);
+        assert!(verify(&keys, &ph, "tok", req.url.as_str(), host_now).is_ok());
+        assert!(session.clock().ahead() >= Duration::from_secs(3 * 3600));
     }
 
     #[test]

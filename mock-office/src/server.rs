@@ -209,6 +209,12 @@ impl MockOfficeHandle {
         Ok(())
     }
 
+    /// The clock the frame's WOPI calls are timestamped by. Step it together with a host's test clock, or the host
+    /// judges the frame's proofs stale.
+    pub fn frame_clock(&self) -> &crate::client::ClientClock {
+        self.state.client.clock()
+    }
+
     /// A WOPI client that signs with this mock's keys (so hosts that trust this discovery accept it).
     pub fn client(&self, config: ClientConfig) -> Result<WopiClient, ClientError> {
         WopiClient::new(config, self.keys.clone())
