@@ -106,6 +106,23 @@ async fn host_page_suite_in_headless_chromium() {
         problems.join("\n")
     );
 
+    // Lock and token expiry cases step the host's clock by hours; the frame's proofs must follow it, or every
+    // browser case that runs after them in one `run` is refused as stale (CheckFileInfo answers 500).
+    good.target
+        .provisioner()
+        .advance_clock(Duration::from_secs(3 * 3600));
+    let (name, spec) = steps
+        .iter()
+        .find(|(_, s)| s.check == Check::PostmessageReady)
+        .expect("the suite has a PostmessageReady case");
+    let out = run(&good, name, spec).await;
+    assert!(
+        must_failures(&out).is_empty(),
+        "{name} after a 3-hour clock step: {:?}\n  notes: {:?}",
+        out.failures,
+        out.notes
+    );
+
     // Each faulty page fails the check that matches its fault, with a screenshot and both sides' messages.
     let cases: &[(Fault, Check)] = &[
         (Fault::HostPageTokenInUrl, Check::TokenInBody),
