@@ -108,9 +108,7 @@ async fn host_page_suite_in_headless_chromium() {
 
     // Lock and token expiry cases step the host's clock by hours; the frame's proofs must follow it, or every
     // browser case that runs after them in one `run` is refused as stale (CheckFileInfo answers 500).
-    good.target
-        .provisioner()
-        .advance_clock(Duration::from_secs(3 * 3600));
+    good.target.provisioner().advance_clock(Duration::from_secs(3 * 3600));
     let (name, spec) = steps
         .iter()
         .find(|(_, s)| s.check == Check::PostmessageReady)

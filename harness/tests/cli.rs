@@ -91,7 +91,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// Runs the binary in `dir` with a deadline, so a hang fails the test instead of stalling it.
+/// Runs the binary in `dir` with a deadline, so a hang fails the test instead of stalling it. Output is drained
+/// on threads as it comes, so a chatty run cannot block on a full pipe.
 fn run_in(dir: &Path, args: &[&str], deadline: Duration) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
@@ -103,21 +104,35 @@ fn run_in(dir: &Path, args: &[&str], deadline: Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let drain = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
     let start = Instant::now();
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         if start.elapsed() > deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
             panic!(
                 "wopi-conformance {args:?} did not finish within {deadline:?}\nstdout:\n{}\nstderr:\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&stdout.join().unwrap()),
+                String::from_utf8_lossy(&stderr.join().unwrap())
             );
         }
         std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
 }
 
@@ -328,6 +343,71 @@ fn embedded_run_prints_a_summary_and_writes_all_four_reports() {
         }
     }
     assert!(seen > 0, "the transcripts show the request URLs");
+}
+
+/// The README's main command, word for word, in a directory of its own: every built-in suite and the validator's
+/// TestCases.xml against the embedded reference host, all four reports. Nothing may fail: this is the first thing
+/// a new user runs. With a browser installed (scripts/test.sh installs it) the postMessage cases run too.
+#[test]
+fn the_readme_main_command_passes_every_case_and_writes_all_four_reports() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let prefix = "cargo run --release -p wopi-harness -- ";
+    let line = readme
+        .lines()
+        .find(|l| l.starts_with(prefix) && l.contains(" run "))
+        .expect("the README shows the main command");
+    let args: Vec<&str> = line[prefix.len()..].split_whitespace().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), &args, Duration::from_secs(600));
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("PASSED:"), "{stdout}");
+
+    let json_path = args.iter().position(|a| *a == "--json").map(|i| args[i + 1]).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(json_path)).unwrap()).unwrap();
+    let cases = json["cases"].as_array().unwrap();
+    let failed: Vec<&str> = cases
+        .iter()
+        .filter(|c| c["outcome"] == "failed")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(failed.is_empty(), "failed: {failed:?}");
+    // Every built-in suite took part, the browser one included when a browser is installed.
+    for suite in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites")).unwrap() {
+        let path = suite.unwrap().path();
+        if path.extension().is_some_and(|e| e == "xml") {
+            let stem = path.file_stem().unwrap().to_str().unwrap().replace('-', "_");
+            let id = format!("ext_{stem}::");
+            assert!(
+                cases.iter().any(|c| c["id"].as_str().unwrap().starts_with(&id)),
+                "no case of {}",
+                path.display()
+            );
+        }
+    }
+    if browser_installed() {
+        let pm: Vec<&serde_json::Value> = cases.iter().filter(|c| c["suite"] == "ext_postmessage").collect();
+        assert!(!pm.is_empty());
+        assert!(
+            pm.iter().all(|c| c["outcome"] == "passed"),
+            "postMessage cases after the other suites: {:?}",
+            pm.iter()
+                .map(|c| (&c["id"], &c["outcome"], &c["reason"]))
+                .collect::<Vec<_>>()
+        );
+    }
+    for flag in ["--html", "--junit", "--markdown"] {
+        let i = args.iter().position(|a| *a == flag).unwrap();
+        let written = std::fs::metadata(dir.path().join(args[i + 1])).unwrap();
+        assert!(written.len() > 0, "{flag} wrote an empty file");
+    }
+}
+
+fn browser_installed() -> bool {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .any(|b| Command::new("which").arg(b).output().is_ok_and(|o| o.status.success()))
 }
 
 #[test]
