@@ -226,11 +226,13 @@ impl SentCall {
 
     /// The request for this call on `t`, its proof timestamped `clock_offset` ahead of now (the host's clock).
     pub fn request(&self, t: &WopiTarget, clock_offset: Duration) -> RawRequest {
+        self.request_at(t, host_now(clock_offset))
+    }
+
+    /// The request for this call on `t`, its proof timestamped `stamp`.
+    pub fn request_at(&self, t: &WopiTarget, stamp: Ticks) -> RawRequest {
         let mut req = self.bare_request(t);
-        if !clock_offset.is_zero() {
-            let ahead = u64::try_from(clock_offset.as_nanos() / 100).unwrap_or(u64::MAX);
-            req.proof.timestamp = Some(Ticks(Ticks::now().0.saturating_add(ahead)));
-        }
+        req.proof.timestamp = Some(stamp);
         req
     }
 
@@ -394,6 +396,12 @@ impl ClientMemory {
     }
 }
 
+/// Now by the host's clock, `clock_offset` ahead of real time, as a proof timestamp.
+fn host_now(clock_offset: Duration) -> Ticks {
+    let ahead = u64::try_from(clock_offset.as_nanos() / 100).unwrap_or(u64::MAX);
+    Ticks(Ticks::now().0.saturating_add(ahead))
+}
+
 /// Where and when one client sends: its connection, the file, the race's clock and its cut-off.
 struct Sender<'a> {
     client: &'a WopiClient,
@@ -401,7 +409,8 @@ struct Sender<'a> {
     start: Instant,
     /// Requests not answered by then are abandoned.
     cutoff: Instant,
-    clock_offset: Duration,
+    /// The proof timestamp of every request in this run (see [`execute`]).
+    stamp: Ticks,
 }
 
 /// Sends `call` for client `who` and records it, giving up at the sender's cut-off.
@@ -411,9 +420,9 @@ async fn perform(sender: &Sender<'_>, who: u16, planned: u32, call: SentCall) ->
         target,
         start,
         cutoff,
-        clock_offset,
+        stamp,
     } = *sender;
-    let req = call.request(target, clock_offset);
+    let req = call.request_at(target, stamp);
     let invoked = start.elapsed();
     match tokio::time::timeout_at(cutoff, client.execute(req)).await {
         Ok((result, exchange)) => {
@@ -542,6 +551,10 @@ pub async fn execute(
     };
     let client = &WopiClient::new(config, client.keys().clone())
         .map_err(|e| RaceError::Setup(format!("cannot build the race's client: {e}")))?;
+    // The editors send at the same instant, so every request of the run carries the run's start as its proof
+    // timestamp (a run lasts seconds; proofs stay valid for 20 minutes). Requests for the same URL then sign to the
+    // same proof, which the client signs once: without that, signing was most of a race's CPU.
+    let stamp = host_now(clock_offset);
     let start = Instant::now();
     let deadline = start + budget;
     let cutoff = deadline + grace;
@@ -573,7 +586,7 @@ pub async fn execute(
                     target: &target,
                     start,
                     cutoff,
-                    clock_offset,
+                    stamp,
                 };
                 let record = perform(&sender, plan.client, op.id, call).await;
                 memory.learn(&record.received);
@@ -605,7 +618,7 @@ pub async fn execute(
         target,
         start,
         cutoff: far,
-        clock_offset,
+        stamp: host_now(clock_offset),
     };
     for call in [SentCall::GetFile, SentCall::GetLock] {
         ops.push(perform(&sender, FINAL_CLIENT, u32::MAX, call).await);
