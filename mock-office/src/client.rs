@@ -393,8 +393,11 @@ const MEMO_CAPACITY: usize = 1024;
 /// so a rotation never serves a signature of a retired key.
 #[derive(Debug, Default)]
 struct SignatureMemo {
-    map: Mutex<std::collections::HashMap<(u64, KeyRole, Vec<u8>), String>>,
+    map: Mutex<std::collections::HashMap<MemoKey, String>>,
 }
+
+/// (key ring generation, which key, signed message).
+type MemoKey = (u64, KeyRole, Vec<u8>);
 
 impl SignatureMemo {
     fn sign(&self, generation: u64, role: KeyRole, pair: &ProofKeyPair, message: &[u8]) -> String {
