@@ -27,6 +27,12 @@ use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
+/// Runs one statement through the connection's statement cache: the same few statements run on every request, and
+/// parsing them again each time showed in profiles.
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 use super::{
     ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
     UserId, VersionRecord,
@@ -203,6 +209,8 @@ fn i64_from(v: u64) -> i64 {
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    // Room for every statement the store runs, so none is parsed twice (see `exec`).
+    conn.set_prepared_statement_cache_capacity(64);
     conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
     Ok(conn)
 }
@@ -221,12 +229,12 @@ impl SqliteStore {
         let path = data_dir.join(DB_FILE);
         let writer = open_connection(&path).map_err(backend)?;
         writer.execute_batch(SCHEMA).map_err(backend)?;
-        writer
-            .execute(
-                "INSERT OR IGNORE INTO containers (id, name, parent) VALUES (?1, 'root', NULL)",
-                params![ROOT_CONTAINER_ID],
-            )
-            .map_err(backend)?;
+        exec(
+            &writer,
+            "INSERT OR IGNORE INTO containers (id, name, parent) VALUES (?1, 'root', NULL)",
+            params![ROOT_CONTAINER_ID],
+        )
+        .map_err(backend)?;
         let index = load_index(&writer)?;
         let reader = open_connection(&path).map_err(backend)?;
         Ok(Self {
@@ -265,8 +273,12 @@ impl SqliteStore {
             return Ok(v);
         }
         let value = init();
-        conn.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![key, value])
-            .map_err(backend)?;
+        exec(
+            &conn,
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )
+        .map_err(backend)?;
         Ok(value)
     }
 
@@ -449,11 +461,13 @@ fn write_version(
     author: &UserId,
     now: SystemTime,
 ) -> rusqlite::Result<()> {
-    tx.execute(
+    exec(
+        &tx,
         "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
         params![&hash[..], content],
     )?;
-    tx.execute(
+    exec(
+        &tx,
         "INSERT INTO versions (file, version, size, sha256, modified_ms, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             file.as_str(),
@@ -464,7 +478,8 @@ fn write_version(
             author.as_str()
         ],
     )?;
-    tx.execute(
+    exec(
+        &tx,
         "UPDATE files SET version = ?2, size = ?3, sha256 = ?4, modified_ms = ?5 WHERE id = ?1",
         params![
             file.as_str(),
@@ -475,7 +490,8 @@ fn write_version(
         ],
     )?;
     if version > MAX_VERSIONS_KEPT {
-        tx.execute(
+        exec(
+            &tx,
             "DELETE FROM versions WHERE file = ?1 AND version <= ?2",
             params![file.as_str(), i64_from(version - MAX_VERSIONS_KEPT)],
         )?;
@@ -485,7 +501,8 @@ fn write_version(
 }
 
 fn prune_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
-    tx.execute(
+    exec(
+        &tx,
         "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = blobs.sha256) \
          AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = blobs.sha256)",
         [],
@@ -495,12 +512,13 @@ fn prune_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
 
 fn store_lock(tx: &Connection, file: &FileId, lock: Option<&ActiveLock>) -> rusqlite::Result<()> {
     match lock {
-        Some(lock) => tx.execute(
+        Some(lock) => exec(
+            &tx,
             "INSERT INTO locks (file, lock_id, expires_ms) VALUES (?1, ?2, ?3) \
              ON CONFLICT(file) DO UPDATE SET lock_id = excluded.lock_id, expires_ms = excluded.expires_ms",
             params![file.as_str(), lock.id.as_str(), to_ms(lock.expires_at)],
         )?,
-        None => tx.execute("DELETE FROM locks WHERE file = ?1", params![file.as_str()])?,
+        None => exec(&tx, "DELETE FROM locks WHERE file = ?1", params![file.as_str()])?,
     };
     Ok(())
 }
@@ -526,7 +544,8 @@ impl Store for SqliteStore {
 
     fn put_user(&self, user: NewUser) -> StoreFuture<'_, User> {
         self.write(move |inner, conn| {
-            conn.execute(
+            exec(
+                &conn,
                 "INSERT INTO users (id, friendly_name, can_write) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE \
                  SET friendly_name = excluded.friendly_name, can_write = excluded.can_write",
                 params![user.id.as_str(), user.friendly_name, user.can_write],
@@ -553,12 +572,12 @@ impl Store for SqliteStore {
     fn set_user_info(&self, id: &UserId, info: String) -> StoreFuture<'_, ()> {
         let id = id.clone();
         self.write(move |inner, conn| {
-            let changed = conn
-                .execute(
-                    "UPDATE users SET user_info = ?2 WHERE id = ?1",
-                    params![id.as_str(), info],
-                )
-                .map_err(backend)?;
+            let changed = exec(
+                &conn,
+                "UPDATE users SET user_info = ?2 WHERE id = ?1",
+                params![id.as_str(), info],
+            )
+            .map_err(backend)?;
             if changed == 0 {
                 return Err(StoreError::NotFound);
             }
@@ -690,12 +709,14 @@ impl Store for SqliteStore {
                 None => {
                     let id = new_file_id()?;
                     // The file row references the blob, so the blob goes in first (same transaction).
-                    tx.execute(
+                    exec(
+                        &tx,
                         "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
                         params![&hash[..], &new.content[..]],
                     )
                     .and_then(|_| {
-                        tx.execute(
+                        exec(
+                            &tx,
                             "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
                              VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6)",
                             params![
@@ -767,7 +788,8 @@ impl Store for SqliteStore {
             apply_change(inner, conn, &id, change, current, now)?;
             if bump {
                 // The fault: the lock is kept on the file row, so every lock change counts as a new version.
-                conn.execute(
+                exec(
+                    &conn,
                     "UPDATE files SET version = version + 1 WHERE id = ?1",
                     params![id.as_str()],
                 )
@@ -817,12 +839,14 @@ impl Store for SqliteStore {
             };
             let tx = conn.transaction().map_err(backend)?;
             if version == current.version {
-                tx.execute(
+                exec(
+                    &tx,
                     "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
                     params![&hash[..], &content[..]],
                 )
                 .and_then(|_| {
-                    tx.execute(
+                    exec(
+                        &tx,
                         "UPDATE files SET size = ?2, sha256 = ?3, modified_ms = ?4 WHERE id = ?1",
                         params![id.as_str(), i64_from(content.len() as u64), &hash[..], to_ms(now)],
                     )
@@ -887,15 +911,16 @@ impl Store for SqliteStore {
             };
             if let Some(other) = &replaced {
                 let tx = conn.transaction().map_err(backend)?;
-                tx.execute("DELETE FROM locks WHERE file = ?1", params![other.as_str()])
-                    .and_then(|_| tx.execute("DELETE FROM versions WHERE file = ?1", params![other.as_str()]))
-                    .and_then(|_| tx.execute("DELETE FROM files WHERE id = ?1", params![other.as_str()]))
+                exec(&tx, "DELETE FROM locks WHERE file = ?1", params![other.as_str()])
+                    .and_then(|_| exec(&tx, "DELETE FROM versions WHERE file = ?1", params![other.as_str()]))
+                    .and_then(|_| exec(&tx, "DELETE FROM files WHERE id = ?1", params![other.as_str()]))
                     .and_then(|_| prune_blobs(&tx))
                     .map_err(backend)?;
                 tx.commit().map_err(backend)?;
                 inner.index_mut().files.remove(other);
             }
-            conn.execute(
+            exec(
+                &conn,
                 "UPDATE files SET name = ?2 WHERE id = ?1",
                 params![id.as_str(), name.as_str()],
             )
@@ -919,9 +944,9 @@ impl Store for SqliteStore {
                 .ok_or(StoreError::NotFound)?;
             locks::check_delete(current.lock.as_ref(), &faults).map_err(conflict)?;
             let tx = conn.transaction().map_err(backend)?;
-            tx.execute("DELETE FROM locks WHERE file = ?1", params![id.as_str()])
-                .and_then(|_| tx.execute("DELETE FROM versions WHERE file = ?1", params![id.as_str()]))
-                .and_then(|_| tx.execute("DELETE FROM files WHERE id = ?1", params![id.as_str()]))
+            exec(&tx, "DELETE FROM locks WHERE file = ?1", params![id.as_str()])
+                .and_then(|_| exec(&tx, "DELETE FROM versions WHERE file = ?1", params![id.as_str()]))
+                .and_then(|_| exec(&tx, "DELETE FROM files WHERE id = ?1", params![id.as_str()]))
                 .and_then(|_| prune_blobs(&tx))
                 .map_err(backend)?;
             tx.commit().map_err(backend)?;
@@ -974,7 +999,8 @@ impl Store for SqliteStore {
                 }
             };
             let id = new_container_id()?;
-            conn.execute(
+            exec(
+                &conn,
                 "INSERT INTO containers (id, name, parent) VALUES (?1, ?2, ?3)",
                 params![id.as_str(), name.as_str(), parent.as_str()],
             )
@@ -1004,7 +1030,8 @@ impl Store for SqliteStore {
                 }
                 current
             };
-            conn.execute(
+            exec(
+                &conn,
                 "UPDATE containers SET name = ?2 WHERE id = ?1",
                 params![id.as_str(), name.as_str()],
             )
@@ -1043,15 +1070,19 @@ impl Store for SqliteStore {
             let tx = conn.transaction().map_err(backend)?;
             // Only reached with children under the DeleteNonEmptyContainer fault; files go with the container.
             for file in &files {
-                tx.execute("DELETE FROM locks WHERE file = ?1", params![file.as_str()])
-                    .and_then(|_| tx.execute("DELETE FROM versions WHERE file = ?1", params![file.as_str()]))
-                    .and_then(|_| tx.execute("DELETE FROM files WHERE id = ?1", params![file.as_str()]))
+                exec(&tx, "DELETE FROM locks WHERE file = ?1", params![file.as_str()])
+                    .and_then(|_| exec(&tx, "DELETE FROM versions WHERE file = ?1", params![file.as_str()]))
+                    .and_then(|_| exec(&tx, "DELETE FROM files WHERE id = ?1", params![file.as_str()]))
                     .map_err(backend)?;
             }
             for container in containers.iter().rev() {
-                tx.execute("DELETE FROM files WHERE container = ?1", params![container.as_str()])
-                    .and_then(|_| tx.execute("DELETE FROM containers WHERE id = ?1", params![container.as_str()]))
-                    .map_err(backend)?;
+                exec(
+                    &tx,
+                    "DELETE FROM files WHERE container = ?1",
+                    params![container.as_str()],
+                )
+                .and_then(|_| exec(&tx, "DELETE FROM containers WHERE id = ?1", params![container.as_str()]))
+                .map_err(backend)?;
             }
             prune_blobs(&tx).map_err(backend)?;
             tx.commit().map_err(backend)?;
