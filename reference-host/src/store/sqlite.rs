@@ -462,12 +462,12 @@ fn write_version(
     now: SystemTime,
 ) -> rusqlite::Result<()> {
     exec(
-        &tx,
+        tx,
         "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
         params![&hash[..], content],
     )?;
     exec(
-        &tx,
+        tx,
         "INSERT INTO versions (file, version, size, sha256, modified_ms, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             file.as_str(),
@@ -479,7 +479,7 @@ fn write_version(
         ],
     )?;
     exec(
-        &tx,
+        tx,
         "UPDATE files SET version = ?2, size = ?3, sha256 = ?4, modified_ms = ?5 WHERE id = ?1",
         params![
             file.as_str(),
@@ -491,7 +491,7 @@ fn write_version(
     )?;
     if version > MAX_VERSIONS_KEPT {
         exec(
-            &tx,
+            tx,
             "DELETE FROM versions WHERE file = ?1 AND version <= ?2",
             params![file.as_str(), i64_from(version - MAX_VERSIONS_KEPT)],
         )?;
@@ -502,7 +502,7 @@ fn write_version(
 
 fn prune_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     exec(
-        &tx,
+        tx,
         "DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = blobs.sha256) \
          AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = blobs.sha256)",
         [],
@@ -513,12 +513,12 @@ fn prune_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
 fn store_lock(tx: &Connection, file: &FileId, lock: Option<&ActiveLock>) -> rusqlite::Result<()> {
     match lock {
         Some(lock) => exec(
-            &tx,
+            tx,
             "INSERT INTO locks (file, lock_id, expires_ms) VALUES (?1, ?2, ?3) \
              ON CONFLICT(file) DO UPDATE SET lock_id = excluded.lock_id, expires_ms = excluded.expires_ms",
             params![file.as_str(), lock.id.as_str(), to_ms(lock.expires_at)],
         )?,
-        None => exec(&tx, "DELETE FROM locks WHERE file = ?1", params![file.as_str()])?,
+        None => exec(tx, "DELETE FROM locks WHERE file = ?1", params![file.as_str()])?,
     };
     Ok(())
 }
@@ -545,7 +545,7 @@ impl Store for SqliteStore {
     fn put_user(&self, user: NewUser) -> StoreFuture<'_, User> {
         self.write(move |inner, conn| {
             exec(
-                &conn,
+                conn,
                 "INSERT INTO users (id, friendly_name, can_write) VALUES (?1, ?2, ?3) ON CONFLICT(id) DO UPDATE \
                  SET friendly_name = excluded.friendly_name, can_write = excluded.can_write",
                 params![user.id.as_str(), user.friendly_name, user.can_write],
@@ -573,7 +573,7 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let changed = exec(
-                &conn,
+                conn,
                 "UPDATE users SET user_info = ?2 WHERE id = ?1",
                 params![id.as_str(), info],
             )
@@ -789,7 +789,7 @@ impl Store for SqliteStore {
             if bump {
                 // The fault: the lock is kept on the file row, so every lock change counts as a new version.
                 exec(
-                    &conn,
+                    conn,
                     "UPDATE files SET version = version + 1 WHERE id = ?1",
                     params![id.as_str()],
                 )
@@ -920,7 +920,7 @@ impl Store for SqliteStore {
                 inner.index_mut().files.remove(other);
             }
             exec(
-                &conn,
+                conn,
                 "UPDATE files SET name = ?2 WHERE id = ?1",
                 params![id.as_str(), name.as_str()],
             )
@@ -1000,7 +1000,7 @@ impl Store for SqliteStore {
             };
             let id = new_container_id()?;
             exec(
-                &conn,
+                conn,
                 "INSERT INTO containers (id, name, parent) VALUES (?1, ?2, ?3)",
                 params![id.as_str(), name.as_str(), parent.as_str()],
             )
@@ -1031,7 +1031,7 @@ impl Store for SqliteStore {
                 current
             };
             exec(
-                &conn,
+                conn,
                 "UPDATE containers SET name = ?2 WHERE id = ?1",
                 params![id.as_str(), name.as_str()],
             )
