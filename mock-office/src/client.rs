@@ -456,6 +456,18 @@ impl WopiClient {
         })
     }
 
+    /// The same client (connections, keys, signatures, clock) with a different cap on response bodies. Cheaper than
+    /// [`WopiClient::new`], which builds a new connection pool and loads the system's TLS roots.
+    pub fn with_max_body_bytes(&self, max_body_bytes: u64) -> WopiClient {
+        WopiClient {
+            config: Arc::new(ClientConfig {
+                max_body_bytes,
+                ..(*self.config).clone()
+            }),
+            ..self.clone()
+        }
+    }
+
     /// The same client signing by `clock` (shared with whoever steps it).
     pub fn with_clock(mut self, clock: ClientClock) -> WopiClient {
         self.clock = clock;

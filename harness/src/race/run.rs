@@ -15,7 +15,7 @@ use http::Method;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
-use wopi_mock_office::client::{ClientConfig, RawRequest, RawResponse, WopiClient, WopiTarget};
+use wopi_mock_office::client::{RawRequest, RawResponse, WopiClient, WopiTarget};
 use wopi_protocol::headers::{self as h, Override};
 use wopi_protocol::proof::Ticks;
 use wopi_protocol::transcript::Exchange;
@@ -545,12 +545,7 @@ pub async fn execute(
         .saturating_mul(2)
         .max(MIN_BODY_CAP)
         .min(client.config().max_body_bytes);
-    let config = ClientConfig {
-        max_body_bytes: cap,
-        ..client.config().clone()
-    };
-    let client = &WopiClient::new(config, client.keys().clone())
-        .map_err(|e| RaceError::Setup(format!("cannot build the race's client: {e}")))?;
+    let client = &client.with_max_body_bytes(cap);
     // The editors send at the same instant, so every request of the run carries the run's start as its proof
     // timestamp (a run lasts seconds; proofs stay valid for 20 minutes). Requests for the same URL then sign to the
     // same proof, which the client signs once: without that, signing was most of a race's CPU.
