@@ -524,8 +524,10 @@ async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
     if args.jobs > 1 {
         settings.push(args.jobs);
     }
+    let mut tally = String::new();
     for jobs in settings {
-        let (cases, best, cpu) = bench_setting(&suites, &schema_dir, &args, jobs).await?;
+        let (cases, best, cpu, outcomes) = bench_setting(&suites, &schema_dir, &args, jobs).await?;
+        tally = outcomes;
         let secs = best.as_secs_f64().max(f64::EPSILON);
         let cpu = match cpu {
             Some(cpu) => format!(", CPU {:.2} ms/case", cpu.as_secs_f64() * 1000.0 / cases.max(1) as f64),
@@ -537,6 +539,7 @@ async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
             cases as f64 / secs
         );
     }
+    say!("  outcomes: {tally}");
     match peak_rss_kib() {
         Some(kib) => say!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
         None => say!("peak memory: not available on this platform"),
@@ -552,8 +555,8 @@ async fn bench_setting(
     schema_dir: &Path,
     args: &BenchArgs,
     jobs: u16,
-) -> Result<(usize, Duration, Option<Duration>), Fail> {
-    let mut best: Option<(usize, Duration, Option<Duration>)> = None;
+) -> Result<(usize, Duration, Option<Duration>, String), Fail> {
+    let mut best: Option<(usize, Duration, Option<Duration>, String)> = None;
     for _ in 0..args.iterations {
         let target = EmbeddedTarget::start(EmbeddedOptions::default())
             .await
@@ -590,11 +593,30 @@ async fn bench_setting(
             .map(|(after, before)| after.saturating_sub(before));
         drop(runner);
         target.shutdown().await;
-        if best.is_none_or(|(_, b, _)| took < b) {
-            best = Some((outcome.report.cases.len(), took, cpu));
+        if best.as_ref().is_none_or(|(_, b, _, _)| took < *b) {
+            best = Some((outcome.report.cases.len(), took, cpu, outcome_tally(&outcome.report)));
         }
     }
     best.ok_or_else(|| Fail::usage(anyhow::anyhow!("no benchmark iteration ran")))
+}
+
+/// What the benchmarked run concluded, so a reader sees what the rate counts: skipped cases are part of a full run
+/// (prereqs the host does not declare), and the browser cases are skipped here because the bench runs no browser.
+fn outcome_tally(report: &report::RunReport) -> String {
+    use wopi_harness::report::Outcome;
+    let count = |o: Outcome| report.cases.iter().filter(|c| c.outcome == o).count();
+    let browser = report
+        .cases
+        .iter()
+        .filter(|c| c.outcome == Outcome::Skipped && c.reason.as_deref().is_some_and(|r| r.contains("needs a browser")))
+        .count();
+    format!(
+        "{} passed, {} failed, {} warnings, {} skipped ({browser} of them browser cases: the bench runs no browser)",
+        count(Outcome::Passed),
+        count(Outcome::Failed),
+        count(Outcome::Warning),
+        count(Outcome::Skipped)
+    )
 }
 
 /// User plus system CPU time of this process, all threads (Linux `/proc/self/stat`, fields 14 and 15). They count

@@ -654,6 +654,11 @@ fn bench_reports_cases_per_second_serial_and_parallel_and_peak_memory() {
         .map(|c| c.get(1).unwrap().as_str())
         .collect();
     assert_eq!(jobs, ["1", "2"], "{stdout}");
+    // What the rate counts is shown with it.
+    assert!(
+        stdout.contains("outcomes: 2 passed, 0 failed, 0 warnings, 0 skipped"),
+        "{stdout}"
+    );
     assert!(stdout.contains("peak memory (VmHWM): "), "{stdout}");
 }
 
