@@ -268,6 +268,10 @@ impl ClockControl for EmbeddedProvisioner {
         Ok(())
     }
 
+    fn host_now(&self) -> Option<std::time::SystemTime> {
+        Some(self.now())
+    }
+
     fn special_token<'a>(&'a self, target: &'a Target, kind: TokenUse) -> TokenFuture<'a> {
         Box::pin(async move {
             match kind {

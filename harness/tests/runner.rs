@@ -849,3 +849,72 @@ async fn access_token_use_asks_the_hook_and_is_skipped_without_one() {
     assert_eq!(case_named(&o, "Expired").outcome, Outcome::Passed);
     assert_eq!(*hook.0.lock().unwrap(), vec![suite::TokenUse::Expired]);
 }
+
+/// A host clock the hook can read: stopped at `at`.
+struct ReadableClock {
+    at: SystemTime,
+}
+
+impl ClockControl for ReadableClock {
+    fn advance(&self, _by: Duration) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn host_now(&self) -> Option<SystemTime> {
+        Some(self.at)
+    }
+}
+
+#[tokio::test]
+async fn proof_age_is_measured_from_the_host_clock() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let c = case(
+        "Aged",
+        r#"<CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="1210"/></Mutators></CheckFileInfo>"#,
+    );
+    let stamp_of = |r: &Request| -> u64 {
+        r.headers
+            .get("X-WOPI-TimeStamp")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    // A readable host clock (stopped a day ago) is used as it is.
+    let at = SystemTime::now() - Duration::from_secs(86_400);
+    let hook = Arc::new(ReadableClock { at });
+    let o = run_with(
+        suite(&group(&c)),
+        client(),
+        TargetSource::Fixed(target(&server.uri())),
+        RunOptions::default(),
+        Some(hook),
+    )
+    .await;
+    assert_eq!(case_named(&o, "Aged").outcome, Outcome::Passed);
+    let reqs = server.received_requests().await.unwrap();
+    let expected = proof::Ticks::from_system_time(at - Duration::from_secs(1210)).0;
+    assert_eq!(stamp_of(reqs.last().unwrap()), expected);
+
+    // Otherwise the runner's clock plus its steps: 1801 s ahead, 1210 s back.
+    let o = run_with(
+        suite(&group(&(case("Step", r#"<ext:AdvanceClock Seconds="1801"/>"#) + &*c))),
+        client(),
+        TargetSource::Fixed(target(&server.uri())),
+        RunOptions::default(),
+        Some(Arc::new(StepClock(AtomicU64::new(0)))),
+    )
+    .await;
+    assert_eq!(case_named(&o, "Aged").outcome, Outcome::Passed);
+    let reqs = server.received_requests().await.unwrap();
+    let sent = stamp_of(reqs.last().unwrap());
+    let expected = proof::Ticks::from_system_time(SystemTime::now() + Duration::from_secs(591)).0;
+    // Within a minute of the expected stamp (the run takes well under that).
+    assert!(
+        expected.abs_diff(sent) < 60 * 10_000_000,
+        "sent {sent}, expected about {expected}"
+    );
+}

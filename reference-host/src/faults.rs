@@ -309,6 +309,54 @@ faults! {
     /// GetShareUrl answers a path (`/host/{id}?action=view`) instead of a URL. Breaks GetShareUrl.rst, ShareUrl: "A
     /// URI that points to a webpage that allows the user to access the file."
     ShareUrlRelative,
+    // --- Host page, continued (online/hostpage.rst, online/scenarios/postmessage.rst; applied by crate::hostpage,
+    // PostMessageOrigin by the CheckFileInfo builder) ---
+    /// The action URL is filled with every placeholder but `WOPI_SOURCE`, which is dropped like an optional one, so
+    /// the frame is opened without a WOPISrc. Breaks discovery.rst, WOPI_SOURCE: "This placeholder **must** be
+    /// replaced by a WopiSrc value. ... Unlike other placeholders, replacing this placeholder is required."
+    HostPageActionUrlWithoutWopiSrc,
+    /// The iframe keeps `width: 100%; height: 100%` but loses its absolute positioning, so its height resolves
+    /// against the auto-height body and the frame collapses to the default 150 px. Breaks hostpage.rst, "Applying
+    /// appropriate CSS styles": "the host page must apply some specific CSS styles to the Office for the web iframe".
+    HostPageFrameNotFullWindow,
+    /// The page has no `viewport` meta tag. Breaks hostpage.rst: "It must declare a viewport meta tag to avoid
+    /// visual and functional problems in mobile browsers."
+    HostPageNoViewportMeta,
+    /// The page is served without `Cache-Control`, `Expires` and `Pragma`. Breaks hostpage.rst, "Host page
+    /// headers": "at the very least, the following headers should be set on the host page" (a SHOULD).
+    HostPageNoCacheHeaders,
+    /// CheckFileInfo's `PostMessageOrigin` is the host's scheme and host name without its port. Breaks
+    /// postmessage.rst: "you must set the PostMessageOrigin property in your WOPI CheckFileInfo response to the URL
+    /// of your host page. If you do not do this, Office for the web will ignore any messages you send".
+    HostPagePostMessageOriginWithoutPort,
+    /// The page declares `FileSharingPostMessage` but has no handler for `UI_Sharing`. Breaks postmessage.rst,
+    /// UI_Sharing: "The host should use this message to trigger any custom sharing UI" (Office shows no sharing UI
+    /// of its own once the property is set, so the button does nothing).
+    HostPageIgnoresSharing,
+    /// The page declares `FileVersionPostMessage` but has no handler for `UI_FileVersions`. Breaks postmessage.rst,
+    /// UI_FileVersions: "The host should use this message to trigger any custom file version history UI."
+    HostPageIgnoresFileVersions,
+    /// The page ignores `File_Rename`, so it keeps showing the old name. Breaks postmessage.rst, File_Rename: "The
+    /// host can use this message to optionally update the UI, such as the title of the page" (with SupportsRename
+    /// declared, the renamed file is shown under a stale name).
+    HostPageIgnoresRename,
+    // --- Coverage gaps ---
+    /// The proof's age is compared in whole minutes (truncated), so a stamp up to 20 min 59 s old passes. Breaks
+    /// online/scenarios/proofkeys.rst: "Ensure that the X-WOPI-TimeStamp header is no more than 20 minutes old."
+    ProofAgeInWholeMinutes,
+    /// CheckFileInfo writes the optional strings it has no value for (`BreadcrumbFolderName`, `HostNotes`) as `null`
+    /// instead of omitting them. Breaks rest/_fragments/param_types.rst, included by CheckFileInfo.rst: "No
+    /// properties should be set to null. If you do not wish to set a property, simply omit it" (a SHOULD).
+    CfiUnsetPropertiesNull,
+    /// Unlock, RefreshLock, UnlockAndRelock and PutFile answer 200 with `X-WOPI-Lock` set to the file's lock after
+    /// the operation (empty once unlocked), as a shared "report the lock" response helper would. Breaks
+    /// `_fragments/headers/X-WOPI-Lock.rst` (response header of PutFile.rst, Unlock.rst, RefreshLock.rst,
+    /// UnlockAndRelock.rst): it "should not be included when responding to the request with 200".
+    LockHeaderOnOtherSuccesses,
+    /// GetShareUrl answers 400 for an unknown or missing `X-WOPI-UrlType` (the header's parse failure reported as a
+    /// bad request). Breaks GetShareUrl.rst: "If the X-WOPI-UrlType header is not present or contains a value that
+    /// is invalid or not supported by the host, the host should respond with a 501."
+    ShareUrlUnknownTypeBadRequest,
 }
 
 impl Fault {

@@ -165,7 +165,13 @@ async fn host_page(
         dc_llcc: Some("en-US".to_owned()),
         ..Default::default()
     };
-    let mut action_url = expand_action_url(&urlsrc, &state.wopi_src(&file.id), &params);
+    // An empty WOPISrc leaves the placeholder out (the fault: WOPI_SOURCE treated as optional).
+    let wopi_src = if state.faults.has(Fault::HostPageActionUrlWithoutWopiSrc) {
+        String::new()
+    } else {
+        state.wopi_src(&file.id)
+    };
+    let mut action_url = expand_action_url(&urlsrc, &wopi_src, &params);
     let client_origin = match url::Url::parse(&action_url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u.origin().ascii_serialization(),
         _ => {
@@ -195,7 +201,9 @@ async fn host_page(
         faults: page_faults(&state.faults),
     };
     let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], render(&model)).into_response();
-    no_cache(&mut resp);
+    if !state.faults.has(Fault::HostPageNoCacheHeaders) {
+        no_cache(&mut resp);
+    }
     let h = resp.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // The page itself must not be framed by others (clickjacking); it frames the client, not the reverse.
@@ -245,6 +253,11 @@ fn page_faults(faults: &FaultSet) -> PageFaults {
         wrong_target_origin: faults.has(Fault::HostPageWrongTargetOrigin),
         accept_any_origin: faults.has(Fault::HostPageAcceptsAnyOrigin),
         dead_ui_close: faults.has(Fault::HostPageIgnoresClose),
+        frame_not_full_window: faults.has(Fault::HostPageFrameNotFullWindow),
+        no_viewport_meta: faults.has(Fault::HostPageNoViewportMeta),
+        dead_ui_sharing: faults.has(Fault::HostPageIgnoresSharing),
+        dead_ui_file_versions: faults.has(Fault::HostPageIgnoresFileVersions),
+        dead_file_rename: faults.has(Fault::HostPageIgnoresRename),
     }
 }
 
@@ -264,6 +277,16 @@ pub struct PageFaults {
     pub accept_any_origin: bool,
     /// Ignore `UI_Close`.
     pub dead_ui_close: bool,
+    /// Leave the iframe's absolute positioning out, so it is only as tall as an iframe is by default.
+    pub frame_not_full_window: bool,
+    /// Leave the `viewport` meta tag out.
+    pub no_viewport_meta: bool,
+    /// Ignore `UI_Sharing`.
+    pub dead_ui_sharing: bool,
+    /// Ignore `UI_FileVersions`.
+    pub dead_ui_file_versions: bool,
+    /// Ignore `File_Rename`.
+    pub dead_file_rename: bool,
 }
 
 /// Everything the page shows or needs; the router fills it, [`render`] turns it into HTML.
@@ -302,6 +325,9 @@ struct ScriptConfig<'a> {
     send_ready: bool,
     accept_any_origin: bool,
     handle_close: bool,
+    handle_sharing: bool,
+    handle_file_versions: bool,
+    handle_rename: bool,
     remove_params: [&'a str; 2],
 }
 
@@ -343,6 +369,18 @@ pub fn script_json<T: Serialize>(value: &T) -> String {
 /// A target origin guaranteed to differ from the client's, for the `wrong_target_origin` fault.
 const WRONG_ORIGIN: &str = "https://wrong-origin.invalid";
 
+/// The documented viewport meta tag (`hostpage.rst`, sample host page lines 12-13).
+const VIEWPORT_META: &str =
+    "    <meta name=\"viewport\" content=\"width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no\">\n";
+
+/// The iframe's documented positioning: without it `height: 100%` resolves against the auto-height body.
+const FRAME_POSITION: &str = "            position: absolute;
+            top: 0;
+            left: 0;
+            right: 0;
+            bottom: 0;
+";
+
 /// Renders the host page.
 pub fn render(model: &PageModel) -> String {
     let faults = model.faults;
@@ -374,6 +412,9 @@ pub fn render(model: &PageModel) -> String {
         send_ready: !faults.no_postmessage_ready,
         accept_any_origin: faults.accept_any_origin,
         handle_close: !faults.dead_ui_close,
+        handle_sharing: !faults.dead_ui_sharing,
+        handle_file_versions: !faults.dead_ui_file_versions,
+        handle_rename: !faults.dead_file_rename,
         remove_params: ["wdPreviousSession", "wdPreviousCorrelation"],
     };
     let favicon = model
@@ -388,8 +429,7 @@ pub fn render(model: &PageModel) -> String {
     <meta charset="utf-8">
     <meta http-equiv="x-ua-compatible" content="ie=edge">
     <title>{title}</title>
-    <meta name="viewport" content="width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no">
-{favicon}    <style>
+{viewport}{favicon}    <style>
         body {{
             margin: 0;
             padding: 0;
@@ -399,12 +439,7 @@ pub fn render(model: &PageModel) -> String {
         #office_frame {{
             width: 100%;
             height: 100%;
-            position: absolute;
-            top: 0;
-            left: 0;
-            right: 0;
-            bottom: 0;
-            margin: 0;
+{frame_position}            margin: 0;
             border: none;
             display: block;
         }}
@@ -454,6 +489,12 @@ pub fn render(model: &PageModel) -> String {
 "#,
         title = escape_html(&model.file_name),
         favicon = favicon,
+        viewport = if faults.no_viewport_meta { "" } else { VIEWPORT_META },
+        frame_position = if faults.frame_not_full_window {
+            ""
+        } else {
+            FRAME_POSITION
+        },
         action = escape_html(&action_url),
         token = escape_html(&model.access_token),
         ttl = ttl,
@@ -568,13 +609,13 @@ const SCRIPT: &str = r#"(function () {
             if (cfg.handleClose && cfg.closeUrl) { window.location.assign(cfg.closeUrl); }
             break;
         case "UI_Sharing":
-            showPanel("host_sharing");
+            if (cfg.handleSharing) { showPanel("host_sharing"); }
             break;
         case "UI_FileVersions":
-            showPanel("host_versions");
+            if (cfg.handleFileVersions) { showPanel("host_versions"); }
             break;
         case "File_Rename":
-            rename(values.NewName);
+            if (cfg.handleRename) { rename(values.NewName); }
             break;
         default:
             break;
@@ -637,5 +678,39 @@ mod tests {
         let mut m = model();
         m.faults.wrong_target_origin = true;
         assert!(render(&m).contains(WRONG_ORIGIN));
+
+        let frame_css = |html: &str| {
+            html.split("#office_frame {")
+                .nth(1)
+                .and_then(|s| s.split('}').next())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let good = render(&model());
+        assert!(good.contains(r#"<meta name="viewport""#));
+        assert!(frame_css(&good).contains("position: absolute;"));
+        for flag in ["handleSharing", "handleFileVersions", "handleRename"] {
+            assert!(good.contains(&format!("\"{flag}\":true")), "{flag}");
+        }
+        let mut m = model();
+        m.faults.no_viewport_meta = true;
+        let html = render(&m);
+        assert!(!html.contains("viewport"));
+        assert!(frame_css(&html).contains("position: absolute;"));
+        let mut m = model();
+        m.faults.frame_not_full_window = true;
+        let html = render(&m);
+        assert!(!frame_css(&html).contains("position"), "{}", frame_css(&html));
+        assert!(frame_css(&html).contains("height: 100%;"));
+        assert!(html.contains(r#"<meta name="viewport""#));
+        let mut m = model();
+        m.faults.dead_ui_sharing = true;
+        assert!(render(&m).contains(r#""handleSharing":false,"handleFileVersions":true,"handleRename":true"#));
+        let mut m = model();
+        m.faults.dead_ui_file_versions = true;
+        assert!(render(&m).contains(r#""handleSharing":true,"handleFileVersions":false,"handleRename":true"#));
+        let mut m = model();
+        m.faults.dead_file_rename = true;
+        assert!(render(&m).contains(r#""handleSharing":true,"handleFileVersions":true,"handleRename":false"#));
     }
 }

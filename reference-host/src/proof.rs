@@ -477,7 +477,8 @@ impl ProofChecker {
     }
 
     /// The same checker, breaking the proof-key rules named in `faults` (`StaleProofAccepted`, `ProofNotChecked`,
-    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`, `MalformedProofOldRejected`);
+    /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`, `MalformedProofOldRejected`,
+    /// `ProofAgeInWholeMinutes`);
     /// without the `faults` feature nothing changes. (`ProofWithoutQuery` is applied where the signed URL is built, in [`crate::wopi`].)
     #[must_use]
     pub fn with_faults(mut self, faults: FaultSet) -> Self {
@@ -644,6 +645,13 @@ impl ProofChecker {
         {
             // Judge the request at the moment it claims to have been signed: any age passes.
             now = stamped;
+        }
+        if self.faults.has(Fault::ProofAgeInWholeMinutes)
+            && let Some(stamped) = headers.timestamp.to_system_time()
+            && let Ok(age) = now.duration_since(stamped)
+        {
+            // The fault: `age.as_secs() / 60 > 20` rejects only from 21 minutes; judge at the truncated age.
+            now = stamped + Duration::from_secs(age.as_secs() / 60 * 60);
         }
         if self.faults.has(Fault::MalformedProofOldRejected)
             && let Some(proof_old) = &headers.proof_old

@@ -342,4 +342,41 @@ async fn page_faults_each_break_their_rule() {
             .await
             .contains("\"handleClose\":false")
     );
+
+    let action = unescape(&attr(
+        &page_with(Fault::HostPageActionUrlWithoutWopiSrc).await,
+        "id=\"office_form\"",
+        "action",
+    ));
+    assert!(
+        action.starts_with(&format!("{CLIENT}/we/wordeditorframe.aspx?ui=en-US")),
+        "{action}"
+    );
+    assert!(!action.to_ascii_lowercase().contains("wopisrc"), "{action}");
+    assert!(
+        !page_with(Fault::HostPageNoViewportMeta)
+            .await
+            .contains("name=\"viewport\"")
+    );
+    let frame_css = page_with(Fault::HostPageFrameNotFullWindow).await;
+    let frame_css = frame_css
+        .split("#office_frame {")
+        .nth(1)
+        .and_then(|s| s.split('}').next());
+    assert!(frame_css.is_some_and(|css| !css.contains("position")), "{frame_css:?}");
+    for (fault, flag) in [
+        (Fault::HostPageIgnoresSharing, "handleSharing"),
+        (Fault::HostPageIgnoresFileVersions, "handleFileVersions"),
+        (Fault::HostPageIgnoresRename, "handleRename"),
+    ] {
+        assert!(page_with(fault).await.contains(&format!("\"{flag}\":false")), "{fault}");
+    }
+
+    let host = host(FaultSet::of([Fault::HostPageNoCacheHeaders]), true).await;
+    let file = host.file("f.docx", b"").await.expect("file");
+    let page = get(&host, &format!("/host/{}?action=edit", file.file_id.as_str())).await;
+    assert_eq!(page.status, 200);
+    for name in ["cache-control", "expires", "pragma"] {
+        assert!(page.headers.get(name).is_none(), "{name}: {:?}", page.headers.get(name));
+    }
 }

@@ -77,6 +77,12 @@ pub trait ClockControl: Send + Sync {
     /// Moves the host's notion of now forward by `by`.
     fn advance(&self, by: Duration) -> Result<(), String>;
 
+    /// The host's current time, when the hook can read it (a test clock that does not tick with real time).
+    /// `None` (the default): the host's clock is the real one moved on by every [`ClockControl::advance`].
+    fn host_now(&self) -> Option<std::time::SystemTime> {
+        None
+    }
+
     /// A token of kind `kind` relative to `target`'s file. `Err` (the default) skips the case with the reason.
     fn special_token<'a>(&'a self, target: &'a Target, kind: TokenUse) -> TokenFuture<'a> {
         let _ = target;
@@ -738,7 +744,15 @@ impl CaseExec<'_> {
             &self.runner.client
         };
         let offset = self.runner.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
-        if offset > 0 && b.raw.proof.timestamp.is_none() {
+        if let Some(age) = b.proof_age_secs {
+            // A host clock the hook can read is exact (the embedded host's is stopped between steps); otherwise
+            // the host's clock is ours plus the steps.
+            let stamp = match self.runner.clock.get().and_then(|c| c.host_now()) {
+                Some(host_now) => request::stamp_aged(wopi_protocol::proof::Ticks::from_system_time(host_now), 0, age),
+                None => request::stamp_aged(wopi_protocol::proof::Ticks::now(), offset, age),
+            };
+            b.raw.proof.timestamp = Some(stamp);
+        } else if offset > 0 && b.raw.proof.timestamp.is_none() {
             let now = wopi_protocol::proof::Ticks::now();
             b.raw.proof.timestamp = Some(wopi_protocol::proof::Ticks(
                 now.0.saturating_add(offset.saturating_mul(10_000_000)),

@@ -15,7 +15,9 @@ use wopi_protocol::proof::Ticks;
 use wopi_protocol::utf7;
 
 use super::Target;
-use crate::suite::{Category, CoauthLockType, KeyRelation, PutRelativeMode, Request, RequestKind, Suite, TestCase};
+use crate::suite::{
+    Category, CoauthLockType, KeyRelation, ProofTimestamp, PutRelativeMode, Request, RequestKind, Suite, TestCase,
+};
 use crate::validate::{State, frames};
 
 /// `User-Agent` the validator sends for OfficeNativeClient cases.
@@ -29,6 +31,9 @@ pub struct Built {
     pub token: String,
     /// GetFromFileUrl: sent without `Authorization` (and unsigned), as the engine does.
     pub anonymous: bool,
+    /// `<ProofKey ext:AgeSeconds>`: the proof is stamped this many seconds before the host's now, which only the
+    /// runner knows (its clock hook or clock offset), so [`stamp_aged`] resolves it at send time.
+    pub proof_age_secs: Option<i64>,
 }
 
 /// Why a request could not be built: the case fails with this message.
@@ -438,8 +443,8 @@ pub fn build(
     }
 
     // --- proof ---
-    let proof = if anonymous {
-        ProofSpec::mode(ProofMode::Unsigned)
+    let (proof, proof_age_secs) = if anonymous {
+        (ProofSpec::mode(ProofMode::Unsigned), None)
     } else {
         proof_spec(r)?
     };
@@ -452,7 +457,12 @@ pub fn build(
         body,
         proof,
     };
-    Ok(Built { raw, token, anonymous })
+    Ok(Built {
+        raw,
+        token,
+        anonymous,
+        proof_age_secs,
+    })
 }
 
 /// Replaces the URL's `access_token` with `token`, put first as the engine does for its mutations.
@@ -478,10 +488,11 @@ pub fn swap_token(built: &mut Built, token: String) {
     built.token = token;
 }
 
-/// The `<ProofKey>` mutator as a mock-client proof spec (validator-semantics.md §3.3).
-fn proof_spec(r: &Request) -> Result<ProofSpec, BuildError> {
+/// The `<ProofKey>` mutator as a mock-client proof spec (validator-semantics.md §3.3), plus the age in seconds
+/// of an `ext:AgeSeconds` timestamp (resolved when the request is sent).
+fn proof_spec(r: &Request) -> Result<(ProofSpec, Option<i64>), BuildError> {
     let Some(m) = &r.mutators.proof_key else {
-        return Ok(ProofSpec::valid());
+        return Ok((ProofSpec::valid(), None));
     };
     let mode = match m.key_relation {
         KeyRelation::Ahead => ProofMode::Ahead,
@@ -494,13 +505,24 @@ fn proof_spec(r: &Request) -> Result<ProofSpec, BuildError> {
             (false, false) => ProofMode::Valid,
         },
     };
-    let mut spec = ProofSpec::mode(mode);
-    if let Some(ts) = &m.timestamp {
-        let ticks =
-            parse_utc_ticks(ts).ok_or_else(|| BuildError(format!("ProofKey Timestamp '{ts}' is not a date-time")))?;
-        spec = spec.at(ticks);
+    let spec = ProofSpec::mode(mode);
+    match &m.timestamp {
+        None => Ok((spec, None)),
+        Some(ProofTimestamp::At(ts)) => {
+            let ticks = parse_utc_ticks(ts)
+                .ok_or_else(|| BuildError(format!("ProofKey Timestamp '{ts}' is not a date-time")))?;
+            Ok((spec.at(ticks), None))
+        }
+        Some(ProofTimestamp::AgeSeconds(age)) => Ok((spec, Some(*age))),
     }
-    Ok(spec)
+}
+
+/// The timestamp `age_secs` seconds before the host's now: the runner's `now` moved on by the host clock's offset
+/// (`<ext:AdvanceClock>`). A negative age is in the future; the result saturates at the ends of the tick range.
+pub fn stamp_aged(now: Ticks, clock_offset_secs: u64, age_secs: i64) -> Ticks {
+    const TICKS_PER_SEC: i128 = 10_000_000;
+    let ticks = i128::from(now.0) + (i128::from(clock_offset_secs) - i128::from(age_secs)) * TICKS_PER_SEC;
+    Ticks(u64::try_from(ticks.max(0)).unwrap_or(u64::MAX))
 }
 
 /// `YYYY-MM-DD[Thh:mm[:ss[.fff]]][Z]` as UTC ticks.
@@ -764,6 +786,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.raw.proof.timestamp, Some(Ticks(635_753_664_000_000_000)));
+        assert_eq!(b.proof_age_secs, None);
+        let b = built(
+            r#"<CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="-60" KeyRelation="Behind"/></Mutators></CheckFileInfo>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        // The age is left for the runner: the spec itself says "now" until then.
+        assert_eq!(b.raw.proof.timestamp, None);
+        assert_eq!(b.raw.proof.mode, ProofMode::Behind);
+        assert_eq!(b.proof_age_secs, Some(-60));
+    }
+
+    #[test]
+    fn aged_stamps_follow_the_host_clock() {
+        let now = Ticks(1_000_000_000_000);
+        assert_eq!(stamp_aged(now, 0, 1190), Ticks(now.0 - 1190 * 10_000_000));
+        // After AdvanceClock 600 s, 1190 s old is 590 s before the runner's own now.
+        assert_eq!(stamp_aged(now, 600, 1190), Ticks(now.0 - 590 * 10_000_000));
+        assert_eq!(stamp_aged(now, 0, -60), Ticks(now.0 + 60 * 10_000_000));
+        assert_eq!(stamp_aged(Ticks(5), 0, 1), Ticks(0));
+        assert_eq!(stamp_aged(Ticks(u64::MAX - 1), 0, -1), Ticks(u64::MAX));
     }
 
     #[test]

@@ -134,7 +134,12 @@ impl<'a> Builder<'a> {
         for a in &n.attrs {
             // Our extension attributes are checked by their own readers.
             if a.name.starts_with("ext:") {
-                if a.name == "ext:Severity" || a.name == "ext:Note" || a.name == "ext:Exclusive" {
+                // Element-specific extension attributes are listed in `allowed` with their prefix.
+                if a.name == "ext:Severity"
+                    || a.name == "ext:Note"
+                    || a.name == "ext:Exclusive"
+                    || allowed.contains(&a.name.as_str())
+                {
                     continue;
                 }
                 return Err(self.err(a.pos, format!("unknown extension attribute {} on <{}>", a.name, n.name)));
@@ -1026,7 +1031,29 @@ impl<'a> Builder<'a> {
                     }
                 }
                 _ => {
-                    self.check_attrs(c, &["MutateCurrent", "MutateOld", "KeyRelation", "Timestamp"])?;
+                    self.check_attrs(
+                        c,
+                        &[
+                            "MutateCurrent",
+                            "MutateOld",
+                            "KeyRelation",
+                            "Timestamp",
+                            "ext:AgeSeconds",
+                        ],
+                    )?;
+                    let timestamp = match (self.opt(c, "Timestamp"), self.attr(c, "ext:AgeSeconds")) {
+                        (Some(_), Some(a)) => {
+                            return Err(self.err(
+                                a.pos,
+                                "give Timestamp (an absolute date) or ext:AgeSeconds (an age), not both",
+                            ));
+                        }
+                        (Some(at), None) => Some(ProofTimestamp::At(at)),
+                        (None, Some(_)) => self
+                            .parse_attr::<i64>(c, "ext:AgeSeconds", "a whole number of seconds")?
+                            .map(ProofTimestamp::AgeSeconds),
+                        (None, None) => None,
+                    };
                     let key_relation = match self.opt(c, "KeyRelation").as_deref() {
                         None | Some("Synced") => KeyRelation::Synced,
                         Some("Ahead") => KeyRelation::Ahead,
@@ -1038,7 +1065,7 @@ impl<'a> Builder<'a> {
                             mutate_current: self.bool_attr(c, "MutateCurrent")?.unwrap_or(false),
                             mutate_old: self.bool_attr(c, "MutateOld")?.unwrap_or(false),
                             key_relation,
-                            timestamp: self.opt(c, "Timestamp"),
+                            timestamp,
                         });
                     }
                 }
@@ -1095,30 +1122,49 @@ impl<'a> Builder<'a> {
                         "Comparator",
                         "IsRequired",
                         "ShouldMatch",
+                        "ext:Absent",
                     ]),
                 )?;
                 self.check_children(v, &[])?;
-                let comparator = match self.opt(v, "Comparator").as_deref().map(str::trim) {
-                    None | Some("") | Some("=") => Comparator::Eq,
-                    Some(">") => Comparator::Gt,
-                    Some(">=") => Comparator::Ge,
-                    Some("<") => Comparator::Lt,
-                    Some("<=") => Comparator::Le,
-                    // The engine fails the request at run time; a suite error is more useful.
-                    Some(c) => {
+                if self.bool_attr(v, "ext:Absent")? == Some(true) {
+                    // Every other attribute says something about a present header: together they contradict.
+                    if let Some(a) = v.attrs.iter().find(|a| {
+                        !matches!(a.name.as_str(), "Header" | "ValidationMessage") && !a.name.starts_with("ext:")
+                    }) {
                         return Err(self.err(
-                            v.pos,
-                            format!("Comparator '{c}' is not valid; expected =, >, >=, < or <="),
+                            a.pos,
+                            format!(
+                                "{} cannot be combined with ext:Absent=\"true\" (the header must be absent)",
+                                a.name
+                            ),
                         ));
                     }
-                };
-                ValidatorKind::ResponseHeader {
-                    header: self.req(v, "Header")?,
-                    expected_value: self.opt(v, "ExpectedValue"),
-                    expected_state_key: self.opt(v, "ExpectedStateKey"),
-                    comparator,
-                    is_required: self.bool_attr(v, "IsRequired")?.unwrap_or(false),
-                    should_match: self.bool_attr(v, "ShouldMatch")?.unwrap_or(true),
+                    ValidatorKind::ResponseHeaderAbsent {
+                        header: self.req(v, "Header")?,
+                    }
+                } else {
+                    let comparator = match self.opt(v, "Comparator").as_deref().map(str::trim) {
+                        None | Some("") | Some("=") => Comparator::Eq,
+                        Some(">") => Comparator::Gt,
+                        Some(">=") => Comparator::Ge,
+                        Some("<") => Comparator::Lt,
+                        Some("<=") => Comparator::Le,
+                        // The engine fails the request at run time; a suite error is more useful.
+                        Some(c) => {
+                            return Err(self.err(
+                                v.pos,
+                                format!("Comparator '{c}' is not valid; expected =, >, >=, < or <="),
+                            ));
+                        }
+                    };
+                    ValidatorKind::ResponseHeader {
+                        header: self.req(v, "Header")?,
+                        expected_value: self.opt(v, "ExpectedValue"),
+                        expected_state_key: self.opt(v, "ExpectedStateKey"),
+                        comparator,
+                        is_required: self.bool_attr(v, "IsRequired")?.unwrap_or(false),
+                        should_match: self.bool_attr(v, "ShouldMatch")?.unwrap_or(true),
+                    }
                 }
             }
             "LockMismatchValidator" => {
@@ -1177,9 +1223,10 @@ impl<'a> Builder<'a> {
                 }
             }
             "JsonResponseContentValidator" => {
-                self.check_attrs(v, &with(&["ShouldExist"]))?;
+                self.check_attrs(v, &with(&["ShouldExist", "ext:NoNullProperties"]))?;
                 self.check_children(v, PROPERTY_ELEMENTS)?;
                 let should_exist = self.bool_attr(v, "ShouldExist")?.unwrap_or(true);
+                let no_null_properties = self.bool_attr(v, "ext:NoNullProperties")?.unwrap_or(false);
                 let mut properties = Vec::new();
                 for p in &v.children {
                     properties.push(self.property(p)?);
@@ -1187,6 +1234,7 @@ impl<'a> Builder<'a> {
                 ValidatorKind::JsonContent {
                     should_exist,
                     properties,
+                    no_null_properties,
                 }
             }
             "FramesValidator" => {

@@ -489,8 +489,19 @@ pub struct ProofKeyMutator {
     pub mutate_current: bool,
     pub mutate_old: bool,
     pub key_relation: KeyRelation,
+    /// `Timestamp` or `ext:AgeSeconds`; `None` signs at the host's now.
+    pub timestamp: Option<ProofTimestamp>,
+}
+
+/// The `X-WOPI-TimeStamp` a `<ProofKey>` asks for: the two attributes are exclusive, so one enum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProofTimestamp {
     /// `Timestamp`, read as UTC (the engine reads a trailing `Z` as local time: a fault we do not copy).
-    pub timestamp: Option<String>,
+    At(String),
+    /// `ext:AgeSeconds`: this many seconds before the host's now as the runner knows it (read from the host's clock
+    /// hook when it has one, else the runner's clock after any `<ext:AdvanceClock>`); negative is in the future.
+    /// Resolved when the request is sent.
+    AgeSeconds(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -575,12 +586,20 @@ pub enum ValidatorKind {
         is_required: bool,
         should_match: bool,
     },
+    /// `<ResponseHeaderValidator Header="h" ext:Absent="true"/>`: the response must not carry the header (for
+    /// "should not be included" rules; combine with `ext:Severity="Should"`).
+    ResponseHeaderAbsent {
+        header: String,
+    },
     LockMismatch {
         expected_lock: String,
     },
     JsonContent {
         should_exist: bool,
         properties: Vec<JsonProperty>,
+        /// `ext:NoNullProperties="true"`: any property (at any depth) whose value is `null` is reported, always as
+        /// a warning (CheckFileInfo.rst: "No properties should be set to null").
+        no_null_properties: bool,
     },
     JsonSchema {
         schema: String,

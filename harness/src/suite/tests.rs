@@ -382,3 +382,71 @@ fn bad_ext_header_and_access_token_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn proof_key_age_is_relative_and_exclusive_with_timestamp() {
+    let s = parse(&wrap(
+        r#"<CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="1190"/></Mutators></CheckFileInfo>
+           <CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="-60"/></Mutators></CheckFileInfo>
+           <CheckFileInfo><Mutators><ProofKey Timestamp="2015-08-17T00:00:00"/></Mutators></CheckFileInfo>"#,
+    ))
+    .unwrap();
+    let stamps: Vec<_> = s.groups[0].cases[0]
+        .all_requests()
+        .map(|r| r.mutators.proof_key.as_ref().and_then(|m| m.timestamp.clone()))
+        .collect();
+    assert_eq!(
+        stamps,
+        vec![
+            Some(ProofTimestamp::AgeSeconds(1190)),
+            Some(ProofTimestamp::AgeSeconds(-60)),
+            Some(ProofTimestamp::At("2015-08-17T00:00:00".into())),
+        ]
+    );
+    let err = parse(&wrap(
+        r#"<CheckFileInfo><Mutators><ProofKey Timestamp="2015-08-17" ext:AgeSeconds="10"/></Mutators></CheckFileInfo>"#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Timestamp (an absolute date) or ext:AgeSeconds"),
+        "{err}"
+    );
+    let err = parse(&wrap(
+        r#"<CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="20m"/></Mutators></CheckFileInfo>"#,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("is not a whole number of seconds"), "{err}");
+    // The attribute belongs to <ProofKey> only.
+    let err = parse(&wrap(r#"<CheckFileInfo ext:AgeSeconds="1"/>"#)).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown extension attribute ext:AgeSeconds"),
+        "{err}"
+    );
+}
+
+#[test]
+fn header_absent_contradicting_a_present_header_is_an_error() {
+    let s = parse(&wrap(
+        r#"<Lock Lock="a"><Validators><ResponseHeaderValidator Header="X-WOPI-Lock" ext:Absent="true"/></Validators></Lock>"#,
+    ))
+    .unwrap();
+    let r = s.groups[0].cases[0].all_requests().next().unwrap();
+    let v = &r.validators.as_ref().unwrap()[0];
+    assert!(matches!(&v.kind, ValidatorKind::ResponseHeaderAbsent { header } if header == "X-WOPI-Lock"));
+    for extra in [r#"ExpectedValue="a""#, r#"IsRequired="true""#, r#"ShouldMatch="false""#] {
+        let err = parse(&wrap(&format!(
+            r#"<Lock Lock="a"><Validators><ResponseHeaderValidator Header="X-WOPI-Lock" ext:Absent="true" {extra}/></Validators></Lock>"#
+        )))
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("cannot be combined with ext:Absent"),
+            "{extra}: {err}"
+        );
+    }
+    let err = parse(&wrap(
+        r#"<Lock Lock="a"><Validators><ResponseHeaderValidator ext:Absent="true"/></Validators></Lock>"#,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("needs attribute Header"), "{err}");
+}

@@ -159,6 +159,15 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
             resp,
             ctx,
         ),
+        ValidatorKind::ResponseHeaderAbsent { header } => match resp.header(header) {
+            None => Vec::new(),
+            Some(actual) => vec![ctx.failure(
+                format!("ResponseHeaderValidator {header} ext:Absent"),
+                format!("no {header} header"),
+                format!("'{actual}'"),
+                format!("the response should not include {header}"),
+            )],
+        },
         ValidatorKind::LockMismatch { expected_lock } => {
             let mut f = response_code(409, resp, ctx);
             for x in &mut f {
@@ -184,7 +193,8 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
         ValidatorKind::JsonContent {
             should_exist,
             properties,
-        } => properties::json_content(*should_exist, properties, resp, ctx),
+            no_null_properties,
+        } => properties::json_content(*should_exist, properties, *no_null_properties, resp, ctx),
         ValidatorKind::JsonSchema { schema } => json_schema(schema, resp, ctx),
         ValidatorKind::ResponseContent { expected } => response_content(expected, resp, ctx),
         ValidatorKind::Or(children) => {

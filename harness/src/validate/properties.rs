@@ -14,6 +14,7 @@ const TEN_YEARS_MS: i64 = 10 * 365 * 24 * 3600 * 1000 + 3 * 24 * 3600 * 1000;
 pub(super) fn json_content(
     should_exist: bool,
     properties: &[JsonProperty],
+    no_null_properties: bool,
     resp: &ResponseView<'_>,
     ctx: &Context<'_>,
 ) -> Vec<Failure> {
@@ -52,7 +53,46 @@ pub(super) fn json_content(
             )];
         }
     };
-    properties.iter().filter_map(|p| property(p, &root, ctx)).collect()
+    let mut out: Vec<Failure> = properties.iter().filter_map(|p| property(p, &root, ctx)).collect();
+    if no_null_properties {
+        let mut nulls = Vec::new();
+        null_paths(&root, "", &mut nulls);
+        if !nulls.is_empty() {
+            let mut f = ctx.failure(
+                format!("{check} ext:NoNullProperties"),
+                "no property set to null",
+                format!("null: {}", nulls.join(", ")),
+                "No properties should be set to null: omit one to leave it at its default (rest/_fragments/param_types.rst)",
+            );
+            // A SHOULD of the docs, whatever the validator's own severity.
+            f.should_only = true;
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// The JSONPath-like names of every `null` under `v` (`CloseUrl`, `Items[2].Name`), in document order.
+fn null_paths(v: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Null => out.push(if at.is_empty() {
+            "(the body)".into()
+        } else {
+            at.to_string()
+        }),
+        Value::Object(o) => {
+            for (k, x) in o {
+                let path = if at.is_empty() { k.clone() } else { format!("{at}.{k}") };
+                null_paths(x, &path, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                null_paths(x, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Empty in the engine's sense: missing, null, "", [] or {}.

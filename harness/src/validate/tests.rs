@@ -524,3 +524,54 @@ fn should_severity_marks_failures_as_should_only() {
     let f = one(run(Some(v), &resp(200, &[], "")));
     assert!(f.should_only);
 }
+
+#[test]
+fn no_null_properties_reports_every_null_as_a_warning() {
+    let body = r#"{"BaseFileName":"a.docx","CloseUrl":null,"Nested":{"Items":[1,null]},"Empty":""}"#;
+    // Without the opt-in the engine's rules hold: an unchecked null is fine.
+    assert!(run(Some("<JsonResponseContentValidator/>"), &resp(200, &[], body)).is_empty());
+    let v = r#"<JsonResponseContentValidator ext:NoNullProperties="true"/>"#;
+    let f = one(run(Some(v), &resp(200, &[], body)));
+    assert_eq!(f.check, "JsonResponseContentValidator ext:NoNullProperties");
+    assert_eq!(f.actual, "null: CloseUrl, Nested.Items[1]");
+    assert!(f.should_only, "a SHOULD of the docs is a warning");
+    // An empty string, false or 0 is not null.
+    assert!(
+        run(
+            Some(v),
+            &resp(200, &[], r#"{"CloseUrl":"","UserCanWrite":false,"Size":0,"A":[]}"#)
+        )
+        .is_empty()
+    );
+    let err = suite::parse_str(
+        &format!(
+            r#"<WopiValidation xmlns:ext="{}"><TestGroup Name="G"><TestCases><TestCase Name="C" Category="WopiCore">
+               <Description>d</Description><Requests><CheckFileInfo><Validators>
+               <JsonResponseContentValidator ext:NoNullProperties="yes"/></Validators></CheckFileInfo></Requests>
+               </TestCase></TestCases></TestGroup></WopiValidation>"#,
+            suite::EXT_NS
+        ),
+        Path::new("t.xml"),
+        "t".into(),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("is not a boolean"), "{err}");
+}
+
+#[test]
+fn header_absent_fails_when_the_header_is_sent() {
+    let v = r#"<ResponseHeaderValidator Header="x-wopi-lock" ext:Absent="true" ext:Severity="Should"/>"#;
+    assert!(run(Some(v), &resp(200, &[], "")).is_empty());
+    let f = one(run(Some(v), &resp(200, &[("X-WOPI-Lock", "L1")], "")));
+    assert_eq!(f.check, "ResponseHeaderValidator x-wopi-lock ext:Absent");
+    assert_eq!(f.actual, "'L1'");
+    assert!(f.should_only);
+    // An empty value is still the header being included.
+    assert_eq!(one(run(Some(v), &resp(200, &[("X-WOPI-Lock", "")], ""))).actual, "''");
+    // Without ext:Severity it is a requirement.
+    let must = r#"<ResponseHeaderValidator Header="X-WOPI-Lock" ext:Absent="true"/>"#;
+    assert!(!one(run(Some(must), &resp(200, &[("X-WOPI-Lock", "L1")], ""))).should_only);
+    // ext:Absent="false" is the plain validator.
+    let plain = r#"<ResponseHeaderValidator Header="X-WOPI-Lock" ext:Absent="false"/>"#;
+    assert!(run(Some(plain), &resp(200, &[("X-WOPI-Lock", "L1")], "")).is_empty());
+}

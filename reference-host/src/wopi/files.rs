@@ -111,7 +111,11 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.host_view_url = Some(state.host_page_url(&file.id, "view"));
     info.host_edit_url = Some(state.host_page_url(&file.id, "edit"));
     info.close_url = Some(state.close_url());
-    info.post_message_origin = Some(state.origin().to_owned());
+    info.post_message_origin = Some(if faults.has(Fault::HostPagePostMessageOriginWithoutPort) {
+        origin_without_port(state.origin())
+    } else {
+        state.origin().to_owned()
+    });
     // The host page handles these messages (crate::hostpage): without the flags Office never sends them.
     info.close_post_message = Some(true);
     info.file_sharing_post_message = Some(true);
@@ -143,6 +147,18 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.breadcrumb_doc_name = Some(file.name.as_str().to_owned());
     apply_cfi_model_faults(state, file, &mut info);
     info
+}
+
+/// `origin` (`scheme://host[:port]`) as a host that knows only its scheme and host name writes it, for the
+/// `HostPagePostMessageOriginWithoutPort` fault. Left as it is if it does not parse.
+fn origin_without_port(origin: &str) -> String {
+    match url::Url::parse(origin) {
+        Ok(u) => match u.host_str() {
+            Some(host) => format!("{}://{host}", u.scheme()),
+            None => origin.to_owned(),
+        },
+        Err(_) => origin.to_owned(),
+    }
 }
 
 /// The CheckFileInfo faults that change a property's value (the ones that change JSON types are applied to the
@@ -210,13 +226,24 @@ fn cfi_json_faults(state: &AppState, body: &mut Value) {
             }
         }
     }
+    if state.faults.has(Fault::CfiUnsetPropertiesNull)
+        && let Some(map) = body.as_object_mut()
+    {
+        // A serializer without skip-if-none: the optional strings this host never sets come out as null.
+        for name in ["BreadcrumbFolderName", "HostNotes"] {
+            map.entry(name).or_insert(Value::Null);
+        }
+    }
 }
 
 /// CheckFileInfo: `GET /wopi/files/{id}`.
 pub async fn check_file_info_handler(req: FileRequest) -> Result<Response, WopiError> {
     let file = req.state.store.file(&req.id, req.now).await?;
     let info = check_file_info(&req.state, &req.caller.user, &file);
-    if req.state.faults.has(Fault::SizeAsString) || req.state.faults.has(Fault::BooleansAsStrings) {
+    if req.state.faults.has(Fault::SizeAsString)
+        || req.state.faults.has(Fault::BooleansAsStrings)
+        || req.state.faults.has(Fault::CfiUnsetPropertiesNull)
+    {
         let mut body = serde_json::to_value(&info).unwrap_or_else(|_| json!({}));
         cfi_json_faults(&req.state, &mut body);
         return Ok(json(&body));
@@ -281,7 +308,14 @@ pub async fn put_file(req: FileRequest, body: Result<Bytes, BytesRejection>) -> 
     // Collabora reads the new LastModifiedTime from the body for its next X-COOL-WOPI-Timestamp (ecosystem.md §5);
     // other clients ignore the body.
     let body = json!({ "LastModifiedTime": iso8601(file.last_modified) });
-    Ok(with_item_version(json(&body), &file.version_string()))
+    let mut response = with_item_version(json(&body), &file.version_string());
+    if req.state.faults.has(Fault::LockHeaderOnOtherSuccesses) {
+        let value = lock_header(&req.headers, X_WOPI_LOCK).ok().flatten();
+        response
+            .headers_mut()
+            .insert(X_WOPI_LOCK, header_value(value.as_ref().map_or("", |l| l.as_str())));
+    }
+    Ok(response)
 }
 
 /// Collabora Online's save precondition: the `LastModifiedTime` it last saw, in `X-COOL-WOPI-Timestamp` (or
@@ -363,6 +397,17 @@ async fn lock_op(req: FileRequest, op: LockOp) -> Result<Response, WopiError> {
         && req.state.faults.has(Fault::LockHeaderOnSuccess)
     {
         response.headers_mut().insert(X_WOPI_LOCK, header_value(id.as_str()));
+    }
+    if req.state.faults.has(Fault::LockHeaderOnOtherSuccesses) {
+        // The fault: the lock the file holds now, as the 409 answers report it.
+        let after = match &op {
+            LockOp::Refresh(id) | LockOp::UnlockAndRelock { new: id, .. } => Some(id.as_str()),
+            LockOp::Unlock(_) => Some(""),
+            _ => None,
+        };
+        if let Some(value) = after {
+            response.headers_mut().insert(X_WOPI_LOCK, header_value(value));
+        }
     }
     Ok(response)
 }
@@ -587,6 +632,9 @@ async fn get_share_url(req: FileRequest) -> Result<Response, WopiError> {
         Some(Ok(ShareUrlType::ReadOnly)) => "view",
         Some(Ok(ShareUrlType::ReadWrite)) if req.caller.user.can_write => "edit",
         _ if req.state.faults.has(Fault::ShareUrlAnyType) => "view",
+        None | Some(Err(_)) if req.state.faults.has(Fault::ShareUrlUnknownTypeBadRequest) => {
+            return Err(WopiError::BadRequest("unknown or missing X-WOPI-UrlType".into()));
+        }
         _ => {
             return Err(WopiError::NotImplemented(
                 "unsupported or missing X-WOPI-UrlType".into(),
@@ -615,4 +663,16 @@ pub async fn enumerate_ancestors(req: FileRequest) -> Result<Response, WopiError
 pub async fn get_ecosystem(req: FileRequest) -> Result<Response, WopiError> {
     req.state.store.file(&req.id, req.now).await?;
     Ok(json(&super::containers::ecosystem_pointer(&req.state, &req.caller)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_without_port;
+
+    #[test]
+    fn origin_without_port_drops_only_the_port() {
+        assert_eq!(origin_without_port("http://127.0.0.1:8123"), "http://127.0.0.1");
+        assert_eq!(origin_without_port("https://host.test"), "https://host.test");
+        assert_eq!(origin_without_port("not a url"), "not a url");
+    }
 }
