@@ -344,6 +344,10 @@ faults! {
     /// The proof's age is compared in whole minutes (truncated), so a stamp up to 20 min 59 s old passes. Breaks
     /// online/scenarios/proofkeys.rst: "Ensure that the X-WOPI-TimeStamp header is no more than 20 minutes old."
     ProofAgeInWholeMinutes,
+    /// Proofs older than five minutes are refused (the clock-skew window of other signature schemes, copied over),
+    /// so requests the docs accept fail with 500. Breaks online/scenarios/proofkeys.rst: the limit is "no more than
+    /// 20 minutes old", and Office may send a request signed minutes earlier (queued saves, retries).
+    ProofAgeLimitFiveMinutes,
     /// CheckFileInfo writes the optional strings it has no value for (`BreadcrumbFolderName`, `HostNotes`) as `null`
     /// instead of omitting them. Breaks rest/_fragments/param_types.rst, included by CheckFileInfo.rst: "No
     /// properties should be set to null. If you do not wish to set a property, simply omit it" (a SHOULD).

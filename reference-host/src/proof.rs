@@ -478,7 +478,7 @@ impl ProofChecker {
 
     /// The same checker, breaking the proof-key rules named in `faults` (`StaleProofAccepted`, `ProofNotChecked`,
     /// `ProofOldWithOldKeyAccepted`, `NoDiscoveryRefetch`, `ProofOnlyCurrentKey`, `MalformedProofOldRejected`,
-    /// `ProofAgeInWholeMinutes`);
+    /// `ProofAgeInWholeMinutes`, `ProofAgeLimitFiveMinutes`);
     /// without the `faults` feature nothing changes. (`ProofWithoutQuery` is applied where the signed URL is built, in [`crate::wopi`].)
     #[must_use]
     pub fn with_faults(mut self, faults: FaultSet) -> Self {
@@ -652,6 +652,15 @@ impl ProofChecker {
         {
             // The fault: `age.as_secs() / 60 > 20` rejects only from 21 minutes; judge at the truncated age.
             now = stamped + Duration::from_secs(age.as_secs() / 60 * 60);
+        }
+        if self.faults.has(Fault::ProofAgeLimitFiveMinutes)
+            && let Some(stamped) = headers.timestamp.to_system_time()
+            && now
+                .duration_since(stamped)
+                .is_ok_and(|age| age > Duration::from_secs(5 * 60))
+        {
+            // The fault: anything over five minutes is judged as if it were over the real limit.
+            now = stamped + Duration::from_secs(21 * 60);
         }
         if self.faults.has(Fault::MalformedProofOldRejected)
             && let Some(proof_old) = &headers.proof_old
