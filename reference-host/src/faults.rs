@@ -361,6 +361,16 @@ faults! {
     /// bad request). Breaks GetShareUrl.rst: "If the X-WOPI-UrlType header is not present or contains a value that
     /// is invalid or not supported by the host, the host should respond with a 501."
     ShareUrlUnknownTypeBadRequest,
+    /// Every `X-WOPI-Lock` the host answers (GetLock, lock-mismatch 409s) is folded to lower case, as a response
+    /// layer that normalises header values would; the stored ID and its comparisons stay exact. Breaks
+    /// rest/concepts.rst (Lock): "Hosts must treat it as an opaque string", so the ID answered must be the one
+    /// stored, byte for byte; Office compares the answer with the ID it sent.
+    LockHeaderCaseFolded,
+    /// PutRelativeFile in suggested mode reads `X-WOPI-OverwriteRelativeTarget` and, when it is true, stores the
+    /// suggested name as an exact target, replacing a file of that name. Breaks PutRelativeFile.rst: the header "is
+    /// only valid if the X-WOPI-RelativeTarget is also included on the request. It must be ignored in all other
+    /// cases."
+    SuggestedHonoursOverwrite,
 }
 
 impl Fault {

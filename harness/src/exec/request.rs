@@ -219,6 +219,7 @@ pub fn build(
             resource_id,
             mode,
             overwrite_relative,
+            overwrite_in_suggested,
         } => {
             if mode.is_none() {
                 return berr("PutRelativeFile needs PutRelativeFileMode");
@@ -226,6 +227,10 @@ pub fn build(
             let bytes = resource(resource_id)?;
             h("X-WOPI-Size", &bytes.len().to_string());
             target_headers(*mode, name, *overwrite_relative, &mut h);
+            if *overwrite_in_suggested {
+                // The loader allows this only in Suggested mode, where the host must ignore it.
+                h("X-WOPI-OverwriteRelativeTarget", dotnet_bool(true));
+            }
             body = bytes.into();
         }
         K::CreateChildFile {
@@ -673,6 +678,27 @@ mod tests {
         )
         .unwrap();
         assert!(header(&c, "X-WOPI-SuggestedTarget").is_some() && header(&c, "X-WOPI-RelativeTarget").is_some());
+    }
+
+    #[test]
+    fn overwrite_in_suggested_sends_the_overwrite_header_beside_the_suggested_target() {
+        let b = built(
+            r#"<PutRelativeFile Name=".docx" ResourceId="WordSimpleDocument" PutRelativeFileMode="Suggested" ext:OverwriteInSuggested="true"/>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(header(&b, "X-WOPI-SuggestedTarget"), Some(".docx"));
+        assert_eq!(header(&b, "X-WOPI-OverwriteRelativeTarget"), Some("True"));
+        assert_eq!(header(&b, "X-WOPI-RelativeTarget"), None);
+        // Without it, suggested mode sends no overwrite header (OverwriteRelative is ExactName's).
+        let plain = built(
+            r#"<PutRelativeFile Name=".docx" ResourceId="WordSimpleDocument" PutRelativeFileMode="Suggested" OverwriteRelative="true"/>"#,
+            0,
+            &State::new(),
+        )
+        .unwrap();
+        assert_eq!(header(&plain, "X-WOPI-OverwriteRelativeTarget"), None);
     }
 
     #[test]

@@ -620,14 +620,39 @@ impl<'a> Builder<'a> {
                     Some(m) => Some(m),
                     None => mode(self, "Type")?,
                 };
+                let overwrite_relative = self.bool_attr(r, "OverwriteRelative")?;
+                let overwrite_in_suggested = self.bool_attr(r, "ext:OverwriteInSuggested")?.unwrap_or(false);
+                if overwrite_in_suggested {
+                    // The attribute exists to test the suggested-mode rule; elsewhere the header is not ignored.
+                    if m != Some(PutRelativeMode::Suggested) {
+                        return Err(self.err(
+                            r.pos,
+                            "ext:OverwriteInSuggested=\"true\" needs PutRelativeFileMode=\"Suggested\"",
+                        ));
+                    }
+                    if overwrite_relative.is_some() {
+                        return Err(self.err(
+                            r.pos,
+                            "give OverwriteRelative (ExactName mode) or ext:OverwriteInSuggested, not both",
+                        ));
+                    }
+                }
                 (
                     RequestKind::PutRelativeFile {
                         name: self.req(r, "Name")?,
                         resource_id: id,
                         mode: m,
-                        overwrite_relative: self.bool_attr(r, "OverwriteRelative")?,
+                        overwrite_relative,
+                        overwrite_in_suggested,
                     },
-                    vec!["Name", "ResourceId", "PutRelativeFileMode", "Type", "OverwriteRelative"],
+                    vec![
+                        "Name",
+                        "ResourceId",
+                        "PutRelativeFileMode",
+                        "Type",
+                        "OverwriteRelative",
+                        "ext:OverwriteInSuggested",
+                    ],
                 )
             }
             "Lock" => (
@@ -1123,6 +1148,7 @@ impl<'a> Builder<'a> {
                         "IsRequired",
                         "ShouldMatch",
                         "ext:Absent",
+                        "ext:CaseSensitive",
                     ]),
                 )?;
                 self.check_children(v, &[])?;
@@ -1157,6 +1183,17 @@ impl<'a> Builder<'a> {
                             ));
                         }
                     };
+                    let case_sensitive = self.bool_attr(v, "ext:CaseSensitive")?.unwrap_or(false);
+                    if case_sensitive && comparator != Comparator::Eq {
+                        // Numeric comparisons have no case; accepting it would suggest a check that never happens.
+                        return Err(self.err(
+                            v.pos,
+                            format!(
+                                "ext:CaseSensitive applies to Comparator '=' only, not '{}'",
+                                comparator.symbol()
+                            ),
+                        ));
+                    }
                     ValidatorKind::ResponseHeader {
                         header: self.req(v, "Header")?,
                         expected_value: self.opt(v, "ExpectedValue"),
@@ -1164,6 +1201,7 @@ impl<'a> Builder<'a> {
                         comparator,
                         is_required: self.bool_attr(v, "IsRequired")?.unwrap_or(false),
                         should_match: self.bool_attr(v, "ShouldMatch")?.unwrap_or(true),
+                        case_sensitive,
                     }
                 }
             }
@@ -1342,12 +1380,32 @@ impl<'a> Builder<'a> {
                 }
             }
             "StringProperty" => {
-                self.check_attrs(p, &with(&["ExpectedValue", "EndsWith", "IgnoreCase"]))?;
+                self.check_attrs(
+                    p,
+                    &with(&["ExpectedValue", "EndsWith", "IgnoreCase", "ext:DiffersFromState"]),
+                )?;
+                let differs_from_state = self.opt(p, "ext:DiffersFromState");
+                if let Some(key) = &differs_from_state {
+                    if key.trim().is_empty() {
+                        return Err(self.err(p.pos, "ext:DiffersFromState needs a state name"));
+                    }
+                    // "Equal to X" and "different from Y" on one element reads as a contradiction; use two elements.
+                    if let Some(a) = ["ExpectedValue", "ExpectedStateKey"]
+                        .into_iter()
+                        .find(|a| self.attr(p, a).is_some())
+                    {
+                        return Err(self.err(
+                            p.pos,
+                            format!("{a} cannot be combined with ext:DiffersFromState; use a second StringProperty"),
+                        ));
+                    }
+                }
                 JsonPropertyKind::String {
                     expected: self.opt(p, "ExpectedValue"),
                     state_key,
                     ends_with: self.opt(p, "EndsWith").filter(|s| !s.trim().is_empty()),
                     ignore_case: self.bool_attr(p, "IgnoreCase")?.unwrap_or(false),
+                    differs_from_state,
                 }
             }
             "StringRegexProperty" => {

@@ -278,6 +278,9 @@ pub enum RequestKind {
         resource_id: String,
         mode: Option<PutRelativeMode>,
         overwrite_relative: Option<bool>,
+        /// `ext:OverwriteInSuggested="true"` (Suggested mode only): also send `X-WOPI-OverwriteRelativeTarget: True`,
+        /// which PutRelativeFile.rst says "must be ignored" in suggested mode.
+        overwrite_in_suggested: bool,
     },
     Lock {
         lock: String,
@@ -585,6 +588,9 @@ pub enum ValidatorKind {
         /// Engine default `false` (the XSD says `true`; the engine wins).
         is_required: bool,
         should_match: bool,
+        /// `ext:CaseSensitive="true"`: `=` compares the value byte for byte (lock IDs are opaque strings compared
+        /// exactly, rest/concepts.rst); the engine's rule, and the default, ignores case.
+        case_sensitive: bool,
     },
     /// `<ResponseHeaderValidator Header="h" ext:Absent="true"/>`: the response must not carry the header (for
     /// "should not be included" rules; combine with `ext:Severity="Should"`).
@@ -668,6 +674,9 @@ pub enum JsonPropertyKind {
         state_key: Option<String>,
         ends_with: Option<String>,
         ignore_case: bool,
+        /// `ext:DiffersFromState="Key"`: the value must differ from the one saved under `Key` (CheckFileInfo.rst:
+        /// Version "must change when the file changes"); a key never saved fails, as nothing can be compared.
+        differs_from_state: Option<String>,
     },
     StringRegex {
         pattern: String,

@@ -450,3 +450,124 @@ fn header_absent_contradicting_a_present_header_is_an_error() {
     .unwrap_err();
     assert!(err.to_string().contains("needs attribute Header"), "{err}");
 }
+
+#[test]
+fn header_case_sensitive_parses_and_needs_the_equality_comparator() {
+    let header = |attrs: &str| {
+        wrap(&format!(
+            r#"<GetLock><Validators><ResponseHeaderValidator Header="X-WOPI-Lock" {attrs}/></Validators></GetLock>"#
+        ))
+    };
+    let case_sensitive = |attrs: &str| {
+        let s = parse(&header(attrs)).unwrap();
+        let r = s.groups[0].cases[0].all_requests().next().unwrap();
+        match &r.validators.as_ref().unwrap()[0].kind {
+            ValidatorKind::ResponseHeader { case_sensitive, .. } => *case_sensitive,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(case_sensitive(r#"ExpectedValue="MiXeD" ext:CaseSensitive="true""#));
+    assert!(!case_sensitive(r#"ExpectedValue="MiXeD" ext:CaseSensitive="false""#));
+    // The engine's rule is the default.
+    assert!(!case_sensitive(r#"ExpectedValue="MiXeD""#));
+    let err = parse(&header(
+        r#"ExpectedValue="5" Comparator="&gt;" ext:CaseSensitive="true""#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("ext:CaseSensitive applies to Comparator '=' only"),
+        "{err}"
+    );
+    let err = parse(&header(r#"ext:CaseSensitive="yes""#)).unwrap_err();
+    assert!(err.to_string().contains("is not a boolean"), "{err}");
+    // Only ResponseHeaderValidator knows it.
+    let err = parse(&wrap(
+        r#"<GetLock><Validators><ResponseCodeValidator ExpectedCode="200" ext:CaseSensitive="true"/></Validators></GetLock>"#,
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unknown extension attribute ext:CaseSensitive"),
+        "{err}"
+    );
+}
+
+#[test]
+fn overwrite_in_suggested_is_read_and_only_allowed_in_suggested_mode() {
+    let put = |attrs: &str| {
+        wrap(&format!(
+            r#"<PutRelativeFile Name="a.wopitest" ResourceId="R" {attrs}/>"#
+        ))
+    };
+    let flag = |attrs: &str| {
+        let s = parse(&put(attrs)).unwrap();
+        match &s.groups[0].cases[0].all_requests().next().unwrap().kind {
+            RequestKind::PutRelativeFile {
+                overwrite_in_suggested, ..
+            } => *overwrite_in_suggested,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(flag(
+        r#"PutRelativeFileMode="Suggested" ext:OverwriteInSuggested="true""#
+    ));
+    assert!(!flag(r#"PutRelativeFileMode="Suggested""#));
+    assert!(!flag(
+        r#"PutRelativeFileMode="ExactName" ext:OverwriteInSuggested="false""#
+    ));
+    for mode in ["ExactName", "Conflicting"] {
+        let err = parse(&put(&format!(
+            r#"PutRelativeFileMode="{mode}" ext:OverwriteInSuggested="true""#
+        )))
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("needs PutRelativeFileMode=\"Suggested\""),
+            "{mode}: {err}"
+        );
+    }
+    let err = parse(&put(
+        r#"PutRelativeFileMode="Suggested" OverwriteRelative="true" ext:OverwriteInSuggested="true""#,
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("not both"), "{err}");
+}
+
+#[test]
+fn differs_from_state_is_read_on_string_property_only() {
+    let cfi = |prop: &str| {
+        wrap(&format!(
+            r#"<CheckFileInfo><Validators><JsonResponseContentValidator>{prop}</JsonResponseContentValidator></Validators></CheckFileInfo>"#
+        ))
+    };
+    let s = parse(&cfi(r#"<StringProperty Name="Version" ext:DiffersFromState="V0"/>"#)).unwrap();
+    let r = s.groups[0].cases[0].all_requests().next().unwrap();
+    let ValidatorKind::JsonContent { properties, .. } = &r.validators.as_ref().unwrap()[0].kind else {
+        panic!("not a JSON validator")
+    };
+    assert!(matches!(
+        &properties[0].kind,
+        JsonPropertyKind::String { differs_from_state: Some(k), .. } if k == "V0"
+    ));
+    for (prop, want) in [
+        (
+            r#"<StringProperty Name="Version" ExpectedStateKey="V0" ext:DiffersFromState="V0"/>"#,
+            "ExpectedStateKey cannot be combined with ext:DiffersFromState",
+        ),
+        (
+            r#"<StringProperty Name="Version" ExpectedValue="x" ext:DiffersFromState="V0"/>"#,
+            "ExpectedValue cannot be combined with ext:DiffersFromState",
+        ),
+        (
+            r#"<StringProperty Name="Version" ext:DiffersFromState=" "/>"#,
+            "needs a state name",
+        ),
+        (
+            r#"<IntegerProperty Name="Size" ext:DiffersFromState="V0"/>"#,
+            "unknown extension attribute ext:DiffersFromState",
+        ),
+    ] {
+        let err = parse(&cfi(prop)).unwrap_err();
+        assert!(err.to_string().contains(want), "{prop}: {err}");
+    }
+}

@@ -149,6 +149,7 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
             comparator,
             is_required,
             should_match,
+            case_sensitive,
         } => response_header(
             header,
             expected_value.as_deref(),
@@ -156,6 +157,7 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
             *comparator,
             *is_required,
             *should_match,
+            *case_sensitive,
             resp,
             ctx,
         ),
@@ -181,6 +183,8 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
                 Comparator::Eq,
                 !expected_lock.is_empty(),
                 true,
+                // The validator engine's rule; a suite adds ext:CaseSensitive on its own header check.
+                false,
                 resp,
                 ctx,
             );
@@ -273,10 +277,15 @@ fn response_header(
     comparator: Comparator,
     is_required: bool,
     should_match: bool,
+    case_sensitive: bool,
     resp: &ResponseView<'_>,
     ctx: &Context<'_>,
 ) -> Vec<Failure> {
-    let check = format!("ResponseHeaderValidator {header}");
+    let check = if case_sensitive {
+        format!("ResponseHeaderValidator {header} ext:CaseSensitive")
+    } else {
+        format!("ResponseHeaderValidator {header}")
+    };
     let Some(actual) = resp.header(header) else {
         if is_required {
             return vec![ctx.failure(
@@ -303,13 +312,22 @@ fn response_header(
                     format!("{header} must not be empty"),
                 )];
             }
-            let equal = actual.eq_ignore_ascii_case(&expected) || actual.to_lowercase() == expected.to_lowercase();
+            let equal = if case_sensitive {
+                actual == expected
+            } else {
+                actual.eq_ignore_ascii_case(&expected) || actual.to_lowercase() == expected.to_lowercase()
+            };
+            let how = if case_sensitive {
+                "compared exactly, case included"
+            } else {
+                "compared ignoring case"
+            };
             match (should_match, equal) {
                 (true, false) => vec![ctx.failure(
                     check,
                     format!("'{expected}'"),
                     format!("'{actual}'"),
-                    format!("{header} must be '{expected}' (compared ignoring case)"),
+                    format!("{header} must be '{expected}' ({how})"),
                 )],
                 (false, true) => vec![ctx.failure(
                     check,

@@ -388,6 +388,7 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
             expected,
             ends_with,
             ignore_case,
+            differs_from_state,
             ..
         } => {
             let expected = state_value.map(str::to_string).or_else(|| expected.clone());
@@ -415,6 +416,22 @@ fn equality(p: &JsonProperty, actual: Option<&Value>, ctx: &Context<'_>, check: 
                 }
             } else if let Some(f) = timestamp_rule(p, v, ctx, check) {
                 return Some(f);
+            }
+            if let Some(key) = differs_from_state {
+                let Some(saved) = ctx.state.get_nonempty(key) else {
+                    return fail(
+                        format!("a value different from saved state '{key}'"),
+                        format!("'{a}' (nothing saved under '{key}')"),
+                        format!("{} cannot be compared: no value was saved under '{key}'", p.name),
+                    );
+                };
+                if eq(&a, saved) {
+                    return fail(
+                        format!("anything but '{saved}' (saved as '{key}')"),
+                        format!("'{a}'"),
+                        format!("{} must differ from the value saved as '{key}'", p.name),
+                    );
+                }
             }
             if let Some(suffix) = ends_with {
                 let ok = if *ignore_case {

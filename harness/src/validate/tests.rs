@@ -153,6 +153,27 @@ fn header_values_compare_ignoring_case_and_names_too() {
 }
 
 #[test]
+fn header_case_sensitive_compares_byte_for_byte() {
+    let v = r#"<ResponseHeaderValidator Header="x-wopi-lock" ExpectedValue="LockA" IsRequired="true" ext:CaseSensitive="true"/>"#;
+    // Header names still match ignoring case; only the value is exact.
+    assert!(run(Some(v), &resp(200, &[("X-WOPI-Lock", "LockA")], "")).is_empty());
+    let f = one(run(Some(v), &resp(200, &[("X-WOPI-Lock", "locka")], "")));
+    assert_eq!(f.check, "ResponseHeaderValidator x-wopi-lock ext:CaseSensitive");
+    assert_eq!((f.expected.as_str(), f.actual.as_str()), ("'LockA'", "'locka'"));
+    assert!(
+        f.rule.as_deref().unwrap_or_default().contains("compared exactly"),
+        "{f:?}"
+    );
+    // ShouldMatch="false" with exact comparison: a value differing only in case is a different value.
+    let v = r#"<ResponseHeaderValidator Header="X-WOPI-Lock" ExpectedValue="LockA" ShouldMatch="false" ext:CaseSensitive="true"/>"#;
+    assert!(run(Some(v), &resp(200, &[("X-WOPI-Lock", "LOCKA")], "")).is_empty());
+    assert_eq!(
+        one(run(Some(v), &resp(200, &[("X-WOPI-Lock", "LockA")], ""))).expected,
+        "anything but 'LockA'"
+    );
+}
+
+#[test]
 fn header_should_not_match_and_non_empty_rules() {
     let v = r#"<ResponseHeaderValidator Header="X-WOPI-ItemVersion" ExpectedValue="v1" ShouldMatch="false"/>"#;
     assert!(run(Some(v), &resp(200, &[("X-WOPI-ItemVersion", "v2")], "")).is_empty());
@@ -342,6 +363,43 @@ fn string_property_from_state() {
         ))
         .expected,
         "'v9'"
+    );
+}
+
+#[test]
+fn string_property_differs_from_state() {
+    let v = jv(r#"<StringProperty Name="Version" IsRequired="true" ext:DiffersFromState="V0"/>"#);
+    let mut state = State::new();
+    state.set("V0", Some("v1".into()));
+    assert!(run_with_state(Some(&v), &resp(200, &[], r#"{"Version": "v2"}"#), &state).is_empty());
+    let f = one(run_with_state(
+        Some(&v),
+        &resp(200, &[], r#"{"Version": "v1"}"#),
+        &state,
+    ));
+    assert_eq!(
+        (f.expected.as_str(), f.actual.as_str()),
+        ("anything but 'v1' (saved as 'V0')", "'v1'")
+    );
+    // Compared exactly unless IgnoreCase says otherwise.
+    assert!(run_with_state(Some(&v), &resp(200, &[], r#"{"Version": "V1"}"#), &state).is_empty());
+    let ci = jv(r#"<StringProperty Name="Version" IgnoreCase="true" ext:DiffersFromState="V0"/>"#);
+    assert_eq!(
+        one(run_with_state(
+            Some(&ci),
+            &resp(200, &[], r#"{"Version": "V1"}"#),
+            &state
+        ))
+        .actual,
+        "'V1'"
+    );
+    // Nothing saved: the comparison cannot be made, which fails rather than passing silently.
+    let f = one(run(Some(&v), &resp(200, &[], r#"{"Version": "v2"}"#)));
+    assert!(f.actual.contains("nothing saved under 'V0'"), "{f:?}");
+    // A required property that is absent fails as usual.
+    assert_eq!(
+        one(run_with_state(Some(&v), &resp(200, &[], "{}"), &state)).expected,
+        "property Version present"
     );
 }
 

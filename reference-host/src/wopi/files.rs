@@ -492,7 +492,20 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
             let name = SuggestedTarget::parse(&decoded)
                 .and_then(|target| target.proposed_name(&source.name, max_name))
                 .unwrap_or_else(|_| FileName::sanitized(&decoded, max_name));
-            (name, NameMode::Suggested, suggested_raw)
+            let honoured = state.faults.has(Fault::SuggestedHonoursOverwrite)
+                && matches!(
+                    single_header(&req.headers, X_WOPI_OVERWRITE_RELATIVE_TARGET)
+                        .ok()
+                        .flatten()
+                        .map(|v| parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)),
+                    Some(Ok(true))
+                );
+            if honoured {
+                // The fault: the overwrite header turns the suggestion into an exact, overwriting target.
+                (name, NameMode::Exact { overwrite: true }, suggested_raw)
+            } else {
+                (name, NameMode::Suggested, suggested_raw)
+            }
         }
         (None, Some(decoded)) => {
             let overwrite = match single_header(&req.headers, X_WOPI_OVERWRITE_RELATIVE_TARGET)? {

@@ -135,6 +135,17 @@ async fn apply_response_faults(State(state): State<AppState>, mut response: Resp
     {
         response.headers_mut().remove(X_WOPI_LOCK);
     }
+    if state.faults.has(Fault::LockHeaderCaseFolded)
+        && let Some(folded) = response
+            .headers()
+            .get(X_WOPI_LOCK)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_ascii_lowercase)
+    {
+        response
+            .headers_mut()
+            .insert(X_WOPI_LOCK, crate::error::header_value(&folded));
+    }
     response
 }
 
