@@ -106,6 +106,16 @@ fn assert_no_token(o: &RunOutcome) {
     assert!(!json.contains(TOKEN), "the token leaked into the report");
 }
 
+/// A host that answers every GET with an empty 200: for cases whose verdicts do not depend on the answer.
+async fn server_answering_get_200() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn wrong_status_fails_the_case_with_expected_and_actual() {
     let server = MockServer::start().await;
@@ -435,11 +445,7 @@ async fn state_flows_into_override_urls_and_cleanup_always_runs() {
 
 #[tokio::test]
 async fn a_state_key_never_saved_fails_the_case_instead_of_aborting() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering_get_200().await;
     let cases = case("NoState", r#"<CheckFileInfo OverrideUrl="$State:Nope"/>"#) + &*case("Next", "<CheckFileInfo/>");
     let o = run_on(suite(&group(&cases)), &server.uri()).await;
     let c = case_named(&o, "NoState");
@@ -472,11 +478,7 @@ async fn concurrent_step_checks_the_combined_outcome() {
 
 #[tokio::test]
 async fn should_failures_make_a_warning() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering_get_200().await;
     let c = case(
         "Rec",
         r#"<CheckFileInfo><Validators><ResponseCodeValidator ExpectedCode="200"/><ResponseHeaderValidator Header="X-WOPI-ItemVersion" IsRequired="true" ext:Severity="Should"/></Validators></CheckFileInfo>"#,
@@ -496,11 +498,7 @@ impl ClockControl for StepClock {
 
 #[tokio::test]
 async fn clock_steps_need_a_clock_hook_and_key_rotation_rotates() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering_get_200().await;
     let c = case(
         "Clock",
         r#"<CheckFileInfo/><ext:AdvanceClock Seconds="1801"/><CheckFileInfo/>"#,
@@ -590,11 +588,7 @@ async fn provisioned_mode_gives_each_case_its_own_file_and_runs_in_parallel() {
 
 #[tokio::test]
 async fn filters_select_by_group_glob_and_category() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering_get_200().await;
     let cases = case("Lock.One", "<CheckFileInfo/>")
         + &*case("Lock.Two", "<CheckFileInfo/>")
         + &*case("Other", "<CheckFileInfo/>");
@@ -867,11 +861,7 @@ impl ClockControl for ReadableClock {
 
 #[tokio::test]
 async fn proof_age_is_measured_from_the_host_clock() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    let server = server_answering_get_200().await;
     let c = case(
         "Aged",
         r#"<CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="1210"/></Mutators></CheckFileInfo>"#,
