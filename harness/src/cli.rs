@@ -34,9 +34,10 @@ use crate::suite::Category;
 pub const EXIT_CODES_HELP: &str = "\
 Exit status:
   0    nothing failed (passed, skipped with a reason, or SHOULD-only warnings)
-  1    at least one case failed
+  1    at least one case failed or was blocked (by its refused setup, or by state another case left behind)
   2    usage error, a suite that does not parse (file:line:column), or a report not written
-  3    the host cannot be reached, or the first prereq failed and no case passed
+  3    the host cannot be reached, stopped answering part-way (the request it stopped on is named and every
+       report is still written), the --deadline passed, or the first prereq failed and no case passed
   130  interrupted by Ctrl-C (servers stopped, no report written)";
 
 /// The process exit status, one variant per documented code ([`EXIT_CODES_HELP`]).
@@ -156,6 +157,59 @@ pub struct RunArgs {
     /// Do not print a line for each skipped case (the validator's `-s`). Skipped cases never change the exit code.
     #[arg(short = 's', long = "ignore-skipped")]
     pub ignore_skipped: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// Time limits of a run.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// The most one exchange with the host may take, in total (connect, headers, body; not an idle timer): `10`,
+    /// `10s`, `500ms`, `2m`. After two timeouts (or three transport failures) in a row the harness stops sending,
+    /// reports the rest as not run, and exits 3.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
+    /// A budget for the whole run (`15m`, `900`): cases not started by then are reported as not run, every report
+    /// is still written, and the exit status is 3.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub deadline: Option<std::time::Duration>,
+    /// The host's lock lifetime when its test configuration shortens the 30 minutes of the docs (`60s`). The
+    /// lock-expiry cases then run against the host by waiting: a 31-minute step waits 31/30 of this TTL, a
+    /// 29-minute one 29/30. Choose 60 s or more, so the one-minute margins around expiry are at least 2 s.
+    /// Without it those cases need a host whose clock the harness steps (the embedded reference host).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_ttl: Option<std::time::Duration>,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        LimitArgs {
+            request_timeout: crate::exec::DEFAULT_REQUEST_TIMEOUT,
+            deadline: None,
+            lock_ttl: None,
+        }
+    }
+}
+
+/// `10` (seconds), `10s`, `1500ms`, `2m`, `1h`: a positive duration.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (examples: 10, 10s, 500ms, 2m)"))?;
+    let secs = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown duration unit {other:?} in {s:?} (use ms, s, m or h)")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs < 1.0e7) {
+        return Err(format!("{s:?} must be a positive duration"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 impl RunArgs {
@@ -290,6 +344,53 @@ pub struct SuitePlan {
     pub files: Vec<PathBuf>,
     /// Why the validator's TestCases.xml is not among them, when it is not (for a log line).
     pub validator_note: Option<String>,
+    /// The built-in suites directory the files came from (`None` for `-c` files): reports name its files
+    /// `built-in:locks.xml`.
+    pub builtin_dir: Option<PathBuf>,
+}
+
+impl SuitePlan {
+    /// How reports name a suite file: `built-in:locks.xml` for the built-in suites, else the path relative to
+    /// `cwd` (with `..` where needed), never an absolute path of this machine; a file on another root keeps
+    /// only its name.
+    pub fn display(&self, path: &Path, cwd: &Path) -> String {
+        let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let file = canon(path);
+        if let Some(dir) = &self.builtin_dir
+            && let Ok(rel) = file.strip_prefix(canon(dir))
+        {
+            return format!("built-in:{}", rel.display());
+        }
+        match relative_path(&file, &canon(cwd)) {
+            Some(rel) => rel.display().to_string(),
+            None => path
+                .file_name()
+                .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        }
+    }
+}
+
+/// `path` relative to `base` (both absolute), with `..` steps; `None` when they share no root.
+fn relative_path(path: &Path, base: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    if !path.is_absolute() {
+        return Some(path.to_path_buf());
+    }
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    // Only the root in common: a relative path would climb through the whole tree.
+    if common <= 1 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
 }
 
 /// Profile suites: `profiles/<profile>.xml` under the suites directory, loaded only with that `--profile`.
@@ -313,6 +414,7 @@ impl SuiteArgs {
             return Ok(SuitePlan {
                 files: self.suite_files.clone(),
                 validator_note: None,
+                builtin_dir: None,
             });
         }
         let dir = match &self.suites_dir {
@@ -357,7 +459,11 @@ impl SuiteArgs {
                 validator_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
             )));
         }
-        Ok(SuitePlan { files, validator_note })
+        Ok(SuitePlan {
+            files,
+            validator_note,
+            builtin_dir: Some(dir),
+        })
     }
 }
 
@@ -568,6 +674,48 @@ mod tests {
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("wopi-conformance").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn suite_paths_are_shown_relative_or_as_built_in() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let builtin = root.join("proj").join("suites");
+        std::fs::create_dir_all(&builtin).unwrap();
+        std::fs::write(builtin.join("locks.xml"), "").unwrap();
+        let shared = root.join("shared").join("validator");
+        std::fs::create_dir_all(&shared).unwrap();
+        std::fs::write(shared.join("TestCases.xml"), "").unwrap();
+        let plan = SuitePlan {
+            files: Vec::new(),
+            validator_note: None,
+            builtin_dir: Some(builtin.clone()),
+        };
+        let cwd = root.join("proj");
+        assert_eq!(plan.display(&builtin.join("locks.xml"), &cwd), "built-in:locks.xml");
+        assert_eq!(
+            plan.display(&shared.join("TestCases.xml"), &cwd),
+            "../shared/validator/TestCases.xml"
+        );
+        assert_eq!(plan.display(Path::new("/TestCases.xml"), &cwd), "TestCases.xml");
+    }
+
+    #[test]
+    fn durations_parse_with_and_without_units() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        for bad in ["", "0", "-1", "ten", "5d", "1e400"] {
+            assert!(parse_duration(bad).is_err(), "{bad} must be refused");
+        }
+        let cli = parse(&["run", "--request-timeout", "3s", "--deadline", "1m", "--lock-ttl", "60"]).unwrap();
+        let Command::Run(run) = cli.command else { panic!("run") };
+        assert_eq!(run.limits.request_timeout, Duration::from_secs(3));
+        assert_eq!(run.limits.deadline, Some(Duration::from_secs(60)));
+        assert_eq!(run.limits.lock_ttl, Some(Duration::from_secs(60)));
     }
 
     #[test]

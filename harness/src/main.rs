@@ -257,6 +257,14 @@ impl Running {
         }
     }
 
+    /// Where the mock serves discovery (what the host must fetch its proof keys from).
+    fn discovery_url(&self) -> url::Url {
+        match self {
+            Running::Embedded(t) => t.mock().discovery_url.clone(),
+            Running::External(m) => m.discovery_url.clone(),
+        }
+    }
+
     async fn shutdown(self) {
         match self {
             Running::Embedded(t) => t.shutdown().await,
@@ -303,7 +311,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
             say!("mock Office discovery: {}", target.discovery_url());
             let client = target
                 .mock()
-                .client(ClientConfig::default())
+                .client(client_config(&args))
                 .context("building the WOPI client")?;
             let provisioner = Arc::new(target.provisioner());
             let clock: Arc<dyn exec::ClockControl> = provisioner.clone();
@@ -326,7 +334,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 access_token: access_token.clone(),
                 access_token_ttl: *access_token_ttl,
             };
-            let (mock, client) = external(args.target.discovery_listen).await?;
+            let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
             (
                 Running::External(Box::new(mock)),
                 client,
@@ -336,7 +344,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
             )
         }
         TargetSpec::Provisioned { command } => {
-            let (mock, client) = external(args.target.discovery_listen).await?;
+            let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
             let source = TargetSource::Provisioned(Arc::new(CommandProvisioner::new(command.clone())));
             (Running::External(Box::new(mock)), client, source, None, "external host")
         }
@@ -348,8 +356,12 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         filters: args.filters.filters(),
         host_kind: host_kind.to_owned(),
         profile: args.profile.as_str().to_owned(),
+        request_timeout: args.limits.request_timeout,
+        deadline: args.limits.deadline,
+        lock_ttl: args.limits.lock_ttl,
         ..RunOptions::default()
     };
+    let discovery_url = running.discovery_url();
     let runner = match Runner::new(suites, client, schemas, source, options) {
         Ok(r) => r,
         Err(e) => {
@@ -387,6 +399,17 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         return Ok(ExitStatus::Interrupted);
     };
 
+    let mut outcome = outcome;
+    let cwd = current_dir()?;
+    let rep = &mut outcome.report;
+    rep.target.suites = plan.files.iter().map(|f| plan.display(f, &cwd)).collect();
+    if let Some(note) = &plan.validator_note {
+        rep.notes
+            .push(format!("Microsoft's validator cases were not run: {note}"));
+    }
+    if let Some(hint) = discovery_hint(&outcome.first_prereq_failure, rep, &discovery_url) {
+        rep.notes.push(hint);
+    }
     progress.finish(&outcome.report);
     let outputs = args.reports.outputs();
     report::write_reports(&outcome.report, &outputs).context("writing reports")?;
@@ -402,17 +425,36 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     }
 
     let totals = outcome.report.totals();
+    if let Some(stop) = &outcome.report.host_stopped {
+        esay!("error: {}", stop.message);
+        return Ok(ExitStatus::Unreachable);
+    }
+    if let Some(d) = &outcome.report.deadline_passed {
+        esay!("error: {d}");
+        return Ok(ExitStatus::Unreachable);
+    }
     if let Some(reason) = &outcome.first_prereq_failure
         && totals.passed + totals.warning == 0
     {
         esay!("error: the first prerequisite failed, so nothing could be checked: {reason}");
         return Ok(ExitStatus::Unreachable);
     }
-    Ok(if totals.failed > 0 {
+    Ok(if totals.failed > 0 || totals.blocked > 0 {
         ExitStatus::CaseFailed
     } else {
         ExitStatus::Success
     })
+}
+
+/// The WOPI client's limits for `run`: `--request-timeout` bounds every exchange as a whole.
+fn client_config(args: &RunArgs) -> ClientConfig {
+    let total = args.limits.request_timeout;
+    let defaults = ClientConfig::default();
+    ClientConfig {
+        connect_timeout: defaults.connect_timeout.min(total),
+        total_timeout: total,
+        ..defaults
+    }
 }
 
 /// The browser for postMessage steps: the reference host's page in embedded mode, the --host-page template for an
@@ -436,6 +478,34 @@ fn browser_steps(
     Ok(Some(Arc::new(runner)))
 }
 
+/// When the host answered 500 to the run's first signed requests, the likely cause is its proof-key setup: says
+/// what to check.
+fn discovery_hint(
+    first_prereq_failure: &Option<String>,
+    report: &report::RunReport,
+    discovery: &url::Url,
+) -> Option<String> {
+    let prereq_500 = first_prereq_failure
+        .as_deref()
+        .is_some_and(|r| r.contains("got status 500"));
+    let first_500 = report
+        .cases
+        .iter()
+        .flat_map(|c| c.transcript.first())
+        .next()
+        .is_some_and(|e| {
+            matches!(
+                e.outcome,
+                wopi_protocol::transcript::RecordedOutcome::Response { status: 500, .. }
+            )
+        });
+    (prereq_500 || first_500).then(|| {
+        format!(
+            "The host answered 500 to a signed request. If it checks proof keys: is the host's discovery URL this              run's mock Office, {discovery}, or an `office` with the same fixed keys (fixtures/proof-keys)? A host              started before the mock Office may also still be waiting to fetch discovery again."
+        )
+    })
+}
+
 /// The faults `run --fault` asks for (always none without the `faults` feature).
 #[cfg(feature = "faults")]
 fn run_faults(args: &RunArgs) -> wopi_reference_host::faults::FaultSet {
@@ -456,7 +526,10 @@ async fn ctrl_c() {
 
 /// For an external host: the mock client serving discovery (the host fetches the proof keys there), and a WOPI
 /// client signing with its keys.
-async fn external(listen: Option<std::net::SocketAddr>) -> Result<(MockOfficeHandle, WopiClient), Fail> {
+async fn external(
+    listen: Option<std::net::SocketAddr>,
+    config: ClientConfig,
+) -> Result<(MockOfficeHandle, WopiClient), Fail> {
     let addr = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -466,7 +539,7 @@ async fn external(listen: Option<std::net::SocketAddr>) -> Result<(MockOfficeHan
         "mock Office discovery: {} (point the host's proof-key discovery URL here)",
         mock.discovery_url
     );
-    match mock.client(ClientConfig::default()) {
+    match mock.client(config) {
         Ok(client) => Ok((mock, client)),
         Err(e) => {
             mock.shutdown().await;

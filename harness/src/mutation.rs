@@ -383,6 +383,8 @@ impl MutationMatrix {
                 transcript: Vec::new(),
                 screenshots: Vec::new(),
                 notes,
+                blocked_by: None,
+                left_dirty: None,
             };
         let mut cases = Vec::new();
         for e in &self.errors {
@@ -447,6 +449,10 @@ impl MutationMatrix {
                 suites: self.suites.clone(),
             },
             cases,
+            host_stopped: None,
+            deadline_passed: None,
+            root_causes: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -457,6 +463,8 @@ fn outcome_word(o: Outcome) -> &'static str {
         Outcome::Failed => "failed",
         Outcome::Skipped => "skipped",
         Outcome::Warning => "warned",
+        Outcome::Blocked => "blocked",
+        Outcome::NotRun => "not run",
     }
 }
 
@@ -648,7 +656,8 @@ fn fault_row(
                 case: case.id.clone(),
                 kind: CatchKind::Warning,
             }),
-            Some(Outcome::Skipped) => row.skipped.push(case.id.clone()),
+            // Blocked and not run are not catches: the case never got to check its rule.
+            Some(Outcome::Skipped | Outcome::Blocked | Outcome::NotRun) => row.skipped.push(case.id.clone()),
             Some(Outcome::Passed) | None => {}
         }
     }
@@ -708,7 +717,9 @@ fn assemble(
                 match problem.outcome {
                     Outcome::Passed => {}
                     Outcome::Skipped => clean_skipped.push(problem),
-                    Outcome::Failed | Outcome::Warning => clean_failures.push(problem),
+                    Outcome::Failed | Outcome::Warning | Outcome::Blocked | Outcome::NotRun => {
+                        clean_failures.push(problem)
+                    }
                 }
             }
         }
@@ -1213,11 +1224,7 @@ mod tests {
             doc: None,
             outcome,
             reason: Some("why".into()),
-            failures: Vec::new(),
-            duration_ms: 0.0,
-            transcript: Vec::new(),
-            screenshots: Vec::new(),
-            notes: Vec::new(),
+            ..CaseResult::default()
         }
     }
 

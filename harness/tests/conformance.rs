@@ -174,7 +174,8 @@ fn main() {
                     core_pass += usize::from(core);
                     Trial::test(id, || Ok(())).with_kind(kind)
                 }
-                Outcome::Failed => {
+                // Blocked and not run are failures here: against the reference host every case must get a verdict.
+                Outcome::Failed | Outcome::Blocked | Outcome::NotRun => {
                     core_fail += usize::from(core);
                     let msg = failure_message(&c);
                     Trial::test(id, move || Err(Failed::from(msg))).with_kind(kind)

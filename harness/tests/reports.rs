@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use wopi_harness::report::console::{self, ConsoleReporter, Progress};
 use wopi_harness::report::{
-    CaseResult, DocRef, Failure, Outcome, ReportError, ReportOutputs, RunReport, SCHEMA_VERSION, TargetInfo, html,
-    json, junit, markdown, render_from_json, write_reports,
+    CaseResult, DocRef, Failure, HostStopped, Outcome, ReportError, ReportOutputs, RunReport, SCHEMA_VERSION,
+    TargetInfo, html, json, junit, markdown, render_from_json, write_reports,
 };
 use wopi_protocol::transcript::{Exchange, RecordedOutcome, RecordedRequest};
 
@@ -79,6 +79,8 @@ fn case(group: &str, name: &str, outcome: Outcome) -> CaseResult {
         transcript: Vec::new(),
         screenshots: Vec::new(),
         notes: Vec::new(),
+        blocked_by: None,
+        left_dirty: None,
     }
 }
 
@@ -238,7 +240,24 @@ fn fixture() -> RunReport {
     hostile.screenshots = vec![PIXEL_PNG.into(), "\"><script>alert(7)</script>".into()];
     hostile.notes = vec!["postMessage seen: <i>App_LoadingStatus</i>".into()];
 
-    RunReport {
+    let mut failed_too = case("Locks", "UnlockAndRelockOnOtherLock", Outcome::Failed);
+    failed_too.failures = vec![failed.failures[0].clone()];
+    failed_too.reason = Some("Lock#2: ResponseCode: expected 409, got 200".into());
+
+    let mut blocked = case("Locks", "RefreshLockExtends", Outcome::Blocked);
+    blocked.blocked_by = Some(failed.id.clone());
+    blocked.reason = Some(format!(
+        "blocked by {}: the shared file is still as that case left it (left the file locked with 'lock-b'; Unlock with 'lock-b' answered 409)",
+        failed.id
+    ));
+    failed.left_dirty = Some("left the file locked with 'lock-b'; Unlock with 'lock-b' answered 409".into());
+
+    let mut not_run_a = case("Naming", "Utf7SuggestedTarget", Outcome::NotRun);
+    not_run_a.reason = Some("not run: the host had stopped answering (see the top of the report)".into());
+    let mut not_run_b = case("Naming", "Utf7RelativeTarget", Outcome::NotRun);
+    not_run_b.reason = not_run_a.reason.clone();
+
+    let mut report = RunReport {
         schema_version: SCHEMA_VERSION,
         tool_version: "0.1.0".into(),
         started_at: "2026-11-25T20:00:00Z".into(),
@@ -252,8 +271,20 @@ fn fixture() -> RunReport {
                 "suites/recommended.xml".into(),
             ],
         },
-        cases: vec![passed, failed, skipped, warning, hostile],
-    }
+        cases: vec![passed, failed, failed_too, blocked, skipped, warning, hostile, not_run_a, not_run_b],
+        host_stopped: Some(HostStopped {
+            case: "core::Hostile::EchoesMarkup".into(),
+            request: "GetFile#2".into(),
+            sent: "GET http://127.0.0.1:8080/wopi/files/doc1/contents?access_token=[redacted] with X-WOPI-MaxExpectedSize '1048576'".into(),
+            error: "transport failure: connection closed before message completed".into(),
+            message: "The host stopped answering during `core::Hostile::EchoesMarkup`: GetFile#2 (GET http://127.0.0.1:8080/wopi/files/doc1/contents?access_token=[redacted]): the connection closed before a response. This request probably crashed it.".into(),
+        }),
+        deadline_passed: None,
+        root_causes: Vec::new(),
+        notes: vec!["The first signed request got 500: is the host's discovery URL this run's mock Office?".into()],
+    };
+    report.root_causes = report.compute_root_causes();
+    report
 }
 
 #[test]

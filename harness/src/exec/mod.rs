@@ -19,8 +19,11 @@
 //! `ext:Exclusive="true"`) runs alone. After a clock step, proofs are timestamped on the host's timeline.
 //! Our extension steps (concurrency, key rotation, clock steps, postMessage) are in `steps`.
 
+mod declared;
+pub mod health;
 pub mod provision;
 pub mod request;
+mod single_file;
 mod steps;
 
 use std::collections::HashMap;
@@ -36,6 +39,9 @@ use wopi_protocol::transcript::{self, Exchange};
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
 use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup, TokenUse};
 use crate::validate::{self, Context, ResponseView, SchemaStore, State};
+use declared::Declared;
+use health::{Halt, Health, HealthLimits, TransportKind};
+use single_file::{Dirty, Ledger};
 
 pub use provision::{CommandProvisioner, ProvisionError, Provisioner};
 
@@ -155,6 +161,10 @@ impl Filters {
     }
 }
 
+/// The default `--request-timeout`: long enough for a slow host's GetFile, short enough that a host that never
+/// answers is named within 30 seconds (two timeouts in a row stop the run).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Run settings.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -168,6 +178,15 @@ pub struct RunOptions {
     pub profile: String,
     /// Longest `<Delay>` honoured, so a suite cannot stall a run.
     pub max_delay: Duration,
+    /// The total time one exchange may take (the client's own limit; named in the host-stopped finding).
+    pub request_timeout: Duration,
+    /// When to stop sending because the host stopped answering.
+    pub health: HealthLimits,
+    /// `--deadline`: the whole run's budget; cases not started by then are `not run`.
+    pub deadline: Option<Duration>,
+    /// `--lock-ttl`: the host's (shortened) lock lifetime. Lock-expiry clock steps on a host whose clock the
+    /// harness cannot step wait this long, scaled, instead of being skipped.
+    pub lock_ttl: Option<Duration>,
 }
 
 impl Default for RunOptions {
@@ -179,6 +198,10 @@ impl Default for RunOptions {
             host_kind: "external host".into(),
             profile: "office".into(),
             max_delay: Duration::from_secs(120),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            health: HealthLimits::default(),
+            deadline: None,
+            lock_ttl: None,
         }
     }
 }
@@ -263,6 +286,12 @@ pub(crate) struct Inner {
     clock_offset: std::sync::atomic::AtomicU64,
     /// Cases that change shared state (clock steps, key rotation) hold it exclusively.
     gate: tokio::sync::RwLock<()>,
+    /// Consecutive transport failures and the deadline: when to stop sending.
+    health: Health,
+    /// What the host's CheckFileInfo declares (read once, from the first file).
+    declared: OnceCell<Option<Declared>>,
+    /// Single-file mode: the case that left the shared file in a state the harness could not undo, and how.
+    dirty: tokio::sync::Mutex<Option<(String, Dirty)>>,
 }
 
 /// Why the runner could not be built.
@@ -293,6 +322,7 @@ impl Runner {
                 prereqs.insert((i, p.name.clone()), Arc::new(OnceCell::new()));
             }
         }
+        let options_health = (options.health, options.request_timeout);
         let inner = Inner {
             suites,
             client,
@@ -307,6 +337,9 @@ impl Runner {
             first_prereq: std::sync::Mutex::new(None),
             clock_offset: std::sync::atomic::AtomicU64::new(0),
             gate: tokio::sync::RwLock::new(()),
+            health: Health::new(options_health.0, options_health.1, None),
+            declared: OnceCell::new(),
+            dirty: tokio::sync::Mutex::new(None),
         };
         Ok(Runner { inner: Arc::new(inner) })
     }
@@ -369,6 +402,9 @@ impl Runner {
             })
             .collect();
         progress.started(selected.len());
+        if let Some(budget) = inner.options.deadline {
+            inner.health.start_deadline(budget);
+        }
         let jobs = match inner.source {
             TargetSource::Fixed(_) => 1,
             TargetSource::Provisioned(_) => inner.options.jobs.max(1),
@@ -392,11 +428,36 @@ impl Runner {
                 Err(e) => tracing::error!(error = %e, "a case task failed"),
             }
         }
-        let cases: Vec<CaseResult> = results
+        let mut cases: Vec<CaseResult> = results
             .into_iter()
             .enumerate()
             .map(|(i, r)| r.unwrap_or_else(|| inner.lost_case(i)))
             .collect();
+        let host_stopped = inner.health.stopped();
+        if let Some(stop) = &host_stopped {
+            // The case whose request the host stopped on keeps its failure; after it, a case that met only the
+            // dead host was not really run.
+            let from = cases.iter().position(|c| c.id == stop.case).map_or(0, |i| i + 1);
+            for c in cases.iter_mut().skip(from).filter(|c| only_transport(c)) {
+                c.outcome = Outcome::NotRun;
+                c.reason = Some("not run: the host had stopped answering (see the top of the report)".into());
+            }
+        }
+        let deadline_passed = inner.options.deadline.and_then(|budget| {
+            let n = cases
+                .iter()
+                .filter(|c| {
+                    c.outcome == Outcome::NotRun && c.reason.as_deref().is_some_and(|r| r.contains("--deadline"))
+                })
+                .count();
+            (n > 0).then(|| {
+                format!(
+                    "The run's --deadline of {} s passed: {n} {} not run.",
+                    budget.as_secs(),
+                    if n == 1 { "case was" } else { "cases were" }
+                )
+            })
+        });
         let wopisrc = match &inner.source {
             TargetSource::Fixed(t) => transcript::redact_url(t.wopisrc.as_str()),
             TargetSource::Provisioned(_) => "a fresh file per case (provisioned)".to_string(),
@@ -413,7 +474,13 @@ impl Runner {
                 suites: inner.suites.iter().map(|s| s.path.display().to_string()).collect(),
             },
             cases,
+            host_stopped,
+            deadline_passed,
+            root_causes: Vec::new(),
+            notes: Vec::new(),
         };
+        let mut report = report;
+        report.root_causes = report.compute_root_causes();
         let first_prereq_failure = inner.first_prereq.lock().map(|g| g.clone().flatten()).unwrap_or(None);
         RunOutcome {
             report,
@@ -454,6 +521,8 @@ impl Inner {
             transcript: Vec::new(),
             screenshots: Vec::new(),
             notes: Vec::new(),
+            blocked_by: None,
+            left_dirty: None,
         }
     }
 
@@ -480,9 +549,19 @@ impl Inner {
             transcript: Vec::new(),
             screenshots: Vec::new(),
             notes: Vec::new(),
+            blocked_by: None,
+            left_dirty: None,
         };
         let mut secrets: Vec<String> = Vec::new();
-        self.run_case_inner(si, group, case, &mut result, &mut secrets).await;
+        let work = self.run_case_inner(si, group, case, &mut result, &mut secrets);
+        match self.health.remaining() {
+            None => work.await,
+            Some(left) => {
+                if tokio::time::timeout(left, work).await.is_err() {
+                    not_run(&mut result, "the run's --deadline passed while this case ran");
+                }
+            }
+        }
         scrub(&mut result, &secrets);
         // A check without its own page is about the case's documented requirement.
         for f in result.failures.iter_mut().filter(|f| f.doc.is_none()) {
@@ -503,6 +582,10 @@ impl Inner {
         let suite = &self.suites[si];
         if let TargetSource::Fixed(t) = &self.source {
             secrets.push(t.access_token.clone());
+        }
+        if let Some(halt) = self.health.halted() {
+            not_run(result, halt.reason());
+            return;
         }
         if group.has_delay && !self.options.include_delay_groups {
             skip(
@@ -541,33 +624,205 @@ impl Inner {
             },
         };
         secrets.push(target.access_token.clone());
+        if let Some(reason) = self.declared(&target).await.and_then(|d| d.skip_reason(case)) {
+            skip(result, reason);
+            return;
+        }
+        let shared = matches!(self.source, TargetSource::Fixed(_));
+        let case_id = result.id.clone();
+        if shared && self.still_dirty(&case_id, &target, result).await {
+            return;
+        }
         let exec = CaseExec {
             runner: self,
             suite,
             case,
             target: &target,
             label_prefix: String::new(),
+            case_id: result.id.clone(),
+            ledger: Ledger::default(),
         };
         let outcome = exec.run(secrets).await;
         result.transcript.extend(outcome.transcript);
         result.notes.extend(outcome.notes);
         result.screenshots.extend(outcome.screenshots);
+        if shared && self.health.halted().is_none() {
+            self.after_shared_case(&case_id, &target, &exec.ledger, result).await;
+        }
+        if let Some(reason) = outcome.blocked {
+            result.outcome = Outcome::Blocked;
+            result.reason = Some(reason);
+            return;
+        }
         if let Some(reason) = outcome.skipped {
             skip(result, reason);
             return;
         }
-        let must: Vec<&Failure> = outcome.failures.iter().filter(|f| !f.should_only).collect();
+        let mut failures = outcome.failures;
+        if let Some(f) = result.failures.drain(..).next() {
+            // A rule the host broke while the harness restored the file (see `after_shared_case`).
+            failures.push(f);
+        }
+        let must: Vec<&Failure> = failures.iter().filter(|f| !f.should_only).collect();
         result.outcome = if !must.is_empty() {
             Outcome::Failed
-        } else if !outcome.failures.is_empty() {
+        } else if !failures.is_empty() {
             Outcome::Warning
         } else {
             Outcome::Passed
         };
-        if let Some(f) = must.first().copied().or(outcome.failures.first()) {
+        if let Some(f) = must.first().copied().or(failures.first()) {
             result.reason = Some(summary(f));
         }
-        result.failures = outcome.failures;
+        result.failures = failures;
+    }
+
+    /// Single-file mode, before a case: when an earlier case left the file in a state the harness could not undo,
+    /// looks again (a lock may have expired since) and, if it is still so, blocks this case naming that one.
+    /// Returns true when the case is blocked.
+    async fn still_dirty(&self, case_id: &str, target: &Target, result: &mut CaseResult) -> bool {
+        let mut dirty = self.dirty.lock().await;
+        let Some((culprit, _)) = dirty.as_ref() else {
+            return false;
+        };
+        let culprit = culprit.clone();
+        let mut transcript = Vec::new();
+        match self
+            .restore_baseline(case_id, target, &Ledger::default(), &mut transcript)
+            .await
+        {
+            Ok(()) => {
+                *dirty = None;
+                result.notes.push(format!(
+                    "the shared file, left dirty by {culprit}, was found clean again before this case"
+                ));
+                result.transcript.extend(transcript);
+                false
+            }
+            Err(now) => {
+                result.transcript.extend(transcript);
+                result.outcome = Outcome::Blocked;
+                result.reason = Some(format!(
+                    "blocked by {culprit}: the shared file is still as that case left it ({})",
+                    now.how
+                ));
+                result.blocked_by = Some(culprit);
+                true
+            }
+        }
+    }
+
+    /// Single-file mode, after a case and its cleanup: brings the file back, or records how the case left it.
+    async fn after_shared_case(&self, case_id: &str, target: &Target, ledger: &Ledger, result: &mut CaseResult) {
+        let mut transcript = Vec::new();
+        let restored = self.restore_baseline(case_id, target, ledger, &mut transcript).await;
+        result.transcript.extend(transcript);
+        if let Err(dirty) = restored {
+            result.left_dirty = Some(dirty.how.clone());
+            result.notes.push(format!(
+                "the harness could not bring the shared file back: {}",
+                dirty.how
+            ));
+            if let Some(f) = &dirty.host_fault {
+                result.failures.push(f.clone());
+            }
+            *self.dirty.lock().await = Some((case_id.to_string(), dirty));
+        }
+    }
+
+    /// What the host's CheckFileInfo declares, read once per run from `target` (`None` when it cannot be read).
+    pub(crate) async fn declared(&self, target: &Target) -> Option<Declared> {
+        self.declared
+            .get_or_init(|| async {
+                let mut url = target.wopisrc.clone();
+                url.query_pairs_mut().append_pair("access_token", &target.access_token);
+                let raw = wopi_mock_office::client::RawRequest::new(
+                    "declarations/CheckFileInfo",
+                    http::Method::GET,
+                    url,
+                    target.access_token.clone(),
+                );
+                match self.transmit("declarations", &self.client, raw, None).await.0 {
+                    Answer::Response(r) if r.status == 200 => Declared::from_body(&r.body),
+                    _ => None,
+                }
+            })
+            .await
+            .clone()
+    }
+
+    /// Sends one request through `client` unless the run has halted, keeps the host-health count, and notes lock
+    /// IDs and renames in `ledger`.
+    pub(crate) async fn transmit(
+        &self,
+        case_id: &str,
+        client: &WopiClient,
+        raw: wopi_mock_office::client::RawRequest,
+        ledger: Option<&Ledger>,
+    ) -> (Answer, Exchange) {
+        if let Some(halt) = self.health.halted() {
+            let ex = transcript::Exchange {
+                label: raw.label.clone(),
+                request: transcript::RecordedRequest {
+                    method: raw.method.to_string(),
+                    url: transcript::redact_url(raw.url.as_str()),
+                    headers: Vec::new(),
+                    body_size: raw.body.len() as u64,
+                    body_preview: String::new(),
+                },
+                outcome: transcript::RecordedOutcome::TransportError {
+                    message: halt.reason().to_string(),
+                },
+                elapsed_ms: 0.0,
+            };
+            return (Answer::Halted(halt), ex);
+        }
+        let mut raw = raw;
+        let offset = self.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
+        if offset > 0 && raw.proof.timestamp.is_none() {
+            // After `<ext:AdvanceClock>` proofs are stamped on the host's timeline.
+            let now = wopi_protocol::proof::Ticks::now();
+            raw.proof.timestamp = Some(wopi_protocol::proof::Ticks(
+                now.0.saturating_add(offset.saturating_mul(10_000_000)),
+            ));
+        }
+        if let Some(l) = ledger {
+            l.sending(&raw);
+        }
+        let keep = ledger.map(|_| raw.clone());
+        let (res, ex) = client.execute(raw).await;
+        let answer = match res {
+            Ok(r) => Answer::Response(r),
+            Err(ClientError::Redirect { status, location }) => {
+                let mut headers = http::HeaderMap::new();
+                if let Ok(v) = http::HeaderValue::from_str(&location) {
+                    headers.insert(http::header::LOCATION, v);
+                }
+                Answer::Response(RawResponse {
+                    status,
+                    headers,
+                    body: bytes::Bytes::new(),
+                })
+            }
+            Err(e) => {
+                let kind = match e {
+                    ClientError::Timeout { .. } => Some(TransportKind::Timeout),
+                    ClientError::Connect(_) | ClientError::Io(_) => Some(TransportKind::Broken),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    self.health.transport_failed(case_id, &ex, &e.to_string(), kind);
+                }
+                Answer::Transport(e.to_string())
+            }
+        };
+        if matches!(answer, Answer::Response(_)) {
+            self.health.answered();
+        }
+        if let (Some(l), Some(raw)) = (ledger, keep) {
+            l.answered(&raw, &answer);
+        }
+        (answer, ex)
     }
 
     /// Runs (once per run) the prereq `name` of suite `si`.
@@ -602,6 +857,8 @@ impl Inner {
                 case,
                 target: &target,
                 label_prefix: format!("{name}/"),
+                case_id: format!("{}::prereq::{name}", suite.name),
+                ledger: Ledger::default(),
             };
             let out = exec.run(&mut secrets).await;
             let must: Vec<&Failure> = out.failures.iter().filter(|f| !f.should_only).collect();
@@ -650,6 +907,8 @@ pub(crate) struct StepsOutcome {
     pub(crate) screenshots: Vec<String>,
     /// A step could not run here (clock step on an external host, browser step): the case is skipped.
     pub(crate) skipped: Option<String>,
+    /// The case's setup was refused by the host: the case is blocked with this reason.
+    pub(crate) blocked: Option<String>,
 }
 
 /// One execution of one case (or prereq) against one target.
@@ -659,12 +918,18 @@ pub(crate) struct CaseExec<'r> {
     pub(crate) case: &'r TestCase,
     pub(crate) target: &'r Target,
     pub(crate) label_prefix: String,
+    /// The case's id (for the host-health finding).
+    pub(crate) case_id: String,
+    /// Lock IDs and renames the case sent (single-file mode undoes them).
+    pub(crate) ledger: Ledger,
 }
 
 /// A response or why there is none.
 pub(crate) enum Answer {
     Response(RawResponse),
     Transport(String),
+    /// Not sent: the run had halted (host stopped, deadline).
+    Halted(Halt),
 }
 
 impl CaseExec<'_> {
@@ -693,7 +958,12 @@ impl CaseExec<'_> {
         {
             self.setup_upload(id, &mut out).await;
         }
-        for step in &self.case.requests {
+        let steps = if out.blocked.is_some() {
+            &[][..]
+        } else {
+            &self.case.requests[..]
+        };
+        for step in steps {
             let stop = match step {
                 Step::Request(r) => self.request_step(r, &mut labels, &mut state, &mut out, secrets).await,
                 other => steps::extension_step(self, other, &mut labels, &mut state, &mut out, secrets).await,
@@ -717,23 +987,23 @@ impl CaseExec<'_> {
         out
     }
 
+    /// `UploadDocumentOnSetup`: the case's resource becomes the file's content, the careful way
+    /// ([`single_file`]); a refused step blocks the case.
     async fn setup_upload(&self, id: &str, out: &mut StepsOutcome) {
         let Some(res) = self.suite.resource(id) else { return };
-        let mut url = self.target.wopisrc.clone();
-        let path = format!("{}/contents", url.path().trim_end_matches('/'));
-        url.set_path(&path);
-        url.query_pairs_mut()
-            .append_pair("access_token", &self.target.access_token);
-        let raw = wopi_mock_office::client::RawRequest::new(
-            format!("{}setup/PutFile", self.label_prefix),
-            http::Method::POST,
-            url,
-            self.target.access_token.clone(),
-        )
-        .header("X-WOPI-Override", "PUT")
-        .body(res.bytes());
-        let (_, ex) = self.runner.client.execute(raw).await;
-        out.transcript.push(ex);
+        let done = self
+            .runner
+            .setup_content(
+                &self.case_id,
+                self.target,
+                bytes::Bytes::from(res.bytes()),
+                &self.label_prefix,
+                &mut out.transcript,
+            )
+            .await;
+        if let Err(reason) = done {
+            out.blocked = Some(reason);
+        }
     }
 
     /// Sends a built request and normalises the outcome (a redirect is a response).
@@ -743,8 +1013,8 @@ impl CaseExec<'_> {
         } else {
             &self.runner.client
         };
-        let offset = self.runner.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
         if let Some(age) = b.proof_age_secs {
+            let offset = self.runner.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
             // A host clock the hook can read is exact (the embedded host's is stopped between steps); otherwise
             // the host's clock is ours plus the steps.
             let stamp = match self.runner.clock.get().and_then(|c| c.host_now()) {
@@ -752,29 +1022,10 @@ impl CaseExec<'_> {
                 None => request::stamp_aged(wopi_protocol::proof::Ticks::now(), offset, age),
             };
             b.raw.proof.timestamp = Some(stamp);
-        } else if offset > 0 && b.raw.proof.timestamp.is_none() {
-            let now = wopi_protocol::proof::Ticks::now();
-            b.raw.proof.timestamp = Some(wopi_protocol::proof::Ticks(
-                now.0.saturating_add(offset.saturating_mul(10_000_000)),
-            ));
         }
-        let (res, ex) = client.execute(b.raw).await;
-        let answer = match res {
-            Ok(r) => Answer::Response(r),
-            Err(ClientError::Redirect { status, location }) => {
-                let mut headers = http::HeaderMap::new();
-                if let Ok(v) = http::HeaderValue::from_str(&location) {
-                    headers.insert(http::header::LOCATION, v);
-                }
-                Answer::Response(RawResponse {
-                    status,
-                    headers,
-                    body: bytes::Bytes::new(),
-                })
-            }
-            Err(e) => Answer::Transport(e.to_string()),
-        };
-        (answer, ex)
+        self.runner
+            .transmit(&self.case_id, client, b.raw, Some(&self.ledger))
+            .await
     }
 
     /// Runs one request step; returns true when the case must stop.
@@ -834,6 +1085,15 @@ impl CaseExec<'_> {
     /// Validates one answer.
     pub(crate) fn check(&self, r: &Request, label: &str, answer: &Answer, state: &State) -> Vec<Failure> {
         match answer {
+            Answer::Halted(h) => vec![Failure {
+                request: label.to_string(),
+                check: "Transport".into(),
+                expected: "an HTTP response".into(),
+                actual: h.reason().to_string(),
+                rule: Some("the host must answer every request".into()),
+                doc: None,
+                should_only: false,
+            }],
             Answer::Transport(e) => vec![Failure {
                 request: label.to_string(),
                 check: "Transport".into(),
@@ -929,6 +1189,28 @@ pub(crate) fn harness_failure(label: &str, message: &str) -> Failure {
         rule: Some(message.to_string()),
         doc: None,
         should_only: false,
+    }
+}
+
+fn not_run(result: &mut CaseResult, reason: impl Into<String>) {
+    result.outcome = Outcome::NotRun;
+    result.reason = Some(reason.into());
+}
+
+/// Whether everything that went wrong in a case is a transport failure (or an unsent request): such a case met a
+/// dead host and says nothing about its rule.
+fn only_transport(c: &CaseResult) -> bool {
+    match c.outcome {
+        Outcome::Failed => c
+            .failures
+            .iter()
+            .filter(|f| !f.should_only)
+            .all(|f| f.check == "Transport"),
+        Outcome::Skipped => c
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("Transport") || r.contains("not sent:")),
+        _ => false,
     }
 }
 

@@ -18,6 +18,9 @@ use crate::report::model::Failure;
 use crate::suite::Step;
 use crate::validate::State;
 
+/// The docs' lock lifetime (rest/concepts.rst: 'WOPI locks must automatically expire after 30 minutes').
+const LOCK_LIFETIME_SECS: f64 = 1800.0;
+
 /// Runs one extension step; returns true when the case must stop.
 pub(super) async fn extension_step(
     exec: &CaseExec<'_>,
@@ -53,15 +56,37 @@ pub(super) async fn extension_step(
                 }
             }
         }
-        Step::AdvanceClock { seconds, .. } => {
+        Step::AdvanceClock {
+            seconds, lock_expiry, ..
+        } => {
             let label = format!("{}{}", exec.label_prefix, labels.next("AdvanceClock"));
             match exec.runner.clock.get() {
-                None => {
-                    out.skipped = Some(format!(
-                        "{label}: the host's clock cannot be stepped (only the embedded reference host supports clock steps)"
-                    ));
-                    true
-                }
+                None => match exec.runner.options.lock_ttl.filter(|_| *lock_expiry) {
+                    Some(ttl) => {
+                        // The docs' 30 minutes become the host's TTL: the step keeps its place relative to expiry.
+                        let wait = ttl.mul_f64(*seconds as f64 / LOCK_LIFETIME_SECS);
+                        let wait = exec.runner.health.remaining().map_or(wait, |left| wait.min(left));
+                        tokio::time::sleep(wait).await;
+                        out.notes.push(format!(
+                            "{label}: waited {:.1} s for {seconds} s of lock time (--lock-ttl {} s)",
+                            wait.as_secs_f64(),
+                            ttl.as_secs_f64()
+                        ));
+                        false
+                    }
+                    None => {
+                        let hint = if *lock_expiry {
+                            "; give --lock-ttl with the host's shortened lock lifetime to run it by waiting"
+                        } else {
+                            ""
+                        };
+                        out.skipped = Some(format!(
+                            "{label}: the host's clock cannot be stepped (only the embedded reference host supports \
+                             clock steps){hint}"
+                        ));
+                        true
+                    }
+                },
                 Some(clock) => match clock.advance(Duration::from_secs(*seconds)) {
                     Ok(()) => {
                         exec.runner
@@ -142,7 +167,7 @@ pub(super) async fn extension_step(
                 failures.extend(exec.check(r, label, answer, state));
                 statuses.push(match answer {
                     Answer::Response(resp) => Some(resp.status),
-                    Answer::Transport(_) => None,
+                    Answer::Transport(_) | Answer::Halted(_) => None,
                 });
             }
             let shown: Vec<String> = statuses

@@ -106,7 +106,7 @@ impl Progress for ConsoleReporter {
     fn case_finished(&self, case: &CaseResult) {
         self.bar.inc(1);
         self.bar.set_message(one_line(&case.id));
-        if self.ignore_skipped && case.outcome == Outcome::Skipped {
+        if self.ignore_skipped && matches!(case.outcome, Outcome::Skipped | Outcome::NotRun) {
             return;
         }
         if let Some(line) = case_line(case, self.colour) {
@@ -122,6 +122,8 @@ pub fn case_line(case: &CaseResult, colour: bool) -> Option<String> {
         Outcome::Failed => ("FAIL", Style::new().red().bold()),
         Outcome::Warning => ("WARN", Style::new().yellow().bold()),
         Outcome::Skipped => ("SKIP", Style::new().dim()),
+        Outcome::Blocked => ("BLOCKED", Style::new().magenta().bold()),
+        Outcome::NotRun => ("NOT RUN", Style::new().dim()),
     };
     let tag = style.force_styling(colour).apply_to(tag);
     let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
@@ -145,14 +147,29 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         .unwrap_or(0)
         .max("Group".len());
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        paint(Style::new().bold()).apply_to(format!(
-            "{:<width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>5}",
-            "Group", "Passed", "Failed", "Skipped", "Warning", "Total"
-        ))
+    // The findings that explain the rest come first: where the host stopped, what blocked what, root causes.
+    let overview = super::text::overview_text(report);
+    if !overview.is_empty() {
+        let mut lines = overview.lines();
+        if let Some(first) = lines.next() {
+            let _ = writeln!(out, "{}", paint(Style::new().bold()).apply_to(first));
+        }
+        for l in lines {
+            let _ = writeln!(out, "{l}");
+        }
+        out.push('\n');
+    }
+    let extra = totals.blocked + totals.not_run > 0;
+    let header = format!(
+        "{:<width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>5}",
+        "Group", "Passed", "Failed", "Skipped", "Warning", "Total"
     );
+    let header = if extra {
+        format!("{header}  {:>7}  {:>7}", "Blocked", "Not run")
+    } else {
+        header
+    };
+    let _ = writeln!(out, "{}", paint(Style::new().bold()).apply_to(header));
     let row = |name: &str, t: &Totals| {
         let failed = format!("{:>6}", t.failed);
         let failed = if t.failed > 0 {
@@ -166,8 +183,13 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         } else {
             warning
         };
+        let tail = if extra {
+            format!("  {:>7}  {:>7}", t.blocked, t.not_run)
+        } else {
+            String::new()
+        };
         format!(
-            "{name:<width$}  {:>6}  {failed}  {:>7}  {warning}  {:>5}\n",
+            "{name:<width$}  {:>6}  {failed}  {:>7}  {warning}  {:>5}{tail}\n",
             t.passed,
             t.skipped,
             t.total()
@@ -176,7 +198,8 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
     for (group, t) in &groups {
         out.push_str(&row(group, t));
     }
-    let _ = writeln!(out, "{}", "-".repeat(width + 2 + 6 + 2 + 6 + 2 + 7 + 2 + 7 + 2 + 5));
+    let rule = width + 2 + 6 + 2 + 6 + 2 + 7 + 2 + 7 + 2 + 5 + if extra { 18 } else { 0 };
+    let _ = writeln!(out, "{}", "-".repeat(rule));
     out.push_str(&row("Total", &totals));
 
     let failed: Vec<&CaseResult> = report.cases.iter().filter(|c| c.outcome == Outcome::Failed).collect();
@@ -188,14 +211,30 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         }
     }
 
-    let (word, style) = if totals.failed > 0 {
+    let blocked: Vec<&CaseResult> = report.cases.iter().filter(|c| c.outcome == Outcome::Blocked).collect();
+    if !blocked.is_empty() {
+        let _ = writeln!(out, "\nBlocked cases:");
+        for case in blocked {
+            let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
+            let _ = writeln!(out, "  {}{reason}", one_line(&case.id));
+        }
+    }
+
+    let (word, style) = if totals.failed > 0 || totals.blocked > 0 {
         ("FAILED", Style::new().red().bold())
+    } else if totals.not_run > 0 {
+        ("INCOMPLETE", Style::new().red().bold())
     } else {
         ("PASSED", Style::new().green().bold())
     };
+    let extra = if extra {
+        format!(", {} blocked, {} not run", totals.blocked, totals.not_run)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{}: {} passed, {} failed, {} skipped, {}; {} in {}",
+        "\n{}: {} passed, {} failed, {} skipped, {}{extra}; {} in {}",
         paint(style).apply_to(word),
         totals.passed,
         totals.failed,

@@ -10,7 +10,7 @@ use base64::Engine as _;
 use wopi_protocol::transcript::{Exchange, RecordedOutcome, redact_header, redact_url};
 
 use super::ReportError;
-use super::model::{CaseResult, DocRef, Failure, Outcome, RunReport, Totals};
+use super::model::{CaseResult, DocRef, Failure, Outcome, RootCause, RunReport, Totals};
 use super::text::{case_reason, doc_url, format_ms, outcome_name, status_text};
 
 /// Renders the run as one HTML document.
@@ -35,6 +35,9 @@ struct Page {
     total: usize,
     groups: Vec<GroupView>,
     cases: Vec<CaseView>,
+    /// Host stopped, deadline, blocked-by lines: shown above everything.
+    headlines: Vec<String>,
+    root_causes: Vec<RootCause>,
 }
 
 struct GroupView {
@@ -106,8 +109,10 @@ struct BodyView {
 impl Page {
     fn new(report: &RunReport) -> Self {
         let totals = report.totals();
-        let (verdict, verdict_class) = if totals.failed > 0 {
+        let (verdict, verdict_class) = if totals.failed > 0 || totals.blocked > 0 {
             ("Failed", "failed")
+        } else if totals.not_run > 0 {
+            ("Incomplete", "failed")
         } else if totals.warning > 0 {
             ("Passed with warnings", "warning")
         } else {
@@ -154,6 +159,12 @@ impl Page {
             totals,
             groups,
             cases,
+            headlines: report.headlines(),
+            root_causes: if totals.failed > 1 {
+                super::text::root_causes(report)
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -165,6 +176,8 @@ fn segments(t: &Totals) -> Vec<(&'static str, String)> {
         ("warning", t.warning),
         ("skipped", t.skipped),
         ("failed", t.failed),
+        ("blocked", t.blocked),
+        ("not_run", t.not_run),
     ]
     .into_iter()
     .filter(|(_, n)| *n > 0)
@@ -200,6 +213,8 @@ impl CaseView {
                 Outcome::Failed => "Failed",
                 Outcome::Skipped => "Skipped",
                 Outcome::Warning => "Warning",
+                Outcome::Blocked => "Blocked",
+                Outcome::NotRun => "Not run",
             },
             description: c.description.trim().to_string(),
             reason: case_reason(c).filter(|_| c.outcome != Outcome::Passed),
@@ -215,7 +230,7 @@ impl CaseView {
             screenshots,
             bad_screenshots,
             notes: c.notes.clone(),
-            open: c.outcome == Outcome::Failed,
+            open: matches!(c.outcome, Outcome::Failed | Outcome::Blocked),
         }
     }
 }
@@ -328,7 +343,7 @@ mod tests {
                 profile: String::new(),
                 suites: Vec::new(),
             },
-            cases: Vec::new(),
+            ..RunReport::default()
         };
         for id in ["s::g::a.b", "s::g::a-b"] {
             report.cases.push(CaseResult {
@@ -340,12 +355,7 @@ mod tests {
                 description: String::new(),
                 doc: None,
                 outcome: Outcome::Passed,
-                reason: None,
-                failures: Vec::new(),
-                duration_ms: 0.0,
-                transcript: Vec::new(),
-                screenshots: Vec::new(),
-                notes: Vec::new(),
+                ..CaseResult::default()
             });
         }
         let page = Page::new(&report);

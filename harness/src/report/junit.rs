@@ -3,7 +3,10 @@
 //! - one `<testsuite>` per `suite::group`, in run order; one `<testcase>` per case, `classname` = `suite::group`;
 //! - failed: `<failure message="first failure on one line" type="check">` whose text is every failure followed by
 //!   the transcript (method, redacted URL, status, headers, body previews);
-//! - skipped: `<skipped message="reason">`;
+//! - skipped: `<skipped message="reason">`; not run: `<skipped message="not run: reason">`;
+//! - blocked: `<error type="Blocked" message="blocked: reason">` (the run could not check the case's rule);
+//! - the run's headlines (host stopped, deadline, blocked by another case) and root causes: `<system-out>` of a
+//!   first `<testsuite name="run">` that holds no test cases;
 //! - warning: a passing test case (a SHOULD is not a failure) with the unmet recommendations in `<system-out>`;
 //! - `time` on the report, every suite and every case.
 
@@ -21,6 +24,12 @@ pub fn build(report: &RunReport) -> Report {
     let mut junit = Report::new("wopi-conformance");
     junit.set_time(duration(report.duration_ms));
     let mut suites: Vec<(String, TestSuite, f64)> = Vec::new();
+    let overview = super::text::overview_text(report);
+    if !overview.is_empty() {
+        let mut run = TestSuite::new("run");
+        run.set_system_out(overview);
+        suites.push(("run".to_string(), run, 0.0));
+    }
     for case in &report.cases {
         let key = format!("{}::{}", case.suite, case.group);
         let index = match suites.iter().position(|(k, _, _)| *k == key) {
@@ -67,6 +76,25 @@ fn test_case(case: &CaseResult, classname: &str) -> TestCase {
         Outcome::Skipped => {
             let mut s = TestCaseStatus::skipped();
             s.set_message(reason.as_deref().unwrap_or("skipped"));
+            s
+        }
+        // Blocked is not a verdict on the case's rule, so it is an error (the run could not check it), not a failure.
+        Outcome::Blocked => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_message(format!(
+                "blocked: {}",
+                reason.as_deref().unwrap_or("no reason recorded")
+            ));
+            s.set_type("Blocked");
+            s.set_description(details(case));
+            s
+        }
+        Outcome::NotRun => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!(
+                "not run: {}",
+                reason.as_deref().unwrap_or("no reason recorded")
+            ));
             s
         }
     };

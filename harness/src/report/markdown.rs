@@ -17,11 +17,25 @@ const TRANSCRIPT_CASE_LIMIT: usize = 50;
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let totals = report.totals();
-    let verdict = if totals.failed > 0 { "❌ Failed" } else { "✅ Passed" };
+    let verdict = if totals.failed > 0 || totals.blocked > 0 {
+        "❌ Failed"
+    } else if totals.not_run > 0 {
+        "❌ Incomplete"
+    } else {
+        "✅ Passed"
+    };
     let _ = writeln!(out, "## WOPI conformance: {verdict}\n");
+    for h in report.headlines() {
+        let _ = writeln!(out, "> **{}**\n", text(&one_line(&h)));
+    }
+    let extra = if totals.blocked + totals.not_run > 0 {
+        format!(" · **{} blocked** · **{} not run**", totals.blocked, totals.not_run)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "**{} passed** · **{} failed** · **{} skipped** · **{}** · {} in {}\n",
+        "**{} passed** · **{} failed** · **{} skipped** · **{}**{extra} · {} in {}\n",
         totals.passed,
         totals.failed,
         totals.skipped,
@@ -29,6 +43,14 @@ pub fn render(report: &RunReport) -> String {
         plural(totals.total(), "case"),
         format_ms(report.duration_ms)
     );
+    let causes = super::text::root_causes(report);
+    if totals.failed > 1 && !causes.is_empty() {
+        let _ = writeln!(out, "### Root causes (what to fix first)\n");
+        for r in causes.iter().take(super::text::ROOT_CAUSE_LIMIT) {
+            let _ = writeln!(out, "- {}", text(&super::text::root_cause_line(r)));
+        }
+        out.push('\n');
+    }
     let t = &report.target;
     let _ = writeln!(
         out,
@@ -78,10 +100,17 @@ pub fn render(report: &RunReport) -> String {
         );
     }
 
-    let skipped: Vec<&CaseResult> = report.cases.iter().filter(|c| c.outcome == Outcome::Skipped).collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(out, "### Skipped ({})\n", skipped.len());
-        for case in skipped {
+    for (title, outcome) in [
+        ("Blocked", Outcome::Blocked),
+        ("Not run", Outcome::NotRun),
+        ("Skipped", Outcome::Skipped),
+    ] {
+        let cases: Vec<&CaseResult> = report.cases.iter().filter(|c| c.outcome == outcome).collect();
+        if cases.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "### {title} ({})\n", cases.len());
+        for case in cases {
             let reason = case_reason(case).unwrap_or_else(|| "no reason given".to_string());
             let _ = writeln!(out, "- {}: {}", code(&case.id), text(&reason));
         }

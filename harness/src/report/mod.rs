@@ -24,7 +24,9 @@ mod text;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub use model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo, Totals};
+pub use model::{
+    CaseResult, DocRef, Failure, HostStopped, Outcome, RootCause, RunReport, SCHEMA_VERSION, TargetInfo, Totals,
+};
 
 /// Where each report format goes; `None` skips that format.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -7,10 +7,13 @@ use serde::{Deserialize, Serialize};
 use wopi_protocol::transcript::Exchange;
 
 /// Version of the JSON report schema. Bump on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 added the outcomes `blocked` and `not_run`, `CaseResult::blocked_by` / `left_dirty` / `setting`, and the
+/// run-level `host_stopped`, `deadline_passed`, `root_causes` and `notes`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
     pub schema_version: u32,
     /// `wopi-conformance` version that produced the run.
@@ -20,10 +23,52 @@ pub struct RunReport {
     pub duration_ms: f64,
     pub target: TargetInfo,
     pub cases: Vec<CaseResult>,
+    /// The host stopped answering part-way: the request it stopped on. The cases after it are `not_run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_stopped: Option<HostStopped>,
+    /// `--deadline` passed before every case ran: what was left is `not_run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_passed: Option<String>,
+    /// The few causes that explain most failures, largest first ([`RunReport::compute_root_causes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub root_causes: Vec<RootCause>,
+    /// Run-level notes a reader must see first (a suite that was not found, a hint about the host's setup).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Where the host stopped answering: the first request of the run of transport failures that ended it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostStopped {
+    /// Id of the case that sent the request.
+    pub case: String,
+    /// The request's label (`PutRelativeFile`, `Lock#2`).
+    pub request: String,
+    /// What was sent: method, URL (token removed) and the WOPI headers that made it particular.
+    pub sent: String,
+    /// What happened instead of a response (`the connection closed before a response`).
+    pub error: String,
+    /// The whole finding in one sentence, as the console's first summary line says it.
+    pub message: String,
+}
+
+/// One cause shared by several failed cases: the same operation failing the same check with the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootCause {
+    /// The WOPI operation (the failing request's label without its number), e.g. `PutRelativeFile`.
+    pub operation: String,
+    /// The check that failed (`ResponseCode`, `Transport`, ...).
+    pub check: String,
+    /// What was expected and what came back, in words: `answers 500 (an HTML page) instead of 200`.
+    pub summary: String,
+    /// How many failed cases this explains.
+    pub count: usize,
+    /// The ids of those cases, in run order.
+    pub cases: Vec<String>,
 }
 
 /// What was tested.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TargetInfo {
     /// The WOPISrc under test with the access token removed, or a description for per-case provisioned files.
     pub wopisrc: String,
@@ -36,15 +81,35 @@ pub struct TargetInfo {
 }
 
 /// The verdict of one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    #[default]
     Passed,
     Failed,
     /// Not run, with a reason (a prereq failed, a filter, a capability the host does not declare).
     Skipped,
     /// Passed every MUST but missed a SHOULD.
     Warning,
+    /// Could not start: its setup failed (the host's answer is in the reason and transcript), or the shared file was
+    /// left in a state the harness could not undo by the case named in `blocked_by`. Neither passed nor failed.
+    Blocked,
+    /// Never sent: the host had stopped answering, or the run's deadline had passed.
+    NotRun,
+}
+
+impl Outcome {
+    /// The word reports use (`passed`, `not run`, ...).
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
+            Outcome::Warning => "warning",
+            Outcome::Blocked => "blocked",
+            Outcome::NotRun => "not run",
+        }
+    }
 }
 
 /// A documentation page a rule comes from.
@@ -73,7 +138,7 @@ pub struct Failure {
 }
 
 /// One case as run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CaseResult {
     /// `suite::Group::Case`, the name a `cargo test` filter uses.
     pub id: String,
@@ -97,6 +162,13 @@ pub struct CaseResult {
     /// Free-form notes (messages seen by a browser frame, etc.).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// For a blocked case: the id of the case that left the shared file in a state that could not be undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
+    /// Single-file mode: how this case left the shared file when the harness could not bring it back
+    /// (`left the file locked with 'abc'; Unlock with 'abc' answered 409`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_dirty: Option<String>,
 }
 
 /// Counts by outcome.
@@ -106,6 +178,10 @@ pub struct Totals {
     pub failed: usize,
     pub skipped: usize,
     pub warning: usize,
+    #[serde(default)]
+    pub blocked: usize,
+    #[serde(default)]
+    pub not_run: usize,
 }
 
 impl Totals {
@@ -115,11 +191,13 @@ impl Totals {
             Outcome::Failed => self.failed += 1,
             Outcome::Skipped => self.skipped += 1,
             Outcome::Warning => self.warning += 1,
+            Outcome::Blocked => self.blocked += 1,
+            Outcome::NotRun => self.not_run += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.passed + self.failed + self.skipped + self.warning
+        self.passed + self.failed + self.skipped + self.warning + self.blocked + self.not_run
     }
 }
 
@@ -147,5 +225,137 @@ impl RunReport {
             }
         }
         out
+    }
+
+    /// Blocked cases grouped by the case whose leftover state blocked them, in run order: (culprit id, count).
+    pub fn blocked_by_case(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for c in self.cases.iter().filter(|c| c.outcome == Outcome::Blocked) {
+            let Some(culprit) = &c.blocked_by else { continue };
+            match out.iter_mut().find(|(k, _)| k == culprit) {
+                Some((_, n)) => *n += 1,
+                None => out.push((culprit.clone(), 1)),
+            }
+        }
+        out
+    }
+
+    /// What a reader must see before any table, in order: where the host stopped answering, the deadline, the
+    /// cases blocked by another case's leftovers, and the run's notes. Every format prints these first.
+    pub fn headlines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(h) = &self.host_stopped {
+            out.push(h.message.clone());
+        }
+        if let Some(d) = &self.deadline_passed {
+            out.push(d.clone());
+        }
+        for (culprit, n) in self.blocked_by_case() {
+            let how = self
+                .cases
+                .iter()
+                .find(|c| c.id == culprit)
+                .and_then(|c| c.left_dirty.as_deref())
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            let cases = if n == 1 { "1 case" } else { &format!("{n} cases") };
+            out.push(format!("{cases} blocked by state that case {culprit} left behind{how}"));
+        }
+        let own_setup = self
+            .cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Blocked && c.blocked_by.is_none())
+            .count();
+        if own_setup > 0 {
+            let cases = if own_setup == 1 {
+                "1 case"
+            } else {
+                &format!("{own_setup} cases")
+            };
+            out.push(format!(
+                "{cases} blocked because the host refused their setup (see each case's reason)"
+            ));
+        }
+        out.extend(self.notes.iter().cloned());
+        out
+    }
+
+    /// Groups the failed cases by (operation, check, what came back) of the failure that stopped each, largest
+    /// first (ties in run order). A host builder fixes the top line first.
+    pub fn compute_root_causes(&self) -> Vec<RootCause> {
+        let mut out: Vec<RootCause> = Vec::new();
+        for c in self.cases.iter().filter(|c| c.outcome == Outcome::Failed) {
+            let Some(f) = c.failures.iter().find(|f| !f.should_only).or(c.failures.first()) else {
+                continue;
+            };
+            let operation = operation_of(&f.request);
+            let body = c
+                .transcript
+                .iter()
+                .rev()
+                .find(|e| e.label == f.request)
+                .and_then(body_kind)
+                .map(|k| format!(" ({k})"))
+                .unwrap_or_default();
+            let summary = if f.check == "Transport" {
+                format!("gets no response: {}", f.actual)
+            } else if let (Some(got), Some(want)) =
+                (f.actual.strip_prefix("status "), f.expected.strip_prefix("status "))
+            {
+                format!("answers {got}{body} instead of {want}")
+            } else {
+                format!("{}: expected {}, got {}{body}", f.check, f.expected, f.actual)
+            };
+            match out
+                .iter_mut()
+                .find(|r| r.operation == operation && r.check == f.check && r.summary == summary)
+            {
+                Some(r) => {
+                    r.count += 1;
+                    r.cases.push(c.id.clone());
+                }
+                None => out.push(RootCause {
+                    operation,
+                    check: f.check.clone(),
+                    summary,
+                    count: 1,
+                    cases: vec![c.id.clone()],
+                }),
+            }
+        }
+        // A stable sort keeps run order among equals.
+        out.sort_by(|a, b| b.count.cmp(&a.count));
+        out
+    }
+}
+
+/// The operation a request label names: `Prereq/Lock#2` and `cleanup/Lock` are both `Lock`.
+fn operation_of(label: &str) -> String {
+    let last = label.rsplit('/').next().unwrap_or(label);
+    let base = match last.rsplit_once('#') {
+        Some((b, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => b,
+        _ => last,
+    };
+    base.to_string()
+}
+
+/// What kind of body a recorded response had, when that helps tell causes apart.
+fn body_kind(e: &Exchange) -> Option<&'static str> {
+    let wopi_protocol::transcript::RecordedOutcome::Response { headers, body_size, .. } = &e.outcome else {
+        return None;
+    };
+    let ctype = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    if *body_size == 0 {
+        Some("empty body")
+    } else if ctype.contains("html") {
+        Some("an HTML page")
+    } else if ctype.contains("json") {
+        Some("JSON")
+    } else {
+        None
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use wopi_protocol::transcript::{Exchange, RecordedOutcome, redact_header, redact_url};
 
-use super::model::{CaseResult, DocRef, Failure, Outcome};
+use super::model::{CaseResult, DocRef, Failure, Outcome, RootCause, RunReport};
 
 /// Where the public WOPI documentation lives; page paths under `rest/` and `online/` map below it.
 pub(crate) const DOCS_BASE: &str = "https://learn.microsoft.com/en-us/microsoft-365/cloud-storage-partner-program/";
@@ -193,6 +193,51 @@ pub(crate) fn format_ms(ms: f64) -> String {
     }
 }
 
+/// Root causes shown in the text formats; the JSON report has them all.
+pub(crate) const ROOT_CAUSE_LIMIT: usize = 8;
+
+/// The run's root causes: the ones stored in the report, or computed from its cases (a report saved by an older
+/// version has none stored).
+pub(crate) fn root_causes(report: &RunReport) -> Vec<RootCause> {
+    if report.root_causes.is_empty() {
+        report.compute_root_causes()
+    } else {
+        report.root_causes.clone()
+    }
+}
+
+/// One line per root cause: `16 cases: PutRelativeFile answers 500 (an HTML page) instead of 200`.
+pub(crate) fn root_cause_line(r: &RootCause) -> String {
+    one_line(&format!("{}: {} {}", plural(r.count, "case"), r.operation, r.summary))
+}
+
+/// What every text format says before its tables: the headlines, then the root causes when more than one case
+/// failed. Empty when there is nothing to say.
+pub(crate) fn overview_text(report: &RunReport) -> String {
+    let mut out = String::new();
+    for h in report.headlines() {
+        let _ = writeln!(out, "{}", one_line(&h));
+    }
+    let causes = root_causes(report);
+    if report.totals().failed > 1 && !causes.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "Root causes (what to fix first, largest first):");
+        for r in causes.iter().take(ROOT_CAUSE_LIMIT) {
+            let _ = writeln!(out, "  {}", root_cause_line(r));
+        }
+        if causes.len() > ROOT_CAUSE_LIMIT {
+            let _ = writeln!(
+                out,
+                "  … and {} more (all in the JSON report)",
+                causes.len() - ROOT_CAUSE_LIMIT
+            );
+        }
+    }
+    out
+}
+
 /// `1 warning`, `2 warnings`.
 pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
@@ -209,6 +254,8 @@ pub(crate) fn outcome_name(o: Outcome) -> &'static str {
         Outcome::Failed => "failed",
         Outcome::Skipped => "skipped",
         Outcome::Warning => "warning",
+        Outcome::Blocked => "blocked",
+        Outcome::NotRun => "not_run",
     }
 }
 

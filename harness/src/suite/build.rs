@@ -454,12 +454,26 @@ impl<'a> Builder<'a> {
                 Step::LockRace { config, pos: r.pos }
             }
             "ext:AdvanceClock" => {
-                self.check_attrs(r, &["Seconds"])?;
+                self.check_attrs(r, &["Seconds", "Purpose"])?;
                 self.check_children(r, &[])?;
                 let seconds = self
                     .parse_attr::<u64>(r, "Seconds", "a whole number of seconds")?
                     .ok_or_else(|| self.err(r.pos, "<ext:AdvanceClock> needs Seconds"))?;
-                Step::AdvanceClock { seconds, pos: r.pos }
+                let lock_expiry = match self.opt(r, "Purpose").as_deref() {
+                    None => false,
+                    Some("LockExpiry") => true,
+                    Some(other) => {
+                        return Err(self.err(
+                            r.pos,
+                            format!("<ext:AdvanceClock Purpose=\"{other}\">: the only purpose is LockExpiry"),
+                        ));
+                    }
+                };
+                Step::AdvanceClock {
+                    seconds,
+                    lock_expiry,
+                    pos: r.pos,
+                }
             }
             "ext:PostMessage" => {
                 self.check_attrs(r, &["Check", "Action", "Send", "ExpectMessage", "TimeoutSeconds"])?;

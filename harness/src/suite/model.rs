@@ -116,6 +116,9 @@ pub enum Step {
     /// `<ext:AdvanceClock Seconds="n"/>`: the host's clock jumps forward (embedded host only).
     AdvanceClock {
         seconds: u64,
+        /// `Purpose="LockExpiry"`: the step only moves a lock towards (or past) its 30-minute expiry, so against a
+        /// host whose clock cannot be stepped it may be replaced by a real wait scaled to `--lock-ttl`.
+        lock_expiry: bool,
         pos: Pos,
     },
     /// `<ext:PostMessage>`: a browser step against the host page.
