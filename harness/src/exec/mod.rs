@@ -649,6 +649,10 @@ impl Inner {
         if shared && self.health.halted().is_none() {
             self.after_shared_case(&case_id, &target, &exec.ledger, result).await;
         }
+        let rotated = case.requests.iter().any(|s| matches!(s, Step::RotateKeys { .. }));
+        if rotated && self.clock.get().is_none() && self.health.halted().is_none() {
+            self.settle_keys(&case_id, &target, result).await;
+        }
         if let Some(reason) = outcome.blocked {
             result.outcome = Outcome::Blocked;
             result.reason = Some(reason);
@@ -728,6 +732,42 @@ impl Inner {
             }
             *self.dirty.lock().await = Some((case_id.to_string(), dirty));
         }
+    }
+
+    /// After a case rotated the client's keys on a host whose clock the harness cannot step: waits (bounded) until
+    /// the host accepts a proof made with the new current key alone. Hosts rightly rate-limit discovery refetches
+    /// (the reference host: one per 10 s), so without this the next cases would meet a host that has not caught
+    /// up yet and fail for a rotation they did not make.
+    async fn settle_keys(&self, case_id: &str, target: &Target, result: &mut CaseResult) {
+        const SETTLE: Duration = Duration::from_secs(15);
+        let started = Instant::now();
+        let limit = self.health.remaining().map_or(SETTLE, |left| left.min(SETTLE));
+        let last = loop {
+            let mut url = target.wopisrc.clone();
+            url.query_pairs_mut().append_pair("access_token", &target.access_token);
+            let mut raw = wopi_mock_office::client::RawRequest::new(
+                "settle/CheckFileInfo",
+                http::Method::GET,
+                url,
+                target.access_token.clone(),
+            );
+            raw.proof = wopi_mock_office::client::ProofSpec::mode(wopi_mock_office::client::ProofMode::OldInvalid);
+            let (answer, ex) = self.transmit(case_id, &self.client, raw, None).await;
+            let accepted = matches!(&answer, Answer::Response(r) if r.status == 200);
+            if accepted || started.elapsed() >= limit || !matches!(answer, Answer::Response(_)) {
+                let waited = started.elapsed().as_secs_f64();
+                result.notes.push(if accepted {
+                    format!("after the key rotation the host accepted the new key alone after {waited:.1} s")
+                } else {
+                    format!(
+                        "after the key rotation the host still refused a proof made with the new key alone after                          {waited:.1} s; later cases may fail on proof keys for that reason"
+                    )
+                });
+                break ex;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        };
+        result.transcript.push(last);
     }
 
     /// What the host's CheckFileInfo declares, read once per run from `target` (`None` when it cannot be read).
