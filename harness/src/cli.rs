@@ -131,6 +131,15 @@ pub struct RunArgs {
     pub filters: FilterArgs,
     #[command(flatten)]
     pub reports: ReportPaths,
+    /// Another base URL of the same host: one more instance behind its load balancer (repeatable). Requests
+    /// marked `ext:Instance` and the lock-race clients are spread over the WOPISrc's instance and these; the
+    /// `ext_instances` suite needs at least one.
+    #[arg(long = "instance", value_name = "URL")]
+    pub instance: Vec<String>,
+    /// Embedded mode: start this many reference-host instances on one private PostgreSQL database (needs Debian's
+    /// `postgresql`); 1 is the single SQLite-backed host.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub instances: u16,
     /// Cases run at the same time. Needs a file per case (embedded mode or `--provision`); with one shared
     /// `--wopisrc` file cases always run one after another, as the validator does.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]

@@ -23,6 +23,7 @@ use wopi_protocol::ids::FileId;
 use wopi_protocol::names::FileName;
 use wopi_reference_host::clock::TestClock;
 use wopi_reference_host::faults::FaultSet;
+use wopi_reference_host::pgcluster::{ClusterError, PrivateCluster};
 use wopi_reference_host::store::{NameMode, NewFile, UserId};
 use wopi_reference_host::tokens::{Resource, epoch_ms};
 use wopi_reference_host::{AppState, Config, DEFAULT_USER, HostError, Provisioned, SEED_FILE_NAME, TestHost};
@@ -34,6 +35,9 @@ pub struct EmbeddedOptions {
     pub discovery_listen: Option<SocketAddr>,
     /// Deliberate host bugs (only non-empty with the `faults` feature).
     pub faults: FaultSet,
+    /// Reference-host instances to start: 0 or 1 is one SQLite-backed host; more share one private PostgreSQL
+    /// cluster (started here, stopped at shutdown) and one test clock, and behave as one host.
+    pub instances: u16,
 }
 
 /// Why the embedded pair could not start or provision a file.
@@ -53,12 +57,19 @@ pub enum EmbeddedError {
     /// The reference host did not start or could not create a file.
     #[error("reference host: {0}")]
     Host(#[from] HostError),
+    /// The private PostgreSQL cluster for several instances did not start.
+    #[error("PostgreSQL for --instances: {0}")]
+    Postgres(#[from] ClusterError),
 }
 
 /// The running pair.
 pub struct EmbeddedTarget {
     mock: MockOfficeHandle,
     host: TestHost,
+    /// Instances 1.. when several run (instance 0 is `host`).
+    others: Vec<TestHost>,
+    /// The database the instances share; stopped after them.
+    cluster: Option<PrivateCluster>,
     seed: Provisioned,
     provisioner: EmbeddedProvisioner,
 }
@@ -89,22 +100,31 @@ impl EmbeddedTarget {
         config.proof_keys = true;
         config.faults = options.faults;
         // spawn_for_test binds 127.0.0.1:0, fixes public_url to it and installs a TestClock at the current time.
-        let host = match wopi_reference_host::spawn_for_test(config).await {
+        let (host, others, cluster) = match start_hosts(config, options.instances).await {
             Ok(h) => h,
             Err(e) => {
                 mock.shutdown().await;
-                return Err(e.into());
+                return Err(e);
             }
         };
         let seed = match host.state.seed().await {
             Ok(s) => s,
             Err(e) => {
-                host.stop().await;
+                stop_hosts(host, others, cluster).await;
                 mock.shutdown().await;
                 return Err(e.into());
             }
         };
+        let instances = if others.is_empty() {
+            Vec::new()
+        } else {
+            std::iter::once(&host)
+                .chain(&others)
+                .filter_map(|h| Url::parse(&h.base_url).ok())
+                .collect()
+        };
         let provisioner = EmbeddedProvisioner {
+            instances,
             state: host.state.clone(),
             clock: host.clock.clone(),
             frame_clock: mock.frame_clock().clone(),
@@ -114,6 +134,8 @@ impl EmbeddedTarget {
         Ok(Self {
             mock,
             host,
+            others,
+            cluster,
             seed,
             provisioner,
         })
@@ -151,11 +173,69 @@ impl EmbeddedTarget {
 
     /// Stops the host and the mock and waits for both (each bounded by its own grace period).
     pub async fn shutdown(self) {
-        let Self { mock, host, .. } = self;
-        host.stop().await;
+        let Self {
+            mock,
+            host,
+            others,
+            cluster,
+            ..
+        } = self;
+        stop_hosts(host, others, cluster).await;
         mock.shutdown().await;
         tracing::debug!("embedded target stopped");
     }
+}
+
+/// Starts one SQLite-backed host, or `n` hosts on one fresh private PostgreSQL database sharing one test clock.
+async fn start_hosts(
+    config: Config,
+    n: u16,
+) -> Result<(TestHost, Vec<TestHost>, Option<PrivateCluster>), EmbeddedError> {
+    if n <= 1 {
+        return Ok((wopi_reference_host::spawn_for_test(config).await?, Vec::new(), None));
+    }
+    let cluster = tokio::task::spawn_blocking(PrivateCluster::start)
+        .await
+        .map_err(|e| HostError::Config(format!("starting PostgreSQL: {e}")))??;
+    let url = cluster.create_database("wopi").await?;
+    let clock = Arc::new(TestClock::new(std::time::SystemTime::now()));
+    let mut hosts = Vec::new();
+    for i in 0..n {
+        let mut c = config.clone();
+        c.database = Some(url.clone());
+        c.instance = u32::from(i);
+        match wopi_reference_host::spawn_for_test_with_clock(c, clock.clone()).await {
+            Ok(h) => hosts.push(h),
+            Err(e) => {
+                for h in hosts {
+                    h.stop().await;
+                }
+                drop_cluster(cluster).await;
+                return Err(e.into());
+            }
+        }
+    }
+    let mut hosts = hosts.into_iter();
+    let first = hosts
+        .next()
+        .ok_or_else(|| HostError::Config("no instance started".into()))?;
+    tracing::info!(instances = n, database = %cluster.url("wopi"), "embedded instances share one PostgreSQL");
+    Ok((first, hosts.collect(), Some(cluster)))
+}
+
+async fn stop_hosts(host: TestHost, others: Vec<TestHost>, cluster: Option<PrivateCluster>) {
+    for h in others {
+        h.stop().await;
+    }
+    host.stop().await;
+    if let Some(c) = cluster {
+        drop_cluster(c).await;
+    }
+}
+
+/// Stopping the cluster runs `pg_ctl stop` (blocking, bounded by its own timeout): off the async threads.
+async fn drop_cluster(cluster: PrivateCluster) {
+    let _ = tokio::task::spawn_blocking(move || drop(cluster)).await;
 }
 
 /// Creates a fresh `test.wopitest` per case on the embedded host, each in a container of its own, and steps the
@@ -163,6 +243,8 @@ impl EmbeddedTarget {
 #[derive(Clone)]
 pub struct EmbeddedProvisioner {
     state: AppState,
+    /// Base URLs of every instance when several run (see [`crate::instances`]); empty for one.
+    instances: Vec<Url>,
     clock: Arc<TestClock>,
     /// The mock client's frame clock, stepped with the host's so the frame's proofs stay fresh to the host.
     frame_clock: wopi_mock_office::client::ClientClock,
@@ -229,6 +311,7 @@ impl Provisioner for EmbeddedProvisioner {
                 wopisrc,
                 access_token: file.access_token,
                 access_token_ttl: file.access_token_ttl,
+                instances: self.instances.clone(),
             })
         })
     }

@@ -13,6 +13,7 @@
 //! | [`browser`] | Debian's Chromium over WebDriver for the host-page and postMessage checks |
 //! | [`report`] | the run model and its formats: console, JSON (versioned schema), JUnit, Markdown, HTML |
 //! | [`embedded`] | the in-process reference host and mock Office client that `run` uses when no host is given |
+//! | [`instances`] | one host, several doors: requests and race clients spread over the host's instances (`--instance`) |
 //! | [`mutation`] | the mutation matrix: every suite against the reference host with each of its faults on |
 //! | [`cli`] | the command line of `wopi-conformance` |
 //!
@@ -27,6 +28,7 @@ pub mod browser;
 pub mod cli;
 pub mod embedded;
 pub mod exec;
+pub mod instances;
 pub mod mutation;
 pub mod race;
 pub mod report;

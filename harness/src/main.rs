@@ -299,11 +299,19 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     // Checked before anything starts, so a typo surfaces at once.
     let host_page = args.host_page_template().map_err(Fail::usage)?;
 
+    let other_instances =
+        wopi_harness::instances::parse_instances(&args.instance).map_err(|e| Fail::usage(anyhow::anyhow!(e)))?;
+    if !other_instances.is_empty() && matches!(spec, TargetSpec::Embedded) {
+        return Err(Fail::usage(anyhow::anyhow!(
+            "--instance names instances of an external host; in embedded mode use --instances N"
+        )));
+    }
     let (running, client, source, clock, host_kind) = match &spec {
         TargetSpec::Embedded => {
             let target = EmbeddedTarget::start(EmbeddedOptions {
                 discovery_listen: args.target.discovery_listen,
                 faults: run_faults(&args),
+                instances: args.instances,
             })
             .await
             .context("starting the embedded reference host and mock Office client")?;
@@ -333,6 +341,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 wopisrc: wopisrc.clone(),
                 access_token: access_token.clone(),
                 access_token_ttl: *access_token_ttl,
+                instances: wopi_harness::instances::for_wopisrc(wopisrc, &other_instances),
             };
             let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
             (
@@ -345,7 +354,11 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         }
         TargetSpec::Provisioned { command } => {
             let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
-            let source = TargetSource::Provisioned(Arc::new(CommandProvisioner::new(command.clone())));
+            let provisioner: Arc<dyn exec::Provisioner> = Arc::new(CommandProvisioner::new(command.clone()));
+            let source = TargetSource::Provisioned(Arc::new(wopi_harness::instances::WithInstances::new(
+                provisioner,
+                other_instances.clone(),
+            )));
             (Running::External(Box::new(mock)), client, source, None, "external host")
         }
     };

@@ -490,6 +490,17 @@ pub fn is_browser_case(case: &TestCase) -> bool {
     case.requests.iter().any(|s| matches!(s, Step::PostMessage(_)))
 }
 
+/// Whether a fault only shows on several instances of the host (the matrix runs it on three, on PostgreSQL).
+pub fn is_instance_fault(fault: Fault) -> bool {
+    matches!(
+        fault,
+        Fault::LocksInProcessMemory
+            | Fault::LockCheckSeparateTransaction
+            | Fault::CheckFileInfoCachePerInstance
+            | Fault::ExpiryByInstanceClock
+    )
+}
+
 /// Whether a fault changes the host page (so the browser cases must run against it).
 pub fn is_host_page_fault(fault: Fault) -> bool {
     fault.name().starts_with("HostPage")
@@ -857,8 +868,16 @@ mod running {
         if suites.is_empty() {
             return Ok(Vec::new());
         }
+        // The cross-instance faults only show on several instances: run them (and only them) on three
+        // PostgreSQL-backed instances, so the single-instance matrix keeps its speed.
+        let instances = if faults.iter().any(super::is_instance_fault) {
+            3
+        } else {
+            1
+        };
         let target = EmbeddedTarget::start(EmbeddedOptions {
             faults,
+            instances,
             ..EmbeddedOptions::default()
         })
         .await

@@ -140,6 +140,7 @@ fn main() {
                 wopisrc,
                 access_token: seed.access_token.clone(),
                 access_token_ttl: seed.access_token_ttl,
+                instances: Vec::new(),
             })
         } else {
             TargetSource::Provisioned(provisioner)

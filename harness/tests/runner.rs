@@ -61,6 +61,7 @@ fn target(server: &str) -> Target {
         wopisrc: Url::parse(&format!("{server}/wopi/files/1")).unwrap(),
         access_token: TOKEN.into(),
         access_token_ttl: 0,
+        instances: Vec::new(),
     }
 }
 
@@ -541,6 +542,7 @@ impl Provisioner for CountingProvisioner {
                 wopisrc: Url::parse(&format!("{}/wopi/files/p{n}", self.base)).unwrap(),
                 access_token: TOKEN.into(),
                 access_token_ttl: 0,
+                instances: Vec::new(),
             })
         })
     }

@@ -31,6 +31,11 @@ pub struct HostArgs {
     /// Data directory (SQLite database); a temporary directory, deleted on exit, when absent.
     #[arg(long, env = "WOPI_HOST_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Keep everything in this PostgreSQL database (`postgres://user@host:port/db`) instead of the embedded SQLite
+    /// one. Several instances (different `--listen`) on one database behave as one host; lock expiry is measured
+    /// by the database server's clock.
+    #[arg(long, env = "WOPI_HOST_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
     /// Base URL clients use to reach this host (for WOPISrc values and signed-URL checks behind proxies);
     /// defaults to http://{listen}.
     #[arg(long, env = "WOPI_HOST_PUBLIC_URL")]
@@ -111,6 +116,13 @@ impl HostArgs {
         };
         let mut config = Config::new(public_url);
         config.data_dir = self.data_dir.clone();
+        if let Some(url) = &self.database {
+            anyhow::ensure!(
+                url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                "--database must be a postgres:// or postgresql:// URL (got {url:?})"
+            );
+            config.database = Some(url.clone());
+        }
         config.discovery_url = self.discovery_url.clone();
         config.proof_keys = !self.no_proof_keys;
         config.token_ttl = Duration::from_secs(self.token_ttl_secs);
@@ -142,7 +154,10 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 pub async fn cli_main(args: HostArgs) -> anyhow::Result<()> {
     if let Some(command) = &args.command {
         let config = args.config()?;
-        anyhow::ensure!(config.data_dir.is_some(), "provisioning subcommands need --data-dir");
+        anyhow::ensure!(
+            config.data_dir.is_some() || config.database.is_some(),
+            "provisioning subcommands need --data-dir or --database"
+        );
         let (_, state) = app(config).await.context("opening the host's data")?;
         match command {
             HostCommand::AddUser { id, name, read_only } => {

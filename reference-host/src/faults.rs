@@ -371,6 +371,22 @@ faults! {
     /// only valid if the X-WOPI-RelativeTarget is also included on the request. It must be ignored in all other
     /// cases."
     SuggestedHonoursOverwrite,
+    // --- Several instances on one database (reference host on PostgreSQL; concepts.rst, "Lock") ---
+    /// Each instance keeps locks in its own process memory (a `Map`), so a lock taken through one instance is
+    /// unknown to the others. Breaks Lock.rst: a locked file must answer 409 to any other lock ID, whichever
+    /// machine of the host receives the request.
+    LocksInProcessMemory,
+    /// The lock check and the lock write (and PutFile's check and write) run in separate transactions, so racing
+    /// requests on different instances can all pass the check. Breaks Lock.rst's exclusivity ("only the client
+    /// holding the lock may write") under concurrency.
+    LockCheckSeparateTransaction,
+    /// Each instance caches CheckFileInfo records and learns only of its own writes, so after a PutFile through
+    /// another instance it reports a stale `Version` and `Size`. Breaks CheckFileInfo.rst, Version: "the version
+    /// must change when the file changes" as seen by every client.
+    CheckFileInfoCachePerInstance,
+    /// Each instance measures lock expiry by its own clock, and the clocks are minutes apart, so a lock expires
+    /// early on some instances. Breaks Lock.rst: "locks must expire after 30 minutes unless refreshed".
+    ExpiryByInstanceClock,
 }
 
 impl Fault {

@@ -23,6 +23,7 @@ pub mod error;
 pub mod faults;
 pub mod hostpage;
 pub mod locks;
+pub mod pgcluster;
 pub mod proof;
 pub mod store;
 pub mod tokens;
@@ -43,6 +44,7 @@ use wopi_protocol::names::FileName;
 use crate::clock::{Clock, SystemClock, TestClock};
 use crate::faults::FaultSet;
 use crate::proof::{DiscoveryCache, ProofCheckConfig, ProofChecker};
+use crate::store::postgres::{ExpiryClock, PgOptions, PgStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{FileRecord, NameMode, NewFile, NewUser, Store, StoreError, User, UserId};
 use crate::tokens::{IssuedToken, Resource, TokenSigner};
@@ -57,8 +59,17 @@ pub const SEED_FILE_NAME: &str = "test.wopitest";
 /// Everything the host needs to start.
 #[derive(Clone)]
 pub struct Config {
-    /// Where the database lives; `None` means a temporary directory deleted when the host stops.
+    /// Where the database lives; `None` means a temporary directory deleted when the host stops. Unused for the
+    /// store when [`Config::database`] is set.
     pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL (`postgres://user@host:port/db`): keep everything there instead of the embedded SQLite
+    /// database, so several instances can share it and behave as one host.
+    pub database: Option<String>,
+    /// Which clock measures lock expiry on PostgreSQL: the database server's (default), or [`Config::clock`] when
+    /// every instance shares it (in-process tests).
+    pub expiry_clock: ExpiryClock,
+    /// This instance's number among several on one database (0 for the first); only a fault uses it.
+    pub instance: u32,
     /// The base URL clients use to reach the host (scheme, host, port and an optional path prefix). WOPISrc values
     /// are built from it, and the proof-key check rebuilds the signed URL from it plus the request's path and
     /// query, so it must be what the client sees (behind a TLS-terminating proxy: the proxy's `https://` URL).
@@ -83,6 +94,9 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
+            .field("database", &self.database.as_deref().map(redact_url))
+            .field("expiry_clock", &self.expiry_clock)
+            .field("instance", &self.instance)
             .field("public_url", &self.public_url.as_str())
             .field("discovery_url", &self.discovery_url.as_ref().map(Url::as_str))
             .field("proof_keys", &self.proof_keys)
@@ -100,6 +114,9 @@ impl Config {
     pub fn new(public_url: Url) -> Self {
         Self {
             data_dir: None,
+            database: None,
+            expiry_clock: ExpiryClock::Database,
+            instance: 0,
             public_url,
             discovery_url: None,
             proof_keys: true,
@@ -347,27 +364,10 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
                 })?,
         ),
     };
-    // Opening SQLite and reading the key are blocking calls: keep them off the async runtime.
-    let dir = data_dir.path().to_path_buf();
-    let temporary = matches!(data_dir, DataDir::Temporary(_));
-    let faults = config.faults;
-    let (store, key) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-        let store = SqliteStore::open(&dir, faults)?;
-        if temporary {
-            store.relax_durability_for_temporary_dir()?;
-        }
-        let key = store.meta_or_init("token_key", || {
-            let mut key = vec![0u8; 32];
-            // Without OS randomness there is no safe key; an all-zero key would make tokens forgeable, so fail below.
-            if getrandom::fill(&mut key).is_err() {
-                key.clear();
-            }
-            key
-        })?;
-        Ok((store, key))
-    })
-    .await
-    .map_err(|e| HostError::Config(format!("opening the store: {e}")))??;
+    let (store, key) = match &config.database {
+        Some(url) => open_postgres(&config, url).await?,
+        None => open_sqlite(&data_dir, config.faults).await?,
+    };
     let key: [u8; 32] = key
         .try_into()
         .map_err(|_| HostError::Config("could not create a random token key".into()))?;
@@ -410,7 +410,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
     let base = config.public_url.as_str().trim_end_matches('/').to_owned();
     let origin = config.public_url.origin().ascii_serialization();
     let state = AppState {
-        store: Arc::new(store),
+        store,
         tokens: Arc::new(TokenSigner::new(key)),
         clock: config.clock.clone(),
         proof,
@@ -434,6 +434,56 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         .merge(hostpage::router())
         .with_state(state.clone());
     Ok((router, state))
+}
+
+/// A random 32-byte token key, or an empty vector when the OS has no randomness (refused by the caller: an
+/// all-zero key would make tokens forgeable).
+fn random_key() -> Vec<u8> {
+    let mut key = vec![0u8; 32];
+    if getrandom::fill(&mut key).is_err() {
+        key.clear();
+    }
+    key
+}
+
+/// `postgres://user:secret@host/db` without the password, for logs.
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn open_sqlite(data_dir: &DataDir, faults: FaultSet) -> Result<(Arc<dyn Store>, Vec<u8>), HostError> {
+    // Opening SQLite and reading the key are blocking calls: keep them off the async runtime.
+    let dir = data_dir.path().to_path_buf();
+    let temporary = matches!(data_dir, DataDir::Temporary(_));
+    let (store, key) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+        let store = SqliteStore::open(&dir, faults)?;
+        if temporary {
+            store.relax_durability_for_temporary_dir()?;
+        }
+        let key = store.meta_or_init("token_key", random_key)?;
+        Ok((store, key))
+    })
+    .await
+    .map_err(|e| HostError::Config(format!("opening the store: {e}")))??;
+    Ok((Arc::new(store), key))
+}
+
+async fn open_postgres(config: &Config, url: &str) -> Result<(Arc<dyn Store>, Vec<u8>), HostError> {
+    let mut options = PgOptions::new(url);
+    options.expiry_clock = config.expiry_clock;
+    options.faults = config.faults;
+    options.instance = config.instance;
+    let store = PgStore::open(options).await?;
+    // The key is shared through the database: a token issued by one instance verifies on every other.
+    let key = store.meta_or_init("token_key", random_key).await?;
+    tracing::info!(database = %redact_url(url), expiry_clock = ?config.expiry_clock, "store: PostgreSQL");
+    Ok((Arc::new(store), key))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes in-flight requests.
@@ -514,6 +564,8 @@ pub async fn spawn_for_test_with_clock(mut config: Config, clock: Arc<TestClock>
     let base_url = format!("http://{addr}");
     config.public_url = Url::parse(&base_url).map_err(|e| HostError::Config(e.to_string()))?;
     config.clock = clock.clone();
+    // Instances of one test share this clock, so it (not the database's) must measure lock expiry.
+    config.expiry_clock = ExpiryClock::Host;
     let (router, state) = app(config).await?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, router, async {

@@ -52,6 +52,9 @@ pub struct Target {
     pub access_token: String,
     /// `access_token_ttl` sent with every request (ms since the epoch, or 0).
     pub access_token_ttl: u64,
+    /// Base URLs of the host's instances when it runs several (`--instance`), the first being the one `wopisrc`
+    /// starts with; empty for one instance. See [`crate::instances`].
+    pub instances: Vec<Url>,
 }
 
 impl fmt::Debug for Target {
@@ -61,6 +64,7 @@ impl fmt::Debug for Target {
             .field("wopisrc", &transcript::redact_url(self.wopisrc.as_str()))
             .field("access_token", &transcript::REDACTED)
             .field("access_token_ttl", &self.access_token_ttl)
+            .field("instances", &self.instances.len())
             .finish()
     }
 }
@@ -1399,6 +1403,7 @@ mod tests {
             wopisrc: Url::parse("http://h/wopi/files/1").unwrap(),
             access_token: "SECRET".into(),
             access_token_ttl: 0,
+            instances: Vec::new(),
         };
         assert!(!format!("{t:?}").contains("SECRET"));
     }

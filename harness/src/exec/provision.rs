@@ -72,6 +72,7 @@ pub fn parse_output(stdout: &str) -> Result<Target, ProvisionError> {
         wopisrc,
         access_token: parsed.access_token,
         access_token_ttl: parsed.access_token_ttl,
+        instances: Vec::new(),
     })
 }
 

@@ -164,6 +164,9 @@ pub fn build(
             url
         }
     };
+    if let Some(n) = r.instance {
+        url = crate::instances::rebase(&url, &target.instances, n);
+    }
     let anonymous = matches!(r.kind, K::GetFromFileUrl);
     if with_ttl && !anonymous {
         url.query_pairs_mut()
@@ -580,6 +583,7 @@ mod tests {
             wopisrc: Url::parse("http://h/wopi/files/1").unwrap(),
             access_token: "a+b/c".into(),
             access_token_ttl: 42,
+            instances: Vec::new(),
         }
     }
 

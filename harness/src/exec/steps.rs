@@ -110,6 +110,7 @@ pub(super) async fn extension_step(
             // Proofs follow the host's clock when <ext:AdvanceClock> stepped it.
             config.clock_offset =
                 Duration::from_secs(exec.runner.clock_offset.load(std::sync::atomic::Ordering::SeqCst));
+            config.instances = exec.target.instances.clone();
             let report = crate::race::run_step(&exec.runner.client, &target, &config, &label).await;
             out.transcript.extend(report.transcript);
             out.notes.extend(report.notes);

@@ -112,6 +112,10 @@ pub struct RaceConfig {
     /// How far the host's clock was stepped ahead of real time (the runner's `<ext:AdvanceClock>` total): proofs
     /// are timestamped that far ahead, on the host's timeline. Not a suite attribute.
     pub clock_offset: Duration,
+    /// The host's instances (see [`crate::instances`]): client `i` sends through instance `i` modulo their number,
+    /// so a lock kept per instance, or checked and set in separate transactions, loses the race. Not a suite
+    /// attribute; empty for one instance.
+    pub instances: Vec<url::Url>,
 }
 
 impl Default for RaceConfig {
@@ -125,6 +129,7 @@ impl Default for RaceConfig {
             shrink_budget: Duration::from_secs(30),
             max_search_steps: 5_000_000,
             clock_offset: Duration::ZERO,
+            instances: Vec::new(),
         }
     }
 }
@@ -291,6 +296,7 @@ impl Racer<'_> {
             budget: self.config.budget,
             grace: GRACE,
             clock_offset: self.config.clock_offset,
+            instances: self.config.instances.clone(),
         };
         let history = run::execute(self.client, self.target, schedule, &tag, timing).await?;
         let report = check::check(&history, self.config.max_search_steps);

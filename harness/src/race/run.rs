@@ -513,8 +513,8 @@ async fn prepare(client: &WopiClient, target: &WopiTarget, clock_offset: Duratio
     })
 }
 
-/// The time limits of one run.
-#[derive(Debug, Clone, Copy)]
+/// The time limits of one run, and where its clients send.
+#[derive(Debug, Clone)]
 pub struct Timing {
     /// Clients stop sending when it is over.
     pub budget: Duration,
@@ -522,6 +522,8 @@ pub struct Timing {
     pub grace: Duration,
     /// How far ahead of real time the host's clock is (proof timestamps follow it).
     pub clock_offset: Duration,
+    /// The host's instances; client `i` sends through instance `i` modulo their number (empty: one instance).
+    pub instances: Vec<url::Url>,
 }
 
 /// Runs `schedule` once against `target`: prepare the file, release all clients at once, stop sending at the
@@ -537,6 +539,7 @@ pub async fn execute(
         budget,
         grace,
         clock_offset,
+        instances,
     } = timing;
     let initial = prepare(client, target, clock_offset).await?;
     // A read can only match the original content or a (short) PutFile body, so anything much longer is already
@@ -558,7 +561,11 @@ pub async fn execute(
     for plan in &schedule.clients {
         let plan = plan.clone();
         let editor = client.new_session();
-        let target = target.clone();
+        // Spread over the instances: a lock that one instance keeps to itself then loses the race.
+        let target = WopiTarget::new(
+            crate::instances::rebase(&target.wopisrc, &instances, plan.client),
+            target.access_token.clone(),
+        );
         let tag = tag.to_owned();
         let barrier = Arc::clone(&barrier);
         tasks.spawn(async move {

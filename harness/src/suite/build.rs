@@ -605,7 +605,7 @@ impl<'a> Builder<'a> {
                 },
             }
         };
-        let common = ["OverrideUrl"];
+        let common = ["OverrideUrl", "ext:Instance"];
         let mut extra_children: &[&str] = &[];
         let (kind, attrs): (RequestKind, Vec<&str>) = match r.name.as_str() {
             "CheckFileInfo" | "CheckFile" => (RequestKind::CheckFileInfo, vec![]),
@@ -1040,8 +1040,18 @@ impl<'a> Builder<'a> {
         if token_use.is_some() && mutators.access_token.is_some() {
             return Err(self.err(r.pos, "give <ext:AccessToken> or <Mutators><AccessToken>, not both"));
         }
+        let instance = match self.opt(r, "ext:Instance") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<u16>().map_err(|_| {
+                self.err(
+                    r.pos,
+                    format!("ext:Instance=\"{v}\" is not an instance number (0, 1, 2, ...)"),
+                )
+            })?),
+        };
         let req = Request {
             kind,
+            instance,
             override_url: self.opt(r, "OverrideUrl"),
             validators,
             save_state,

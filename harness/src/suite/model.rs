@@ -218,6 +218,9 @@ pub struct Request {
     pub headers: Vec<ExtraHeader>,
     /// `<ext:AccessToken Use="..."/>`: the request carries a token the host hook issues instead of the case's.
     pub token_use: Option<TokenUse>,
+    /// `ext:Instance="n"`: send through the host's instance `n` (counted from 0, modulo the instances given with
+    /// `--instance`; with one instance every request goes to it).
+    pub instance: Option<u16>,
     pub pos: Pos,
 }
 

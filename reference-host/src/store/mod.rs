@@ -3,11 +3,13 @@
 //! Every method is one *atomic* WOPI-level operation (for example "take this lock if the rules allow it"), never a
 //! get-then-set pair, so that a backend shared by several host instances (PostgreSQL with `SELECT ... FOR UPDATE`)
 //! can implement the same contract. The lock rules themselves live in [`crate::locks`]; a backend only runs them
-//! inside its own critical section. [`sqlite::SqliteStore`] is the embedded implementation.
+//! inside its own critical section. [`sqlite::SqliteStore`] is the embedded implementation; [`postgres::PgStore`]
+//! the shared one, for several host instances on one database.
 //!
 //! Methods return boxed futures so the trait stays object-safe (`Arc<dyn Store>`) and a networked backend can await
 //! I/O; the SQLite backend answers reads from memory and runs writes on the blocking thread pool.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::fmt;
