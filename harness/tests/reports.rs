@@ -242,6 +242,7 @@ fn fixture() -> RunReport {
 
     let mut failed_too = case("Locks", "UnlockAndRelockOnOtherLock", Outcome::Failed);
     failed_too.failures = vec![failed.failures[0].clone()];
+    failed_too.transcript = failed.transcript.clone();
     failed_too.reason = Some("Lock#2: ResponseCode: expected 409, got 200".into());
 
     let mut blocked = case("Locks", "RefreshLockExtends", Outcome::Blocked);
@@ -359,14 +360,19 @@ fn junit_has_one_suite_per_group_and_the_transcript_in_failures() {
     assert_eq!(
         names,
         [
+            "run",
             "core::Locks",
             "core::Coauth",
             "ext_recommended::CheckFileInfo",
-            "core::Hostile"
+            "core::Hostile",
+            "core::Naming"
         ]
     );
-    assert_eq!((parsed.tests, parsed.failures), (5, 2));
-    let locks = &parsed.test_suites[0].test_cases[1];
+    // Blocked is an error (the rule was not checked), not a failure.
+    assert_eq!((parsed.tests, parsed.failures, parsed.errors), (9, 3, 1));
+    let run_out = parsed.test_suites[0].system_out.as_ref().unwrap().as_str();
+    assert!(run_out.starts_with("The host stopped answering"), "{run_out}");
+    let locks = &parsed.test_suites[1].test_cases[1];
     match &locks.status {
         quick_junit::TestCaseStatus::NonSuccess {
             message, description, ..
@@ -388,11 +394,11 @@ fn junit_has_one_suite_per_group_and_the_transcript_in_failures() {
         }
         other => panic!("expected a failure, got {other:?}"),
     }
-    let skipped = &parsed.test_suites[1].test_cases[0];
+    let skipped = &parsed.test_suites[2].test_cases[0];
     assert!(
         matches!(&skipped.status, quick_junit::TestCaseStatus::Skipped { message: Some(m), .. } if m.as_str().contains("SupportsCoauth"))
     );
-    let warning = &parsed.test_suites[2].test_cases[0];
+    let warning = &parsed.test_suites[3].test_cases[0];
     assert!(matches!(warning.status, quick_junit::TestCaseStatus::Success { .. }));
     assert!(warning.system_out.as_ref().unwrap().as_str().contains("SHOULD"));
 }
@@ -565,15 +571,34 @@ fn console_reporter_prints_a_line_per_failed_warning_or_skipped_case_then_the_su
     }
     reporter.finish(&report);
     let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<&str> = text.lines().take(4).collect();
+    let lines: Vec<&str> = text.lines().take(8).collect();
     assert_eq!(
         lines,
         [
             "FAIL core::Locks::LockMismatchReturnsCurrentLock: Lock#2: ResponseCode: expected 409, got 200",
+            "FAIL core::Locks::UnlockAndRelockOnOtherLock: Lock#2: ResponseCode: expected 409, got 200",
+            "BLOCKED core::Locks::RefreshLockExtends: blocked by core::Locks::LockMismatchReturnsCurrentLock: the shared file is still as that case left it (left the file locked with 'lock-b'; Unlock with 'lock-b' answered 409)",
             "SKIP core::Coauth::CoauthLockSequence: prerequisite SupportsCoauth failed: CheckFileInfo has no SupportsCoauth: true",
             "WARN ext_recommended::CheckFileInfo::BreadcrumbsPresent: BreadcrumbBrandName is missing (recommended)",
             "FAIL core::Hostile::EchoesMarkup: GetFile: ResponseCode: expected 200, got 500 <img src=x onerror=alert(3)>",
+            "NOT RUN core::Naming::Utf7SuggestedTarget: not run: the host had stopped answering (see the top of the report)",
+            "NOT RUN core::Naming::Utf7RelativeTarget: not run: the host had stopped answering (see the top of the report)",
         ]
+    );
+    // The summary starts with where the host stopped, then what blocked what, then the root causes.
+    let summary = console::summary(&report);
+    let first = summary.lines().next().unwrap();
+    assert!(
+        first.starts_with("The host stopped answering during `core::Hostile::EchoesMarkup`"),
+        "{first}"
+    );
+    assert!(
+        summary.contains("1 case blocked by state that case core::Locks::LockMismatchReturnsCurrentLock left behind"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("2 cases: Lock ResponseCode: expected 409, got 200"),
+        "{summary}"
     );
     assert!(text.ends_with(&console::summary(&report)));
     assert!(!text.contains('\u{1b}'), "no colour codes when colour is off");
@@ -846,13 +871,13 @@ fn html_outcome_filter_runs_in_headless_chromium() {
         .skip(1)
         .map(|s| &s[..s.find('>').unwrap()])
         .collect();
-    assert_eq!(cases.len(), 5);
+    assert_eq!(cases.len(), 9);
     for tag in cases {
         let failed = tag.contains("data-outcome=\"failed\"");
         assert_eq!(tag.contains(" hidden"), !failed, "wrong visibility: {tag}");
     }
     assert!(
-        dom.contains("<span id=\"shown\">2</span>"),
+        dom.contains("<span id=\"shown\">3</span>"),
         "the count shows the visible cases"
     );
 }

@@ -160,15 +160,15 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         out.push('\n');
     }
     let extra = totals.blocked + totals.not_run > 0;
+    let middle = if extra {
+        format!("  {:>7}  {:>7}", "Blocked", "Not run")
+    } else {
+        String::new()
+    };
     let header = format!(
-        "{:<width$}  {:>6}  {:>6}  {:>7}  {:>7}  {:>5}",
+        "{:<width$}  {:>6}  {:>6}  {:>7}  {:>7}{middle}  {:>5}",
         "Group", "Passed", "Failed", "Skipped", "Warning", "Total"
     );
-    let header = if extra {
-        format!("{header}  {:>7}  {:>7}", "Blocked", "Not run")
-    } else {
-        header
-    };
     let _ = writeln!(out, "{}", paint(Style::new().bold()).apply_to(header));
     let row = |name: &str, t: &Totals| {
         let failed = format!("{:>6}", t.failed);
@@ -183,13 +183,13 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         } else {
             warning
         };
-        let tail = if extra {
+        let middle = if extra {
             format!("  {:>7}  {:>7}", t.blocked, t.not_run)
         } else {
             String::new()
         };
         format!(
-            "{name:<width$}  {:>6}  {failed}  {:>7}  {warning}  {:>5}{tail}\n",
+            "{name:<width$}  {:>6}  {failed}  {:>7}  {warning}{middle}  {:>5}\n",
             t.passed,
             t.skipped,
             t.total()

@@ -62,12 +62,26 @@ pub fn render(report: &RunReport) -> String {
         text(&report.started_at)
     );
 
-    let _ = writeln!(out, "| Group | Passed | Failed | Skipped | Warnings | Total |");
-    let _ = writeln!(out, "|:---|---:|---:|---:|---:|---:|");
-    for (group, g) in report.totals_by_group() {
+    let wide = totals.blocked + totals.not_run > 0;
+    if wide {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| Group | Passed | Failed | Skipped | Warnings | Blocked | Not run | Total |"
+        );
+        let _ = writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|");
+    } else {
+        let _ = writeln!(out, "| Group | Passed | Failed | Skipped | Warnings | Total |");
+        let _ = writeln!(out, "|:---|---:|---:|---:|---:|---:|");
+    }
+    for (group, g) in report.totals_by_group() {
+        let middle = if wide {
+            format!(" {} | {} |", count(g.blocked, "⛔"), g.not_run)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |{middle} {} |",
             text(&group),
             g.passed,
             count(g.failed, "❌"),
