@@ -263,6 +263,23 @@ impl EmbeddedProvisioner {
     /// A new, empty `test.wopitest` owned by and writable for the default user, in a new container
     /// `case-N` under the root, with a fresh token.
     pub async fn fresh_file(&self) -> Result<Provisioned, EmbeddedError> {
+        self.fresh_file_with(Bytes::new()).await
+    }
+
+    /// One file for a whole single-file run (`TargetSource::Fixed`), as a host builder's `.wopitest`: with
+    /// `content`, in its own container like every provisioned file.
+    pub async fn shared_target(&self, content: Bytes) -> Result<Target, EmbeddedError> {
+        let file = self.fresh_file_with(content).await?;
+        let wopisrc = Url::parse(&file.wopisrc).map_err(|e| HostError::Config(format!("invalid WOPISrc: {e}")))?;
+        Ok(Target {
+            wopisrc,
+            access_token: file.access_token,
+            access_token_ttl: file.access_token_ttl,
+            instances: self.instances.clone(),
+        })
+    }
+
+    async fn fresh_file_with(&self, content: Bytes) -> Result<Provisioned, EmbeddedError> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let state = &self.state;
         let user = UserId::new(DEFAULT_USER).map_err(|e| HostError::Config(e.to_string()))?;
@@ -279,7 +296,7 @@ impl EmbeddedProvisioner {
             name,
             mode: NameMode::Exact { overwrite: true },
             owner: user.clone(),
-            content: Bytes::new(),
+            content,
         };
         let created = store.create_file(new, state.now()).await.map_err(HostError::from)?;
         Ok(state.provisioned(&user, &created.file))

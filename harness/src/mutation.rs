@@ -574,6 +574,9 @@ pub struct MatrixOptions {
     /// message that never comes, so every caught host-page fault costs full waits; the clean run uses the same cap,
     /// so a case that passes on the clean host passed within it.
     pub browser_step_timeout: Duration,
+    /// Single-file mode: every case of a run on one shared, non-empty file (`TargetSource::Fixed`), as
+    /// `run -w URL -t TOKEN` runs against a host builder's `.wopitest`, instead of a fresh file per case.
+    pub single_file: bool,
 }
 
 impl MatrixOptions {
@@ -592,6 +595,7 @@ impl MatrixOptions {
             browser: Some(crate::browser::BrowserOptions::default()),
             run_timeout: Duration::from_secs(600),
             browser_step_timeout: Duration::from_secs(8),
+            single_file: false,
         }
     }
 }
@@ -828,24 +832,43 @@ mod running {
         }
     }
 
+    /// How the cases of one run meet the host.
+    #[derive(Debug, Clone, Copy)]
+    struct Shape {
+        /// Cases at once (provisioned mode only).
+        case_jobs: usize,
+        /// One shared file for every case.
+        single_file: bool,
+    }
+
+    /// The shared file's starting content in single-file mode: not empty, as a host builder's `.wopitest` often
+    /// is, so an unlocked PutFile on it must be refused.
+    const SHARED_FILE_CONTENT: &[u8] = b"the shared test file of a single-file mutation run";
+
     /// The REST cases against one fresh host, then (with a browser) the browser cases against another: browser
     /// steps wait for pages for seconds, and on a host of their own they cannot slow down or reorder the REST
     /// cases (whose proofs and clock steps are timing-sensitive).
     async fn run_config(
         suites: &Suites,
         faults: FaultSet,
-        case_jobs: usize,
+        shape: Shape,
         browser: Option<&SharedBrowser>,
         timeout: Duration,
     ) -> Result<Vec<CaseResult>, String> {
-        let mut results = run_once(suites.rest.clone(), faults, case_jobs, None, timeout).await?;
+        let mut results = run_once(suites.rest.clone(), faults, shape, None, timeout).await?;
         if let Some(b) = browser
             && !suites.browser.is_empty()
         {
             // Browser steps take turns on the one browser: more jobs would only queue.
-            let more = run_once(suites.browser.clone(), faults, 1, Some(b), timeout)
-                .await
-                .map_err(|e| format!("browser cases: {e}"))?;
+            let more = run_once(
+                suites.browser.clone(),
+                faults,
+                Shape { case_jobs: 1, ..shape },
+                Some(b),
+                timeout,
+            )
+            .await
+            .map_err(|e| format!("browser cases: {e}"))?;
             results.extend(more);
         }
         Ok(results)
@@ -861,7 +884,7 @@ mod running {
     async fn run_once(
         suites: Vec<Suite>,
         faults: FaultSet,
-        case_jobs: usize,
+        shape: Shape,
         browser: Option<&SharedBrowser>,
         timeout: Duration,
     ) -> Result<Vec<CaseResult>, String> {
@@ -882,7 +905,7 @@ mod running {
         })
         .await
         .map_err(|e| format!("the embedded host did not start: {e}"))?;
-        let result = run_on(&target, suites, case_jobs, browser, timeout).await;
+        let result = run_on(&target, suites, shape, browser, timeout).await;
         target.shutdown().await;
         result
     }
@@ -890,7 +913,7 @@ mod running {
     async fn run_on(
         target: &EmbeddedTarget,
         suites: Vec<Suite>,
-        case_jobs: usize,
+        shape: Shape,
         browser: Option<&SharedBrowser>,
         timeout: Duration,
     ) -> Result<Vec<CaseResult>, String> {
@@ -902,11 +925,21 @@ mod running {
         let clock: Arc<dyn ClockControl> = provisioner.clone();
         let schemas = SchemaStore::load(&suite::validator_dir().join("JsonSchemas"));
         let options = RunOptions {
-            jobs: case_jobs.max(1),
+            jobs: shape.case_jobs.max(1),
             host_kind: "embedded reference host".into(),
             ..RunOptions::default()
         };
-        let mut runner = Runner::new(suites, client, schemas, TargetSource::Provisioned(provisioner), options)
+        let source = if shape.single_file {
+            let content = bytes::Bytes::from_static(SHARED_FILE_CONTENT);
+            let shared = provisioner
+                .shared_target(content)
+                .await
+                .map_err(|e| format!("creating the shared file: {e}"))?;
+            TargetSource::Fixed(shared)
+        } else {
+            TargetSource::Provisioned(provisioner)
+        };
+        let mut runner = Runner::new(suites, client, schemas, source, options)
             .map_err(|e| e.to_string())?
             .with_clock(clock);
         if let Some(b) = browser {
@@ -962,7 +995,10 @@ mod running {
         let clean = run_config(
             &all,
             FaultSet::none(),
-            options.case_jobs,
+            Shape {
+                case_jobs: options.case_jobs,
+                single_file: options.single_file,
+            },
             browser.as_ref(),
             options.run_timeout,
         )
@@ -1005,7 +1041,10 @@ mod running {
                     let run = run_config(
                         split,
                         FaultSet::none().with(fault),
-                        options.case_jobs,
+                        Shape {
+                            case_jobs: options.case_jobs,
+                            single_file: options.single_file,
+                        },
                         browser,
                         options.run_timeout,
                     )
@@ -1052,6 +1091,10 @@ pub struct MutationArgs {
     /// Leave out the browser cases and the host-page faults (no Chromium needed).
     #[arg(long)]
     pub no_browser: bool,
+    /// Single-file mode: each run puts every case on one shared, non-empty file, as `run -w URL -t TOKEN` does
+    /// against a host builder's `.wopitest` (cases run one after another).
+    #[arg(long)]
+    pub single_file: bool,
     /// Write the matrix as Markdown (as in docs/mutation-matrix.md).
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
@@ -1154,6 +1197,7 @@ mod command {
         }
         options.jobs = usize::from(args.jobs);
         options.case_jobs = usize::from(args.case_jobs);
+        options.single_file = args.single_file;
         if args.no_browser {
             options.browser = None;
         }

@@ -119,3 +119,72 @@ fn drift_tolerates_only_a_changed_list_of_catching_cases() {
     assert_eq!(drift(doc, &doc.replace("# M", "# N")).len(), 1);
     assert_eq!(drift(doc, &format!("{doc}more\n")).len(), 1);
 }
+
+/// The faults CI proves in single-file mode (issue 11): every rule about the file's own state, which is what one
+/// shared file carries from case to case (locks, content, version, name), plus the proof and token checks every
+/// request meets. The whole matrix in single-file mode takes as long again as the embedded one, so CI runs this
+/// slice; `cargo run -p wopi-harness --features faults -- mutation --single-file` runs every fault (README).
+const SINGLE_FILE_SLICE: &[&str] = &[
+    "LockMismatchAnswers200",
+    "RelockSameIdConflicts",
+    "LockIdCaseInsensitive",
+    "ConflictWithoutLockHeader",
+    "UnlockUnlockedAnswers200",
+    "RelockIgnoresOldLock",
+    "GetLockReturnsOtherFile",
+    "UnlockKeepsLock",
+    "EmptyLockIdAccepted",
+    "LockHeaderOnSuccess",
+    "GetLockUnlockedConflicts",
+    "EmptyLockHeaderDropped",
+    "LockBumpsVersion",
+    "LockHeaderCaseFolded",
+    "MaxExpectedSizeIgnored",
+    "GetFileWithoutItemVersion",
+    "PutFileWrongLockAccepted",
+    "PutUnlockedNonEmptyAccepted",
+    "PutUnlockedEmptyRejected",
+    "PutFileKeepsVersion",
+    "StaleGetFileCache",
+    "SizeNotUpdated",
+    "RenameNameWithExtension",
+    "RenameChecksLockWhenUnlocked",
+    "RenameOverwritesExisting",
+    "DeleteLockedFile",
+    "ProofNotChecked",
+    "StaleProofAccepted",
+    "ExpiredTokenAccepted",
+    "TokenNotBoundToResource",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_file_mode_catches_every_fault_of_the_slice() {
+    let started = Instant::now();
+    let suites = load_builtin_suites(&default_suites_dir()).expect("the built-in suites load");
+    let mut options = MatrixOptions::new(suites);
+    options.single_file = true;
+    // The slice is REST faults only: the browser cases open the host page, not the shared file's state.
+    options.browser = None;
+    options.faults = SINGLE_FILE_SLICE
+        .iter()
+        .map(|n| n.parse::<Fault>().unwrap_or_else(|e| panic!("{n}: {e}")))
+        .collect();
+    let matrix = run_matrix(&options, &Lines).await;
+    eprintln!("single-file slice done in {:.0} s", started.elapsed().as_secs_f64());
+    assert!(matrix.errors.is_empty(), "runs failed: {:?}", matrix.errors);
+    assert!(
+        matrix.clean_failures.is_empty(),
+        "cases that do not pass on the clean host in single-file mode: {:?}",
+        matrix
+            .clean_failures
+            .iter()
+            .map(|p| format!("{} ({:?}): {}", p.case, p.outcome, p.reason))
+            .collect::<Vec<_>>()
+    );
+    let uncaught: Vec<&str> = matrix.uncaught_faults().iter().map(|f| f.fault.as_str()).collect();
+    assert!(
+        uncaught.is_empty(),
+        "faults no case catches in single-file mode: {uncaught:?}"
+    );
+    assert_eq!(matrix.faults.len(), SINGLE_FILE_SLICE.len());
+}
