@@ -163,6 +163,11 @@ pub struct RunArgs {
     /// reference host's page in embedded mode or the --host-page template otherwise.
     #[arg(long)]
     pub no_browser: bool,
+    /// Embedded mode: run every case on one shared, non-empty file of the reference host, as `-w URL -t TOKEN` runs
+    /// against a host builder's `.wopitest` (cases one after another, the file restored between them), instead of a
+    /// fresh file per case.
+    #[arg(long, conflicts_with_all = ["wopisrc", "provision"])]
+    pub single_file: bool,
     /// Do not print a line for each skipped case (the validator's `-s`). Skipped cases never change the exit code.
     #[arg(short = 's', long = "ignore-skipped")]
     pub ignore_skipped: bool,

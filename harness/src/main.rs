@@ -323,7 +323,21 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 .context("building the WOPI client")?;
             let provisioner = Arc::new(target.provisioner());
             let clock: Arc<dyn exec::ClockControl> = provisioner.clone();
-            let source = TargetSource::Provisioned(provisioner);
+            let source = if args.single_file {
+                // As `-w/-t` against a host builder's `.wopitest`: one non-empty file for every case.
+                match provisioner
+                    .shared_target(bytes::Bytes::from_static(b"the shared test file of a single-file run"))
+                    .await
+                {
+                    Ok(t) => TargetSource::Fixed(t),
+                    Err(e) => {
+                        target.shutdown().await;
+                        return Err(Fail::usage(anyhow::Error::new(e).context("creating the shared file")));
+                    }
+                }
+            } else {
+                TargetSource::Provisioned(provisioner)
+            };
             (
                 Running::Embedded(Box::new(target)),
                 client,

@@ -714,3 +714,72 @@ fn a_failed_first_prereq_exits_3_and_dash_s_hides_the_skipped_lines() {
     assert!(!stdout.contains("SKIP "), "{stdout}");
     assert!(stdout.contains("1 skipped"), "the summary still counts it: {stdout}");
 }
+
+/// Single-file mode (issue 11): a host whose Unlock answers 200 but never releases the lock. The first case that
+/// leaves a lock behind fails with the host's answer to the harness's own Unlock ("Baseline"), the cases after it
+/// are blocked naming it, and every report and the summary say so.
+#[test]
+fn a_lock_the_host_never_releases_blocks_later_cases_naming_the_culprit() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--single-file",
+            "--no-browser",
+            "--no-validator-suite",
+            "--fault",
+            "UnlockKeepsLock",
+            "--json",
+            "run.json",
+            "--markdown",
+            "run.md",
+        ],
+        Duration::from_secs(240),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 1, "a failed and blocked run exits 1\n{stdout}\n{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], 2);
+    let cases = report["cases"].as_array().unwrap();
+    let culprit = cases
+        .iter()
+        .find(|c| c.get("left_dirty").is_some())
+        .expect("one case is named as having left the file dirty");
+    let culprit_id = culprit["id"].as_str().unwrap();
+    assert_eq!(culprit["outcome"], "failed", "{culprit}");
+    assert!(
+        culprit["left_dirty"]
+            .as_str()
+            .unwrap()
+            .starts_with("left the file locked with '"),
+        "{culprit}"
+    );
+    assert!(
+        culprit["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "Baseline" && f["actual"].as_str().unwrap().contains("stayed locked")),
+        "{culprit}"
+    );
+    let blocked: Vec<&serde_json::Value> = cases.iter().filter(|c| c["outcome"] == "blocked").collect();
+    assert!(blocked.len() > 20, "later cases are blocked: {}", blocked.len());
+    assert!(blocked.iter().all(|c| c["blocked_by"] == culprit_id));
+    let headline = format!(
+        "{} cases blocked by state that case {culprit_id} left behind",
+        blocked.len()
+    );
+    assert!(stdout.contains(&headline), "{stdout}");
+    let md = std::fs::read_to_string(dir.path().join("run.md")).unwrap();
+    assert!(md.contains("blocked by state that case"), "{md}");
+    // No case after the culprit failed for the lock it left: they are blocked, not failed.
+    let at = cases.iter().position(|c| c["id"] == culprit_id).unwrap();
+    let failed_after: Vec<&str> = cases[at + 1..]
+        .iter()
+        .filter(|c| c["outcome"] == "failed")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(failed_after.is_empty(), "failed after the culprit: {failed_after:?}");
+}

@@ -471,7 +471,8 @@ async fn concurrent_step_checks_the_combined_outcome() {
     let o = run_on(suite(&group(&c)), &server.uri()).await;
     let r = case_named(&o, "Race");
     assert_eq!(r.outcome, Outcome::Failed);
-    assert_eq!(r.transcript.len(), 2);
+    let labels: Vec<&str> = r.transcript.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(r.transcript.len(), 2, "{labels:?}");
     assert_eq!(r.failures.len(), 2);
     assert_eq!(r.failures[0].expected, "exactly 1 answers with status 200");
     assert_eq!(r.failures[0].actual, "2 (statuses: 200, 200)");
@@ -909,4 +910,115 @@ async fn proof_age_is_measured_from_the_host_clock() {
         expected.abs_diff(sent) < 60 * 10_000_000,
         "sent {sent}, expected about {expected}"
     );
+}
+
+#[tokio::test]
+async fn a_case_needing_an_operation_the_host_declares_unsupported_is_skipped_not_failed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"BaseFileName":"a.wopitest","UserCanNotWriteRelative":true,"SupportsRename":true,"UserCanRename":true}"#,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(header("X-WOPI-Override", "PUT_RELATIVE"))
+        .respond_with(ResponseTemplate::new(501))
+        .mount(&server)
+        .await;
+    let cases = case(
+        "RenameMadeFile",
+        r#"<PutRelativeFile PutRelativeFileMode="Suggested" Name=".wopitest" ResourceId="WordSimpleDocument" />
+           <RenameFile Name="renamed" />"#,
+    ) + &*case(
+        "RelativeRefused",
+        r#"<PutRelativeFile PutRelativeFileMode="Suggested" Name=".wopitest" ResourceId="WordSimpleDocument">
+             <Validators><ResponseCodeValidator ExpectedCode="501" /></Validators>
+           </PutRelativeFile>"#,
+    );
+    let o = run_on(suite(&group(&cases)), &server.uri()).await;
+    let made = case_named(&o, "RenameMadeFile");
+    assert_eq!(made.outcome, Outcome::Skipped, "{:?}", made.failures);
+    let reason = made.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("PutRelativeFile") && reason.contains("UserCanNotWriteRelative is true"),
+        "{reason}"
+    );
+    // Expecting the refusal is the case's subject: it runs and passes.
+    assert_eq!(case_named(&o, "RelativeRefused").outcome, Outcome::Passed);
+}
+
+#[tokio::test]
+async fn refused_setup_blocks_the_case_with_the_hosts_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"{"BaseFileName":"a.wopitest","SupportsLocks":true}"#),
+        )
+        .mount(&server)
+        .await;
+    // Locked by someone else: the harness's setup Lock is refused.
+    Mock::given(header("X-WOPI-Override", "LOCK"))
+        .respond_with(ResponseTemplate::new(409).insert_header("X-WOPI-Lock", "someone-else"))
+        .mount(&server)
+        .await;
+    let c = r#"<TestCase Name="NeedsContent" Category="WopiCore" UploadDocumentOnSetup="true" ResourceId="WordSimpleDocument">
+          <Description>d</Description><Requests><GetFile /></Requests></TestCase>"#;
+    let o = run_on(suite(&group(c)), &server.uri()).await;
+    let r = case_named(&o, "NeedsContent");
+    assert_eq!(r.outcome, Outcome::Blocked);
+    let reason = r.reason.as_deref().unwrap();
+    assert!(
+        reason.contains("setup Lock") && reason.contains("409") && reason.contains("someone-else"),
+        "{reason}"
+    );
+    // Never an unlocked PutFile on a file that may not be empty.
+    let reqs = server.received_requests().await.unwrap();
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.url.path().ends_with("/contents") && r.method.as_str() == "POST"),
+        "no PutFile after a refused setup Lock"
+    );
+    assert!(
+        r.transcript.iter().any(|e| e.label == "setup/Lock"),
+        "setup is in the transcript"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_host_stops_the_run_naming_the_first_request_it_did_not_answer() {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = dead.local_addr().unwrap();
+    drop(dead);
+    let cases: String = ["One", "Two", "Three", "Four", "Five"]
+        .iter()
+        .map(|n| case(n, r#"<Lock Lock="x"><Validators /></Lock>"#))
+        .collect();
+    let o = run_on(suite(&group(&cases)), &format!("http://{addr}")).await;
+    let outcomes: Vec<Outcome> = o.report.cases.iter().map(|c| c.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            Outcome::Failed,
+            Outcome::NotRun,
+            Outcome::NotRun,
+            Outcome::NotRun,
+            Outcome::NotRun
+        ]
+    );
+    let stop = o.report.host_stopped.as_ref().expect("the stop is reported");
+    assert_eq!(stop.case, "t::G::One");
+    assert_eq!(stop.request, "Lock");
+    assert!(
+        stop.sent.contains("X-WOPI-Override LOCK") && stop.sent.contains("X-WOPI-Lock 'x'"),
+        "{}",
+        stop.sent
+    );
+    assert!(
+        stop.message
+            .starts_with("The host stopped answering during `t::G::One`"),
+        "{}",
+        stop.message
+    );
+    assert!(!stop.message.contains(TOKEN));
 }

@@ -76,6 +76,15 @@ impl Declared {
         }
     }
 
+    /// Whether `case` has a request whose operation a host may declare unsupported while the case expects it to
+    /// succeed (only then are the declarations worth a request).
+    pub(crate) fn matter_to(case: &TestCase) -> bool {
+        let probe = Declared::default();
+        case.requests
+            .iter()
+            .any(|s| matches!(s, Step::Request(r) if expects_success(r) && probe.unsupported(&r.kind).is_some()))
+    }
+
     /// Why `case` cannot be judged on this host: the first request that expects success from an operation the host
     /// declares unsupported.
     pub(crate) fn skip_reason(&self, case: &TestCase) -> Option<String> {

@@ -628,12 +628,14 @@ impl Inner {
             },
         };
         secrets.push(target.access_token.clone());
-        if let Some(reason) = self.declared(&target).await.and_then(|d| d.skip_reason(case)) {
+        let case_id = result.id.clone();
+        if Declared::matter_to(case)
+            && let Some(reason) = self.declared(&case_id, &target).await.and_then(|d| d.skip_reason(case))
+        {
             skip(result, reason);
             return;
         }
         let shared = matches!(self.source, TargetSource::Fixed(_));
-        let case_id = result.id.clone();
         if shared && self.still_dirty(&case_id, &target, result).await {
             return;
         }
@@ -650,7 +652,13 @@ impl Inner {
         result.transcript.extend(outcome.transcript);
         result.notes.extend(outcome.notes);
         result.screenshots.extend(outcome.screenshots);
-        if shared && self.health.halted().is_none() {
+        // Only a case that sent lock IDs or a new name, or raced locks outside the ledger, can leave the file
+        // changed in a way the next case would meet.
+        let raced = case
+            .requests
+            .iter()
+            .any(|s| matches!(s, Step::LockRace { .. } | Step::Concurrent(_)));
+        if shared && self.health.halted().is_none() && (raced || !exec.ledger.is_empty()) {
             self.after_shared_case(&case_id, &target, &exec.ledger, result).await;
         }
         let rotated = case.requests.iter().any(|s| matches!(s, Step::RotateKeys { .. }));
@@ -775,7 +783,7 @@ impl Inner {
     }
 
     /// What the host's CheckFileInfo declares, read once per run from `target` (`None` when it cannot be read).
-    pub(crate) async fn declared(&self, target: &Target) -> Option<Declared> {
+    pub(crate) async fn declared(&self, case_id: &str, target: &Target) -> Option<Declared> {
         self.declared
             .get_or_init(|| async {
                 let mut url = target.wopisrc.clone();
@@ -786,7 +794,7 @@ impl Inner {
                     url,
                     target.access_token.clone(),
                 );
-                match self.transmit("declarations", &self.client, raw, None).await.0 {
+                match self.transmit(case_id, &self.client, raw, None).await.0 {
                     Answer::Response(r) if r.status == 200 => Declared::from_body(&r.body),
                     _ => None,
                 }

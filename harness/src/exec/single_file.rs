@@ -67,6 +67,12 @@ impl Ledger {
         }
     }
 
+    /// Whether the case sent nothing that can leave the file changed.
+    pub(crate) fn is_empty(&self) -> bool {
+        let l = self.lock();
+        l.locks.is_empty() && l.renamed_to.is_none()
+    }
+
     fn snapshot(&self) -> LedgerInner {
         self.lock().clone()
     }
@@ -198,11 +204,14 @@ impl Inner {
         ledger: &Ledger,
         transcript: &mut Vec<Exchange>,
     ) -> Result<(), Dirty> {
-        let declared = self.declared(target).await;
-        let locks = declared.as_ref().is_none_or(super::declared::Declared::supports_locks);
-        let use_get_lock = declared
-            .as_ref()
-            .is_some_and(super::declared::Declared::supports_get_lock);
+        // Without the host's declarations nothing can be concluded about its file (a host whose CheckFileInfo
+        // fails fails every case on its own).
+        let Some(declared) = self.declared(case_id, target).await else {
+            return Ok(());
+        };
+        let locks = declared.supports_locks();
+        let use_get_lock = declared.supports_get_lock();
+        let declared = Some(declared);
         let sent = ledger.snapshot();
         if locks {
             self.release(case_id, target, use_get_lock, &sent.locks, transcript)
@@ -352,7 +361,7 @@ impl Inner {
         prefix: &str,
         t: &mut Vec<Exchange>,
     ) -> Result<(), String> {
-        let declared = self.declared(target).await;
+        let declared = self.declared(case_id, target).await;
         let locks = declared.as_ref().is_none_or(super::declared::Declared::supports_locks);
         let h = [("X-WOPI-Lock", HARNESS_LOCK)];
         let label = |op: &str| format!("{prefix}setup/{op}");
