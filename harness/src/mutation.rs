@@ -602,6 +602,7 @@ impl MatrixOptions {
 }
 
 /// `suites` with every `<ext:PostMessage>` wait lowered to at most `cap`.
+#[cfg_attr(not(feature = "faults"), allow(dead_code))]
 fn cap_browser_waits(mut suites: Vec<Suite>, cap: Duration) -> Vec<Suite> {
     let cap = cap.as_secs().max(1);
     for step in suites
