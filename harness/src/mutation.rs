@@ -18,6 +18,10 @@
 //! to the run-report formats (one entry per fault, per clean-host problem and per case) through
 //! [`MutationMatrix::to_run_report`]. `wopi-conformance mutation` is [`run_mutation_command`].
 //!
+//! Faults that end the host's process ([`Fault::in_process_hazard`], such as `ExitOnUtf7RelativeName`) are never
+//! run here: every host of the matrix is embedded in this process. They are proven against a host started as a
+//! process of its own (`harness/tests/hostile.rs`), and the matrix names them with the reason.
+//!
 //! Fault injection needs the harness's `faults` feature (which switches on the reference host's); without it the
 //! model and rendering still build and the command explains how to get a build that can run it.
 
@@ -243,6 +247,7 @@ impl MutationMatrix {
             self.clean_failures.len()
         );
         md.push('\n');
+        md.push_str(&out_of_matrix_markdown());
         if !self.scope_notes.is_empty() {
             md.push_str("Scope:\n\n");
             for n in &self.scope_notes {
@@ -478,6 +483,24 @@ fn md_inline(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The faults the matrix never runs (they end the host's process, see [`Fault::in_process_hazard`]), as a Markdown
+/// paragraph with the reason for each; empty when there are none. Part of [`MutationMatrix::to_markdown`].
+pub fn out_of_matrix_markdown() -> String {
+    let mut md = String::new();
+    for fault in Fault::ALL {
+        if let Some(why) = fault.in_process_hazard() {
+            if md.is_empty() {
+                md.push_str("Not in the matrix, because every host here is embedded in the harness's process:\n\n");
+            }
+            let _ = writeln!(md, "- {fault}: {}", md_inline(why));
+        }
+    }
+    if !md.is_empty() {
+        md.push('\n');
+    }
+    md
+}
+
 /// The text after [`NO_FAULT_MARKER`] in a description, trimmed; `None` without the marker or with nothing after it.
 pub fn no_fault_reason(description: &str) -> Option<String> {
     let at = description.find(NO_FAULT_MARKER)?;
@@ -558,7 +581,8 @@ pub fn default_suites_dir() -> PathBuf {
 pub struct MatrixOptions {
     /// The suites to prove (normally [`load_builtin_suites`]).
     pub suites: Vec<Suite>,
-    /// The faults to switch on, one at a time (normally [`Fault::ALL`]).
+    /// The faults to switch on, one at a time (normally [`Fault::in_process`]; any with an
+    /// [`Fault::in_process_hazard`] is left out of the run and named in its scope notes).
     pub faults: Vec<Fault>,
     /// Fault runs at the same time, each with its own host (they cannot meet).
     pub jobs: usize,
@@ -589,7 +613,7 @@ impl MatrixOptions {
     pub fn new(suites: Vec<Suite>) -> MatrixOptions {
         MatrixOptions {
             suites,
-            faults: Fault::ALL.to_vec(),
+            faults: Fault::in_process().collect(),
             jobs: 2,
             case_jobs: 1,
             browser: Some(crate::browser::BrowserOptions::default()),
@@ -601,6 +625,7 @@ impl MatrixOptions {
 }
 
 /// `suites` with every `<ext:PostMessage>` wait lowered to at most `cap`.
+#[cfg_attr(not(feature = "faults"), allow(dead_code))]
 fn cap_browser_waits(mut suites: Vec<Suite>, cap: Duration) -> Vec<Suite> {
     let cap = cap.as_secs().max(1);
     for step in suites
@@ -971,24 +996,28 @@ mod running {
             },
         };
         let mut scope_notes = Vec::new();
+        // Every host here is embedded: a fault that ends the process would end the matrix (and its test) too.
+        let (requested, hazards): (Vec<Fault>, Vec<Fault>) = options
+            .faults
+            .iter()
+            .copied()
+            .partition(|f| f.in_process_hazard().is_none());
+        for fault in hazards {
+            scope_notes.push(format!(
+                "{fault} was asked for but not run: {}",
+                fault.in_process_hazard().unwrap_or_default()
+            ));
+        }
         let faults: Vec<Fault> = if include_browser {
-            options.faults.clone()
+            requested.clone()
         } else {
             scope_notes
                 .push("no browser: the browser cases and the host-page faults are not part of this matrix".to_owned());
-            options
-                .faults
-                .iter()
-                .copied()
-                .filter(|f| !is_host_page_fault(*f))
-                .collect()
+            requested.iter().copied().filter(|f| !is_host_page_fault(*f)).collect()
         };
-        if options.faults.len() < Fault::ALL.len() {
-            scope_notes.push(format!(
-                "only {} of the {} faults were run",
-                options.faults.len(),
-                Fault::ALL.len()
-            ));
+        let runnable = Fault::in_process().count();
+        if requested.len() < runnable {
+            scope_notes.push(format!("only {} of the {runnable} faults were run", requested.len()));
         }
 
         let t0 = Instant::now();

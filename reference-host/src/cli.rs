@@ -127,6 +127,8 @@ impl HostArgs {
         config.proof_keys = !self.no_proof_keys;
         config.token_ttl = Duration::from_secs(self.token_ttl_secs);
         config.max_file_size = self.max_file_size;
+        // This command line is the host's own process (`wopi-reference-host`, `wopi-conformance host`).
+        config.own_process = true;
         #[cfg(feature = "faults")]
         {
             config.faults = crate::faults::FaultSet::of(self.faults.iter().copied());

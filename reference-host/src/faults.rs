@@ -387,6 +387,35 @@ faults! {
     /// Each instance measures lock expiry by its own clock, and the clocks are minutes apart, so a lock expires
     /// early on some instances. Breaks Lock.rst: "locks must expire after 30 minutes unless refreshed".
     ExpiryByInstanceClock,
+    // --- Faults that break the run rather than one rule (issue 11) ---
+    /// The host process exits (after logging the request) on a PutRelativeFile whose `X-WOPI-SuggestedTarget` or
+    /// `X-WOPI-RelativeTarget` holds a UTF-7 shift sequence (`+` base64 `-`, as in `+AGQ-`), as a real host crashed
+    /// on one in its name decoder. Breaks PutRelativeFile.rst: both headers are "UTF-7 encoded" names the host must
+    /// decode, and every request must get an answer. Ends the process, so it runs only in a host started as a
+    /// process of its own (see [`Fault::in_process_hazard`]).
+    ExitOnUtf7RelativeName,
+}
+
+impl Fault {
+    /// Why this fault must not run in a host embedded in another program (the harness, a test), or `None` when it
+    /// may. The one place that says which faults end the host's process: the mutation matrix leaves these out of
+    /// its in-process runs and [`crate::app`] refuses them unless [`crate::Config::own_process`] is set.
+    pub fn in_process_hazard(self) -> Option<&'static str> {
+        match self {
+            Fault::ExitOnUtf7RelativeName => Some(
+                "it ends the host's process (std::process::exit), which in-process would be the harness or test \
+                 itself; start the host as a process of its own (`wopi-conformance host --fault \
+                 ExitOnUtf7RelativeName`) and run against it with -w/-t (proven by harness/tests/hostile.rs)",
+            ),
+            _ => None,
+        }
+    }
+
+    /// Every fault that may run in an embedded host ([`Fault::ALL`] without those with an
+    /// [`Fault::in_process_hazard`]).
+    pub fn in_process() -> impl Iterator<Item = Fault> {
+        Fault::ALL.iter().copied().filter(|f| f.in_process_hazard().is_none())
+    }
 }
 
 impl Fault {
@@ -488,6 +517,13 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), Fault::ALL.len());
         assert!("NoSuchFault".parse::<Fault>().is_err());
+    }
+
+    #[test]
+    fn only_process_ending_faults_are_kept_out_of_process_embedding() {
+        let hazards: Vec<_> = Fault::ALL.iter().filter(|f| f.in_process_hazard().is_some()).collect();
+        assert_eq!(hazards, [&Fault::ExitOnUtf7RelativeName]);
+        assert_eq!(Fault::in_process().count(), Fault::ALL.len() - 1);
     }
 
     #[cfg(feature = "faults")]

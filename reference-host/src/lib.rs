@@ -88,6 +88,10 @@ pub struct Config {
     pub max_file_size: u64,
     /// `FileNameMaxLength`: characters allowed before the extension.
     pub file_name_max_length: usize,
+    /// The host runs in a process of its own (the `wopi-reference-host` binary, `wopi-conformance host`), so a
+    /// fault may end that process. False by default: an embedded host refuses to start with such a fault
+    /// ([`faults::Fault::in_process_hazard`]), since it would end the program that embeds it.
+    pub own_process: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -104,13 +108,14 @@ impl std::fmt::Debug for Config {
             .field("token_ttl", &self.token_ttl)
             .field("max_file_size", &self.max_file_size)
             .field("file_name_max_length", &self.file_name_max_length)
+            .field("own_process", &self.own_process)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
     /// Defaults for a host reached at `public_url`: temporary data, no discovery, the system clock, 10-hour tokens,
-    /// 100 MiB files, 250-character names.
+    /// 100 MiB files, 250-character names, embedded (not [`Config::own_process`]).
     pub fn new(public_url: Url) -> Self {
         Self {
             data_dir: None,
@@ -125,6 +130,7 @@ impl Config {
             token_ttl: Duration::from_secs(10 * 60 * 60),
             max_file_size: 100 * 1024 * 1024,
             file_name_max_length: wopi_protocol::names::DEFAULT_FILE_NAME_MAX_LENGTH,
+            own_process: false,
         }
     }
 }
@@ -350,8 +356,19 @@ impl AppState {
 }
 
 /// Builds the host's router and state: opens the store, makes sure the default users exist, loads or creates the
-/// token key, and sets up proof checking.
+/// token key, and sets up proof checking. A fault that would end the process ([`faults::Fault::in_process_hazard`])
+/// is refused unless [`Config::own_process`] says the host has a process of its own.
 pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
+    if !config.own_process
+        && let Some((fault, why)) = config
+            .faults
+            .iter()
+            .find_map(|f| f.in_process_hazard().map(|why| (f, why)))
+    {
+        return Err(HostError::Config(format!(
+            "fault {fault} cannot run in an embedded host: {why}"
+        )));
+    }
     let data_dir = match &config.data_dir {
         Some(dir) => DataDir::Given(dir.clone()),
         None => DataDir::Temporary(

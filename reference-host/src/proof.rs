@@ -19,6 +19,10 @@
 //!   rate limit, so forged requests that spent the failure budget cannot delay picking up a genuine rotation.
 //!
 //! Every fetch is bounded by a timeout and a body-size cap; a failed fetch is a [`ProofFailure`] naming it.
+//! After a failed fetch the host waits [`ProofCheckConfig::refetch_min_interval`] before trying again, except while
+//! it has never had keys: then every request is refused anyway, so it retries with a short backoff
+//! ([`FIRST_KEYS_RETRY_MIN`] doubling up to [`FIRST_KEYS_RETRY_MAX`]). A host started before its WOPI client (the
+//! README's order) then serves the first request after the client is up, instead of refusing requests for seconds.
 //! The host page ([`crate::hostpage`]) reads its action URLs from the same cache.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,14 +46,23 @@ pub const MAX_DISCOVERY_BYTES: usize = 8 * 1024 * 1024;
 /// discovery every 12 to 24 hours (`online/discovery.rst`), independently of the refetch on a failed proof.
 pub const DISCOVERY_MAX_AGE: Duration = Duration::from_secs(12 * 60 * 60);
 
+/// The first wait before fetching discovery again after a failed fetch, while the host has never had keys.
+pub const FIRST_KEYS_RETRY_MIN: Duration = Duration::from_millis(250);
+
+/// The longest wait between fetches while the host has never had keys: at most one fetch per second, so a stream
+/// of requests to a host whose client is down cannot turn it into a load generator against the client's discovery.
+/// Never longer than [`ProofCheckConfig::refetch_min_interval`].
+pub const FIRST_KEYS_RETRY_MAX: Duration = Duration::from_secs(1);
+
 /// Where the WOPI client's discovery lives and how eagerly the host may fetch it.
 #[derive(Debug, Clone)]
 pub struct ProofCheckConfig {
     /// The WOPI client's discovery URL (`…/hosting/discovery`).
     pub discovery_url: url::Url,
     /// Minimum time between two refetches caused by failed proofs, between two background refreshes caused by
-    /// rotation combinations (counted separately), and the wait before retrying after a failed fetch. The first
-    /// fetch and the refresh after [`DISCOVERY_MAX_AGE`] are not held back by it.
+    /// rotation combinations (counted separately), and the wait before retrying after a failed fetch once the host
+    /// has had keys (before that, the wait is the shorter backoff of [`FIRST_KEYS_RETRY_MIN`]). The first fetch and
+    /// the refresh after [`DISCOVERY_MAX_AGE`] are not held back by it.
     pub refetch_min_interval: Duration,
     /// Bound on one whole fetch: connecting, headers and body.
     pub fetch_timeout: Duration,
@@ -76,17 +89,17 @@ pub enum DiscoveryError {
     },
     /// There is no usable discovery and the last attempt was too recent to try again.
     #[error(
-        "WOPI discovery from {url} is unavailable (last attempt {ago_secs} s ago failed: {last_error}); not retrying for {retry_in_secs} s"
+        "WOPI discovery from {url} is unavailable (last attempt {ago:?} ago failed: {last_error}); not retrying for {retry_in:?}"
     )]
     RateLimited {
         /// The discovery URL.
         url: String,
-        /// Seconds since the failed attempt.
-        ago_secs: u64,
+        /// Time since the failed attempt, in whole milliseconds.
+        ago: Duration,
         /// The failure of that attempt.
         last_error: String,
-        /// Seconds until a new attempt is allowed.
-        retry_in_secs: u64,
+        /// Time until a new attempt is allowed, in whole milliseconds.
+        retry_in: Duration,
     },
 }
 
@@ -164,6 +177,8 @@ struct FetchBook {
     last_proof_refetch: Option<SystemTime>,
     /// The last fetch, if it failed: when, and why.
     last_failure: Option<(SystemTime, DiscoveryError)>,
+    /// Failed fetches since the last successful one (sets the backoff while there has never been a snapshot).
+    failures_in_a_row: u32,
     fetches: u64,
 }
 
@@ -334,14 +349,21 @@ impl DiscoveryCache {
         let interval = self.cfg.refetch_min_interval;
         // A clock that went backwards must not block fetches until it catches up, hence `duration_since(..).ok()`.
         let recent = |at: SystemTime| now.duration_since(at).ok().filter(|ago| *ago < interval);
+        // Without any snapshot every request is refused until a fetch succeeds, so retry soon (bounded by the
+        // backoff); with one, the old keys keep serving and the full interval applies.
+        let retry_after = match &current {
+            None => first_keys_backoff(book.failures_in_a_row, interval),
+            Some(_) => interval,
+        };
         if let Some((at, error)) = &book.last_failure
-            && let Some(ago) = recent(*at)
+            && let Some(ago) = now.duration_since(*at).ok().filter(|ago| *ago < retry_after)
         {
+            let whole_ms = |d: Duration| Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
             return current.ok_or_else(|| DiscoveryError::RateLimited {
                 url: self.cfg.discovery_url.to_string(),
-                ago_secs: ago.as_secs(),
+                ago: whole_ms(ago),
                 last_error: error.to_string(),
-                retry_in_secs: (interval - ago).as_secs(),
+                retry_in: whole_ms(retry_after - ago),
             });
         }
         if trigger == Trigger::ProofFailed
@@ -369,12 +391,14 @@ impl DiscoveryCache {
                 });
                 *self.current.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(snap.clone());
                 book.last_failure = None;
+                book.failures_in_a_row = 0;
                 tracing::info!(url = %self.cfg.discovery_url, generation, ?trigger, "WOPI discovery fetched");
                 Ok(snap)
             }
             Err(e) => {
                 tracing::warn!(error = %e, ?trigger, "WOPI discovery fetch failed");
                 book.last_failure = Some((now, e.clone()));
+                book.failures_in_a_row = book.failures_in_a_row.saturating_add(1);
                 current.ok_or(e)
             }
         }
@@ -425,6 +449,17 @@ impl DiscoveryCache {
             })?
             .map_err(|reason| DiscoveryError::Parse { url, reason })
     }
+}
+
+/// The wait after the `failures`-th failed fetch in a row while the host has never had keys:
+/// [`FIRST_KEYS_RETRY_MIN`], doubling with each failure, at most [`FIRST_KEYS_RETRY_MAX`] and never more than the
+/// configured `interval`.
+fn first_keys_backoff(failures: u32, interval: Duration) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    FIRST_KEYS_RETRY_MIN
+        .saturating_mul(1 << doublings)
+        .min(FIRST_KEYS_RETRY_MAX)
+        .min(interval)
 }
 
 /// `reqwest` errors hide the useful part (connection refused, timeout) in their source chain.

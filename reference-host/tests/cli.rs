@@ -105,3 +105,84 @@ fn provisioning_subcommands() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// `ExitOnUtf7RelativeName` in the binary: PutRelativeFile with a plain name is served, one whose
+/// `X-WOPI-SuggestedTarget` holds a UTF-7 shift sequence ends the process without an answer (status 70, the
+/// request logged first), as a real host crashed on one.
+#[tokio::test]
+async fn exit_on_utf7_relative_name_ends_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Child(
+        Command::new(BIN)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--no-proof-keys",
+                "--seed",
+                "--fault",
+                "ExitOnUtf7RelativeName",
+                "--data-dir",
+            ])
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let seed: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let url = format!(
+        "{}?access_token={}",
+        seed["wopisrc"].as_str().unwrap(),
+        seed["access_token"].as_str().unwrap()
+    );
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let put_relative = |target: &'static str| {
+        http.post(&url)
+            .header("X-WOPI-Override", "PUT_RELATIVE")
+            .header("X-WOPI-SuggestedTarget", target)
+            .body("x")
+            .send()
+    };
+    assert_eq!(put_relative(".docx").await.unwrap().status(), 200);
+    assert_eq!(
+        put_relative("a+-b.docx").await.unwrap().status(),
+        200,
+        "`+-` is not a shift sequence"
+    );
+    let err = put_relative("+AGQ-.docx")
+        .await
+        .expect_err("no answer from a process that exited");
+    assert!(!err.is_timeout(), "the connection must close, not hang: {err}");
+
+    let status = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                let mut stderr = String::new();
+                std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut stderr).unwrap();
+                return (status, stderr);
+            }
+            assert!(std::time::Instant::now() < deadline, "the host did not exit");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.0.code(), Some(70));
+    assert!(
+        status.1.contains("ExitOnUtf7RelativeName") && status.1.contains("+AGQ-.docx"),
+        "the request is logged before exiting: {}",
+        status.1
+    );
+}

@@ -964,3 +964,19 @@ async fn more_container_faults() {
     .await;
     assert_eq!((clean, broken), ((true, true), (false, true)));
 }
+
+/// A fault that ends the host's process must never run in an embedded host: it would end the program that embeds
+/// it (the harness, this test). The binary runs it; `tests/cli.rs` shows it there.
+#[tokio::test]
+async fn a_process_ending_fault_is_refused_in_an_embedded_host() {
+    let mut config = config();
+    config.faults = FaultSet::of([Fault::ExitOnUtf7RelativeName]);
+    let text = match wopi_reference_host::spawn_for_test(config).await {
+        Ok(_) => panic!("an embedded host with ExitOnUtf7RelativeName must not start"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        text.contains("ExitOnUtf7RelativeName") && text.contains("wopi-conformance host"),
+        "{text}"
+    );
+}

@@ -660,6 +660,78 @@ async fn unreachable_discovery_is_a_failure_naming_it() {
     assert_eq!(s.server.hits(), 2);
 }
 
+/// A host that has never had keys refuses every request until a fetch succeeds, so it retries soon: 250 ms after
+/// the first failure, doubling up to one fetch per second however many requests arrive (issue 11: a host started
+/// before its WOPI client must not refuse requests for the whole refetch interval).
+#[tokio::test]
+async fn without_keys_the_host_retries_with_a_short_bounded_backoff() {
+    let s = setup().await;
+    s.server.set_mode(Mode::Status(StatusCode::SERVICE_UNAVAILABLE));
+    s.checker.prefetch().await;
+    assert_eq!(s.server.hits(), 1);
+    let ms = Duration::from_millis;
+    // After the n-th failure in a row, requests within the wait are refused without a fetch; the first one after
+    // it fetches again.
+    for (failures, wait) in [(1, ms(250)), (2, ms(500)), (3, ms(1000)), (4, ms(1000)), (5, ms(1000))] {
+        for _ in 0..20 {
+            let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+            match s.check(&h).await {
+                Err(ProofFailure::Discovery(e @ DiscoveryError::RateLimited { .. })) => {
+                    assert!(e.to_string().contains(s.server.url.as_str()), "{e}");
+                }
+                other => panic!("expected a rate-limited discovery failure, got {other:?}"),
+            }
+        }
+        assert_eq!(
+            s.server.hits(),
+            failures,
+            "no fetch within the {wait:?} after failure {failures}"
+        );
+        s.clock.advance(wait - ms(1));
+        let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+        assert!(s.check(&h).await.is_err());
+        assert_eq!(
+            s.server.hits(),
+            failures,
+            "a fetch 1 ms before the {wait:?} wait was over"
+        );
+        s.clock.advance(ms(1));
+        let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+        assert!(matches!(
+            s.check(&h).await,
+            Err(ProofFailure::Discovery(DiscoveryError::Fetch { .. }))
+        ));
+        assert_eq!(s.server.hits(), failures + 1);
+    }
+    // Once the client is up, the next due fetch loads the keys and the request is served.
+    s.server.set_mode(Mode::Serve);
+    s.clock.advance(ms(1000));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert_eq!(s.check(&h).await.expect("accepted"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 7);
+}
+
+/// The short backoff is only for a host without keys: once it has had keys, a failed fetch (here the 12-hour
+/// refresh) is not retried within the refetch interval, and the old keys keep serving meanwhile.
+#[tokio::test]
+async fn with_keys_a_failed_fetch_waits_the_full_interval() {
+    let s = setup().await;
+    s.checker.prefetch().await;
+    s.server.set_mode(Mode::Status(StatusCode::SERVICE_UNAVAILABLE));
+    s.clock.advance(Duration::from_secs(12 * 60 * 60));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert_eq!(s.check(&h).await.expect("old keys serve"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 2);
+    s.clock.advance(Duration::from_secs(5));
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert_eq!(s.check(&h).await.expect("old keys serve"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 2, "retried within the refetch interval");
+    s.clock.advance(MIN_INTERVAL);
+    let h = s.signed(&s.keys.current, Some(&s.keys.old), s.now());
+    assert_eq!(s.check(&h).await.expect("old keys serve"), ProofAccepted::CurrentKey);
+    assert_eq!(s.server.hits(), 3);
+}
+
 #[tokio::test]
 async fn discovery_fetch_is_bounded_in_time_and_size() {
     let s = setup().await;

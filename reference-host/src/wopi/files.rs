@@ -434,6 +434,25 @@ async fn get_lock(req: FileRequest) -> Result<Response, WopiError> {
     Ok(response)
 }
 
+/// The exit status of a host process ended by [`Fault::ExitOnUtf7RelativeName`] (`EX_SOFTWARE`).
+pub const EXIT_ON_FAULT_STATUS: i32 = 70;
+
+/// Whether a raw (still UTF-7 encoded) name holds a shift sequence: `+`, at least one modified-base64 character,
+/// then `-` (`+AGQ-`). `+-`, the encoding of `+` itself, is not one.
+fn has_utf7_shift(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        if b != b'+' {
+            return false;
+        }
+        let run = bytes[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'+' || **c == b'/')
+            .count();
+        run > 0 && bytes.get(i + 1 + run) == Some(&b'-')
+    })
+}
+
 /// PutRelativeFile: suggested or specific ("relative") mode, UTF-7 names, overwrite rules.
 async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response, WopiError> {
     let state = req.state.clone();
@@ -447,6 +466,23 @@ async fn put_relative_file(req: FileRequest, content: Bytes) -> Result<Response,
     let max_name = state.limits.file_name_max_length;
     let suggested_raw = single_header(&req.headers, X_WOPI_SUGGESTED_TARGET)?;
     let relative_raw = single_header(&req.headers, X_WOPI_RELATIVE_TARGET)?;
+    if state.faults.has(Fault::ExitOnUtf7RelativeName)
+        && let Some((header, raw)) = [
+            (X_WOPI_SUGGESTED_TARGET, suggested_raw),
+            (X_WOPI_RELATIVE_TARGET, relative_raw),
+        ]
+        .into_iter()
+        .find_map(|(h, raw)| raw.filter(|r| has_utf7_shift(r)).map(|r| (h, r)))
+    {
+        // The fault: the process dies mid-request, so the client sees the connection close without an answer.
+        // Only ever on in a host with a process of its own (`crate::app` refuses it otherwise).
+        tracing::error!(
+            header,
+            value = raw,
+            "FAULT ExitOnUtf7RelativeName: a UTF-7 name in PutRelativeFile; the host process exits now"
+        );
+        std::process::exit(EXIT_ON_FAULT_STATUS);
+    }
     let suggested = utf7_header(&req, X_WOPI_SUGGESTED_TARGET)?;
     let relative = utf7_header(&req, X_WOPI_RELATIVE_TARGET)?;
     if let Some(v) = single_header(&req.headers, X_WOPI_SIZE)? {
@@ -680,7 +716,17 @@ pub async fn get_ecosystem(req: FileRequest) -> Result<Response, WopiError> {
 
 #[cfg(test)]
 mod tests {
-    use super::origin_without_port;
+    use super::{has_utf7_shift, origin_without_port};
+
+    #[test]
+    fn utf7_shift_sequences_are_recognised() {
+        for raw in ["+AGQ-.docx", "a+AOk-b.docx", "x+ZeVnLIqe-.docx", "++AGQ-.docx"] {
+            assert!(has_utf7_shift(raw), "{raw}");
+        }
+        for raw in ["plain.docx", "a+-b.docx", "a+b.docx", "a-b+", "+", "+AGQ.docx"] {
+            assert!(!has_utf7_shift(raw), "{raw}");
+        }
+    }
 
     #[test]
     fn origin_without_port_drops_only_the_port() {
