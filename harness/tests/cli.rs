@@ -302,7 +302,7 @@ fn embedded_run_prints_a_summary_and_writes_all_four_reports() {
 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/run.json")).unwrap()).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     assert_eq!(json["target"]["host_kind"], "embedded reference host");
     let cases = json["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 2);

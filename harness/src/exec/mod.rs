@@ -629,6 +629,18 @@ impl Inner {
         };
         secrets.push(target.access_token.clone());
         let case_id = result.id.clone();
+        let per_instance = case
+            .requests
+            .iter()
+            .any(|s| matches!(s, Step::Request(r) if r.instance.is_some()));
+        if per_instance && target.instances.len() < 2 {
+            // With one door every request meets the same instance: the case could not observe its rule.
+            skip(
+                result,
+                "this case compares what several instances of the host answer; give their URLs with --instance                  (or run --instances N in embedded mode)",
+            );
+            return;
+        }
         if Declared::matter_to(case)
             && let Some(reason) = self.declared(&case_id, &target).await.and_then(|d| d.skip_reason(case))
         {
