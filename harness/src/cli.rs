@@ -101,7 +101,7 @@ pub enum Command {
     /// Run suites. Without a target, starts the reference host and the mock Office client in-process and runs every
     /// built-in suite against them.
     #[command(after_help = EXIT_CODES_HELP)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the cases `run` would run with the same filters (`suite::Group::Case [Category]`).
     #[command(after_help = EXIT_CODES_HELP)]
     List(ListArgs),

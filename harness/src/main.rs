@@ -126,7 +126,7 @@ fn init_tracing(format: LogFormat, command: &Command) {
 
 async fn dispatch(cli: Cli) -> Result<ExitStatus, Fail> {
     match cli.command {
-        Command::Run(args) => run(args).await,
+        Command::Run(args) => run(*args).await,
         Command::List(args) => list(args),
         Command::Report(args) => rerender(args),
         Command::Host(args) => {

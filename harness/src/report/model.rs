@@ -324,7 +324,7 @@ impl RunReport {
             }
         }
         // A stable sort keeps run order among equals.
-        out.sort_by(|a, b| b.count.cmp(&a.count));
+        out.sort_by_key(|r| std::cmp::Reverse(r.count));
         out
     }
 }
