@@ -346,7 +346,7 @@ fn a_run_stopped_by_a_signal_leaves_no_browser_behind() {
         // Chromium runs once a browser case started; a moment more puts the run inside one.
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            if processes_naming(&marker).iter().any(|p| p.contains("--user-data-dir")) {
+            if processes_naming(&marker).iter().any(|p| p.contains("chromium --")) {
                 break;
             }
             if let Some(status) = child.try_wait().expect("try_wait") {

@@ -58,16 +58,18 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 /// killed, or a zombie; a reused pid is told apart by its start time), kills Chromium's crashpad handlers (they
 /// leave the group; they name the private directory `$3`) and then the whole group, itself included. A normal
 /// shutdown kills the group first, watchdog and all. This is how a SIGKILLed or SIGTERMed harness leaves no
-/// browser behind without `unsafe` (no `prctl(PR_SET_PDEATHSIG)` from safe Rust).
+/// browser behind without `unsafe` (no `prctl(PR_SET_PDEATHSIG)` from safe Rust). Written for dash (Debian's
+/// `/bin/sh`): its `kill` takes no `--`, and the script skips itself (its own text names the crashpad handler).
 const WATCHDOG_SH: &str = r#"p=$1; g=$2; d=$3
 look() { read -r s < "/proc/$p/stat" || return 1; r=${s##*) }; set -- $r; state=$1; shift 19; t=$1; }
 look 2>/dev/null; t0=$t
 while look 2>/dev/null && [ "$t" = "$t0" ] && [ "$state" != Z ] && [ "$state" != X ]; do sleep 0.5; done
 for f in /proc/[0-9]*/cmdline; do
   c=$(tr '\0' ' ' < "$f" 2>/dev/null) || continue
-  case "$c" in *chrome_crashpad_handler*"$d"*) q=${f#/proc/}; kill -KILL "${q%/cmdline}" 2>/dev/null;; esac
+  q=${f#/proc/}; q=${q%/cmdline}; [ "$q" = "$$" ] && continue
+  case "$c" in *chrome_crashpad_handler*"$d"*) kill -KILL "$q" 2>/dev/null;; esac
 done
-kill -KILL -- "-$g" 2>/dev/null
+kill -KILL "-$g" 2>/dev/null
 "#;
 
 /// Where the binaries are and how long to wait for them.
