@@ -349,7 +349,7 @@ impl BrowserRunner {
         }
         if known_before {
             out.notes.push(format!(
-                "{label}: {} was already unmet earlier in this run on this host page; waited at most {:?} for it",
+                "{label}: {} did not happen earlier in this run on this host page; waited at most {:?} for it",
                 failure.precondition.describe(),
                 KNOWN_UNMET_WAIT
             ));
@@ -368,7 +368,8 @@ impl BrowserRunner {
             .iter()
             .map(|(p, (seen, n))| {
                 format!(
-                    "browser: {n} step(s) could not observe their rule because {} did not happen on {}: {seen}",
+                    "browser: {n} step(s) could not observe their rule; they need {}, which did not happen on {}: \
+                     {seen}",
                     p.describe(),
                     self.template.as_str()
                 )
@@ -391,7 +392,7 @@ fn precondition_failure(label: &str, p: &PreconditionFailure) -> Failure {
         request: label.to_string(),
         check: "precondition".into(),
         expected: p.precondition.describe().to_string(),
-        actual: p.reason(),
+        actual: format!("{PRECONDITION_NOT_MET}{}", p.seen),
         rule: Some(format!(
             "a browser check that cannot observe its rule does not pass; it needs: {}",
             p.precondition.describe()

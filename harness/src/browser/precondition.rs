@@ -37,15 +37,15 @@ pub enum Precondition {
 }
 
 impl Precondition {
-    /// What it means, for reports.
+    /// What has to happen, as a noun phrase for reports.
     pub fn describe(self) -> &'static str {
         match self {
-            Precondition::FrameLoaded => "the host page loads the editor frame",
-            Precondition::FormPosted => "the host page's form reaches the frame by POST",
-            Precondition::SessionOpened => "the frame opens its WOPI session (WOPISrc and access token received)",
-            Precondition::CheckFileInfoRead => "the frame reads CheckFileInfo (200, a JSON object)",
-            Precondition::LoadingStatusReceived => "the frame's App_LoadingStatus reaches the host page",
-            Precondition::HandshakeCompleted => "Host_PostmessageReady reaches the frame from the host page's origin",
+            Precondition::FrameLoaded => "the host page loading the editor frame",
+            Precondition::FormPosted => "the host page's form reaching the frame by POST",
+            Precondition::SessionOpened => "the frame opening its WOPI session (WOPISrc and access token received)",
+            Precondition::CheckFileInfoRead => "the frame reading CheckFileInfo (200, a JSON object)",
+            Precondition::LoadingStatusReceived => "the frame's App_LoadingStatus reaching the host page",
+            Precondition::HandshakeCompleted => "Host_PostmessageReady reaching the frame from the host page's origin",
         }
     }
 }
@@ -59,9 +59,13 @@ pub struct PreconditionFailure {
 }
 
 impl PreconditionFailure {
-    /// The reason for a report: `precondition not met: <what> (<seen>)`.
+    /// The reason for a report: `precondition not met: <seen> (the check needs <what>)`.
     pub fn reason(&self) -> String {
-        format!("{PRECONDITION_NOT_MET}{}: {}", self.precondition.describe(), self.seen)
+        format!(
+            "{PRECONDITION_NOT_MET}{} (the check needs {})",
+            self.seen,
+            self.precondition.describe()
+        )
     }
 }
 
@@ -216,7 +220,10 @@ mod tests {
         };
         let r = f.reason();
         assert!(r.starts_with("precondition not met: "), "{r}");
-        assert!(r.contains("by POST") && r.ends_with("loaded by GET"), "{r}");
+        assert!(
+            r.contains("loaded by GET") && r.ends_with("reaching the frame by POST)"),
+            "{r}"
+        );
     }
 
     #[test]
