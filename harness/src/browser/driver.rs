@@ -9,7 +9,7 @@
 //! `chromedriver` starts in a process group of its own; [`Browser::shutdown`] quits the session, then kills
 //! that group, which takes the Chromium processes with it (Chromium leaves zygotes behind when the driver
 //! dies first). [`Drop`] does the same without waiting, so a panicking test leaves no orphan processes. A
-//! watchdog in the same group ([`WATCHDOG_SH`]) kills the group when the harness dies without either (SIGKILL,
+//! watchdog in the same group (`WATCHDOG_SH`) kills the group when the harness dies without either (SIGKILL,
 //! or a SIGTERM or SIGHUP the binary does not catch).
 
 use std::path::{Path, PathBuf};

@@ -12,6 +12,11 @@
 //! | [`page`] | a loaded host page, the recorder script observing it, both sides' messages |
 //! | [`frame_api`] | the mock frame's admin endpoints (what the frame saw, messages to send) |
 //! | [`checks`] | the checks, each returning failures with evidence |
+//! | [`precondition`] | what each check needs to have happened first; unmet, the step fails with that reason |
+//!
+//! A precondition one step finds unmet (a page that never loads the frame, a PostMessageOrigin that is not the
+//! page's origin) is remembered per host page: later steps needing it wait at most [`KNOWN_UNMET_WAIT`], and
+//! [`BrowserRunner::unmet_summary`] names it once for the run's summary.
 
 pub mod checks;
 pub mod driver;
