@@ -264,6 +264,23 @@ impl<'a> PageSession<'a> {
         browser.goto(url.as_str(), frame_wait).await?;
         let host_url = d.current_url().await?;
         let host_origin = origin_of(&host_url);
+        // An error page never loads the frame: say so now rather than after the whole wait.
+        let status = d
+            .execute(
+                "var n = performance.getEntriesByType('navigation')[0];\
+                 return [n && n.responseStatus ? n.responseStatus : 0,\
+                   document.body ? String(document.body.innerText).slice(0, 300) : ''];",
+                vec![],
+            )
+            .await
+            .map(|r| r.json().clone())
+            .unwrap_or_default();
+        if let Some(code) = status[0].as_u64().filter(|c| *c >= 400) {
+            return Err(PageError::Expectation(format!(
+                "the host page at {host_url} answered HTTP {code} ({:?}), so it cannot load the editor frame",
+                status[1].as_str().unwrap_or("").trim()
+            )));
+        }
         let page_id = match recorded(browser).await? {
             Some(r) => r.page_id,
             None => {
