@@ -984,7 +984,7 @@ async fn target_origin(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCont
     .await?;
     if held.is_none() {
         r.unmet(
-            Precondition::LoadingStatusReceived,
+            Precondition::MessageDelivered,
             "a second App_LoadingStatus from the frame never reached the page",
         );
         return Ok(r);
@@ -1137,7 +1137,7 @@ async fn untrusted_origin_ignored(
     .await?;
     if delivered.is_none() {
         r.unmet(
-            Precondition::LoadingStatusReceived,
+            Precondition::MessageDelivered,
             "the messages posted from the untrusted origin never reached the page, so ignoring them shows nothing",
         );
         return Ok(r);
@@ -1265,7 +1265,7 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
         let (delivered, reaction) = send_and_watch(page, cmd, &mark, spec.timeout, true).await?;
         if !delivered {
             r.unmet(
-                Precondition::LoadingStatusReceived,
+                Precondition::MessageDelivered,
                 format!("{id}, posted by the frame, never reached the page"),
             );
             return Ok(r);
@@ -1305,7 +1305,7 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
         if !delivered {
             // Ignoring a message that never arrived shows nothing.
             r.unmet(
-                Precondition::LoadingStatusReceived,
+                Precondition::MessageDelivered,
                 format!("{id}, posted by the frame, never reached the page, so whether it ignores it is unknown"),
             );
         } else if reaction.any() {
@@ -1392,7 +1392,7 @@ async fn focus_messages(
     .await?;
     if !delivered {
         r.unmet(
-            Precondition::LoadingStatusReceived,
+            Precondition::MessageDelivered,
             format!("{trigger}, posted by the frame to open host UI, never reached the page"),
         );
         return Ok(r);

@@ -104,7 +104,7 @@ pub struct StepOutcome {
     /// The step could not run here (no browser installed), with the reason.
     pub skipped: Option<String>,
     /// The check could not observe its rule: something it needs did not happen on the page. The step then also
-    /// carries a failure whose `actual` is [`PreconditionFailure::reason`], so it never passes.
+    /// carries a failure (check `precondition`, `actual` starting [`PRECONDITION_NOT_MET`]), so it never passes.
     pub precondition: Option<PreconditionFailure>,
 }
 
@@ -121,8 +121,10 @@ pub const KNOWN_UNMET_FRAME_WAIT: Duration = Duration::from_secs(1);
 /// waits only [`KNOWN_UNMET_WAIT`], and the run's summary names them.
 #[derive(Debug, Default)]
 struct KnownUnmet {
-    /// Per precondition: the first reason seen and how many steps it ended.
-    seen: std::collections::BTreeMap<Precondition, (String, usize)>,
+    /// Unmet the last time they were looked at: waited for briefly.
+    now: std::collections::BTreeSet<Precondition>,
+    /// Every precondition unmet at some point of the run: the first reason seen and how many steps it ended.
+    history: std::collections::BTreeMap<Precondition, (String, usize)>,
 }
 
 enum State {
@@ -323,11 +325,7 @@ impl BrowserRunner {
 
     /// How long to wait for `p`: `timeout`, or [`KNOWN_UNMET_WAIT`] once this page failed it earlier in the run.
     fn wait_for(&self, p: Precondition, timeout: Duration) -> Duration {
-        let known = self
-            .known_unmet
-            .lock()
-            .map(|k| k.seen.contains_key(&p))
-            .unwrap_or(false);
+        let known = self.known_unmet.lock().map(|k| k.now.contains(&p)).unwrap_or(false);
         match (known, p) {
             (false, _) => timeout,
             (true, Precondition::FrameLoaded) => timeout.min(KNOWN_UNMET_FRAME_WAIT),
@@ -338,14 +336,15 @@ impl BrowserRunner {
     /// `p` held this time: a page that works again is waited for in full.
     fn met(&self, p: Precondition) {
         if let Ok(mut k) = self.known_unmet.lock() {
-            k.seen.remove(&p);
+            k.now.remove(&p);
         }
     }
 
     /// Remembers a precondition a check found unmet on its way (no step ended on it).
     fn learn(&self, failure: PreconditionFailure) {
         if let Ok(mut k) = self.known_unmet.lock() {
-            k.seen.entry(failure.precondition).or_insert((failure.seen, 0));
+            k.now.insert(failure.precondition);
+            k.history.entry(failure.precondition).or_insert((failure.seen, 0));
         }
     }
 
@@ -353,9 +352,9 @@ impl BrowserRunner {
     fn unmet(&self, out: &mut StepOutcome, label: &str, failure: PreconditionFailure) {
         let mut known_before = false;
         if let Ok(mut k) = self.known_unmet.lock() {
-            known_before = k.seen.contains_key(&failure.precondition);
+            known_before = !k.now.insert(failure.precondition);
             let entry = k
-                .seen
+                .history
                 .entry(failure.precondition)
                 .or_insert_with(|| (failure.seen.clone(), 0));
             entry.1 += 1;
@@ -376,8 +375,9 @@ impl BrowserRunner {
         let Ok(k) = self.known_unmet.lock() else {
             return Vec::new();
         };
-        k.seen
+        k.history
             .iter()
+            .filter(|(_, (_, n))| *n > 0)
             .map(|(p, (seen, n))| {
                 format!(
                     "browser: {n} step(s) could not observe their rule; they need {}, which did not happen on {}: \
@@ -410,7 +410,7 @@ fn precondition_failure(label: &str, p: &PreconditionFailure) -> Failure {
             p.precondition.describe()
         )),
         doc: Some(DocRef {
-            page: "online/scenarios/postmessage.rst".into(),
+            page: p.precondition.doc().into(),
             url: None,
         }),
         should_only: false,

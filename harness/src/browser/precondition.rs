@@ -34,9 +34,23 @@ pub enum Precondition {
     /// `Host_PostmessageReady` reached the frame from the page's origin (the page can talk to the frame; Office
     /// enables its postMessage UI only after it).
     HandshakeCompleted,
+    /// The message a check made the frame post reached the host page (checked by the check itself, after the
+    /// others: whether a page handles or ignores a message it never received is unknown).
+    MessageDelivered,
 }
 
 impl Precondition {
+    /// The doc page that asks for it.
+    pub fn doc(self) -> &'static str {
+        match self {
+            Precondition::FrameLoaded | Precondition::FormPosted | Precondition::SessionOpened => "online/hostpage.rst",
+            Precondition::CheckFileInfoRead => "rest/files/CheckFileInfo.rst",
+            Precondition::LoadingStatusReceived | Precondition::HandshakeCompleted | Precondition::MessageDelivered => {
+                "online/scenarios/postmessage.rst"
+            }
+        }
+    }
+
     /// What has to happen, as a noun phrase for reports.
     pub fn describe(self) -> &'static str {
         match self {
@@ -46,6 +60,7 @@ impl Precondition {
             Precondition::CheckFileInfoRead => "the frame reading CheckFileInfo (200, a JSON object)",
             Precondition::LoadingStatusReceived => "the frame's App_LoadingStatus reaching the host page",
             Precondition::HandshakeCompleted => "Host_PostmessageReady reaching the frame from the host page's origin",
+            Precondition::MessageDelivered => "the message the frame posted reaching the host page",
         }
     }
 }
@@ -78,7 +93,8 @@ pub async fn establish(
 ) -> Result<Option<PreconditionFailure>, PageError> {
     let unmet = |seen: String| Ok(Some(PreconditionFailure { precondition: p, seen }));
     match p {
-        Precondition::FrameLoaded => Ok(None),
+        // Established by opening the page and by the checks themselves.
+        Precondition::FrameLoaded | Precondition::MessageDelivered => Ok(None),
         Precondition::FormPosted => {
             let f = page.frame().await?;
             if f.method == "POST" {
