@@ -438,6 +438,10 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         rep.notes.push(hint);
     }
     progress.finish(&outcome.report);
+    // A host page problem that ended many browser steps at once is named once, after the totals.
+    for line in browser.iter().flat_map(|b| b.unmet_summary()) {
+        say!("{line}");
+    }
     let outputs = args.reports.outputs();
     report::write_reports(&outcome.report, &outputs).context("writing reports")?;
     for (flag, path) in [

@@ -8,7 +8,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use url::Url;
-use wopi_harness::browser::{Browser, BrowserOptions, BrowserRunner, Check, CheckSpec, HostPageTemplate, StepOutcome};
+use wopi_harness::browser::{
+    Browser, BrowserOptions, BrowserRunner, Check, CheckSpec, HostPageTemplate, PRECONDITION_NOT_MET, Precondition,
+    StepOutcome,
+};
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::suite::{self, Step};
 use wopi_reference_host::faults::{Fault, FaultSet};
@@ -137,6 +140,7 @@ async fn host_page_suite_in_headless_chromium() {
         (Fault::HostPageIgnoresSharing, Check::UiMessage),
         (Fault::HostPageIgnoresFileVersions, Check::UiMessage),
         (Fault::HostPageIgnoresRename, Check::UiMessage),
+        (Fault::HostPagePostMessageStarTarget, Check::TargetOrigin),
     ];
     // Each UiMessage fault breaks the handling of one message: the case that sends it.
     let sends = |fault: Fault| match fault {
@@ -197,6 +201,109 @@ async fn host_page_suite_in_headless_chromium() {
     assert!(started.elapsed() < Duration::from_secs(600));
 }
 
+/// Pages that break what the postMessage checks stand on: every case that needs it ends with "precondition not
+/// met" (never a pass), the cases that judge only the page itself still run, and the whole suite, at its real
+/// timeouts, ends in well under a minute because the problem is recognised once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn precondition_breaking_pages_pass_no_case_that_needs_them() {
+    let steps = suite_steps();
+    // (fault, the first precondition it breaks)
+    let breaking: &[(Fault, Precondition)] = &[
+        (Fault::HostPageFormUsesGet, Precondition::FormPosted),
+        (
+            Fault::HostPagePostMessageOriginWithoutPort,
+            Precondition::LoadingStatusReceived,
+        ),
+        (Fault::HostPageNoPostmessageReady, Precondition::HandshakeCompleted),
+    ];
+    let mut root: Option<Variant> = None;
+    for (fault, broken) in breaking {
+        let v = variant(FaultSet::of([*fault]), root.as_ref().map(|r| &r.runner)).await;
+        let started = Instant::now();
+        for (name, spec) in &steps {
+            let out = run(&v, name, spec).await;
+            assert!(out.skipped.is_none(), "{fault:?} {name}: skipped: {:?}", out.skipped);
+            if spec.check.preconditions().contains(broken) {
+                let p = out
+                    .precondition
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{fault:?}: {name} ran without {broken:?}: {:?}", out.failures));
+                assert!(p.precondition <= *broken, "{fault:?} {name}: {p:?}");
+                assert!(
+                    out.failures
+                        .iter()
+                        .any(|f| !f.should_only && f.actual.starts_with(PRECONDITION_NOT_MET)),
+                    "{fault:?} {name}: the precondition is a failure: {:?}",
+                    out.failures
+                );
+            } else {
+                // The page checks judge the page itself, which these faults leave alone (but the form's method).
+                assert!(out.precondition.is_none(), "{fault:?} {name}: {:?}", out.precondition);
+            }
+        }
+        let took = started.elapsed();
+        eprintln!("{fault:?}: the postMessage suite took {} s", took.as_secs());
+        assert!(took < Duration::from_secs(60), "{fault:?}: {took:?}");
+        let summary = v.runner.unmet_summary();
+        assert!(
+            summary.iter().any(|l| l.contains(broken.describe())),
+            "{fault:?}: the summary names it: {summary:?}"
+        );
+        if root.is_none() {
+            root = Some(v);
+        } else {
+            v.target.shutdown().await;
+        }
+    }
+    // Pages that never load the editor frame: an error page (the host's answer to an action it does not know, a
+    // plain-text 400) and a page that loads fine but has no frame (the mock's probe page). Recognised in the first
+    // case, every later case ends within a few seconds.
+    let Some(r) = root else {
+        panic!("the first variant ran");
+    };
+    let host = r.target.host_page_template();
+    let host = host.split("/host/").next().unwrap_or_default().to_string();
+    let mock = r.target.mock().base_url.as_str().trim_end_matches('/').to_string();
+    for (what, template) in [
+        (
+            "an error page",
+            format!("{host}/host/{{file_id}}?action=nonsense-{{action}}"),
+        ),
+        (
+            "a page without a frame",
+            format!("{mock}/frame-api/probe?file={{file_id}}"),
+        ),
+    ] {
+        let no_frame = Variant {
+            runner: r
+                .runner
+                .for_target(
+                    r.target.mock().base_url.clone(),
+                    HostPageTemplate::new(template).expect("template"),
+                )
+                .expect("runner"),
+            target: EmbeddedTarget::start(EmbeddedOptions::default())
+                .await
+                .expect("a host for the files"),
+        };
+        let started = Instant::now();
+        for (name, spec) in &steps {
+            let out = run(&no_frame, name, spec).await;
+            let p = out
+                .precondition
+                .as_ref()
+                .unwrap_or_else(|| panic!("{what}: {name} ran without the frame: {:?}", out.failures));
+            assert_eq!(p.precondition, Precondition::FrameLoaded, "{what}: {name}");
+        }
+        let took = started.elapsed();
+        eprintln!("{what}: the postMessage suite took {} s", took.as_secs());
+        assert!(took < Duration::from_secs(60), "{what}: {took:?}");
+        no_frame.target.shutdown().await;
+    }
+    r.runner.shutdown().await;
+    r.target.shutdown().await;
+}
+
 /// Processes whose command line names `dir` (every chromedriver and Chromium process of one browser does).
 fn processes_naming(dir: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -242,4 +349,88 @@ async fn shutdown_leaves_no_browser_process_behind() {
     }
     assert!(left.is_empty(), "left behind: {left:#?}");
     assert!(!Path::new(&dir).exists(), "the private dir is removed");
+}
+
+/// Waits (bounded) until no process names `marker`; what is left after `limit`.
+fn left_after(marker: &str, limit: Duration) -> Vec<String> {
+    let deadline = Instant::now() + limit;
+    let mut left = processes_naming(marker);
+    while !left.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        left = processes_naming(marker);
+    }
+    left
+}
+
+/// `wopi-conformance run` of the postMessage suite, stopped by SIGINT, SIGTERM, SIGHUP or SIGKILL while a browser case
+/// runs: no chromedriver or Chromium started by that run is left. The run's temporary directory is private
+/// (`TMPDIR`), and every browser process it starts names it on its command line (profile, driver log).
+#[test]
+fn a_run_stopped_by_a_signal_leaves_no_browser_behind() {
+    let bin = env!("CARGO_BIN_EXE_wopi-conformance");
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/postmessage.xml");
+    // INT is Ctrl-C, which the binary catches and shuts down from; the others end it without its cooperation.
+    for signal in ["INT", "TERM", "HUP", "KILL"] {
+        let tmp = tempfile::Builder::new()
+            .prefix("wopi-signal-test-")
+            .tempdir()
+            .expect("temp dir");
+        let marker = tmp.path().to_string_lossy().into_owned();
+        let mut child = std::process::Command::new(bin)
+            .arg("run")
+            .arg("-c")
+            .arg(&suite)
+            .arg("--no-validator-suite")
+            .env("TMPDIR", tmp.path())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("wopi-conformance starts");
+        // Chromium runs once a browser case started; a moment more puts the run inside one.
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if processes_naming(&marker).iter().any(|p| p.contains("chromium --")) {
+                break;
+            }
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                panic!("SIG{signal}: the run ended ({status}) before its browser started");
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SIG{signal}: no browser within 90 s");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "SIG{signal}: the run is still going"
+        );
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIG{signal} sent");
+        // Reaped here, so the watchdog sees the harness gone rather than a zombie.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("try_wait") {
+                break s;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("SIG{signal}: the run did not end within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let left = left_after(&marker, Duration::from_secs(15));
+        assert!(
+            left.is_empty(),
+            "SIG{signal} (run ended: {status}): left behind: {left:#?}"
+        );
+    }
 }

@@ -348,7 +348,31 @@ pub(crate) fn routes() -> Router<AppState> {
             post(event).layer(DefaultBodyLimit::max(4 * MAX_MESSAGE_BYTES)),
         )
         .route("/frame-api/{session}/untrusted", get(untrusted_page))
+        .route("/frame-api/probe", get(probe_page))
 }
+
+/// `GET /frame-api/probe`: a page that only records the messages it receives (`window.__wopiProbe.received`, with
+/// each message's origin). A browser check navigates the editor iframe to it, on the mock's second origin or its
+/// own, to see where the host page's messages go: one posted with `targetOrigin` `*` reaches it on any origin.
+async fn probe_page() -> Response {
+    let page = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>postMessage probe</title></head><body>\
+         <p>postMessage probe</p><script>{PROBE_JS}</script></body></html>"
+    );
+    ([(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
+}
+
+/// The probe's script: every message kept (bounded), nothing answered.
+const PROBE_JS: &str = r#"
+(function () {
+  var probe = window.__wopiProbe = { origin: String(location.origin), received: [] };
+  window.addEventListener('message', function (e) {
+    if (probe.received.length >= 100) { return; }
+    var raw = typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
+    probe.received.push({ origin: String(e.origin), data: String(raw).slice(0, 2000) });
+  }, true);
+})();
+"#;
 
 fn now_ms() -> u64 {
     SystemTime::now()

@@ -394,6 +394,16 @@ faults! {
     /// decode, and every request must get an answer. Ends the process, so it runs only in a host started as a
     /// process of its own (see [`Fault::in_process_hazard`]).
     ExitOnUtf7RelativeName,
+    // --- Host page, issue 16 (online/hostpage.rst, online/scenarios/postmessage.rst; applied by crate::hostpage) ---
+    /// The page posts every message to the frame with `targetOrigin` `"*"`, so they reach whatever document the
+    /// frame holds. Breaks postmessage.rst: messages are posted to the WOPI client frame's origin (the samples pass
+    /// the client's origin, never `*`); a frame navigated to another origin would read the host's messages.
+    HostPagePostMessageStarTarget,
+    /// The page's form loads the frame with `method="get"`: the token travels in the URL and the browser replaces
+    /// the action URL's query (WOPISrc included) with the form fields, so the frame cannot open the file. Breaks
+    /// hostpage.rst: "It must use a form element and POST the access token and access_token_ttl values to the
+    /// iframe". Every browser case that needs an open WOPI session must then fail its precondition, not pass.
+    HostPageFormUsesGet,
 }
 
 impl Fault {

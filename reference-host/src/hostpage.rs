@@ -258,6 +258,8 @@ fn page_faults(faults: &FaultSet) -> PageFaults {
         dead_ui_sharing: faults.has(Fault::HostPageIgnoresSharing),
         dead_ui_file_versions: faults.has(Fault::HostPageIgnoresFileVersions),
         dead_file_rename: faults.has(Fault::HostPageIgnoresRename),
+        star_target_origin: faults.has(Fault::HostPagePostMessageStarTarget),
+        form_uses_get: faults.has(Fault::HostPageFormUsesGet),
     }
 }
 
@@ -287,6 +289,10 @@ pub struct PageFaults {
     pub dead_ui_file_versions: bool,
     /// Ignore `File_Rename`.
     pub dead_file_rename: bool,
+    /// Post to the frame with target origin `*`.
+    pub star_target_origin: bool,
+    /// Load the frame with a GET form instead of a POST.
+    pub form_uses_get: bool,
 }
 
 /// Everything the page shows or needs; the router fills it, [`render`] turns it into HTML.
@@ -403,6 +409,8 @@ pub fn render(model: &PageModel) -> String {
         client_origin: &model.client_origin,
         target_origin: if faults.wrong_target_origin {
             WRONG_ORIGIN
+        } else if faults.star_target_origin {
+            "*"
         } else {
             &model.client_origin
         },
@@ -465,7 +473,7 @@ pub fn render(model: &PageModel) -> String {
     </style>
 </head>
 <body>
-    <form id="office_form" name="office_form" target="office_frame" action="{action}" method="post">
+    <form id="office_form" name="office_form" target="office_frame" action="{action}" method="{method}">
         <input name="access_token" value="{token}" type="hidden">
         <input name="access_token_ttl" value="{ttl}" type="hidden">
     </form>
@@ -496,6 +504,7 @@ pub fn render(model: &PageModel) -> String {
             FRAME_POSITION
         },
         action = escape_html(&action_url),
+        method = if faults.form_uses_get { "get" } else { "post" },
         token = escape_html(&model.access_token),
         ttl = ttl,
         share = escape_html(model.share_url.as_deref().unwrap_or("")),
@@ -678,6 +687,14 @@ mod tests {
         let mut m = model();
         m.faults.wrong_target_origin = true;
         assert!(render(&m).contains(WRONG_ORIGIN));
+        let mut m = model();
+        m.faults.star_target_origin = true;
+        assert!(render(&m).contains(r#""targetOrigin":"*""#));
+        assert!(render(&model()).contains(r#""targetOrigin":"https://client.test""#));
+        let mut m = model();
+        m.faults.form_uses_get = true;
+        assert!(render(&m).contains(r#"method="get">"#));
+        assert!(render(&model()).contains(r#"method="post">"#));
 
         let frame_css = |html: &str| {
             html.split("#office_frame {")

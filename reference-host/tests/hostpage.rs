@@ -371,6 +371,12 @@ async fn page_faults_each_break_their_rule() {
     ] {
         assert!(page_with(fault).await.contains(&format!("\"{flag}\":false")), "{fault}");
     }
+    assert!(
+        page_with(Fault::HostPagePostMessageStarTarget)
+            .await
+            .contains("\"targetOrigin\":\"*\"")
+    );
+    assert!(page_with(Fault::HostPageFormUsesGet).await.contains("method=\"get\""));
 
     let host = host(FaultSet::of([Fault::HostPageNoCacheHeaders]), true).await;
     let file = host.file("f.docx", b"").await.expect("file");

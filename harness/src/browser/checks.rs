@@ -15,6 +15,7 @@ use wopi_mock_office::frame::{FrameCommand, FrameReport};
 use wopi_protocol::discovery::Discovery;
 
 use super::page::{Mark, PageError, PageSession, Reaction, poll};
+use super::precondition::{Precondition, PreconditionFailure};
 use crate::report::model::{DocRef, Failure};
 
 const HOSTPAGE_DOC: &str = "online/hostpage.rst";
@@ -44,6 +45,8 @@ pub enum Check {
     PostMessageOrigin,
     /// `App_LoadingStatus` reaches the page and is answered with `Host_PostmessageReady` to the frame's origin.
     PostmessageReady,
+    /// The page posts to the frame with the client's origin as `targetOrigin`: never `*`, never another origin.
+    TargetOrigin,
     /// Messages from an origin other than the frame's are ignored.
     UntrustedOriginIgnored,
     /// `UI_Close` leads to the CloseUrl.
@@ -67,6 +70,7 @@ impl Check {
         Check::NoCacheHeaders,
         Check::PostMessageOrigin,
         Check::PostmessageReady,
+        Check::TargetOrigin,
         Check::UntrustedOriginIgnored,
         Check::UiClose,
         Check::UiMessage,
@@ -85,11 +89,47 @@ impl Check {
             Check::NoCacheHeaders => "NoCacheHeaders",
             Check::PostMessageOrigin => "PostMessageOrigin",
             Check::PostmessageReady => "PostmessageReady",
+            Check::TargetOrigin => "TargetOrigin",
             Check::UntrustedOriginIgnored => "UntrustedOriginIgnored",
             Check::UiClose => "UiClose",
             Check::UiMessage => "UiMessage",
             Check::FocusMessages => "FocusMessages",
             Check::Exchange => "Exchange",
+        }
+    }
+
+    /// What must have happened before this check's verdict means anything, in the order it happens. The page
+    /// checks (form, token, styles, headers) judge what the page itself does and need only the frame loaded; the
+    /// postMessage checks need the frame's WOPI session, CheckFileInfo's properties and the message channel.
+    pub fn preconditions(self) -> &'static [Precondition] {
+        use Precondition::*;
+        match self {
+            Check::FormPost
+            | Check::TokenInBody
+            | Check::TokenTtl
+            | Check::FrameFillsWindow
+            | Check::ViewportMeta
+            | Check::NoCacheHeaders => &[FrameLoaded],
+            Check::PostMessageOrigin => &[FrameLoaded, FormPosted, SessionOpened, CheckFileInfoRead],
+            Check::PostmessageReady | Check::Exchange => &[
+                FrameLoaded,
+                FormPosted,
+                SessionOpened,
+                CheckFileInfoRead,
+                LoadingStatusReceived,
+            ],
+            Check::TargetOrigin
+            | Check::UntrustedOriginIgnored
+            | Check::UiClose
+            | Check::UiMessage
+            | Check::FocusMessages => &[
+                FrameLoaded,
+                FormPosted,
+                SessionOpened,
+                CheckFileInfoRead,
+                LoadingStatusReceived,
+                HandshakeCompleted,
+            ],
         }
     }
 
@@ -160,6 +200,11 @@ pub struct CheckContext {
 pub struct CheckResult {
     pub failures: Vec<Failure>,
     pub notes: Vec<String>,
+    /// Something the check needs did not happen on this page, so its rule could not be observed.
+    pub precondition: Option<PreconditionFailure>,
+    /// A precondition of other checks that this check found unmet while judging its own rule (PostmessageReady
+    /// waits in full for the handshake): later steps on the same page then need not wait in full again.
+    pub learned: Option<PreconditionFailure>,
 }
 
 impl CheckResult {
@@ -187,6 +232,14 @@ impl CheckResult {
     ) {
         self.failures
             .push(failure(ctx, check, expected, actual, rule, doc, true));
+    }
+
+    /// The rule could not be observed: `precondition` did not hold (`seen` says what happened instead).
+    fn unmet(&mut self, precondition: Precondition, seen: impl Into<String>) {
+        self.precondition = Some(PreconditionFailure {
+            precondition,
+            seen: seen.into(),
+        });
     }
 
     /// Whether a MUST failed.
@@ -229,6 +282,7 @@ pub async fn run_check(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCont
         Check::NoCacheHeaders => no_cache_headers(page, ctx).await,
         Check::PostMessageOrigin => post_message_origin(page, ctx).await,
         Check::PostmessageReady => postmessage_ready(page, spec, ctx).await,
+        Check::TargetOrigin => target_origin(page, spec, ctx).await,
         Check::UntrustedOriginIgnored => untrusted_origin_ignored(page, spec, ctx).await,
         Check::UiClose => ui_close(page, spec, ctx).await,
         Check::UiMessage => ui_message(page, spec, ctx).await,
@@ -787,6 +841,13 @@ async fn postmessage_ready(
     })
     .await?;
     if ready.is_none() {
+        r.learned = Some(PreconditionFailure {
+            precondition: Precondition::HandshakeCompleted,
+            seen: format!(
+                "no Host_PostmessageReady reached the frame from {} within {:?} of App_LoadingStatus",
+                page.host_origin, spec.timeout
+            ),
+        });
         let f = page.frame().await?;
         let other: Vec<String> = f
             .received
@@ -811,6 +872,183 @@ async fn postmessage_ready(
             rule,
             POSTMESSAGE_DOC,
         );
+    }
+    Ok(r)
+}
+
+/// A message the probe page (`/frame-api/probe` of the mock) received.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct ProbeMessage {
+    origin: String,
+    data: String,
+}
+
+/// Navigates the editor iframe `el` to the mock's probe page on `origin` and waits (at most `timeout`) until the
+/// probe runs there. False if it did not.
+async fn frame_to_probe(
+    page: &PageSession<'_>,
+    el: &WebElement,
+    origin: &str,
+    timeout: Duration,
+) -> Result<bool, PageError> {
+    let url = format!("{}/frame-api/probe", origin.trim_end_matches('/'));
+    let d = page.browser.driver()?;
+    d.enter_default_frame().await?;
+    el.clone().enter_frame().await?;
+    let sent = d
+        .execute("location.replace(arguments[0]); return true;", vec![json!(url)])
+        .await;
+    d.enter_default_frame().await?;
+    sent?;
+    let there = poll(timeout, || async {
+        let d = page.browser.driver()?;
+        d.enter_default_frame().await?;
+        if el.clone().enter_frame().await.is_err() {
+            d.enter_default_frame().await?;
+            return Ok(None);
+        }
+        let v = d
+            .execute("return window.__wopiProbe ? String(location.origin) : null;", vec![])
+            .await;
+        d.enter_default_frame().await?;
+        Ok(v.ok()
+            .and_then(|v| v.json().as_str().map(str::to_string))
+            .filter(|o| o == origin))
+    })
+    .await?;
+    Ok(there.is_some())
+}
+
+/// What the probe in iframe `el` received so far.
+async fn probe_received(page: &PageSession<'_>, el: &WebElement) -> Result<Vec<ProbeMessage>, PageError> {
+    let d = page.browser.driver()?;
+    d.enter_default_frame().await?;
+    el.clone().enter_frame().await?;
+    let v = d
+        .execute(
+            "return window.__wopiProbe ? JSON.stringify(window.__wopiProbe.received) : '[]';",
+            vec![],
+        )
+        .await;
+    d.enter_default_frame().await?;
+    let v = v?;
+    Ok(v.json()
+        .as_str()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default())
+}
+
+/// The page's target origin, observed: the frame posts `App_LoadingStatus` once more, the recorder holds it back
+/// from the page, the harness moves the iframe to a probe page on the mock's second (untrusted) origin and only
+/// then lets the page see the message. A page posting its answer to the client's origin has it dropped by the
+/// browser; one posting to `*` delivers it to the probe. Then the same again with the probe on the client's own
+/// origin, where the answer must arrive: otherwise the page did not answer the replay and nothing was observed.
+async fn target_origin(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) -> Result<CheckResult, PageError> {
+    let mut r = CheckResult::default();
+    let c = Check::TargetOrigin;
+    let rule = "the host page posts its messages to the WOPI client frame's origin (the targetOrigin argument of \
+                postMessage is the client's origin, never \"*\"), so no other page that ends up in the frame reads them";
+    let client_origin = frame_origin(page);
+    let Some(el) = frame_element(page).await? else {
+        return Err(PageError::Expectation(
+            "no iframe of the page holds the editor frame".into(),
+        ));
+    };
+    let d = page.browser.driver()?;
+    d.enter_default_frame().await?;
+    el.clone().enter_frame().await?;
+    let untrusted = d
+        .execute(
+            "var c = document.getElementById('cfg'); return c ? JSON.parse(c.textContent).untrustedOrigin : null;",
+            vec![],
+        )
+        .await;
+    d.enter_default_frame().await?;
+    let Some(untrusted) = untrusted?.json().as_str().map(str::to_string) else {
+        return Err(PageError::Expectation(
+            "the mock frame names no second origin to move the frame to".into(),
+        ));
+    };
+
+    // Hold the next App_LoadingStatus back from the page and make the frame post one.
+    page.eval(
+        "window.__wopiConformance.holdNext = 'App_LoadingStatus'; return true;",
+        vec![],
+    )
+    .await?;
+    page.send(&FrameCommand::new("App_LoadingStatus").immediately()).await?;
+    let held = poll(spec.timeout, || async {
+        let n = page.eval("return window.__wopiConformance.holdCount;", vec![]).await?;
+        Ok((n.as_u64().unwrap_or(0) > 0).then_some(()))
+    })
+    .await?;
+    if held.is_none() {
+        r.unmet(
+            Precondition::MessageDelivered,
+            "a second App_LoadingStatus from the frame never reached the page",
+        );
+        return Ok(r);
+    }
+
+    // The frame now holds a page of another origin; the page answers the held message.
+    if !frame_to_probe(page, &el, &untrusted, spec.timeout).await? {
+        return Err(PageError::Expectation(format!(
+            "the editor iframe could not be moved to the probe page on {untrusted}"
+        )));
+    }
+    page.eval("return window.__wopiConformance.release();", vec![]).await?;
+    tokio::time::sleep(QUIET.min(spec.timeout)).await;
+    let leaked: Vec<ProbeMessage> = probe_received(page, &el)
+        .await?
+        .into_iter()
+        .filter(|m| m.origin == page.host_origin)
+        .collect();
+    if let Some(m) = leaked.first() {
+        let id = serde_json::from_str::<Value>(&m.data)
+            .ok()
+            .and_then(|v| v.get("MessageId").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_else(|| "a message".into());
+        r.fail(
+            ctx,
+            c,
+            format!("the page's answer posted to {client_origin} only, dropped once the frame holds another origin"),
+            format!(
+                "{id} reached a page on {untrusted} that replaced the editor in the frame: the page posts with \
+                 targetOrigin \"*\" (or that origin)"
+            ),
+            rule,
+            POSTMESSAGE_DOC,
+        );
+        return Ok(r);
+    }
+
+    // The same answer must reach the client's origin, or the page never answered and nothing was shown.
+    if !frame_to_probe(page, &el, &client_origin, spec.timeout).await? {
+        return Err(PageError::Expectation(format!(
+            "the editor iframe could not be moved to the probe page on {client_origin}"
+        )));
+    }
+    page.eval("return window.__wopiConformance.release();", vec![]).await?;
+    let answered = poll(spec.timeout, || async {
+        Ok(probe_received(page, &el)
+            .await?
+            .into_iter()
+            .find(|m| m.origin == page.host_origin))
+    })
+    .await?;
+    match answered {
+        Some(m) => r.notes.push(format!(
+            "the page's answer reached the frame on {client_origin} ({}) and not a page on {untrusted}",
+            m.data.chars().take(80).collect::<String>()
+        )),
+        None => r.unmet(
+            Precondition::HandshakeCompleted,
+            format!(
+                "the page answered the frame's first App_LoadingStatus but not the replayed one within {:?}, so where \
+                 it posts could not be observed",
+                spec.timeout
+            ),
+        ),
     }
     Ok(r)
 }
@@ -898,13 +1136,9 @@ async fn untrusted_origin_ignored(
     })
     .await?;
     if delivered.is_none() {
-        r.fail(
-            ctx,
-            c,
-            "the untrusted messages reaching the page (so that ignoring them can be checked)",
-            "they never arrived: the page could not be tested",
-            rule,
-            POSTMESSAGE_DOC,
+        r.unmet(
+            Precondition::MessageDelivered,
+            "the messages posted from the untrusted origin never reached the page, so ignoring them shows nothing",
         );
         return Ok(r);
     }
@@ -1029,6 +1263,13 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
     }
     if declared {
         let (delivered, reaction) = send_and_watch(page, cmd, &mark, spec.timeout, true).await?;
+        if !delivered {
+            r.unmet(
+                Precondition::MessageDelivered,
+                format!("{id}, posted by the frame, never reached the page"),
+            );
+            return Ok(r);
+        }
         let rule = format!(
             "CheckFileInfo declares {property}, so the WOPI client sends {id} instead of showing its own UI; the host \
              page must handle it (postmessage.rst)"
@@ -1061,7 +1302,13 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
         }
     } else {
         let (delivered, reaction) = send_and_watch(page, cmd, &mark, QUIET.min(spec.timeout), false).await?;
-        if delivered && reaction.any() {
+        if !delivered {
+            // Ignoring a message that never arrived shows nothing.
+            r.unmet(
+                Precondition::MessageDelivered,
+                format!("{id}, posted by the frame, never reached the page, so whether it ignores it is unknown"),
+            );
+        } else if reaction.any() {
             r.should(
                 ctx,
                 c,
@@ -1135,7 +1382,7 @@ async fn focus_messages(
         return Ok(r);
     };
     let mark = settle(page, spec).await?;
-    let (_, reaction) = send_and_watch(
+    let (delivered, reaction) = send_and_watch(
         page,
         FrameCommand::new(trigger.clone()).immediately(),
         &mark,
@@ -1143,6 +1390,13 @@ async fn focus_messages(
         true,
     )
     .await?;
+    if !delivered {
+        r.unmet(
+            Precondition::MessageDelivered,
+            format!("{trigger}, posted by the frame to open host UI, never reached the page"),
+        );
+        return Ok(r);
+    }
     let focus = |id: &'static str, since: usize| async move {
         poll(spec.timeout, || async {
             let f = page.frame().await?;

@@ -8,7 +8,9 @@
 //!
 //! `chromedriver` starts in a process group of its own; [`Browser::shutdown`] quits the session, then kills
 //! that group, which takes the Chromium processes with it (Chromium leaves zygotes behind when the driver
-//! dies first). [`Drop`] does the same without waiting, so a panicking test leaves no orphan processes.
+//! dies first). [`Drop`] does the same without waiting, so a panicking test leaves no orphan processes. A
+//! watchdog in the same group (`WATCHDOG_SH`) kills the group when the harness dies without either (SIGKILL,
+//! or a SIGTERM or SIGHUP the binary does not catch).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -51,6 +53,24 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
      MAP clients1.google.com ~NOTFOUND, MAP clients2.google.com ~NOTFOUND, MAP update.googleapis.com ~NOTFOUND, \
      MAP safebrowsing.googleapis.com ~NOTFOUND, MAP accounts.google.com ~NOTFOUND, MAP www.google.com ~NOTFOUND",
 ];
+
+/// The watchdog: a shell that joins the driver's process group and, once the harness process is gone (exited,
+/// killed, or a zombie; a reused pid is told apart by its start time), kills Chromium's crashpad handlers (they
+/// leave the group; they name the private directory `$3`) and then the whole group, itself included. A normal
+/// shutdown kills the group first, watchdog and all. This is how a SIGKILLed or SIGTERMed harness leaves no
+/// browser behind without `unsafe` (no `prctl(PR_SET_PDEATHSIG)` from safe Rust). Written for dash (Debian's
+/// `/bin/sh`): its `kill` takes no `--`, and the script skips itself (its own text names the crashpad handler).
+const WATCHDOG_SH: &str = r#"p=$1; g=$2; d=$3
+look() { read -r s < "/proc/$p/stat" || return 1; r=${s##*) }; set -- $r; state=$1; shift 19; t=$1; }
+look 2>/dev/null; t0=$t
+while look 2>/dev/null && [ "$t" = "$t0" ] && [ "$state" != Z ] && [ "$state" != X ]; do sleep 0.5; done
+for f in /proc/[0-9]*/cmdline; do
+  c=$(tr '\0' ' ' < "$f" 2>/dev/null) || continue
+  q=${f#/proc/}; q=${q%/cmdline}; [ "$q" = "$$" ] && continue
+  case "$c" in *chrome_crashpad_handler*"$d"*) kill -KILL "$q" 2>/dev/null;; esac
+done
+kill -KILL "-$g" 2>/dev/null
+"#;
 
 /// Where the binaries are and how long to wait for them.
 #[derive(Debug, Clone)]
@@ -124,6 +144,8 @@ pub struct Browser {
     child: Option<Child>,
     /// The driver's process group (its own pid), killed as a whole.
     pgid: Option<u32>,
+    /// The watchdog in that group ([`WATCHDOG_SH`]), reaped after the group is killed.
+    watchdog: Option<Child>,
     /// Profile, `HOME` and driver log; removed when the browser is gone.
     dir: Option<tempfile::TempDir>,
     port: u16,
@@ -251,10 +273,12 @@ impl Browser {
             source,
         })?;
         let pgid = child.id();
+        let watchdog = pgid.and_then(|g| spawn_watchdog(g, dir.path()));
         let mut browser = Browser {
             driver: None,
             child: Some(child),
             pgid,
+            watchdog,
             dir: Some(dir),
             port,
         };
@@ -430,6 +454,10 @@ impl Browser {
             let _ = child.start_kill();
             let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
         }
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.start_kill();
+            let _ = tokio::time::timeout(Duration::from_secs(5), w.wait()).await;
+        }
     }
 
     fn kill_group(&mut self) {
@@ -491,6 +519,34 @@ impl Drop for Browser {
         self.kill_group();
         if let Some(child) = self.child.as_mut() {
             let _ = child.start_kill();
+        }
+        if let Some(w) = self.watchdog.as_mut() {
+            let _ = w.start_kill();
+        }
+    }
+}
+
+/// Starts the [`WATCHDOG_SH`] watchdog for the driver's group `pgid`; `None` (with a warning) if it cannot start,
+/// as the browser still works and a normal exit still cleans up.
+fn spawn_watchdog(pgid: u32, dir: &Path) -> Option<Child> {
+    let group = i32::try_from(pgid).ok()?;
+    let spawned = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(WATCHDOG_SH)
+        .arg("wopi-browser-watchdog")
+        .arg(std::process::id().to_string())
+        .arg(pgid.to_string())
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(group)
+        .spawn();
+    match spawned {
+        Ok(c) => Some(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start the browser watchdog; a killed harness may leave Chromium running");
+            None
         }
     }
 }

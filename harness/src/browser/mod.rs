@@ -12,11 +12,17 @@
 //! | [`page`] | a loaded host page, the recorder script observing it, both sides' messages |
 //! | [`frame_api`] | the mock frame's admin endpoints (what the frame saw, messages to send) |
 //! | [`checks`] | the checks, each returning failures with evidence |
+//! | [`precondition`] | what each check needs to have happened first; unmet, the step fails with that reason |
+//!
+//! A precondition one step finds unmet (a page that never loads the frame, a PostMessageOrigin that is not the
+//! page's origin) is remembered per host page: later steps needing it wait at most [`KNOWN_UNMET_WAIT`], and
+//! [`BrowserRunner::unmet_summary`] names it once for the run's summary.
 
 pub mod checks;
 pub mod driver;
 pub mod frame_api;
 pub mod page;
+pub mod precondition;
 
 use std::time::Duration;
 
@@ -28,6 +34,7 @@ use wopi_protocol::discovery::Discovery;
 
 pub use checks::{Check, CheckSpec};
 pub use driver::{Browser, BrowserError, BrowserOptions};
+pub use precondition::{PRECONDITION_NOT_MET, Precondition, PreconditionFailure};
 
 use crate::report::model::{DocRef, Failure};
 use crate::suite::PostMessageStep;
@@ -96,6 +103,28 @@ pub struct StepOutcome {
     pub screenshots: Vec<String>,
     /// The step could not run here (no browser installed), with the reason.
     pub skipped: Option<String>,
+    /// The check could not observe its rule: something it needs did not happen on the page. The step then also
+    /// carries a failure (check `precondition`, `actual` starting [`PRECONDITION_NOT_MET`]), so it never passes.
+    pub precondition: Option<PreconditionFailure>,
+}
+
+/// How long a step waits for a precondition this run already found unmet on the same host page (a page that
+/// never loads the frame, a PostMessageOrigin that is not the page's origin): long enough for a page that works
+/// this time, short enough that a broken page does not cost every case its full timeout.
+pub const KNOWN_UNMET_WAIT: Duration = Duration::from_secs(2);
+
+/// [`KNOWN_UNMET_WAIT`] for the frame itself, counted from when the page finished loading: a page that loads the
+/// frame submits its form from its own scripts, and the request reaches the mock on loopback in milliseconds.
+pub const KNOWN_UNMET_FRAME_WAIT: Duration = Duration::from_secs(1);
+
+/// Preconditions found unmet on one host page during a run: recognised once, then every later step needing them
+/// waits only [`KNOWN_UNMET_WAIT`], and the run's summary names them.
+#[derive(Debug, Default)]
+struct KnownUnmet {
+    /// Unmet the last time they were looked at: waited for briefly.
+    now: std::collections::BTreeSet<Precondition>,
+    /// Every precondition unmet at some point of the run: the first reason seen and how many steps it ended.
+    history: std::collections::BTreeMap<Precondition, (String, usize)>,
 }
 
 enum State {
@@ -113,6 +142,8 @@ pub struct BrowserRunner {
     /// Shared with [`BrowserRunner::for_target`] copies: one browser, steps taking turns.
     state: Arc<Mutex<State>>,
     discovery: OnceCell<Discovery>,
+    /// Per host page (not shared by [`BrowserRunner::for_target`] copies).
+    known_unmet: std::sync::Mutex<KnownUnmet>,
 }
 
 impl std::fmt::Debug for BrowserRunner {
@@ -135,6 +166,7 @@ impl BrowserRunner {
             template,
             state: Arc::new(Mutex::new(State::NotStarted)),
             discovery: OnceCell::new(),
+            known_unmet: std::sync::Mutex::default(),
         })
     }
 
@@ -147,6 +179,7 @@ impl BrowserRunner {
             template,
             state: self.state.clone(),
             discovery: OnceCell::new(),
+            known_unmet: std::sync::Mutex::default(),
         })
     }
 
@@ -216,14 +249,18 @@ impl BrowserRunner {
             label: label.to_string(),
         };
         // Loading is bounded by the step's timeout (and the driver's page-load timeout).
-        let page = match PageSession::open(browser, &self.api, url.clone(), spec.timeout).await {
+        let frame_wait = self.wait_for(Precondition::FrameLoaded, spec.timeout);
+        let page = match PageSession::open(browser, &self.api, url.clone(), spec.timeout, frame_wait).await {
             Ok(p) => p,
             Err(e) => {
-                out.failures.push(harness(
-                    spec.check.name(),
-                    "the host page loading the editor frame",
-                    format!("{url}: {e}"),
-                ));
+                self.unmet(
+                    &mut out,
+                    label,
+                    PreconditionFailure {
+                        precondition: Precondition::FrameLoaded,
+                        seen: format!("{url}: {e}"),
+                    },
+                );
                 if let Ok(d) = browser.driver()
                     && let Ok(png) = d.screenshot_as_png_base64().await
                 {
@@ -232,6 +269,26 @@ impl BrowserRunner {
                 return out;
             }
         };
+        self.met(Precondition::FrameLoaded);
+        for p in spec.check.preconditions() {
+            let wait = self.wait_for(*p, spec.timeout);
+            match precondition::establish(&page, *p, wait).await {
+                Ok(None) => self.met(*p),
+                Ok(Some(failure)) => {
+                    self.unmet(&mut out, label, failure);
+                    out.screenshots.extend(page.screenshot().await);
+                    out.notes.extend(page.evidence_notes().await);
+                    return out;
+                }
+                Err(e) => {
+                    out.failures
+                        .push(harness(spec.check.name(), "the page to be observed", e.to_string()));
+                    out.screenshots.extend(page.screenshot().await);
+                    out.notes.extend(page.evidence_notes().await);
+                    return out;
+                }
+            }
+        }
         let limit = spec.timeout * 4 + Duration::from_secs(30);
         let result = match tokio::time::timeout(limit, checks::run_check(&page, spec, &ctx)).await {
             Ok(r) => r,
@@ -242,11 +299,19 @@ impl BrowserRunner {
         match result {
             Ok(r) => {
                 out.notes.extend(r.notes.iter().map(|n| format!("{label}: {n}")));
-                if !r.failures.is_empty() {
+                out.failures = r.failures;
+                if let Some(l) = r.learned {
+                    self.learn(l);
+                }
+                if let Some(p) = r.precondition {
+                    // Found by the check itself (a message it sent never arrived): not remembered for later steps.
+                    out.failures.push(precondition_failure(label, &p));
+                    out.precondition = Some(p);
+                }
+                if !out.failures.is_empty() {
                     out.screenshots.extend(page.screenshot().await);
                     out.notes.extend(page.evidence_notes().await);
                 }
-                out.failures = r.failures;
             }
             Err(e) => {
                 out.failures
@@ -258,12 +323,97 @@ impl BrowserRunner {
         out
     }
 
+    /// How long to wait for `p`: `timeout`, or [`KNOWN_UNMET_WAIT`] once this page failed it earlier in the run.
+    fn wait_for(&self, p: Precondition, timeout: Duration) -> Duration {
+        let known = self.known_unmet.lock().map(|k| k.now.contains(&p)).unwrap_or(false);
+        match (known, p) {
+            (false, _) => timeout,
+            (true, Precondition::FrameLoaded) => timeout.min(KNOWN_UNMET_FRAME_WAIT),
+            (true, _) => timeout.min(KNOWN_UNMET_WAIT),
+        }
+    }
+
+    /// `p` held this time: a page that works again is waited for in full.
+    fn met(&self, p: Precondition) {
+        if let Ok(mut k) = self.known_unmet.lock() {
+            k.now.remove(&p);
+        }
+    }
+
+    /// Remembers a precondition a check found unmet on its way (no step ended on it).
+    fn learn(&self, failure: PreconditionFailure) {
+        if let Ok(mut k) = self.known_unmet.lock() {
+            k.now.insert(failure.precondition);
+            k.history.entry(failure.precondition).or_insert((failure.seen, 0));
+        }
+    }
+
+    /// Ends the step on an unmet precondition: remembered for later steps, and a failure so the case cannot pass.
+    fn unmet(&self, out: &mut StepOutcome, label: &str, failure: PreconditionFailure) {
+        let mut known_before = false;
+        if let Ok(mut k) = self.known_unmet.lock() {
+            known_before = !k.now.insert(failure.precondition);
+            let entry = k
+                .history
+                .entry(failure.precondition)
+                .or_insert_with(|| (failure.seen.clone(), 0));
+            entry.1 += 1;
+        }
+        if known_before {
+            out.notes.push(format!(
+                "{label}: {} did not happen earlier in this run on this host page, so it was waited for only briefly",
+                failure.precondition.describe(),
+            ));
+        }
+        out.failures.push(precondition_failure(label, &failure));
+        out.precondition = Some(failure);
+    }
+
+    /// The preconditions this host page did not meet, with the first reason seen and how many steps each ended,
+    /// one line each: for the run's summary.
+    pub fn unmet_summary(&self) -> Vec<String> {
+        let Ok(k) = self.known_unmet.lock() else {
+            return Vec::new();
+        };
+        k.history
+            .iter()
+            .filter(|(_, (_, n))| *n > 0)
+            .map(|(p, (seen, n))| {
+                format!(
+                    "browser: {n} step(s) could not observe their rule; they need {}, which did not happen on {}: \
+                     {seen}",
+                    p.describe(),
+                    self.template.as_str()
+                )
+            })
+            .collect()
+    }
+
     /// Closes the browser (if it started; for every runner sharing it) and waits for its processes to end.
     pub async fn shutdown(&self) {
         let mut state = self.state.lock().await;
         if let State::Running(b) = std::mem::replace(&mut *state, State::NotStarted) {
             b.shutdown().await;
         }
+    }
+}
+
+/// The failure that keeps a step whose precondition was not met from passing.
+fn precondition_failure(label: &str, p: &PreconditionFailure) -> Failure {
+    Failure {
+        request: label.to_string(),
+        check: "precondition".into(),
+        expected: p.precondition.describe().to_string(),
+        actual: format!("{PRECONDITION_NOT_MET}{}", p.seen),
+        rule: Some(format!(
+            "a browser check that cannot observe its rule does not pass; it needs: {}",
+            p.precondition.describe()
+        )),
+        doc: Some(DocRef {
+            page: p.precondition.doc().into(),
+            url: None,
+        }),
+        should_only: false,
     }
 }
 
@@ -311,6 +461,7 @@ impl crate::exec::PostMessageDriver for BrowserRunner {
                 notes: out.notes,
                 screenshots: out.screenshots,
                 skipped: out.skipped,
+                precondition: out.precondition.map(|p| p.reason()),
             }
         })
     }

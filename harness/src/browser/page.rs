@@ -31,13 +31,35 @@ pub const RECORDER_JS: &str = r#"
     if (typeof d === 'string') { return d; }
     try { return JSON.stringify(d); } catch (_) { return String(d); }
   }
+  // Held messages (see HOLD below) live outside `rec`, which is read as JSON.
+  var held = [], replaying = false;
+  rec.holdNext = null; rec.holdCount = 0;
   window.addEventListener('message', function (e) {
+    if (replaying) { return; }
     var id = null;
     try { var m = typeof e.data === 'string' ? JSON.parse(e.data) : e.data; id = (m && typeof m.MessageId === 'string') ? m.MessageId : null; } catch (_) {}
     if (rec.received.length < 500) {
       rec.received.push({ origin: String(e.origin), messageId: id, data: text(e.data).slice(0, 2000), at: Date.now() });
     }
+    // HOLD: when armed, the next message with this id is kept from the page until `release()`, so the page answers
+    // it after the harness moved the frame elsewhere (how the page's targetOrigin is judged).
+    if (rec.holdNext !== null && id === rec.holdNext && held.length < 10) {
+      rec.holdNext = null;
+      rec.holdCount += 1;
+      held.push({ data: e.data, origin: e.origin, lastEventId: e.lastEventId, source: e.source });
+      e.stopImmediatePropagation();
+    }
   }, true);
+  // Dispatches every held message to the page again, as it arrived (data, origin, source window).
+  rec.release = function () {
+    held.forEach(function (h) {
+      replaying = true;
+      try {
+        window.dispatchEvent(new MessageEvent('message', { data: h.data, origin: h.origin, lastEventId: h.lastEventId, source: h.source }));
+      } finally { replaying = false; }
+    });
+    return held.length;
+  };
   var open = window.open;
   window.open = function (u) {
     if (rec.opened.length < 100) { rec.opened.push({ url: String(u), at: Date.now() }); }
@@ -227,19 +249,38 @@ fn origin_of(u: &Url) -> String {
 impl<'a> PageSession<'a> {
     /// Loads `url` and waits (at most `timeout`) for the page to load the mock frame and for the frame's script
     /// to run.
+    /// `frame_wait` bounds the wait for the frame alone (shorter once a run knows the page never loads it).
     pub async fn open(
         browser: &'a Browser,
         api: &'a FrameApi,
         url: Url,
         timeout: Duration,
+        frame_wait: Duration,
     ) -> Result<PageSession<'a>, PageError> {
         let d = browser.driver()?;
         // Leave the previous page first, so its frame stops talking and its sessions are complete.
         browser.goto("about:blank", timeout).await?;
         let before: Vec<String> = api.sessions().await?.into_iter().map(|s| s.session).collect();
-        browser.goto(url.as_str(), timeout).await?;
+        browser.goto(url.as_str(), frame_wait).await?;
         let host_url = d.current_url().await?;
         let host_origin = origin_of(&host_url);
+        // An error page never loads the frame: say so now rather than after the whole wait.
+        let status = d
+            .execute(
+                "var n = performance.getEntriesByType('navigation')[0];\
+                 return [n && n.responseStatus ? n.responseStatus : 0,\
+                   document.body ? String(document.body.innerText).slice(0, 300) : ''];",
+                vec![],
+            )
+            .await
+            .map(|r| r.json().clone())
+            .unwrap_or_default();
+        if let Some(code) = status[0].as_u64().filter(|c| *c >= 400) {
+            return Err(PageError::Expectation(format!(
+                "the host page at {host_url} answered HTTP {code} ({:?}), so it cannot load the editor frame",
+                status[1].as_str().unwrap_or("").trim()
+            )));
+        }
         let page_id = match recorded(browser).await? {
             Some(r) => r.page_id,
             None => {
@@ -248,7 +289,7 @@ impl<'a> PageSession<'a> {
                 )));
             }
         };
-        let session = poll(timeout, || async {
+        let session = poll(frame_wait, || async {
             let now = api.sessions().await?;
             Ok(now
                 .into_iter()
@@ -259,8 +300,8 @@ impl<'a> PageSession<'a> {
         .await?;
         let Some(frame_session) = session else {
             return Err(PageError::Expectation(format!(
-                "within {timeout:?} the host page at {host_url} never loaded the editor frame: no request reached any \
-                 action URL of the mock's discovery"
+                "within {frame_wait:?} the host page at {host_url} never loaded the editor frame: no request reached \
+                 any action URL of the mock's discovery"
             )));
         };
         let page = PageSession {

@@ -109,6 +109,9 @@ pub struct PostMessageOutcome {
     pub screenshots: Vec<String>,
     /// The step could not run (no browser), with the reason: the case is skipped.
     pub skipped: Option<String>,
+    /// The step could not observe its rule (reason starts "precondition not met: "); `failures` then holds a
+    /// matching failure, so the case fails until the report has an outcome for it.
+    pub precondition: Option<String>,
 }
 
 /// The boxed future a [`PostMessageDriver`] returns.
