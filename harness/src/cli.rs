@@ -38,7 +38,7 @@ Exit status:
   2    usage error, a suite that does not parse (file:line:column), or a report not written
   3    the host cannot be reached, stopped answering part-way (the request it stopped on is named and every
        report is still written), the --deadline passed, or the first prereq failed and no case passed
-  130  interrupted by Ctrl-C (servers stopped, no report written)";
+  130  interrupted by Ctrl-C, SIGTERM or SIGHUP (servers and browser stopped, no report written)";
 
 /// The process exit status, one variant per documented code ([`EXIT_CODES_HELP`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -548,11 +548,34 @@ fn run_faults(_args: &RunArgs) -> wopi_reference_host::faults::FaultSet {
     wopi_reference_host::faults::FaultSet::none()
 }
 
-/// Resolves on Ctrl-C; never, if no handler can be installed (the run then ends normally or by a kill).
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP (a CI time limit, a closed terminal), so the run stops its servers and its
+/// browser the same way for each; a signal whose handler cannot be installed never resolves (the browser's
+/// watchdog still cleans up after a kill).
 async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let wait = |kind: SignalKind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = interrupt => {}
+            () = wait(SignalKind::terminate()) => {}
+            () = wait(SignalKind::hangup()) => {}
+        }
     }
+    #[cfg(not(unix))]
+    interrupt.await;
 }
 
 /// For an external host: the mock client serving discovery (the host fetches the proof keys there), and a WOPI
