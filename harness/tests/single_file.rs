@@ -185,3 +185,108 @@ fn every_suite_on_one_shared_file_gets_the_embedded_verdicts() {
     assert!(explained <= 16, "{explained} cases could not run on the shared file");
     drop(host);
 }
+
+/// Starts the reference host as its own process with `extra` flags on a file with content; returns the process,
+/// the WOPISrc, the token and the mock Office port the run must serve discovery on.
+fn host_process(dir: &Path, extra: &[&str]) -> (Killed, String, String, u16) {
+    let host_port = free_port();
+    let office_port = free_port();
+    let listen = format!("127.0.0.1:{host_port}");
+    let data = dir.join(format!("host-{host_port}"));
+    std::fs::create_dir_all(&data).expect("data dir");
+    let initial = dir.join("initial.bin");
+    std::fs::write(&initial, b"not empty").expect("content");
+    let added = Command::new(BIN)
+        .args(["host", "--data-dir"])
+        .arg(&data)
+        .args(["--listen", &listen, "add-file", "test.wopitest", "--content"])
+        .arg(&initial)
+        .output()
+        .expect("host add-file runs");
+    assert!(
+        added.status.success(),
+        "add-file: {}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let file: Value = serde_json::from_slice(&added.stdout).expect("one JSON line");
+    let discovery = format!("http://127.0.0.1:{office_port}/hosting/discovery");
+    let host = Killed(
+        Command::new(BIN)
+            .args(["host", "--data-dir"])
+            .arg(&data)
+            .args(["--listen", &listen, "--discovery-url", &discovery])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the host starts"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", host_port)).is_err() {
+        assert!(Instant::now() < deadline, "the host never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let wopisrc = file["wopisrc"].as_str().expect("wopisrc").to_string();
+    let token = file["access_token"].as_str().expect("token").to_string();
+    (host, wopisrc, token, office_port)
+}
+
+/// `--lock-ttl`: against a host whose test configuration shortens the lock lifetime (the reference host's
+/// `--lock-ttl 20`), the lock-expiry cases run by waiting instead of being skipped, pass on a correct host, and
+/// catch a lock that never expires.
+#[test]
+fn lock_expiry_cases_run_by_waiting_against_a_host_with_a_short_lock_ttl() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let cases = [
+        "--case",
+        "LockExpiry.ExpiresAfter30Minutes",
+        "--case",
+        "LockExpiry.HeldFor29Minutes",
+    ];
+    let run_against = |extra: &[&str], json: &str| {
+        let (host, wopisrc, token, office) = host_process(dir, extra);
+        let office = format!("127.0.0.1:{office}");
+        let mut args = vec![
+            "run",
+            "-w",
+            &wopisrc,
+            "-t",
+            &token,
+            "--discovery-listen",
+            &office,
+            "--suite",
+            "ext_locks",
+            "--lock-ttl",
+            "20s",
+        ];
+        args.extend(cases);
+        let out = run(dir, &args, json);
+        drop(host);
+        out
+    };
+    let (code, report, stdout) = run_against(&["--lock-ttl", "20"], "ttl.json");
+    assert_eq!(code, 0, "{stdout}");
+    let outcomes: Vec<(&str, &str)> = report["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap_or(""), c["outcome"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("LockExpiry.ExpiresAfter30Minutes", "passed"),
+            ("LockExpiry.HeldFor29Minutes", "passed")
+        ],
+        "{stdout}"
+    );
+    let notes = report["cases"][0]["notes"].to_string();
+    assert!(notes.contains("waited 20.7 s for 1860 s of lock time"), "{notes}");
+
+    // A host whose locks never expire fails the expiry case.
+    let (code, report, stdout) = run_against(&["--lock-ttl", "20", "--fault", "LockNeverExpires"], "never.json");
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(report["cases"][0]["outcome"], "failed", "{stdout}");
+    assert_eq!(report["cases"][1]["outcome"], "passed", "{stdout}");
+}

@@ -56,6 +56,11 @@ pub struct HostArgs {
     /// Largest file accepted, in bytes.
     #[arg(long, default_value_t = 100 * 1024 * 1024)]
     pub max_file_size: u64,
+    /// A test configuration's lock lifetime in seconds, instead of the docs' 30 minutes, so the harness can run
+    /// the lock-expiry cases by waiting (`wopi-conformance run --lock-ttl` with the same value). Never in
+    /// production: Office renews locks every few minutes on the assumption that they last 30.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=1800))]
+    pub lock_ttl: Option<u64>,
     /// Switch on a named fault (repeatable). Only in builds with the `faults` feature.
     #[cfg(feature = "faults")]
     #[arg(long = "fault", value_name = "NAME")]
@@ -127,6 +132,13 @@ impl HostArgs {
         config.proof_keys = !self.no_proof_keys;
         config.token_ttl = Duration::from_secs(self.token_ttl_secs);
         config.max_file_size = self.max_file_size;
+        config.lock_ttl = self.lock_ttl.map(Duration::from_secs);
+        if let Some(ttl) = self.lock_ttl {
+            tracing::warn!(
+                seconds = ttl,
+                "locks expire after {ttl} s instead of 30 minutes (--lock-ttl): a test configuration"
+            );
+        }
         // This command line is the host's own process (`wopi-reference-host`, `wopi-conformance host`).
         config.own_process = true;
         #[cfg(feature = "faults")]

@@ -92,6 +92,9 @@ pub struct Config {
     /// fault may end that process. False by default: an embedded host refuses to start with such a fault
     /// ([`faults::Fault::in_process_hazard`]), since it would end the program that embeds it.
     pub own_process: bool,
+    /// A shortened lock lifetime for test configurations (`--lock-ttl`), so a harness can run the lock-expiry
+    /// cases by waiting; `None` is the docs' 30 minutes.
+    pub lock_ttl: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -109,6 +112,7 @@ impl std::fmt::Debug for Config {
             .field("max_file_size", &self.max_file_size)
             .field("file_name_max_length", &self.file_name_max_length)
             .field("own_process", &self.own_process)
+            .field("lock_ttl", &self.lock_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -131,7 +135,13 @@ impl Config {
             max_file_size: 100 * 1024 * 1024,
             file_name_max_length: wopi_protocol::names::DEFAULT_FILE_NAME_MAX_LENGTH,
             own_process: false,
+            lock_ttl: None,
         }
+    }
+
+    /// How long a lock lasts: [`Config::lock_ttl`], else the docs' 30 minutes.
+    pub fn lock_lifetime(&self) -> Duration {
+        self.lock_ttl.unwrap_or(wopi_protocol::lock::LOCK_EXPIRY)
     }
 }
 
@@ -383,7 +393,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
     };
     let (store, key) = match &config.database {
         Some(url) => open_postgres(&config, url).await?,
-        None => open_sqlite(&data_dir, config.faults).await?,
+        None => open_sqlite(&data_dir, config.faults, config.lock_lifetime()).await?,
     };
     let key: [u8; 32] = key
         .try_into()
@@ -474,12 +484,16 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-async fn open_sqlite(data_dir: &DataDir, faults: FaultSet) -> Result<(Arc<dyn Store>, Vec<u8>), HostError> {
+async fn open_sqlite(
+    data_dir: &DataDir,
+    faults: FaultSet,
+    lock_lifetime: std::time::Duration,
+) -> Result<(Arc<dyn Store>, Vec<u8>), HostError> {
     // Opening SQLite and reading the key are blocking calls: keep them off the async runtime.
     let dir = data_dir.path().to_path_buf();
     let temporary = matches!(data_dir, DataDir::Temporary(_));
     let (store, key) = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-        let store = SqliteStore::open(&dir, faults)?;
+        let store = SqliteStore::open_with(&dir, faults, lock_lifetime)?;
         if temporary {
             store.relax_durability_for_temporary_dir()?;
         }
@@ -496,6 +510,7 @@ async fn open_postgres(config: &Config, url: &str) -> Result<(Arc<dyn Store>, Ve
     options.expiry_clock = config.expiry_clock;
     options.faults = config.faults;
     options.instance = config.instance;
+    options.lock_lifetime = config.lock_lifetime();
     let store = PgStore::open(options).await?;
     // The key is shared through the database: a token issued by one instance verifies on every other.
     let key = store.meta_or_init("token_key", random_key).await?;

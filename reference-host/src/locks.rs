@@ -18,7 +18,7 @@
 
 use std::time::SystemTime;
 
-use wopi_protocol::lock::{LOCK_EXPIRY, LockId};
+use wopi_protocol::lock::LockId;
 
 use crate::faults::{Fault, FaultSet};
 use crate::store::ActiveLock;
@@ -86,12 +86,13 @@ pub fn effective(stored: Option<ActiveLock>, now: SystemTime, faults: &FaultSet)
 /// How long a lock lasts under the [`Fault::LockExpiresEarly`] fault: a 5-minute cache TTL.
 const EARLY_EXPIRY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
-/// When a lock taken or refreshed at `now` expires.
-pub fn expiry_from(now: SystemTime, faults: &FaultSet) -> SystemTime {
+/// When a lock taken or refreshed at `now` expires: after `lifetime` (the docs' 30 minutes,
+/// [`wopi_protocol::lock::LOCK_EXPIRY`], unless a test configuration shortens it with `--lock-ttl`).
+pub fn expiry_from(now: SystemTime, faults: &FaultSet, lifetime: std::time::Duration) -> SystemTime {
     if faults.has(Fault::LockExpiresEarly) {
-        now + EARLY_EXPIRY
+        now + EARLY_EXPIRY.min(lifetime / 6)
     } else {
-        now + LOCK_EXPIRY
+        now + lifetime
     }
 }
 

@@ -64,6 +64,8 @@ pub struct PgOptions {
     pub instance: u32,
     /// Largest number of pooled connections.
     pub pool_size: usize,
+    /// How long a lock lasts (the docs' 30 minutes unless a test configuration shortens it).
+    pub lock_lifetime: std::time::Duration,
 }
 
 impl PgOptions {
@@ -75,6 +77,7 @@ impl PgOptions {
             faults: FaultSet::none(),
             instance: 0,
             pool_size: 16,
+            lock_lifetime: wopi_protocol::lock::LOCK_EXPIRY,
         }
     }
 }
@@ -117,6 +120,7 @@ const FAULT_SKEW_PER_INSTANCE: Duration = Duration::from_secs(4 * 60);
 struct Inner {
     pool: Pool,
     faults: FaultSet,
+    lock_lifetime: std::time::Duration,
     expiry_clock: ExpiryClock,
     instance: u32,
     /// [`Fault::LocksInProcessMemory`]: the locks this instance knows about (the JavaScript `Map` of real hosts).
@@ -290,6 +294,7 @@ impl PgStore {
             inner: Arc::new(Inner {
                 pool,
                 faults: options.faults,
+                lock_lifetime: options.lock_lifetime,
                 expiry_clock: options.expiry_clock,
                 instance: options.instance,
                 memory_locks: Mutex::new(HashMap::new()),
@@ -495,11 +500,11 @@ impl PgStore {
             Change::Nothing => return Ok(()),
             Change::Set(lock_id) => Some(ActiveLock {
                 id: lock_id,
-                expires_at: locks::expiry_from(now, &self.inner.faults),
+                expires_at: locks::expiry_from(now, &self.inner.faults, self.inner.lock_lifetime),
             }),
             Change::Extend => current.map(|l| ActiveLock {
                 id: l.id,
-                expires_at: locks::expiry_from(now, &self.inner.faults),
+                expires_at: locks::expiry_from(now, &self.inner.faults, self.inner.lock_lifetime),
             }),
             Change::Clear => None,
         };

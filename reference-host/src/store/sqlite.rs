@@ -152,6 +152,8 @@ struct Inner {
     /// The [`Fault::StaleGetFileCache`] read cache: keyed by file, filled on first read, never invalidated.
     stale_reads: Mutex<HashMap<FileId, Bytes>>,
     faults: FaultSet,
+    /// How long a lock lasts (30 minutes unless a test configuration shortens it).
+    lock_lifetime: std::time::Duration,
     path: PathBuf,
     // Held for its OS lock on the data directory; released when the store is dropped.
     _dir_lock: File,
@@ -216,8 +218,18 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the store in `data_dir`, locking the directory for this process.
+    /// Opens (or creates) the store in `data_dir`, locking the directory for this process; locks last the docs'
+    /// 30 minutes.
     pub fn open(data_dir: &Path, faults: FaultSet) -> Result<Self, StoreError> {
+        Self::open_with(data_dir, faults, wopi_protocol::lock::LOCK_EXPIRY)
+    }
+
+    /// [`SqliteStore::open`] with another lock lifetime (a test configuration's `--lock-ttl`).
+    pub fn open_with(
+        data_dir: &Path,
+        faults: FaultSet,
+        lock_lifetime: std::time::Duration,
+    ) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(backend)?;
         let lock_file = File::create(data_dir.join(LOCK_FILE)).map_err(backend)?;
         lock_file.try_lock().map_err(|e| {
@@ -245,6 +257,7 @@ impl SqliteStore {
                 content: Mutex::new(ContentCache::default()),
                 stale_reads: Mutex::new(HashMap::new()),
                 faults,
+                lock_lifetime,
                 path,
                 _dir_lock: lock_file,
             }),
@@ -1174,11 +1187,11 @@ fn apply_change(
         Change::Nothing => return Ok(()),
         Change::Set(lock_id) => Some(ActiveLock {
             id: lock_id,
-            expires_at: locks::expiry_from(now, &inner.faults),
+            expires_at: locks::expiry_from(now, &inner.faults, inner.lock_lifetime),
         }),
         Change::Extend => current.map(|l| ActiveLock {
             id: l.id,
-            expires_at: locks::expiry_from(now, &inner.faults),
+            expires_at: locks::expiry_from(now, &inner.faults, inner.lock_lifetime),
         }),
         Change::Clear => None,
     };
