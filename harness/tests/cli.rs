@@ -783,3 +783,54 @@ fn a_lock_the_host_never_releases_blocks_later_cases_naming_the_culprit() {
         .collect();
     assert!(failed_after.is_empty(), "failed after the culprit: {failed_after:?}");
 }
+
+/// Single-file mode renames the shared file back after every case that renamed it, and checks the name.
+#[test]
+fn single_file_mode_renames_the_file_back_after_each_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        &[
+            "run",
+            "--single-file",
+            "--no-browser",
+            "--no-validator-suite",
+            "--suite",
+            "ext_rename",
+            "--json",
+            "run.json",
+        ],
+        Duration::from_secs(120),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(code(&out), 0, "{stdout}\n{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).unwrap()).unwrap();
+    let renamed_back: Vec<&serde_json::Value> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["transcript"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["label"] == "baseline/RenameFile")
+        })
+        .collect();
+    assert!(renamed_back.len() >= 5, "cases renamed back: {}", renamed_back.len());
+    for c in renamed_back {
+        let check = c["transcript"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rfind(|e| e["label"] == "baseline/CheckFileInfo")
+            .expect("the name is checked after renaming back");
+        let body = check["outcome"]["body_preview"].as_str().unwrap();
+        assert!(
+            body.contains(r#""BaseFileName":"test.wopitest""#),
+            "{}: {body}",
+            c["id"]
+        );
+    }
+}
