@@ -205,6 +205,9 @@ pub struct CheckResult {
     /// A precondition of other checks that this check found unmet while judging its own rule (PostmessageReady
     /// waits in full for the handshake): later steps on the same page then need not wait in full again.
     pub learned: Option<PreconditionFailure>,
+    /// The rule does not apply to this host (what triggers it is not declared): nothing was judged, so the case is
+    /// skipped with this reason rather than passed.
+    pub not_applicable: Option<String>,
 }
 
 impl CheckResult {
@@ -1198,8 +1201,10 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         );
     }
     if !flag(&props, "ClosePostMessage") {
-        r.notes.push(
-            "ClosePostMessage is not declared: Office does not post UI_Close, it navigates to CloseUrl itself".into(),
+        r.not_applicable = Some(
+            "not applicable: ClosePostMessage is not declared, so Office does not post UI_Close (it navigates to \
+             CloseUrl itself)"
+                .into(),
         );
         return Ok(r);
     }
@@ -1374,9 +1379,9 @@ async fn focus_messages(
         .chain(["UI_Sharing".to_string(), "UI_FileVersions".to_string()])
         .collect();
     let Some(trigger) = candidates.into_iter().find(|m| declared_by(m, &props).1) else {
-        r.notes.push(
-            "CheckFileInfo declares neither FileSharingPostMessage nor FileVersionPostMessage: no host UI \
-                      to open over the frame, so there is no focus exchange to check"
+        r.not_applicable = Some(
+            "not applicable: CheckFileInfo declares neither FileSharingPostMessage nor FileVersionPostMessage, so \
+             there is no host UI to open over the frame and no focus exchange to check"
                 .into(),
         );
         return Ok(r);

@@ -299,6 +299,9 @@ impl BrowserRunner {
         match result {
             Ok(r) => {
                 out.notes.extend(r.notes.iter().map(|n| format!("{label}: {n}")));
+                if r.failures.is_empty() && r.precondition.is_none() {
+                    out.skipped = r.not_applicable;
+                }
                 out.failures = r.failures;
                 if let Some(l) = r.learned {
                     self.learn(l);
