@@ -8,7 +8,10 @@
 //! Scenarios (targets from issue 3, server on one core):
 //! - CheckFileInfo with proof checking on (>= 15,000 req/s) and off (>= 50,000 req/s);
 //! - GetFile of a 1 MiB file (>= 1,500 req/s);
-//! - PutFile of 1 MiB under a lock (every body differs, so each one is a real write).
+//! - PutFile of 1 MiB under a lock (every body differs, so each one is a real write);
+//! - several instances (issue 14): CheckFileInfo and Lock/Unlock on one SQLite instance and on 1, 2 and 3
+//!   instances sharing one private PostgreSQL cluster, printed as ratios to SQLite (`WOPI_BENCH_FILTER=instances`
+//!   for these alone).
 //!
 //! Environment: `WOPI_BENCH_SECONDS` (timed seconds per scenario, default 5), `WOPI_BENCH_MAX_REQUESTS` (cap per
 //! scenario, default 2,000,000; PutFile is capped at 3,000 to bound disk use), `WOPI_BENCH_FILTER` (run only the
@@ -83,7 +86,13 @@ fn main() -> anyhow::Result<()> {
         let reqs: Vec<Vec<u8>> = (0..16)
             .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
             .collect();
-        let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, None))?;
+        let r = load_rt.block_on(scenario(
+            vec![Lane::new(h.addr, reqs)],
+            64,
+            duration,
+            max_requests,
+            None,
+        ))?;
         report(name, &r, Some(15_000.0));
     }
 
@@ -92,7 +101,13 @@ fn main() -> anyhow::Result<()> {
         let h = &without_proofs;
         let url = format!("{}?access_token={}", h.wopisrc, h.token_q);
         let reqs = vec![build("GET", &url, h.addr, &[], b"")];
-        let r = load_rt.block_on(scenario(h.addr, reqs, 64, duration, max_requests, None))?;
+        let r = load_rt.block_on(scenario(
+            vec![Lane::new(h.addr, reqs)],
+            64,
+            duration,
+            max_requests,
+            None,
+        ))?;
         report(name, &r, Some(50_000.0));
     }
 
@@ -103,7 +118,13 @@ fn main() -> anyhow::Result<()> {
         let reqs: Vec<Vec<u8>> = (0..16)
             .map(|_| build("GET", &url, h.addr, &sign(h, &url), b""))
             .collect();
-        let r = load_rt.block_on(scenario(h.addr, reqs, 16, duration, max_requests, Some(MIB)))?;
+        let r = load_rt.block_on(scenario(
+            vec![Lane::new(h.addr, reqs)],
+            16,
+            duration,
+            max_requests,
+            Some(MIB),
+        ))?;
         report(name, &r, Some(1_500.0));
     }
 
@@ -127,13 +148,156 @@ fn main() -> anyhow::Result<()> {
                 build("POST", &url, h.addr, &headers, &body)
             })
             .collect();
-        let r = load_rt.block_on(scenario(h.addr, reqs, 4, duration, max_requests.min(3_000), Some(MIB)))?;
+        let r = load_rt.block_on(scenario(
+            vec![Lane::new(h.addr, reqs)],
+            4,
+            duration,
+            max_requests.min(3_000),
+            Some(MIB),
+        ))?;
         report(name, &r, None);
+    }
+
+    if want("instances") {
+        instances(&load_rt, duration, max_requests)?;
     }
 
     drop(load_rt);
     server_rt.shutdown_timeout(Duration::from_secs(5));
     Ok(())
+}
+
+/// Connections of the Lock/Unlock scenario; each has a file of its own, so every Lock and Unlock answers 200.
+const LOCK_CONNECTIONS: usize = 16;
+
+/// CheckFileInfo and Lock/Unlock on one SQLite-backed instance and on 1, 2 and 3 instances sharing a private
+/// PostgreSQL cluster, as ratios to SQLite from this one run. Proof checks are off (the store is what differs);
+/// each instance runs on a runtime of its own with one worker thread, as separate processes would; connections
+/// are spread round-robin over the instances. The PostgreSQL server's CPU is not in the host CPU column.
+fn instances(load_rt: &tokio::runtime::Runtime, duration: Duration, max: u64) -> anyhow::Result<()> {
+    let cluster = match wopi_reference_host::pgcluster::PrivateCluster::start() {
+        Ok(c) => c,
+        Err(e) => {
+            println!("instances: skipped, no private PostgreSQL cluster: {e}");
+            return Ok(());
+        }
+    };
+    println!(
+        "several instances: proof checks off, each instance on its own 1-thread runtime, connections round-robin \
+         over the instances; PostgreSQL {} on 127.0.0.1 (its CPU is not in the host CPU column)",
+        cluster.path().display()
+    );
+    let mut rows: Vec<(String, f64, f64)> = Vec::new();
+    for (label, n) in [
+        ("SQLite x1", 0u32),
+        ("PostgreSQL x1", 1),
+        ("PostgreSQL x2", 2),
+        ("PostgreSQL x3", 3),
+    ] {
+        let database = if n == 0 {
+            None
+        } else {
+            let db = format!("bench{n}");
+            Some(load_rt.block_on(cluster.create_database(&db))?)
+        };
+        let mut runtimes = Vec::new();
+        let mut addrs = Vec::new();
+        let mut first_state = None;
+        for i in 0..n.max(1) {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name(SERVER_THREAD)
+                .enable_all()
+                .build()?;
+            let (addr, state) = rt.block_on(start_instance(database.clone(), i))?;
+            addrs.push(addr);
+            first_state.get_or_insert(state);
+            runtimes.push(rt);
+        }
+        let state = first_state.ok_or_else(|| anyhow::anyhow!("no instance"))?;
+        // Files through the first instance; the same path and token work on every instance.
+        let files = runtimes[0].block_on(async {
+            let mut files = Vec::new();
+            for f in 0..=LOCK_CONNECTIONS {
+                let p = state
+                    .provision(
+                        DEFAULT_USER,
+                        DEFAULT_USER,
+                        &format!("bench{f}.docx"),
+                        Bytes::from_static(b"w"),
+                    )
+                    .await?;
+                let token_q: String = url::form_urlencoded::byte_serialize(p.access_token.as_bytes()).collect();
+                files.push(format!("{}?access_token={token_q}", p.wopisrc));
+            }
+            anyhow::Ok(files)
+        })?;
+        let cfi_lanes = addrs
+            .iter()
+            .map(|a| Lane::new(*a, vec![build("GET", &files[0], *a, &[], b"")]))
+            .collect();
+        let name = format!("CheckFileInfo, {label}");
+        let cfi = load_rt.block_on(scenario(cfi_lanes, 64, duration, max, None))?;
+        report(&name, &cfi, None);
+
+        let lock_lanes = (0..LOCK_CONNECTIONS)
+            .map(|c| {
+                let a = addrs[c % addrs.len()];
+                let url = &files[c + 1];
+                let op = |o: &str| {
+                    build(
+                        "POST",
+                        url,
+                        a,
+                        &[("X-WOPI-Override", o.to_owned()), ("X-WOPI-Lock", format!("bench-{c}"))],
+                        b"",
+                    )
+                };
+                Lane::new(a, vec![op("LOCK"), op("UNLOCK")])
+            })
+            .collect();
+        let name = format!("Lock/Unlock, {label}");
+        let locks = load_rt.block_on(scenario(lock_lanes, LOCK_CONNECTIONS, duration, max, None))?;
+        report(&name, &locks, None);
+        rows.push((label.to_owned(), rate(&cfi), rate(&locks)));
+        drop(state);
+        for rt in runtimes {
+            rt.shutdown_timeout(Duration::from_secs(5));
+        }
+    }
+    if let Some((_, cfi1, lock1)) = rows.first().cloned() {
+        println!("ratios to SQLite x1 (requests per second, this run):");
+        println!("{:<16} {:>14} {:>14}", "", "CheckFileInfo", "Lock/Unlock");
+        for (label, cfi, lock) in &rows {
+            println!("{label:<16} {:>14.2} {:>14.2}", cfi / cfi1, lock / lock1);
+        }
+    }
+    drop(cluster);
+    Ok(())
+}
+
+fn rate(r: &Outcome) -> f64 {
+    r.requests as f64 / r.elapsed.as_secs_f64()
+}
+
+/// One instance without proof checks: on SQLite (`database` none, a temporary directory) or on PostgreSQL.
+async fn start_instance(
+    database: Option<String>,
+    instance: u32,
+) -> anyhow::Result<(SocketAddr, wopi_reference_host::AppState)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let mut config = Config::new(url::Url::parse(&format!("http://{addr}"))?);
+    config.proof_keys = false;
+    config.database = database;
+    config.instance = instance;
+    let (router, state) = wopi_reference_host::app(config).await?;
+    let keep = state.clone();
+    tokio::spawn(async move {
+        let _keep = keep;
+        wopi_reference_host::serve(listener, router, std::future::pending()).await
+    });
+    Ok((addr, state))
 }
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -301,36 +465,28 @@ fn report(name: &str, r: &Outcome, target: Option<f64>) {
 
 /// Checks every request once (200 expected), warms up for a second, then runs `connections` loops until `duration` or `max`.
 async fn scenario(
-    addr: SocketAddr,
-    requests: Vec<Vec<u8>>,
+    lanes: Vec<Lane>,
     connections: usize,
     duration: Duration,
     max: u64,
     response_body: Option<usize>,
 ) -> anyhow::Result<Outcome> {
     let expect = 200;
-    for req in &requests {
-        let status = one_request(addr, req).await?;
-        anyhow::ensure!(status == expect, "sanity request answered {status}, expected {expect}");
+    for lane in &lanes {
+        for req in &lane.requests {
+            let status = one_request(lane.addr, req).await?;
+            anyhow::ensure!(status == expect, "sanity request answered {status}, expected {expect}");
+        }
     }
-    let requests = Arc::new(requests);
-    run(
-        addr,
-        requests.clone(),
-        connections,
-        Duration::from_secs(1),
-        max / 10,
-        expect,
-    )
-    .await?;
-    let mut outcome = run(addr, requests, connections, duration, max, expect).await?;
+    let lanes = Arc::new(lanes);
+    run(lanes.clone(), connections, Duration::from_secs(1), max / 10, expect).await?;
+    let mut outcome = run(lanes, connections, duration, max, expect).await?;
     outcome.bytes_per_request = response_body;
     Ok(outcome)
 }
 
 async fn run(
-    addr: SocketAddr,
-    requests: Arc<Vec<Vec<u8>>>,
+    lanes: Arc<Vec<Lane>>,
     connections: usize,
     duration: Duration,
     max: u64,
@@ -344,11 +500,15 @@ async fn run(
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
     for c in 0..connections {
-        let (requests, issued, errors, stop) = (requests.clone(), issued.clone(), errors.clone(), stop.clone());
+        let (lanes, issued, errors, stop) = (lanes.clone(), issued.clone(), errors.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(4096);
             let mut conn: Option<Conn> = None;
-            let mut i = c;
+            // Connection c drives lane c mod lanes; with one lane the connections start at staggered requests,
+            // with a lane per connection each starts at its lane's first request (Lock before Unlock).
+            let lane = &lanes[c % lanes.len()];
+            let (addr, requests) = (lane.addr, &lane.requests);
+            let mut i = c / lanes.len();
             let mut own = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 if issued.fetch_add(1, Ordering::Relaxed) >= max || Instant::now() >= deadline {
@@ -411,6 +571,18 @@ async fn run(
         latencies_us,
         bytes_per_request: None,
     })
+}
+
+/// The requests one connection cycles through, and the instance it sends them to.
+struct Lane {
+    addr: SocketAddr,
+    requests: Vec<Vec<u8>>,
+}
+
+impl Lane {
+    fn new(addr: SocketAddr, requests: Vec<Vec<u8>>) -> Self {
+        Self { addr, requests }
+    }
 }
 
 async fn one_request(addr: SocketAddr, req: &[u8]) -> anyhow::Result<u16> {
