@@ -300,7 +300,7 @@ mod tests {
         assert!(effective(Some(lock.clone()), before, &NONE).is_some());
         assert!(effective(Some(lock.clone()), lock.expires_at, &NONE).is_none());
         assert_eq!(
-            expiry_from(SystemTime::UNIX_EPOCH, &NONE),
+            expiry_from(SystemTime::UNIX_EPOCH, &NONE, wopi_protocol::lock::LOCK_EXPIRY),
             SystemTime::UNIX_EPOCH + Duration::from_secs(1800)
         );
     }
