@@ -514,6 +514,13 @@ pub fn is_browser_case(case: &TestCase) -> bool {
 }
 
 /// Whether a fault only shows on several instances of the host (the matrix runs it on three, on PostgreSQL).
+/// Whether a case compares what several instances answer (`ext:Instance` on a request): it skips on one instance.
+pub fn uses_instances(case: &TestCase) -> bool {
+    case.requests
+        .iter()
+        .any(|s| matches!(s, crate::suite::Step::Request(r) if r.instance.is_some()))
+}
+
 pub fn is_instance_fault(fault: Fault) -> bool {
     matches!(
         fault,
@@ -864,6 +871,9 @@ mod running {
         case_jobs: usize,
         /// One shared file for every case.
         single_file: bool,
+        /// Three PostgreSQL-backed instances even without a cross-instance fault (the clean run of the cases
+        /// that compare instances, which skip on one instance).
+        several_instances: bool,
     }
 
     /// The shared file's starting content in single-file mode: not empty, as a host builder's `.wopitest` often
@@ -918,7 +928,7 @@ mod running {
         }
         // The cross-instance faults only show on several instances: run them (and only them) on three
         // PostgreSQL-backed instances, so the single-instance matrix keeps its speed.
-        let instances = if faults.iter().any(super::is_instance_fault) {
+        let instances = if shape.several_instances || faults.iter().any(super::is_instance_fault) {
             3
         } else {
             1
@@ -1021,17 +1031,37 @@ mod running {
         }
 
         let t0 = Instant::now();
-        let clean = run_config(
-            &all,
-            FaultSet::none(),
-            Shape {
-                case_jobs: options.case_jobs,
-                single_file: options.single_file,
-            },
-            browser.as_ref(),
-            options.run_timeout,
-        )
-        .await;
+        let shape = Shape {
+            case_jobs: options.case_jobs,
+            single_file: options.single_file,
+            several_instances: false,
+        };
+        let mut clean = run_config(&all, FaultSet::none(), shape, browser.as_ref(), options.run_timeout).await;
+        // The cases that compare instances skip on one: their clean verdicts come from three clean instances, so
+        // they take part in the cross-instance fault runs.
+        let per_instance = Suites {
+            rest: filter_cases(&all.rest, |c, _| super::uses_instances(c)),
+            browser: Vec::new(),
+        };
+        if faults.iter().copied().any(super::is_instance_fault)
+            && !per_instance.rest.is_empty()
+            && let Ok(results) = &mut clean
+        {
+            let several = Shape {
+                several_instances: true,
+                ..shape
+            };
+            match run_config(&per_instance, FaultSet::none(), several, None, options.run_timeout).await {
+                Ok(more) => {
+                    for m in more {
+                        if let Some(r) = results.iter_mut().find(|r| r.id == m.id) {
+                            *r = m;
+                        }
+                    }
+                }
+                Err(e) => clean = Err(format!("the clean run on three instances: {e}")),
+            }
+        }
         match &clean {
             Ok(r) => progress.clean_finished(
                 r.iter().filter(|c| c.outcome == Outcome::Passed).count(),
@@ -1067,17 +1097,8 @@ mod running {
                 let (done, clean_map, cases) = (&done, &clean_map, &cases);
                 async move {
                     let started = Instant::now();
-                    let run = run_config(
-                        split,
-                        FaultSet::none().with(fault),
-                        Shape {
-                            case_jobs: options.case_jobs,
-                            single_file: options.single_file,
-                        },
-                        browser,
-                        options.run_timeout,
-                    )
-                    .await;
+                    let run =
+                        run_config(split, FaultSet::none().with(fault), shape, browser, options.run_timeout).await;
                     let row = fault_row(fault, clean_map, cases, run, with_browser);
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                     progress.fault_finished(&row, n, total, started.elapsed());
