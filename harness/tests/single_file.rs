@@ -3,7 +3,6 @@
 //! whose initial content is not empty. Every case must get the same verdict as in the embedded run (a fresh file
 //! per case), apart from cases that say why they cannot run on a shared file of an external host.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -69,67 +68,10 @@ const SHARED_FILE_REASONS: &[&str] = &[
 fn every_suite_on_one_shared_file_gets_the_embedded_verdicts() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
-    let host_port = free_port();
-    let office_port = free_port();
-    let listen = format!("127.0.0.1:{host_port}");
-    let data = dir.join("host-data");
-    std::fs::create_dir_all(&data).expect("data dir");
-    // Not empty: an unlocked PutFile on it must be refused, so setup has to go the careful way.
-    let initial = dir.join("initial.bin");
-    std::fs::write(&initial, b"initial content of the shared test file, not empty").expect("content");
-    let added = Command::new(BIN)
-        .args(["host", "--data-dir"])
-        .arg(&data)
-        .args(["--listen", &listen, "add-file", "test.wopitest", "--content"])
-        .arg(&initial)
-        .output()
-        .expect("host add-file runs");
-    assert!(
-        added.status.success(),
-        "add-file: {}",
-        String::from_utf8_lossy(&added.stderr)
-    );
-    let file: Value = serde_json::from_slice(
-        added
-            .stdout
-            .lines()
-            .next()
-            .expect("add-file prints a JSON line")
-            .expect("utf-8")
-            .as_bytes(),
-    )
-    .expect("JSON");
-    let wopisrc = file["wopisrc"].as_str().expect("wopisrc").to_string();
-    let token = file["access_token"].as_str().expect("token").to_string();
-
-    // The reference host as its own process, checking proofs against the run's mock Office (started by `run`
-    // on `office_port`), as the README tells a host builder to set it up.
-    let mut host = Killed(
-        Command::new(BIN)
-            .args(["host", "--data-dir"])
-            .arg(&data)
-            .args([
-                "--listen",
-                &listen,
-                "--discovery-url",
-                &format!("http://127.0.0.1:{office_port}/hosting/discovery"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the host starts"),
-    );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", host_port)).is_err() {
-        assert!(Instant::now() < deadline, "the host never listened");
-        assert!(host.0.try_wait().ok().flatten().is_none(), "the host exited at start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if let Some(stderr) = host.0.stderr.take() {
-        // Drain the host's log so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in BufReader::new(stderr).lines() {});
-    }
-
+    // The reference host as its own process, checking proofs against the run's mock Office (started by `run` on
+    // `office_port`), as the README tells a host builder to set it up; its test file is not empty, so an unlocked
+    // PutFile on it must be refused and setup has to go the careful way.
+    let (host, wopisrc, token, office_port) = host_process(dir, &[]);
     let discovery = format!("127.0.0.1:{office_port}");
     let (code, single, stdout) = run(
         dir,
