@@ -106,9 +106,10 @@ fn init_tracing(format: LogFormat, command: &Command) {
     let default = match command {
         Command::Host(_) | Command::Office(_) => "info",
         // In-process, the reference host logs every request it rightly refuses (bad proofs, wrong locks) at warn;
-        // those are the expected answers under test, not problems of the run.
+        // those are the expected answers under test, not problems of the run. The connection pool of an embedded
+        // PostgreSQL run warns when its private cluster stops at the end of the run, which is expected too.
         Command::Run(_) | Command::Bench(_) | Command::Mutation(_) => {
-            "warn,wopi_reference_host=error,wopi_mock_office=error"
+            "warn,wopi_reference_host=error,wopi_mock_office=error,deadpool=error,tokio_postgres=error"
         }
         Command::List(_) | Command::Report(_) => "warn",
     };
