@@ -1527,6 +1527,6 @@ mod tests {
     fn host_page_faults_are_recognised() {
         assert!(is_host_page_fault(Fault::HostPageIgnoresClose));
         assert!(!is_host_page_fault(Fault::LockNeverExpires));
-        assert_eq!(Fault::ALL.iter().filter(|f| is_host_page_fault(**f)).count(), 14);
+        assert_eq!(Fault::ALL.iter().filter(|f| is_host_page_fault(**f)).count(), 16);
     }
 }
