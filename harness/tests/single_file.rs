@@ -174,7 +174,7 @@ fn host_process(dir: &Path, extra: &[&str]) -> (Killed, String, String, u16) {
 }
 
 /// `--lock-ttl`: against a host whose test configuration shortens the lock lifetime (the reference host's
-/// `--lock-ttl 20`), the lock-expiry cases run by waiting instead of being skipped, pass on a correct host, and
+/// `--lock-ttl 15`), the lock-expiry cases run by waiting instead of being skipped, pass on a correct host, and
 /// catch a lock that never expires.
 #[test]
 fn lock_expiry_cases_run_by_waiting_against_a_host_with_a_short_lock_ttl() {
@@ -200,14 +200,14 @@ fn lock_expiry_cases_run_by_waiting_against_a_host_with_a_short_lock_ttl() {
             "--suite",
             "ext_locks",
             "--lock-ttl",
-            "20s",
+            "15s",
         ];
         args.extend(cases);
         let out = run(dir, &args, json);
         drop(host);
         out
     };
-    let (code, report, stdout) = run_against(&["--lock-ttl", "20"], "ttl.json");
+    let (code, report, stdout) = run_against(&["--lock-ttl", "15"], "ttl.json");
     assert_eq!(code, 0, "{stdout}");
     let outcomes: Vec<(&str, &str)> = report["cases"]
         .as_array()
@@ -224,10 +224,10 @@ fn lock_expiry_cases_run_by_waiting_against_a_host_with_a_short_lock_ttl() {
         "{stdout}"
     );
     let notes = report["cases"][0]["notes"].to_string();
-    assert!(notes.contains("waited 20.7 s for 1860 s of lock time"), "{notes}");
+    assert!(notes.contains("waited 15.5 s for 1860 s of lock time"), "{notes}");
 
     // A host whose locks never expire fails the expiry case.
-    let (code, report, stdout) = run_against(&["--lock-ttl", "20", "--fault", "LockNeverExpires"], "never.json");
+    let (code, report, stdout) = run_against(&["--lock-ttl", "15", "--fault", "LockNeverExpires"], "never.json");
     assert_eq!(code, 1, "{stdout}");
     assert_eq!(report["cases"][0]["outcome"], "failed", "{stdout}");
     assert_eq!(report["cases"][1]["outcome"], "passed", "{stdout}");
