@@ -123,6 +123,27 @@ pub const X_WOPI_WOPI_SRC: &str = "X-WOPI-WopiSrc";
 /// `X-WOPI-SessionContext`: CheckFileInfo request header carrying the action URL's `SESSION_CONTEXT` value.
 pub const X_WOPI_SESSION_CONTEXT: &str = "X-WOPI-SessionContext";
 
+// ---- Lock visibility and CSPP Plus (coauth locks, chunked file transfer; ../notes/cspp-plus.md §2) ----
+
+/// `X-WOPI-LockUserVisible`: Lock request header (CSPP Plus); Boolean, whether the lock holder's name may be shown.
+pub const X_WOPI_LOCK_USER_VISIBLE: &str = "X-WOPI-LockUserVisible";
+/// `X-WOPI-ConflictingLockUsername`: on a 409 for a coauth request, the friendly name of a visible WOPI lock's holder.
+pub const X_WOPI_CONFLICTING_LOCK_USERNAME: &str = "X-WOPI-ConflictingLockUsername";
+/// `X-WOPI-CoauthLockId`: the coauth lock a request acts on (up to 1,024 ASCII characters).
+pub const X_WOPI_COAUTH_LOCK_ID: &str = "X-WOPI-CoauthLockId";
+/// `X-WOPI-CoauthLockType`: `Coauth` or `CoauthExclusive` (GetCoauthLock).
+pub const X_WOPI_COAUTH_LOCK_TYPE: &str = "X-WOPI-CoauthLockType";
+/// `X-WOPI-CoauthLockExpirationTimeout`: seconds, 60 to 3,600 inclusive.
+pub const X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT: &str = "X-WOPI-CoauthLockExpirationTimeout";
+/// `X-WOPI-CoauthLockMetadata`: the lock's metadata when the request has no JSON body.
+pub const X_WOPI_COAUTH_LOCK_METADATA: &str = "X-WOPI-CoauthLockMetadata";
+/// `X-WOPI-CoauthTableVersion`: the coauth table's version (request: the version the client has; response: current).
+pub const X_WOPI_COAUTH_TABLE_VERSION: &str = "X-WOPI-CoauthTableVersion";
+/// `X-WOPI-SequenceNumber`: the content sequence number (PutChunkedFile request, GetSequenceNumber response).
+pub const X_WOPI_SEQUENCE_NUMBER: &str = "X-WOPI-SequenceNumber";
+/// `X-WOPI-UploadSessionToken`: ties the parts of one chunked upload together (PutChunkedFile).
+pub const X_WOPI_UPLOAD_SESSION_TOKEN: &str = "X-WOPI-UploadSessionToken";
+
 /// Every header name above, in the docs' casing (the alias [`X_WOPI_FILE_EXTENSION_FILTER`] appears once).
 pub const ALL_HEADERS: &[&str] = &[
     X_REQUEST_ID,
@@ -165,6 +186,15 @@ pub const ALL_HEADERS: &[&str] = &[
     X_WOPI_HOST_NATIVE_FILE_NAME,
     X_WOPI_WOPI_SRC,
     X_WOPI_SESSION_CONTEXT,
+    X_WOPI_LOCK_USER_VISIBLE,
+    X_WOPI_CONFLICTING_LOCK_USERNAME,
+    X_WOPI_COAUTH_LOCK_ID,
+    X_WOPI_COAUTH_LOCK_TYPE,
+    X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT,
+    X_WOPI_COAUTH_LOCK_METADATA,
+    X_WOPI_COAUTH_TABLE_VERSION,
+    X_WOPI_SEQUENCE_NUMBER,
+    X_WOPI_UPLOAD_SESSION_TOKEN,
 ];
 
 /// Longest part of a peer-supplied value an error keeps, so a hostile header cannot bloat logs and reports.
@@ -262,7 +292,7 @@ impl HeaderError {
 
 /// Strips optional whitespace (space, horizontal tab) around a field value: RFC 7230 §3.2 says it is not part of
 /// the value, and some HTTP stacks hand it through.
-fn trim_ows(value: &str) -> &str {
+pub(crate) fn trim_ows(value: &str) -> &str {
     value.trim_matches([' ', '\t'])
 }
 
@@ -410,6 +440,25 @@ header_values! {
         RenameContainer => "RENAME_CONTAINER",
         /// `GET_WOPI_SRC_WITH_ACCESS_TOKEN` (GetFileWopiSrc on the ecosystem endpoint).
         GetWopiSrcWithAccessToken => "GET_WOPI_SRC_WITH_ACCESS_TOKEN",
+        /// `GET_NEW_ACCESS_TOKEN`: the validator sends GetNewAccessToken as an override on the WopiSrc; the
+        /// bootstrapper page selects it with `X-WOPI-EcosystemOperation` instead ([`EcosystemOperation`]).
+        GetNewAccessToken => "GET_NEW_ACCESS_TOKEN",
+        /// `ADD_ACTIVITIES` (AddActivities, CSPP Plus).
+        AddActivities => "ADD_ACTIVITIES",
+        /// `GET_COAUTH_LOCK` (CSPP Plus).
+        GetCoauthLock => "GET_COAUTH_LOCK",
+        /// `REFRESH_COAUTH_LOCK` (CSPP Plus).
+        RefreshCoauthLock => "REFRESH_COAUTH_LOCK",
+        /// `UNLOCK_COAUTH_LOCK` (CSPP Plus).
+        UnlockCoauthLock => "UNLOCK_COAUTH_LOCK",
+        /// `GET_COAUTH_TABLE` (CSPP Plus).
+        GetCoauthTable => "GET_COAUTH_TABLE",
+        /// `GET_CHUNKED_FILE` (CSPP Plus).
+        GetChunkedFile => "GET_CHUNKED_FILE",
+        /// `PUT_CHUNKED_FILE` (CSPP Plus, on `/wopi/files/(id)/contents`).
+        PutChunkedFile => "PUT_CHUNKED_FILE",
+        /// `GET_SEQUENCE_NUMBER` (CSPP Plus).
+        GetSequenceNumber => "GET_SEQUENCE_NUMBER",
     }
 }
 
@@ -447,7 +496,7 @@ mod tests {
 
     #[test]
     fn override_round_trips_every_variant() {
-        assert_eq!(Override::ALL.len(), 19);
+        assert_eq!(Override::ALL.len(), 28);
         for &op in Override::ALL {
             assert_eq!(Override::parse(op.as_str()), Ok(op), "{op:?}");
             assert_eq!(op.to_string().parse::<Override>(), Ok(op));

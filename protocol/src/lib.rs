@@ -10,6 +10,7 @@
 //! | [`headers`] | every `X-WOPI-*` header name, the `X-WOPI-Override` values, typed parsing of structured values | `rest/common_headers.rst`, `rest/files/*.rst` |
 //! | [`ids`] | [`ids::FileId`] and [`ids::ContainerId`]: identifiers that are safe in a URL path | `rest/concepts.rst` |
 //! | [`lock`] | [`lock::LockId`] (1 to 1024 characters), the exact-match comparison rule, the 30-minute expiry | `rest/files/Lock.rst` |
+//! | [`ops`] | the operation catalogue: method, endpoint, path, `X-WOPI-Override`, headers and status codes of every operation; [`ops::Op::resolve`] routes a request | `rest/files/*.rst`, `rest/containers/*.rst`, `rest/ecosystem/*.rst` |
 //! | [`names`] | file-name validity and extension rules of PutRelativeFile and RenameFile | `rest/files/PutRelativeFile.rst`, `RenameFile.rst` |
 //! | [`utf7`] | RFC 2152 UTF-7 as .NET's `UTF7Encoding` writes it, and a decoder for both forms | `rest/files/PutRelativeFile.rst` |
 //! | [`proof`] | proof-key pre-image, .NET ticks, signing and verification, the CSP public-key blob | `online/scenarios/proofkeys.rst` |
@@ -29,6 +30,7 @@ pub mod headers;
 pub mod ids;
 pub mod lock;
 pub mod names;
+pub mod ops;
 pub mod proof;
 pub mod transcript;
 pub mod utf7;
