@@ -144,6 +144,21 @@ pub struct FileRecord {
 }
 
 impl FileRecord {
+    /// The record of a file just created from `new` under `name`: version 1, unlocked.
+    pub fn first_version(id: FileId, new: &NewFile, name: FileName, sha256: [u8; 32], now: SystemTime) -> Self {
+        FileRecord {
+            id,
+            container: new.container.clone(),
+            name,
+            owner: new.owner.clone(),
+            size: new.content.len() as u64,
+            version: 1,
+            sha256,
+            last_modified: now,
+            lock: None,
+        }
+    }
+
     /// The version as the string reported in `Version` and `X-WOPI-ItemVersion`.
     pub fn version_string(&self) -> String {
         format!("v{}", self.version)
@@ -296,4 +311,37 @@ pub trait Store: Send + Sync + 'static {
     fn children(&self, id: &ContainerId, now: SystemTime) -> StoreFuture<'_, (Vec<Container>, Vec<FileRecord>)>;
     /// Ancestors of a container, root first, not including the container itself.
     fn ancestors(&self, id: &ContainerId) -> StoreFuture<'_, Vec<Container>>;
+}
+
+/// How many numbered variants (`name (2).ext`, ...) a store tries before it gives up on finding a free name.
+pub(crate) const FREE_NAME_ATTEMPTS: u64 = 10_000;
+
+/// The numbered variants of `name` a store tries, in order, when the name is taken (both stores number the same way).
+pub(crate) fn name_candidates(name: &FileName) -> impl Iterator<Item = FileName> + '_ {
+    (2..FREE_NAME_ATTEMPTS).map(|n| name.numbered(n, usize::MAX))
+}
+
+/// What a store answers when every candidate of [`name_candidates`] is taken.
+pub(crate) fn no_free_name(name: &FileName) -> StoreError {
+    StoreError::Backend(format!(
+        "no free name for {:?} after {FREE_NAME_ATTEMPTS} attempts",
+        name.as_str()
+    ))
+}
+
+/// Milliseconds since the Unix epoch, as both stores keep times (0 before the epoch, saturating far ahead).
+pub(crate) fn to_ms(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// The inverse of [`to_ms`]; a negative stored value reads as the epoch.
+pub(crate) fn from_ms(ms: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+/// SHA-256 of stored content (content is kept once per hash).
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).into()
 }

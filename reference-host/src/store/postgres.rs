@@ -24,7 +24,6 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use sha2::{Digest, Sha256};
 use tokio_postgres::NoTls;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -34,7 +33,7 @@ use wopi_protocol::names::FileName;
 
 use super::{
     ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
-    UserId, VersionRecord,
+    UserId, VersionRecord, from_ms, name_candidates, no_free_name, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, Change, LockOp, LockOutcome};
@@ -145,6 +144,13 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// Where a name must be free: among a container's files, or among its sub-containers.
+#[derive(Clone, Copy)]
+enum NameScope<'a> {
+    Files(&'a ContainerId),
+    Containers(&'a ContainerId),
+}
+
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -161,25 +167,12 @@ fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn to_ms(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn from_ms(ms: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
 fn u64_from(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
 fn i64_from(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
-}
-
-fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
 }
 
 fn conflict(c: locks::Conflict) -> StoreError {
@@ -399,25 +392,6 @@ impl PgStore {
             .transpose()
     }
 
-    async fn free_file_name<C: GenericClient>(
-        &self,
-        c: &C,
-        container: &ContainerId,
-        name: &FileName,
-    ) -> Result<FileName, StoreError> {
-        for n in 2u64..10_000 {
-            let candidate = name.numbered(n, usize::MAX);
-            if self
-                .file_named(c, container, candidate.as_str(), false)
-                .await?
-                .is_none()
-            {
-                return Ok(candidate);
-            }
-        }
-        Err(backend("no free file name after 10000 attempts"))
-    }
-
     async fn container_named<C: GenericClient>(
         &self,
         c: &C,
@@ -434,19 +408,26 @@ impl PgStore {
         .transpose()
     }
 
-    async fn free_container_name<C: GenericClient>(
+    /// The first free numbered variant of `name` among the files or the sub-containers of a container.
+    async fn free_name<C: GenericClient>(
         &self,
         c: &C,
-        parent: &ContainerId,
+        scope: NameScope<'_>,
         name: &FileName,
     ) -> Result<FileName, StoreError> {
-        for n in 2u64..10_000 {
-            let candidate = name.numbered(n, usize::MAX);
-            if self.container_named(c, parent, candidate.as_str()).await?.is_none() {
+        for candidate in name_candidates(name) {
+            let taken = match scope {
+                NameScope::Files(container) => self
+                    .file_named(c, container, candidate.as_str(), false)
+                    .await?
+                    .is_some(),
+                NameScope::Containers(parent) => self.container_named(c, parent, candidate.as_str()).await?.is_some(),
+            };
+            if !taken {
                 return Ok(candidate);
             }
         }
-        Err(backend("no free container name after 10000 attempts"))
+        Err(no_free_name(name))
     }
 
     fn remember(&self, record: &FileRecord) {
@@ -721,13 +702,16 @@ impl PgStore {
             .map(|s| self.effective(s, host_now));
         let (name, existing) = match (existing, new.mode) {
             (None, _) => (new.name.clone(), None),
-            (Some(_), NameMode::Suggested) => (self.free_file_name(&tx, &new.container, &new.name).await?, None),
+            (Some(_), NameMode::Suggested) => (
+                self.free_name(&tx, NameScope::Files(&new.container), &new.name).await?,
+                None,
+            ),
             (Some(target), NameMode::Exact { overwrite }) if overwrite => {
                 locks::check_delete(target.lock.as_ref(), &faults).map_err(conflict)?;
                 (target.name.clone(), Some(target))
             }
             (Some(_), NameMode::Exact { .. }) => {
-                let valid = self.free_file_name(&tx, &new.container, &new.name).await?;
+                let valid = self.free_name(&tx, NameScope::Files(&new.container), &new.name).await?;
                 return Err(StoreError::NameExists {
                     valid: Some(valid.into_string()),
                 });
@@ -772,18 +756,7 @@ impl PgStore {
                 .await?;
                 self.write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now)
                     .await?;
-                let record = FileRecord {
-                    id,
-                    container: new.container.clone(),
-                    name,
-                    owner: new.owner.clone(),
-                    size: new.content.len() as u64,
-                    version: 1,
-                    sha256: hash,
-                    last_modified: now,
-                    lock: None,
-                };
-                (record, false)
+                (FileRecord::first_version(id, &new, name, hash, now), false)
             }
         };
         tx.commit().await.map_err(pg)?;
@@ -960,7 +933,9 @@ impl Store for PgStore {
             )
             .await?;
             let name = match self.file_named(&tx, &current.container, name.as_str(), false).await? {
-                Some(other) if other.record.id != id => self.free_file_name(&tx, &current.container, &name).await?,
+                Some(other) if other.record.id != id => {
+                    self.free_name(&tx, NameScope::Files(&current.container), &name).await?
+                }
                 _ => name,
             };
             execute(
@@ -1036,9 +1011,9 @@ impl Store for PgStore {
             }
             let name = match (self.container_named(&tx, &parent, name.as_str()).await?, mode) {
                 (None, _) => name,
-                (Some(_), NameMode::Suggested) => self.free_container_name(&tx, &parent, &name).await?,
+                (Some(_), NameMode::Suggested) => self.free_name(&tx, NameScope::Containers(&parent), &name).await?,
                 (Some(_), NameMode::Exact { .. }) => {
-                    let valid = self.free_container_name(&tx, &parent, &name).await?;
+                    let valid = self.free_name(&tx, NameScope::Containers(&parent), &name).await?;
                     return Err(StoreError::NameExists {
                         valid: Some(valid.into_string()),
                     });

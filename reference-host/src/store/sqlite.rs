@@ -22,7 +22,6 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
@@ -35,7 +34,7 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 
 use super::{
     ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
-    UserId, VersionRecord,
+    UserId, VersionRecord, from_ms, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, Change, LockOp, LockOutcome};
@@ -183,19 +182,6 @@ fn lock_mutex<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn to_ms(t: SystemTime) -> i64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-fn from_ms(ms: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-}
-
-fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
-}
-
 fn hash_from(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into().map_err(|_| backend("stored hash is not 32 bytes"))
 }
@@ -318,6 +304,15 @@ impl SqliteStore {
 }
 
 impl Inner {
+    /// The file as a read at `now` sees it (expired locks dropped, faults applied), or [`StoreError::NotFound`].
+    fn current(&self, id: &FileId, now: SystemTime) -> Result<FileRecord, StoreError> {
+        self.index()
+            .files
+            .get(id)
+            .map(|f| f.at(now, &self.faults))
+            .ok_or(StoreError::NotFound)
+    }
+
     fn index(&self) -> RwLockReadGuard<'_, Index> {
         self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -424,12 +419,7 @@ async fn read_content(inner: &Arc<Inner>, id: &FileId, now: SystemTime) -> Resul
     // A write can replace (and prune) the content between reading the index and reading the blob; then the
     // index is read again. Three rounds only lose to a file rewritten continuously.
     for _ in 0..3 {
-        let record = inner
-            .index()
-            .files
-            .get(id)
-            .map(|f| f.at(now, &inner.faults))
-            .ok_or(StoreError::NotFound)?;
+        let record = inner.current(id, now)?;
         if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
             return Ok((record, data));
         }
@@ -617,12 +607,7 @@ impl Store for SqliteStore {
         Box::pin(async move {
             if inner.faults.has(Fault::StaleGetFileCache) {
                 let cached = lock_mutex(&inner.stale_reads).get(&id).cloned();
-                let record = inner
-                    .index()
-                    .files
-                    .get(&id)
-                    .map(|f| f.at(now, &inner.faults))
-                    .ok_or(StoreError::NotFound)?;
+                let record = inner.current(&id, now)?;
                 if let Some(data) = cached {
                     return Ok((record, data));
                 }
@@ -744,18 +729,7 @@ impl Store for SqliteStore {
                     })
                     .map_err(backend)?;
                     write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
-                    let record = FileRecord {
-                        id,
-                        container: new.container.clone(),
-                        name,
-                        owner: new.owner.clone(),
-                        size: new.content.len() as u64,
-                        version: 1,
-                        sha256: hash,
-                        last_modified: now,
-                        lock: None,
-                    };
-                    (record, false)
+                    (FileRecord::first_version(id, &new, name, hash, now), false)
                 }
             };
             tx.commit().map_err(backend)?;
@@ -827,12 +801,7 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let faults = inner.faults;
-            let current = inner
-                .index()
-                .files
-                .get(&id)
-                .map(|f| f.at(now, &faults))
-                .ok_or(StoreError::NotFound)?;
+            let current = inner.current(&id, now)?;
             // PutFile.rst: "the host must check the current size of the file"; the fault checks the body instead.
             let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
                 content.len() as u64
@@ -949,12 +918,7 @@ impl Store for SqliteStore {
         let id = id.clone();
         self.write(move |inner, conn| {
             let faults = inner.faults;
-            let current = inner
-                .index()
-                .files
-                .get(&id)
-                .map(|f| f.at(now, &faults))
-                .ok_or(StoreError::NotFound)?;
+            let current = inner.current(&id, now)?;
             locks::check_delete(current.lock.as_ref(), &faults).map_err(conflict)?;
             let tx = conn.transaction().map_err(backend)?;
             exec(&tx, "DELETE FROM locks WHERE file = ?1", params![id.as_str()])
@@ -1209,13 +1173,7 @@ impl SqliteStore {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             let faults = inner.faults;
-            let current = inner
-                .index()
-                .files
-                .get(&id)
-                .map(|f| f.at(now, &faults))
-                .ok_or(StoreError::NotFound)?
-                .lock;
+            let current = inner.current(&id, now)?.lock;
             let decision = locks::decide(&op, current.as_ref(), &faults).map_err(conflict);
             tokio::time::sleep(Duration::from_millis(20)).await;
             let (change, outcome) = decision?;
