@@ -345,3 +345,33 @@ pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest as _;
     sha2::Sha256::digest(data).into()
 }
+
+/// The column types a SQL dialect spells differently.
+pub(crate) struct SqlTypes {
+    pub blob: &'static str,
+    pub int: &'static str,
+    pub boolean: &'static str,
+}
+
+/// The tables both SQL stores share (users, containers, content blobs, files, versions), in a dialect's types.
+pub(crate) fn schema(t: SqlTypes) -> String {
+    let SqlTypes { blob, int, boolean } = t;
+    format!(
+        "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value {blob} NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, friendly_name TEXT NOT NULL, can_write {boolean} NOT NULL, user_info TEXT);
+CREATE TABLE IF NOT EXISTS containers (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT REFERENCES containers(id));
+CREATE TABLE IF NOT EXISTS blobs (sha256 {blob} PRIMARY KEY, data {blob} NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY, container TEXT NOT NULL REFERENCES containers(id), name TEXT NOT NULL,
+    owner TEXT NOT NULL, version {int} NOT NULL, size {int} NOT NULL,
+    sha256 {blob} NOT NULL REFERENCES blobs(sha256), modified_ms {int} NOT NULL);
+CREATE TABLE IF NOT EXISTS versions (
+    file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version {int} NOT NULL, size {int} NOT NULL,
+    sha256 {blob} NOT NULL REFERENCES blobs(sha256), modified_ms {int} NOT NULL, author TEXT NOT NULL,
+    PRIMARY KEY (file, version));
+"
+    )
+}

@@ -32,8 +32,8 @@ use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
 use super::{
-    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
-    UserId, VersionRecord, from_ms, name_candidates, no_free_name, sha256, to_ms,
+    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
+    User, UserId, VersionRecord, from_ms, name_candidates, no_free_name, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, Change, LockOp, LockOutcome};
@@ -81,26 +81,20 @@ impl PgOptions {
     }
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY, friendly_name TEXT NOT NULL, can_write BOOLEAN NOT NULL, user_info TEXT);
-CREATE TABLE IF NOT EXISTS containers (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT REFERENCES containers(id));
-CREATE TABLE IF NOT EXISTS blobs (sha256 BYTEA PRIMARY KEY, data BYTEA NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    id TEXT PRIMARY KEY, container TEXT NOT NULL REFERENCES containers(id), name TEXT NOT NULL,
-    owner TEXT NOT NULL, version BIGINT NOT NULL, size BIGINT NOT NULL,
-    sha256 BYTEA NOT NULL REFERENCES blobs(sha256), modified_ms BIGINT NOT NULL,
-    lock_id TEXT, lock_expires_ms BIGINT);
+/// PostgreSQL's types for the shared tables, plus the lock columns and the indexes this store needs.
+fn schema() -> String {
+    super::schema(SqlTypes {
+        blob: "BYTEA",
+        int: "BIGINT",
+        boolean: "BOOLEAN",
+    }) + "
+ALTER TABLE files ADD COLUMN IF NOT EXISTS lock_id TEXT;
+ALTER TABLE files ADD COLUMN IF NOT EXISTS lock_expires_ms BIGINT;
 CREATE INDEX IF NOT EXISTS files_by_container_name ON files (container, lower(name));
 CREATE INDEX IF NOT EXISTS containers_by_parent ON containers (parent);
-CREATE TABLE IF NOT EXISTS versions (
-    file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version BIGINT NOT NULL, size BIGINT NOT NULL,
-    sha256 BYTEA NOT NULL REFERENCES blobs(sha256), modified_ms BIGINT NOT NULL, author TEXT NOT NULL,
-    PRIMARY KEY (file, version));
 CREATE INDEX IF NOT EXISTS versions_by_sha ON versions (sha256);
-";
+"
+}
 
 /// The columns [`record_from`] reads, the last one the database clock in milliseconds.
 const FILE_COLS: &str = "id, container, name, owner, version, size, sha256, modified_ms, lock_id, lock_expires_ms, \
@@ -251,6 +245,21 @@ async fn query_opt<C: GenericClient>(
     Ok(query(c, sql, params).await?.into_iter().next())
 }
 
+/// The row a lookup by key finds, or [`StoreError::NotFound`].
+async fn query_one<C: GenericClient>(c: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
+    query_opt(c, sql, params).await?.ok_or(StoreError::NotFound)
+}
+
+/// A container by id (locked for the transaction with `for_update`).
+async fn container_row<C: GenericClient>(c: &C, id: &str, for_update: bool) -> Result<Row, StoreError> {
+    let sql = if for_update {
+        "SELECT id, name, parent FROM containers WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT id, name, parent FROM containers WHERE id = $1"
+    };
+    query_one(c, sql, &[&id]).await
+}
+
 async fn execute<C: GenericClient>(c: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
     let stmt = c.prepare_cached(sql).await.map_err(pg)?;
     c.execute(&stmt, params).await.map_err(pg)
@@ -299,7 +308,7 @@ impl PgStore {
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK_KEY])
             .await
             .map_err(pg)?;
-        tx.batch_execute(SCHEMA).await.map_err(pg)?;
+        tx.batch_execute(&schema()).await.map_err(pg)?;
         tx.execute(
             "INSERT INTO containers (id, name, parent) VALUES ($1, 'root', NULL) ON CONFLICT (id) DO NOTHING",
             &[&ROOT_CONTAINER_ID],
@@ -371,7 +380,7 @@ impl PgStore {
         } else {
             format!("SELECT {FILE_COLS} FROM files WHERE id = $1")
         };
-        let row = query_opt(c, &sql, &[&id.as_str()]).await?.ok_or(StoreError::NotFound)?;
+        let row = query_one(c, &sql, &[&id.as_str()]).await?;
         record_from(&row)
     }
 
@@ -633,13 +642,12 @@ impl PgStore {
         // The version is taken from the row as it is now (a separate-transaction writer may have moved it).
         let now = host_now;
         let version = if separate {
-            let v: i64 = query_opt(
+            let v: i64 = query_one(
                 &tx,
                 "SELECT version FROM files WHERE id = $1 FOR UPDATE",
                 &[&id.as_str()],
             )
             .await?
-            .ok_or(StoreError::NotFound)?
             .try_get(0)
             .map_err(pg)?;
             u64_from(v) + 1
@@ -772,13 +780,7 @@ impl Store for PgStore {
     fn root_container(&self) -> StoreFuture<'_, Container> {
         Box::pin(async move {
             let client = self.client().await?;
-            let row = query_opt(
-                &client,
-                "SELECT id, name, parent FROM containers WHERE id = $1",
-                &[&ROOT_CONTAINER_ID],
-            )
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let row = container_row(&client, ROOT_CONTAINER_ID, false).await?;
             container_from(&row)
         })
     }
@@ -803,13 +805,12 @@ impl Store for PgStore {
         let id = id.clone();
         Box::pin(async move {
             let client = self.client().await?;
-            let row = query_opt(
+            let row = query_one(
                 &client,
                 "SELECT id, friendly_name, can_write, user_info FROM users WHERE id = $1",
                 &[&id.as_str()],
             )
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            .await?;
             user_from(&row)
         })
     }
@@ -852,9 +853,7 @@ impl Store for PgStore {
             let sql = format!(
                 "SELECT {FILE_COLS_F}, b.data FROM files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.id = $1"
             );
-            let row = query_opt(&client, &sql, &[&id.as_str()])
-                .await?
-                .ok_or(StoreError::NotFound)?;
+            let row = query_one(&client, &sql, &[&id.as_str()]).await?;
             let data: Vec<u8> = row.try_get(11).map_err(pg)?;
             let stored = record_from(&row)?;
             Ok((self.effective(stored, now), Bytes::from(data)))
@@ -984,13 +983,7 @@ impl Store for PgStore {
         let id = id.clone();
         Box::pin(async move {
             let client = self.client().await?;
-            let row = query_opt(
-                &client,
-                "SELECT id, name, parent FROM containers WHERE id = $1",
-                &[&id.as_str()],
-            )
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let row = container_row(&client, id.as_str(), false).await?;
             container_from(&row)
         })
     }
@@ -1040,13 +1033,7 @@ impl Store for PgStore {
         Box::pin(async move {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            let row = query_opt(
-                &tx,
-                "SELECT id, name, parent FROM containers WHERE id = $1 FOR UPDATE",
-                &[&id.as_str()],
-            )
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let row = container_row(&tx, id.as_str(), true).await?;
             let current = container_from(&row)?;
             let parent = current.parent.clone().ok_or(StoreError::RootContainer)?;
             execute(
@@ -1081,13 +1068,7 @@ impl Store for PgStore {
         Box::pin(async move {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            let row = query_opt(
-                &tx,
-                "SELECT id, name, parent FROM containers WHERE id = $1 FOR UPDATE",
-                &[&id.as_str()],
-            )
-            .await?
-            .ok_or(StoreError::NotFound)?;
+            let row = container_row(&tx, id.as_str(), true).await?;
             if container_from(&row)?.parent.is_none() {
                 return Err(StoreError::RootContainer);
             }

@@ -33,8 +33,8 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 }
 
 use super::{
-    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
-    UserId, VersionRecord, from_ms, sha256, to_ms,
+    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
+    User, UserId, VersionRecord, from_ms, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, Change, LockOp, LockOutcome};
@@ -50,24 +50,17 @@ pub const DB_FILE: &str = "host.sqlite3";
 /// Lock file name inside the data directory.
 pub const LOCK_FILE: &str = "host.lock";
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY, friendly_name TEXT NOT NULL, can_write INTEGER NOT NULL, user_info TEXT);
-CREATE TABLE IF NOT EXISTS containers (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, parent TEXT REFERENCES containers(id));
-CREATE TABLE IF NOT EXISTS blobs (sha256 BLOB PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS files (
-    id TEXT PRIMARY KEY, container TEXT NOT NULL REFERENCES containers(id), name TEXT NOT NULL,
-    owner TEXT NOT NULL, version INTEGER NOT NULL, size INTEGER NOT NULL,
-    sha256 BLOB NOT NULL REFERENCES blobs(sha256), modified_ms INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS versions (
-    file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version INTEGER NOT NULL, size INTEGER NOT NULL,
-    sha256 BLOB NOT NULL REFERENCES blobs(sha256), modified_ms INTEGER NOT NULL, author TEXT NOT NULL,
-    PRIMARY KEY (file, version));
+/// SQLite's types for the shared tables, plus the table of locks.
+fn schema() -> String {
+    super::schema(SqlTypes {
+        blob: "BLOB",
+        int: "INTEGER",
+        boolean: "INTEGER",
+    }) + "
 CREATE TABLE IF NOT EXISTS locks (
     file TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, lock_id TEXT NOT NULL, expires_ms INTEGER NOT NULL);
-";
+"
+}
 
 /// A file as held in memory: the record with its lock as stored (expiry not yet applied).
 #[derive(Debug, Clone)]
@@ -226,7 +219,7 @@ impl SqliteStore {
         })?;
         let path = data_dir.join(DB_FILE);
         let writer = open_connection(&path).map_err(backend)?;
-        writer.execute_batch(SCHEMA).map_err(backend)?;
+        writer.execute_batch(&schema()).map_err(backend)?;
         exec(
             &writer,
             "INSERT OR IGNORE INTO containers (id, name, parent) VALUES (?1, 'root', NULL)",
