@@ -1,36 +1,26 @@
 //! # wopi-harness
 //!
-//! Loads WOPI conformance suites (XML in the format of Microsoft's validator, extended), runs them against a host,
-//! and writes reports. Its binary, `wopi-conformance`, is the user's entry point.
+//! The `wopi-conformance` tool: the conformance engine ([`wopi_harness_engine`]: suites, execution, validators,
+//! races, browser checks, reports) plus what needs a host or a terminal. Its binary, `wopi-conformance`, is the
+//! user's entry point.
 //!
 //! ## Layout
 //! | module | what it holds |
 //! |---|---|
-//! | [`suite`] | the suite model and its parser: every element of the validator's TestCases format plus our `ext:` steps; errors carry file, line, column and element path |
-//! | [`exec`] | the runner: targets and provisioners, prereqs, saved state, mutators, cleanup, concurrency, clock steps, filters, progress |
-//! | [`validate`] | one check per validator element (status, headers, JSON properties, lock mismatch, schemas, frames), each producing a [`report::Failure`] |
-//! | [`race`] | the lock-race engine: seeded concurrent schedules, a sequential lock model, a linearizability check, shrinking |
-//! | [`browser`] | Debian's Chromium over WebDriver for the host-page and postMessage checks |
-//! | [`report`] | the run model and its formats: console, JSON (versioned schema), JUnit, Markdown, HTML |
 //! | [`embedded`] | the in-process reference host and mock Office client that `run` uses when no host is given |
-//! | [`instances`] | one host, several doors: requests and race clients spread over the host's instances (`--instance`) |
 //! | [`mutation`] | the mutation matrix: every suite against the reference host with each of its faults on |
 //! | [`cli`] | the command line of `wopi-conformance` |
+//! | [`suite`], [`exec`], [`validate`], [`race`], [`browser`], [`report`], [`instances`] | re-exported from the engine, so `wopi_harness::exec::Runner` and friends keep their paths |
+//!
+//! The `bench` subcommand (in `main.rs`) measures the engine against the embedded host.
 //!
 //! ## Data flow
-//! `cli` plans which suite files to load; `suite` parses them; `exec::Runner` gets a file per case from a
-//! provisioner (or the one `--wopisrc`), sends each request through `wopi_mock_office::client::WopiClient` (signed
-//! with the mock's proof keys, bounded by timeouts, recorded in a redacted transcript), and hands every answer to
-//! `validate`. Each case ends as a [`report::CaseResult`]; the whole run is a [`report::RunReport`] that every report
-//! format renders.
+//! `cli` plans which suite files to load and which host to run against (a URL, or the embedded reference host);
+//! the engine parses, runs, validates and reports; `mutation` repeats that run with each of the reference host's
+//! faults on and checks every fault is caught.
 
-pub mod browser;
+pub use wopi_harness_engine::{browser, exec, instances, race, report, suite, validate};
+
 pub mod cli;
 pub mod embedded;
-pub mod exec;
-pub mod instances;
 pub mod mutation;
-pub mod race;
-pub mod report;
-pub mod suite;
-pub mod validate;

@@ -1,6 +1,6 @@
 //! The HTML report (`--html`): one self-contained page a person opens in a browser.
 //!
-//! The page is rendered by askama from `harness/templates/report.html`, compiled into the binary. It has no
+//! The page is rendered by askama from `harness/engine/templates/report.html`, compiled into the binary. It has no
 //! external fetches (inline CSS and JS, screenshots as `data:` URIs) and a Content-Security-Policy that forbids
 //! them. Everything that comes from a run is escaped by the template engine: the view structs below hold plain
 //! strings, never pre-built markup, so a host that answers with `<script>` gets its body shown as text.

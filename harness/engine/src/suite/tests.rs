@@ -292,7 +292,7 @@ fn suite_names_follow_the_house_rule() {
 
 #[test]
 fn every_test_case_example_in_the_suites_readme_parses() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../suites/README.md")).unwrap();
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../suites/README.md")).unwrap();
     let mut examples = 0;
     for block in readme.split("```xml\n").skip(1) {
         let xml = block.split("```").next().unwrap();

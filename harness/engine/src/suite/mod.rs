@@ -87,7 +87,7 @@ pub fn default_suite_name(path: &Path) -> String {
 pub fn validator_dir() -> PathBuf {
     match std::env::var_os("WOPI_VALIDATOR_DIR") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/validator"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/validator"),
     }
 }
 

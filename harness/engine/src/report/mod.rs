@@ -109,7 +109,7 @@ pub fn render_from_json(path: &Path, outputs: &ReportOutputs) -> Result<RunRepor
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
 ///
 /// The same directory matters: a rename is only atomic within one file system.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let err = |source| ReportError::Write {
         path: path.to_path_buf(),
         source,
