@@ -21,6 +21,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use url::Url;
 use wopi_protocol::headers::{self as h, Override};
+use wopi_protocol::ops::{self, Op};
 use wopi_protocol::proof::{ProofKeyPair, Ticks, expected_proof};
 use wopi_protocol::transcript::{self, Exchange, RecordedOutcome, RecordedRequest};
 
@@ -274,6 +275,27 @@ impl RawRequest {
     /// A request to `target` (`suffix` appended to the WOPISrc path, token in the query).
     pub fn to_target(label: impl Into<String>, method: Method, target: &WopiTarget, suffix: &str) -> RawRequest {
         RawRequest::new(label, method, target.url(suffix), target.access_token.clone())
+    }
+
+    /// The request for catalogue operation `op` on `target`: its method, path and `X-WOPI-Override` as
+    /// `protocol::ops` gives them, labelled with the operation's name.
+    pub fn for_op(op: Op, target: &WopiTarget) -> RawRequest {
+        let spec = op.spec();
+        let method = match spec.method {
+            ops::Method::Get => Method::GET,
+            ops::Method::Post => Method::POST,
+        };
+        let req = RawRequest::to_target(op.name(), method, target, spec.path.suffix());
+        match spec.override_op {
+            Some(o) => req.override_op(o),
+            None => req,
+        }
+    }
+
+    /// Replaces the transcript label (e.g. `PutRelativeFile (suggested)`).
+    pub fn label(mut self, label: impl Into<String>) -> RawRequest {
+        self.label = label.into();
+        self
     }
 
     /// Adds a header.
@@ -717,13 +739,12 @@ impl WopiClient {
 
     /// CheckFileInfo: `GET /wopi/files/(id)`.
     pub async fn check_file_info(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("CheckFileInfo", Method::GET, t, ""))
-            .await
+        self.send(RawRequest::for_op(Op::CheckFileInfo, t)).await
     }
 
     /// GetFile: `GET /wopi/files/(id)/contents`, with `X-WOPI-MaxExpectedSize` if given.
     pub async fn get_file(&self, t: &WopiTarget, max_expected: Option<u64>) -> Result<WopiResponse, ClientError> {
-        let mut req = RawRequest::to_target("GetFile", Method::GET, t, "/contents");
+        let mut req = RawRequest::for_op(Op::GetFile, t);
         if let Some(max) = max_expected {
             req = req.header(h::X_WOPI_MAX_EXPECTED_SIZE, max.to_string());
         }
@@ -737,35 +758,30 @@ impl WopiClient {
         lock: Option<&str>,
         body: impl Into<Bytes>,
     ) -> Result<WopiResponse, ClientError> {
-        let mut req = RawRequest::to_target("PutFile", Method::POST, t, "/contents")
-            .override_op(Override::Put)
-            .body(body);
+        let mut req = RawRequest::for_op(Op::PutFile, t).body(body);
         if let Some(lock) = lock {
             req = req.header(h::X_WOPI_LOCK, lock);
         }
         self.send(req).await
     }
 
-    fn lock_request(label: &str, t: &WopiTarget, op: Override, lock: &str) -> RawRequest {
-        RawRequest::to_target(label, Method::POST, t, "")
-            .override_op(op)
-            .header(h::X_WOPI_LOCK, lock)
+    fn lock_request(op: Op, t: &WopiTarget, lock: &str) -> RawRequest {
+        RawRequest::for_op(op, t).header(h::X_WOPI_LOCK, lock)
     }
 
     /// Lock: `X-WOPI-Override: LOCK`.
     pub async fn lock(&self, t: &WopiTarget, lock: &str) -> Result<WopiResponse, ClientError> {
-        self.send(Self::lock_request("Lock", t, Override::Lock, lock)).await
+        self.send(Self::lock_request(Op::Lock, t, lock)).await
     }
 
     /// Unlock: `X-WOPI-Override: UNLOCK`.
     pub async fn unlock(&self, t: &WopiTarget, lock: &str) -> Result<WopiResponse, ClientError> {
-        self.send(Self::lock_request("Unlock", t, Override::Unlock, lock)).await
+        self.send(Self::lock_request(Op::Unlock, t, lock)).await
     }
 
     /// RefreshLock: `X-WOPI-Override: REFRESH_LOCK`.
     pub async fn refresh_lock(&self, t: &WopiTarget, lock: &str) -> Result<WopiResponse, ClientError> {
-        self.send(Self::lock_request("RefreshLock", t, Override::RefreshLock, lock))
-            .await
+        self.send(Self::lock_request(Op::RefreshLock, t, lock)).await
     }
 
     /// UnlockAndRelock: `X-WOPI-Override: LOCK` with `X-WOPI-OldLock`.
@@ -775,15 +791,13 @@ impl WopiClient {
         new_lock: &str,
         old_lock: &str,
     ) -> Result<WopiResponse, ClientError> {
-        let req =
-            Self::lock_request("UnlockAndRelock", t, Override::Lock, new_lock).header(h::X_WOPI_OLD_LOCK, old_lock);
+        let req = Self::lock_request(Op::UnlockAndRelock, t, new_lock).header(h::X_WOPI_OLD_LOCK, old_lock);
         self.send(req).await
     }
 
     /// GetLock: `X-WOPI-Override: GET_LOCK`.
     pub async fn get_lock(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("GetLock", Method::POST, t, "").override_op(Override::GetLock))
-            .await
+        self.send(RawRequest::for_op(Op::GetLock, t)).await
     }
 
     /// PutRelativeFile in suggested mode: `X-WOPI-SuggestedTarget` (an extension like `.docx` or a full name),
@@ -795,8 +809,8 @@ impl WopiClient {
         body: impl Into<Bytes>,
     ) -> Result<WopiResponse, ClientError> {
         let body = body.into();
-        let req = RawRequest::to_target("PutRelativeFile (suggested)", Method::POST, t, "")
-            .override_op(Override::PutRelative)
+        let req = RawRequest::for_op(Op::PutRelativeFile, t)
+            .label("PutRelativeFile (suggested)")
             .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(suggested))
             .header(h::X_WOPI_SIZE, body.len().to_string())
             .body(body);
@@ -812,8 +826,8 @@ impl WopiClient {
         body: impl Into<Bytes>,
     ) -> Result<WopiResponse, ClientError> {
         let body = body.into();
-        let req = RawRequest::to_target("PutRelativeFile (conversion)", Method::POST, t, "")
-            .override_op(Override::PutRelative)
+        let req = RawRequest::for_op(Op::PutRelativeFile, t)
+            .label("PutRelativeFile (conversion)")
             .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(new_extension))
             .header(h::X_WOPI_SIZE, body.len().to_string())
             .header(h::X_WOPI_FILE_CONVERSION, dotnet_bool(true))
@@ -830,8 +844,8 @@ impl WopiClient {
         body: impl Into<Bytes>,
     ) -> Result<WopiResponse, ClientError> {
         let body = body.into();
-        let req = RawRequest::to_target("PutRelativeFile (relative)", Method::POST, t, "")
-            .override_op(Override::PutRelative)
+        let req = RawRequest::for_op(Op::PutRelativeFile, t)
+            .label("PutRelativeFile (relative)")
             .header(h::X_WOPI_RELATIVE_TARGET, wopi_protocol::utf7::encode(name))
             .header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, dotnet_bool(overwrite))
             .header(h::X_WOPI_SIZE, body.len().to_string())
@@ -846,8 +860,7 @@ impl WopiClient {
         requested_name: &str,
         lock: Option<&str>,
     ) -> Result<WopiResponse, ClientError> {
-        let mut req = RawRequest::to_target("RenameFile", Method::POST, t, "")
-            .override_op(Override::RenameFile)
+        let mut req = RawRequest::for_op(Op::RenameFile, t)
             .header(h::X_WOPI_REQUESTED_NAME, wopi_protocol::utf7::encode(requested_name));
         if let Some(lock) = lock {
             req = req.header(h::X_WOPI_LOCK, lock);
@@ -857,30 +870,24 @@ impl WopiClient {
 
     /// DeleteFile: `X-WOPI-Override: DELETE`.
     pub async fn delete_file(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("DeleteFile", Method::POST, t, "").override_op(Override::Delete))
-            .await
+        self.send(RawRequest::for_op(Op::DeleteFile, t)).await
     }
 
     /// PutUserInfo: `X-WOPI-Override: PUT_USER_INFO` with the info string as the body.
     pub async fn put_user_info(&self, t: &WopiTarget, info: &str) -> Result<WopiResponse, ClientError> {
-        let req = RawRequest::to_target("PutUserInfo", Method::POST, t, "")
-            .override_op(Override::PutUserInfo)
-            .body(Bytes::copy_from_slice(info.as_bytes()));
+        let req = RawRequest::for_op(Op::PutUserInfo, t).body(Bytes::copy_from_slice(info.as_bytes()));
         self.send(req).await
     }
 
     /// GetShareUrl: `X-WOPI-Override: GET_SHARE_URL` with `X-WOPI-UrlType` (`ReadOnly` or `ReadWrite`).
     pub async fn get_share_url(&self, t: &WopiTarget, url_type: &str) -> Result<WopiResponse, ClientError> {
-        let req = RawRequest::to_target("GetShareUrl", Method::POST, t, "")
-            .override_op(Override::GetShareUrl)
-            .header(h::X_WOPI_URL_TYPE, url_type);
+        let req = RawRequest::for_op(Op::GetShareUrl, t).header(h::X_WOPI_URL_TYPE, url_type);
         self.send(req).await
     }
 
     /// EnumerateAncestors: `GET /wopi/files/(id)/ancestry`.
     pub async fn enumerate_ancestors(&self, t: &WopiTarget) -> Result<WopiResponse, ClientError> {
-        self.send(RawRequest::to_target("EnumerateAncestors", Method::GET, t, "/ancestry"))
-            .await
+        self.send(RawRequest::for_op(Op::EnumerateAncestors, t)).await
     }
 }
 

@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::Method;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 use wopi_mock_office::client::{RawRequest, RawResponse, WopiClient, WopiTarget};
-use wopi_protocol::headers::{self as h, Override};
+use wopi_protocol::headers as h;
+use wopi_protocol::ops::Op;
 use wopi_protocol::proof::Ticks;
 use wopi_protocol::transcript::Exchange;
 
@@ -212,16 +212,21 @@ pub enum SentCall {
 
 impl SentCall {
     /// The WOPI operation's name.
-    pub fn name(&self) -> &'static str {
+    /// The catalogue operation this call sends.
+    pub fn op(&self) -> Op {
         match self {
-            SentCall::Lock { .. } => "Lock",
-            SentCall::Unlock { .. } => "Unlock",
-            SentCall::RefreshLock { .. } => "RefreshLock",
-            SentCall::UnlockAndRelock { .. } => "UnlockAndRelock",
-            SentCall::GetLock => "GetLock",
-            SentCall::PutFile { .. } => "PutFile",
-            SentCall::GetFile => "GetFile",
+            SentCall::Lock { .. } => Op::Lock,
+            SentCall::Unlock { .. } => Op::Unlock,
+            SentCall::RefreshLock { .. } => Op::RefreshLock,
+            SentCall::UnlockAndRelock { .. } => Op::UnlockAndRelock,
+            SentCall::GetLock => Op::GetLock,
+            SentCall::PutFile { .. } => Op::PutFile,
+            SentCall::GetFile => Op::GetFile,
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.op().name()
     }
 
     /// The request for this call on `t`, its proof timestamped `clock_offset` ahead of now (the host's clock).
@@ -237,22 +242,14 @@ impl SentCall {
     }
 
     fn bare_request(&self, t: &WopiTarget) -> RawRequest {
-        let lock_op = |op: Override, lock: &str| {
-            RawRequest::to_target(self.name(), Method::POST, t, "")
-                .override_op(op)
-                .header(h::X_WOPI_LOCK, lock)
-        };
+        let req = RawRequest::for_op(self.op(), t);
         match self {
-            SentCall::Lock { lock } => lock_op(Override::Lock, lock),
-            SentCall::Unlock { lock } => lock_op(Override::Unlock, lock),
-            SentCall::RefreshLock { lock } => lock_op(Override::RefreshLock, lock),
-            SentCall::UnlockAndRelock { new, old } => lock_op(Override::Lock, new).header(h::X_WOPI_OLD_LOCK, old),
-            SentCall::GetLock => RawRequest::to_target("GetLock", Method::POST, t, "").override_op(Override::GetLock),
-            SentCall::PutFile { lock, body } => RawRequest::to_target("PutFile", Method::POST, t, "/contents")
-                .override_op(Override::Put)
-                .header(h::X_WOPI_LOCK, lock)
-                .body(body.clone()),
-            SentCall::GetFile => RawRequest::to_target("GetFile", Method::GET, t, "/contents"),
+            SentCall::Lock { lock } | SentCall::Unlock { lock } | SentCall::RefreshLock { lock } => {
+                req.header(h::X_WOPI_LOCK, lock)
+            }
+            SentCall::UnlockAndRelock { new, old } => req.header(h::X_WOPI_LOCK, new).header(h::X_WOPI_OLD_LOCK, old),
+            SentCall::PutFile { lock, body } => req.header(h::X_WOPI_LOCK, lock).body(body.clone()),
+            SentCall::GetLock | SentCall::GetFile => req,
         }
     }
 }
