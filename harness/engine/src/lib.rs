@@ -9,6 +9,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`suite`] | the suite model and its parser: every element of the validator's TestCases format plus our `ext:` steps; errors carry file, line, column and element path |
+//! | [`elements`] | one module per request element (its XML attributes and the headers and body it sends; method, path and override from `wopi_protocol::ops`), per validator element (its XML) and per `ext:` step |
 //! | [`exec`] | the runner: targets and provisioners, prereqs, saved state, mutators, cleanup, concurrency, clock steps, filters, progress |
 //! | [`validate`] | one check per validator element (status, headers, JSON properties, lock mismatch, schemas, frames), each producing a [`report::Failure`] |
 //! | [`race`] | the lock-race engine: seeded concurrent schedules, a sequential lock model, a linearizability check, shrinking |
@@ -24,6 +25,7 @@
 //! run is a [`report::RunReport`] that every report format renders.
 
 pub mod browser;
+pub mod elements;
 pub mod exec;
 pub mod instances;
 pub mod race;

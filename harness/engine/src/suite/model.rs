@@ -466,17 +466,6 @@ impl RequestKind {
             RequestKind::Delay { .. } => "Delay",
         }
     }
-
-    /// Responses the engine treats as binary: their body is never JSON text.
-    pub fn binary_response(&self) -> bool {
-        matches!(
-            self,
-            RequestKind::GetFile { .. }
-                | RequestKind::GetChunkedFile { .. }
-                | RequestKind::PutChunkedFile(_)
-                | RequestKind::GetSequenceNumber
-        )
-    }
 }
 
 /// `<Mutators>`: only the first of each kind counts (engine rule).
