@@ -14,6 +14,7 @@
 //! | [`race`] | the lock-race engine: seeded concurrent schedules, a sequential lock model, a linearizability check, shrinking |
 //! | [`browser`] | Debian's Chromium over WebDriver for the host-page and postMessage checks |
 //! | [`report`] | the run model and its formats: console, JSON (versioned schema), JUnit, Markdown, HTML |
+//! | [`lenient_json`] | JSON as the validator reads it (Newtonsoft's lenient syntax, `SelectToken` paths), shared by the suite parser and the validators |
 //! | [`instances`] | one host, several doors: requests and race clients spread over the host's instances (`--instance`) |
 //!
 //! ## Data flow
@@ -26,6 +27,7 @@
 pub mod browser;
 pub mod exec;
 pub mod instances;
+pub mod lenient_json;
 pub mod race;
 pub mod report;
 pub mod suite;

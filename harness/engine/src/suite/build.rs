@@ -447,10 +447,10 @@ impl<'a> Builder<'a> {
                 Step::RotateKeys { pos: r.pos }
             }
             "ext:LockRace" => {
-                self.check_attrs(r, crate::race::RaceConfig::ATTRIBUTES)?;
+                self.check_attrs(r, super::race_config::RaceConfig::ATTRIBUTES)?;
                 self.check_children(r, &[])?;
                 let attrs = r.attrs.iter().map(|a| (a.name.as_str(), a.value.as_str()));
-                let config = crate::race::RaceConfig::from_attributes(attrs).map_err(|m| self.err(r.pos, m))?;
+                let config = super::race_config::RaceConfig::from_attributes(attrs).map_err(|m| self.err(r.pos, m))?;
                 Step::LockRace { config, pos: r.pos }
             }
             "ext:AdvanceClock" => {
@@ -1468,7 +1468,7 @@ impl<'a> Builder<'a> {
             "ResponseBodyProperty" => {
                 self.check_attrs(p, &with(&["ExpectedValue"]))?;
                 let text = self.req(p, "ExpectedValue")?;
-                let expected = crate::validate::json::parse_lenient(&text).map_err(|e| {
+                let expected = crate::lenient_json::parse_lenient(&text).map_err(|e| {
                     self.err(
                         p.pos,
                         format!("ExpectedValue is not JSON (lenient syntax allowed): {e}"),

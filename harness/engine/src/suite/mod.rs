@@ -14,6 +14,7 @@
 
 mod build;
 pub mod model;
+pub mod race_config;
 mod xml;
 
 use std::path::{Path, PathBuf};
