@@ -15,7 +15,7 @@ use wopi_protocol::ops;
 use wopi_protocol::proof::Ticks;
 
 use super::Target;
-use crate::elements::requests::{self, Address, Env, Wire};
+use crate::suite::elements::requests::{self, Address, Env, Wire};
 use crate::suite::{Category, KeyRelation, ProofTimestamp, Request, Suite, TestCase};
 use crate::validate::{State, frames};
 
@@ -35,7 +35,7 @@ pub struct Built {
     pub proof_age_secs: Option<i64>,
 }
 
-pub use crate::elements::requests::BuildError;
+pub use crate::suite::elements::requests::BuildError;
 
 fn berr<T>(m: impl Into<String>) -> Result<T, BuildError> {
     Err(BuildError(m.into()))

@@ -1,6 +1,6 @@
 //! Builds the typed [`Suite`] from the positioned XML tree: the document's skeleton (resources, prereq cases,
 //! groups, test cases). Each request element, validator and extension step is read by its own module under
-//! [`crate::elements`].
+//! [`crate::suite::elements`].
 //!
 //! Unknown elements and attributes are errors (a typo must not silently drop a check), each naming the file,
 //! line, column, element path and what was expected there.
@@ -8,7 +8,7 @@
 use super::builder::{Builder, R};
 use super::model::*;
 use super::xml::Node;
-use crate::elements::{requests, steps};
+use crate::suite::elements::{requests, steps};
 
 impl Builder<'_> {
     pub(crate) fn suite(&mut self, root: &Node, name: String) -> R<Suite> {

@@ -14,12 +14,14 @@
 
 mod build;
 pub(crate) mod builder;
+pub mod elements;
 pub mod model;
+pub mod race_config;
 pub(crate) mod xml;
 
 use std::path::{Path, PathBuf};
 
-pub use crate::elements::validators::KNOWN_SCHEMAS;
+pub use elements::validators::KNOWN_SCHEMAS;
 pub use model::*;
 
 /// The namespace of our extension elements and attributes (`xmlns:ext="urn:wopi-conformance:ext:1"`).

@@ -139,7 +139,7 @@ fn string_regex(b: &Builder, p: &Node) -> R<JsonPropertyKind> {
 fn response_body(b: &Builder, p: &Node) -> R<JsonPropertyKind> {
     b.check_attrs(p, &with(&["ExpectedValue"]))?;
     let text = b.req(p, "ExpectedValue")?;
-    let expected = crate::validate::json::parse_lenient(&text).map_err(|e| {
+    let expected = crate::lenient_json::parse_lenient(&text).map_err(|e| {
         b.err(
             p.pos,
             format!("ExpectedValue is not JSON (lenient syntax allowed): {e}"),

@@ -2,8 +2,8 @@
 //! `<Validators>`, `<SaveState>`, `<Mutators>`, `<ext:Header>` and `<ext:AccessToken>`.
 
 use super::mutators;
-use crate::elements::validators;
 use crate::suite::builder::{Builder, R};
+use crate::suite::elements::validators;
 use crate::suite::xml::Node;
 use crate::suite::{ExtraHeader, Request, RequestKind, Resource, StateSource, StateSpec, TokenUse};
 
