@@ -370,7 +370,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         TargetSpec::Provisioned { command } => {
             let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
             let provisioner: Arc<dyn exec::Provisioner> = Arc::new(CommandProvisioner::new(command.clone()));
-            let source = TargetSource::Provisioned(Arc::new(wopi_harness::instances::WithInstances::new(
+            let source = TargetSource::Provisioned(Arc::new(wopi_harness::exec::WithInstances::new(
                 provisioner,
                 other_instances.clone(),
             )));

@@ -5,13 +5,11 @@
 //! `n` (modulo the number of instances) with the same path and token, and the lock-race clients are spread over
 //! the instances round-robin. The `ext_instances` suite (suites/instances.xml) uses this to check what only several
 //! instances can show: locks, writes and expiry seen the same through every door.
-
-use std::sync::Arc;
+//!
+//! The provisioner that adds the instance list to every target is `exec::WithInstances`: this module is plain URL
+//! arithmetic and needs nothing from `exec`.
 
 use url::Url;
-
-use crate::exec::provision::ProvisionFuture;
-use crate::exec::{Provisioner, Target};
 
 /// `url` (built for `instances[0]`) sent through instance `n` instead: the first instance's base URL prefix is
 /// replaced with instance `n`'s (scheme, host, port and path prefix). With fewer than two instances, or a URL that
@@ -85,29 +83,6 @@ pub fn for_wopisrc(wopisrc: &Url, others: &[Url]) -> Vec<Url> {
         }
     }
     if out.len() < 2 { Vec::new() } else { out }
-}
-
-/// Adds the instance list to every target a provisioner hands out.
-pub struct WithInstances {
-    inner: Arc<dyn Provisioner>,
-    others: Vec<Url>,
-}
-
-impl WithInstances {
-    /// Wraps `inner`; `others` are the `--instance` URLs.
-    pub fn new(inner: Arc<dyn Provisioner>, others: Vec<Url>) -> Self {
-        Self { inner, others }
-    }
-}
-
-impl Provisioner for WithInstances {
-    fn provision<'a>(&'a self, case_id: &'a str) -> ProvisionFuture<'a> {
-        Box::pin(async move {
-            let mut target: Target = self.inner.provision(case_id).await?;
-            target.instances = for_wopisrc(&target.wopisrc, &self.others);
-            Ok(target)
-        })
-    }
 }
 
 #[cfg(test)]

@@ -9,11 +9,13 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`suite`] | the suite model and its parser: every element of the validator's TestCases format plus our `ext:` steps; errors carry file, line, column and element path |
+//! | [`suite::elements`] | one module per request element (its XML attributes and the headers and body it sends; method, path and override from `wopi_protocol::ops`), per validator element (its XML) and per `ext:` step |
 //! | [`exec`] | the runner: targets and provisioners, prereqs, saved state, mutators, cleanup, concurrency, clock steps, filters, progress |
 //! | [`validate`] | one check per validator element (status, headers, JSON properties, lock mismatch, schemas, frames), each producing a [`report::Failure`] |
 //! | [`race`] | the lock-race engine: seeded concurrent schedules, a sequential lock model, a linearizability check, shrinking |
 //! | [`browser`] | Debian's Chromium over WebDriver for the host-page and postMessage checks |
 //! | [`report`] | the run model and its formats: console, JSON (versioned schema), JUnit, Markdown, HTML |
+//! | [`lenient_json`] | JSON as the validator reads it (Newtonsoft's lenient syntax, `SelectToken` paths), shared by the suite parser and the validators |
 //! | [`instances`] | one host, several doors: requests and race clients spread over the host's instances (`--instance`) |
 //!
 //! ## Data flow
@@ -26,6 +28,7 @@
 pub mod browser;
 pub mod exec;
 pub mod instances;
+pub mod lenient_json;
 pub mod race;
 pub mod report;
 pub mod suite;

@@ -43,7 +43,9 @@ use declared::Declared;
 use health::{Halt, Health, HealthLimits, TransportKind};
 use single_file::{Dirty, Ledger};
 
-pub use provision::{CommandProvisioner, ProvisionError, Provisioner};
+pub use provision::{CommandProvisioner, ProvisionError, Provisioner, WithInstances};
+// The progress trait lives with the report model it speaks in, so `report` needs nothing from `exec`.
+pub use crate::report::progress::{NoProgress, Progress};
 
 /// The file under test: a WOPISrc and its token.
 #[derive(Clone)]
@@ -120,25 +122,6 @@ pub type PostMessageFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Outpu
 /// Runs `<ext:PostMessage>` steps in a browser against the case's file; without one such cases are skipped.
 pub trait PostMessageDriver: Send + Sync {
     fn run_step<'a>(&'a self, step: &'a PostMessageStep, target: &'a Target, label: &'a str) -> PostMessageFuture<'a>;
-}
-
-/// What the runner tells a live display while a run is in progress.
-///
-/// Cases may finish on several worker tasks at once, so implementations take `&self` and must be `Send + Sync`.
-pub trait Progress: Send + Sync {
-    /// The run starts with `total` cases.
-    fn started(&self, total: usize);
-    /// A case has its verdict.
-    fn case_finished(&self, result: &CaseResult);
-}
-
-/// A [`Progress`] that shows nothing (library use, tests).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn started(&self, _total: usize) {}
-    fn case_finished(&self, _result: &CaseResult) {}
 }
 
 /// Which cases run. Empty lists select everything.

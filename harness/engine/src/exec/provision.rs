@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -153,6 +154,29 @@ impl Provisioner for CommandProvisioner {
                 });
             }
             parse_output(&String::from_utf8_lossy(&output.stdout))
+        })
+    }
+}
+
+/// Adds the instance list to every target a provisioner hands out.
+pub struct WithInstances {
+    inner: Arc<dyn Provisioner>,
+    others: Vec<Url>,
+}
+
+impl WithInstances {
+    /// Wraps `inner`; `others` are the `--instance` URLs (see [`crate::instances`]).
+    pub fn new(inner: Arc<dyn Provisioner>, others: Vec<Url>) -> Self {
+        Self { inner, others }
+    }
+}
+
+impl Provisioner for WithInstances {
+    fn provision<'a>(&'a self, case_id: &'a str) -> ProvisionFuture<'a> {
+        Box::pin(async move {
+            let mut target: Target = self.inner.provision(case_id).await?;
+            target.instances = crate::instances::for_wopisrc(&target.wopisrc, &self.others);
+            Ok(target)
         })
     }
 }

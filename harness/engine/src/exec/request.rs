@@ -11,13 +11,12 @@ use bytes::Bytes;
 use http::Method;
 use url::Url;
 use wopi_mock_office::client::{ProofMode, ProofSpec, RawRequest};
+use wopi_protocol::ops;
 use wopi_protocol::proof::Ticks;
-use wopi_protocol::utf7;
 
 use super::Target;
-use crate::suite::{
-    Category, CoauthLockType, KeyRelation, ProofTimestamp, PutRelativeMode, Request, RequestKind, Suite, TestCase,
-};
+use crate::suite::elements::requests::{self, Address, Env, Wire};
+use crate::suite::{Category, KeyRelation, ProofTimestamp, Request, Suite, TestCase};
 use crate::validate::{State, frames};
 
 /// `User-Agent` the validator sends for OfficeNativeClient cases.
@@ -36,58 +35,71 @@ pub struct Built {
     pub proof_age_secs: Option<i64>,
 }
 
-/// Why a request could not be built: the case fails with this message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BuildError(pub String);
+pub use crate::suite::elements::requests::BuildError;
 
 fn berr<T>(m: impl Into<String>) -> Result<T, BuildError> {
     Err(BuildError(m.into()))
 }
 
-/// The URL suffix, method and `X-WOPI-Override` of each request element.
-fn shape(kind: &RequestKind) -> (Method, &'static str, Option<&'static str>) {
-    use RequestKind as K;
-    match kind {
-        K::CheckFileInfo | K::CheckContainerInfo | K::CheckEcosystem { .. } | K::GetFromFileUrl => {
-            (Method::GET, "", None)
+/// The method, path suffix and `X-WOPI-Override` of a request element, from the operation catalogue.
+fn from_catalogue(address: Address) -> (Method, &'static str, Option<&'static str>) {
+    match address {
+        Address::Op(op) => {
+            let spec = op.spec();
+            let method = match spec.method {
+                ops::Method::Get => Method::GET,
+                ops::Method::Post => Method::POST,
+            };
+            (method, spec.path.suffix(), spec.override_op.map(|o| o.as_str()))
         }
-        K::GetFile { .. } => (Method::GET, "/contents", None),
-        K::EnumerateChildren { .. } => (Method::GET, "/children", None),
-        K::EnumerateAncestors => (Method::GET, "/ancestry", None),
-        K::GetEcosystem => (Method::GET, "/ecosystem_pointer", None),
-        K::GetRootContainer { .. } => (Method::GET, "/root_container_pointer", None),
-        K::PutFile { .. } => (Method::POST, "/contents", Some("PUT")),
-        K::PutChunkedFile(_) => (Method::POST, "/contents", Some("PUT_CHUNKED_FILE")),
-        K::PutRelativeFile { .. } => (Method::POST, "", Some("PUT_RELATIVE")),
-        K::Lock { .. } | K::UnlockAndRelock { .. } => (Method::POST, "", Some("LOCK")),
-        K::Unlock { .. } => (Method::POST, "", Some("UNLOCK")),
-        K::RefreshLock { .. } => (Method::POST, "", Some("REFRESH_LOCK")),
-        K::GetLock => (Method::POST, "", Some("GET_LOCK")),
-        K::PutUserInfo { .. } => (Method::POST, "", Some("PUT_USER_INFO")),
-        K::AddActivities { .. } => (Method::POST, "", Some("ADD_ACTIVITIES")),
-        K::DeleteFile => (Method::POST, "", Some("DELETE")),
-        K::RenameFile { .. } => (Method::POST, "", Some("RENAME_FILE")),
-        K::GetShareUrl { .. } => (Method::POST, "", Some("GET_SHARE_URL")),
-        K::GetNewAccessToken { .. } => (Method::POST, "", Some("GET_NEW_ACCESS_TOKEN")),
-        K::CreateChildContainer { .. } => (Method::POST, "", Some("CREATE_CHILD_CONTAINER")),
-        K::CreateChildFile { .. } => (Method::POST, "", Some("CREATE_CHILD_FILE")),
-        K::DeleteContainer => (Method::POST, "", Some("DELETE_CONTAINER")),
-        K::RenameContainer { .. } => (Method::POST, "", Some("RENAME_CONTAINER")),
-        K::PutToFileUrl { .. } => (Method::POST, "", None),
-        K::GetCoauthLock(_) => (Method::POST, "", Some("GET_COAUTH_LOCK")),
-        K::RefreshCoauthLock(_) => (Method::POST, "", Some("REFRESH_COAUTH_LOCK")),
-        K::UnlockCoauthLock { .. } => (Method::POST, "", Some("UNLOCK_COAUTH_LOCK")),
-        K::GetCoauthTable { .. } => (Method::POST, "", Some("GET_COAUTH_TABLE")),
-        K::GetChunkedFile { .. } => (Method::POST, "", Some("GET_CHUNKED_FILE")),
-        K::GetSequenceNumber => (Method::POST, "", Some("GET_SEQUENCE_NUMBER")),
-        K::Delay { .. } => (Method::GET, "", None),
+        Address::FileUrl | Address::NotSent(_) => (Method::GET, "", None),
     }
 }
 
-/// `True`/`False`, as C# `bool.ToString()` writes header values.
-fn dotnet_bool(b: bool) -> &'static str {
-    if b { "True" } else { "False" }
+/// What the runner offers the element modules while a request is built.
+struct RunEnv<'a> {
+    suite: &'a Suite,
+    target: &'a Target,
+    state: &'a State,
+}
+
+impl Env for RunEnv<'_> {
+    fn resource(&self, id: &str) -> Option<Vec<u8>> {
+        self.suite.resource(id).map(|r| r.bytes())
+    }
+
+    fn state(&self, key: &str) -> Option<Option<&str>> {
+        self.state.get(key)
+    }
+
+    fn wopisrc(&self) -> &str {
+        self.target.wopisrc.as_str()
+    }
+
+    fn content_chunks(
+        &self,
+        scheme: &str,
+        text: Option<&str>,
+        resource_id: Option<&str>,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        frames::content_chunks(self.suite, scheme, text, resource_id)
+    }
+
+    fn chunk_id(&self, chunk: &[u8]) -> String {
+        frames::chunk_id(chunk)
+    }
+
+    fn frames_body(&self, message: &serde_json::Value, chunks: &[Vec<u8>]) -> Vec<u8> {
+        frames::encode_request(message, chunks)
+    }
+
+    fn get_chunked_file_message(
+        &self,
+        filters: Vec<(String, Vec<String>, String, String)>,
+        properties: &[String],
+    ) -> serde_json::Value {
+        frames::get_chunked_file_message(filters, properties)
+    }
 }
 
 /// Builds the request `r` of `case` against `target` with the case's `state`.
@@ -99,76 +111,120 @@ pub fn build(
     target: &Target,
     state: &State,
 ) -> Result<Built, BuildError> {
-    use RequestKind as K;
-    let (method, suffix, override_op) = shape(&r.kind);
-    let deletes = matches!(r.kind, K::DeleteFile | K::DeleteContainer);
+    let address = r.kind.address();
+    let (method, suffix, override_op) = from_catalogue(address);
+    let anonymous = address == Address::FileUrl;
+    let (url, token) = url_and_token(r, target, state, suffix, anonymous)?;
 
-    // --- URL and token ---
-    let mut token = target.access_token.clone();
-    let mut with_ttl = true;
-    let explicit: Option<String> = match r.override_url.as_deref() {
+    // --- headers and body: the element's own, then the override ---
+    if let Address::NotSent(why) = address {
+        return berr(why);
+    }
+    let env = RunEnv { suite, target, state };
+    let mut wire = Wire::new(&env);
+    requests::send(&r.kind, &mut wire)?;
+    let (mut headers, body) = wire.into_parts();
+    let mut h = |n: &str, v: &str| headers.push((n.to_string(), v.to_string()));
+    if let Some(op) = override_op {
+        h(wopi_protocol::headers::X_WOPI_OVERRIDE, op);
+    }
+    if case.category == Category::OfficeNativeClient && !anonymous {
+        h("User-Agent", ONC_USER_AGENT);
+    }
+    ext_headers(r, state, &mut headers)?;
+
+    // --- proof ---
+    let (proof, proof_age_secs) = if anonymous {
+        (ProofSpec::mode(ProofMode::Unsigned), None)
+    } else {
+        proof_spec(r)?
+    };
+    let raw = RawRequest {
+        label: label.to_string(),
+        method,
+        url,
+        access_token: if anonymous { String::new() } else { token.clone() },
+        headers,
+        body: Bytes::from(body),
+        proof,
+    };
+    Ok(Built {
+        raw,
+        token,
+        anonymous,
+        proof_age_secs,
+    })
+}
+
+/// The `OverrideUrl` to send to, if any: a literal, or a saved `$State:` URL (saved-but-empty means the original
+/// WopiSrc, except for deletes, which never touch the original file).
+fn explicit_url(r: &Request, state: &State, anonymous: bool) -> Result<Option<String>, BuildError> {
+    let deletes = r.kind.deletes();
+    match r.override_url.as_deref() {
         Some(o) => match o.strip_prefix("$State:") {
             Some(key) => match state.get(key) {
-                None => return berr(format!("OverrideUrl uses $State:{key}, which no earlier request saved")),
-                Some(None) | Some(Some("")) if deletes => {
-                    return berr(format!(
-                        "$State:{key} is empty (the request that creates it failed); refusing to send {} to the original file",
-                        r.kind.name()
-                    ));
-                }
+                None => berr(format!("OverrideUrl uses $State:{key}, which no earlier request saved")),
+                Some(None) | Some(Some("")) if deletes => berr(format!(
+                    "$State:{key} is empty (the request that creates it failed); refusing to send {} to the original file",
+                    r.kind.name()
+                )),
                 // The engine's fallback: a saved-but-empty URL means the original WopiSrc.
-                Some(None) | Some(Some("")) => None,
-                Some(Some(v)) => Some(v.to_string()),
+                Some(None) | Some(Some("")) => Ok(None),
+                Some(Some(v)) => Ok(Some(v.to_string())),
             },
-            None => Some(o.to_string()),
+            None => Ok(Some(o.to_string())),
         },
-        None if deletes => {
-            return berr(format!(
-                "{} needs an OverrideUrl (the original file is never deleted)",
-                r.kind.name()
-            ));
+        None if deletes => berr(format!(
+            "{} needs an OverrideUrl (the original file is never deleted)",
+            r.kind.name()
+        )),
+        None if anonymous => berr("GetFromFileUrl needs an OverrideUrl ($State:FileUrl)"),
+        None => Ok(None),
+    }
+}
+
+/// The request URL (path suffix, token, TTL, instance, token mutation) and the token it carries.
+fn url_and_token(
+    r: &Request,
+    target: &Target,
+    state: &State,
+    suffix: &str,
+    anonymous: bool,
+) -> Result<(Url, String), BuildError> {
+    let with_suffix = |mut url: Url| {
+        if !suffix.is_empty() {
+            let path = format!("{}{}", url.path().trim_end_matches('/'), suffix);
+            url.set_path(&path);
         }
-        None if matches!(r.kind, K::GetFromFileUrl) => {
-            return berr("GetFromFileUrl needs an OverrideUrl ($State:FileUrl)");
-        }
-        None => None,
+        url
     };
-    let mut url = match &explicit {
+    let explicit = explicit_url(r, state, anonymous)?;
+    let (mut url, mut token) = match &explicit {
         Some(u) => {
-            let mut url = Url::parse(u).or_else(|e| {
+            let url = with_suffix(Url::parse(u).or_else(|e| {
                 berr(format!(
                     "OverrideUrl '{}' is not a URL: {e}",
                     wopi_protocol::transcript::redact_url(u)
                 ))
-            })?;
-            if !suffix.is_empty() {
-                let path = format!("{}{}", url.path().trim_end_matches('/'), suffix);
-                url.set_path(&path);
-            }
+            })?);
             // The engine takes the token from the URL's own access_token parameter (empty if none).
-            token = url
+            let token = url
                 .query_pairs()
                 .find(|(k, _)| k == "access_token")
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default();
-            with_ttl = false;
-            url
+            (url, token)
         }
         None => {
-            let mut url = target.wopisrc.clone();
-            if !suffix.is_empty() {
-                let path = format!("{}{}", url.path().trim_end_matches('/'), suffix);
-                url.set_path(&path);
-            }
+            let mut url = with_suffix(target.wopisrc.clone());
             url.query_pairs_mut().append_pair("access_token", &target.access_token);
-            url
+            (url, target.access_token.clone())
         }
     };
     if let Some(n) = r.instance {
         url = crate::instances::rebase(&url, &target.instances, n);
     }
-    let anonymous = matches!(r.kind, K::GetFromFileUrl);
-    if with_ttl && !anonymous {
+    if explicit.is_none() && !anonymous {
         url.query_pairs_mut()
             .append_pair("access_token_ttl", &target.access_token_ttl.to_string());
     }
@@ -176,262 +232,11 @@ pub fn build(
         token = m.mutation.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         put_token_first(&mut url, &token);
     }
+    Ok((url, token))
+}
 
-    // --- headers and body ---
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut body = Bytes::new();
-    let mut h = |n: &str, v: &str| headers.push((n.to_string(), v.to_string()));
-    let resource = |id: &str| -> Result<Vec<u8>, BuildError> {
-        suite
-            .resource(id)
-            .map(|r| r.bytes())
-            .ok_or_else(|| BuildError(format!("resource '{id}' is not declared")))
-    };
-    let target_headers =
-        |mode: Option<PutRelativeMode>, name: &str, overwrite: Option<bool>, h: &mut dyn FnMut(&str, &str)| {
-            let encoded = utf7::encode_validator_url(name);
-            match mode {
-                Some(PutRelativeMode::Suggested) => h("X-WOPI-SuggestedTarget", &encoded),
-                Some(PutRelativeMode::ExactName) => {
-                    h("X-WOPI-RelativeTarget", &encoded);
-                    if let Some(o) = overwrite {
-                        h("X-WOPI-OverwriteRelativeTarget", dotnet_bool(o));
-                    }
-                }
-                Some(PutRelativeMode::Conflicting) => {
-                    h("X-WOPI-SuggestedTarget", &encoded);
-                    h("X-WOPI-RelativeTarget", &encoded);
-                }
-                None => {}
-            }
-        };
-    match &r.kind {
-        K::GetFile { new_lock, .. } => {
-            if let Some(l) = new_lock {
-                h("X-WOPI-Lock", l);
-            }
-        }
-        K::PutFile { lock, resource_id } => {
-            if let Some(l) = lock.as_deref().filter(|l| !l.is_empty()) {
-                h("X-WOPI-Lock", l);
-            }
-            body = resource(resource_id)?.into();
-        }
-        K::PutRelativeFile {
-            name,
-            resource_id,
-            mode,
-            overwrite_relative,
-            overwrite_in_suggested,
-        } => {
-            if mode.is_none() {
-                return berr("PutRelativeFile needs PutRelativeFileMode");
-            }
-            let bytes = resource(resource_id)?;
-            h("X-WOPI-Size", &bytes.len().to_string());
-            target_headers(*mode, name, *overwrite_relative, &mut h);
-            if *overwrite_in_suggested {
-                // The loader allows this only in Suggested mode, where the host must ignore it.
-                h("X-WOPI-OverwriteRelativeTarget", dotnet_bool(true));
-            }
-            body = bytes.into();
-        }
-        K::CreateChildFile {
-            name,
-            mode,
-            overwrite_relative,
-        } => {
-            if mode.is_none() {
-                return berr("CreateChildFile needs PutRelativeFileMode");
-            }
-            target_headers(*mode, name, *overwrite_relative, &mut h);
-        }
-        K::CreateChildContainer { folder_name, mode } => {
-            if mode.is_none() {
-                return berr("CreateChildContainer needs PutRelativeFileMode");
-            }
-            target_headers(*mode, folder_name, None, &mut h);
-        }
-        K::Lock {
-            lock,
-            lock_user_visible,
-        } => {
-            h("X-WOPI-Lock", lock);
-            if let Some(v) = lock_user_visible {
-                h("X-WOPI-LockUserVisible", dotnet_bool(*v));
-            }
-        }
-        K::Unlock { lock } | K::RefreshLock { lock } => h("X-WOPI-Lock", lock),
-        K::UnlockAndRelock { new_lock, old_lock } => {
-            h("X-WOPI-Lock", new_lock);
-            h("X-WOPI-OldLock", old_lock);
-        }
-        K::PutUserInfo { body: b } | K::AddActivities { body: b } => body = Bytes::from(b.clone().into_bytes()),
-        K::RenameFile {
-            name,
-            lock,
-            coauth_lock_id,
-        } => {
-            h("X-WOPI-RequestedName", &utf7::encode(name));
-            h("X-WOPI-Lock", lock.as_deref().unwrap_or(""));
-            h("X-WOPI-CoauthLockId", coauth_lock_id.as_deref().unwrap_or(""));
-        }
-        K::RenameContainer { name } => h("X-WOPI-RequestedName", &utf7::encode(name)),
-        K::GetShareUrl { url_type } => {
-            if let Some(t) = url_type {
-                h("X-WOPI-UrlType", t);
-            }
-        }
-        K::GetNewAccessToken { .. } => h("X-WOPI-WopiSrc", target.wopisrc.as_str()),
-        K::EnumerateChildren {
-            file_extension_filter_list,
-        } => {
-            if let Some(f) = file_extension_filter_list.as_deref().filter(|f| !f.is_empty()) {
-                h("X-WOPI-FileExtensionFilterList", f);
-            }
-        }
-        K::GetCoauthLock(c) | K::RefreshCoauthLock(c) => {
-            if let Some(t) = c.lock_type {
-                let t = match t {
-                    CoauthLockType::Coauth => "Coauth",
-                    CoauthLockType::CoauthExclusive => "CoauthExclusive",
-                    CoauthLockType::None => "None",
-                };
-                h("X-WOPI-CoauthLockType", t);
-            }
-            h("X-WOPI-CoauthLockId", &c.coauth_lock_id);
-            if let Some(t) = c.expiration_timeout {
-                h("X-WOPI-CoauthLockExpirationTimeout", &t.to_string());
-            }
-            match &c.metadata_as_body {
-                Some(m) => body = Bytes::from(serde_json::json!({ "CoauthLockMetadata": m }).to_string().into_bytes()),
-                None => {
-                    if let Some(m) = &c.metadata {
-                        h("X-WOPI-CoauthLockMetadata", m);
-                    }
-                }
-            }
-        }
-        K::UnlockCoauthLock { coauth_lock_id } => h("X-WOPI-CoauthLockId", coauth_lock_id),
-        K::GetCoauthTable {
-            version,
-            version_state_key,
-        } => {
-            let v = version_state_key
-                .as_deref()
-                .and_then(|k| state.get(k).flatten())
-                .map(str::to_string)
-                .or_else(|| version.clone())
-                .unwrap_or_default();
-            h("X-WOPI-CoauthTableVersion", &v);
-        }
-        K::GetChunkedFile {
-            properties_to_return,
-            filters,
-        } => {
-            let mut list = Vec::new();
-            for f in filters {
-                let known = frames::content_chunks(
-                    suite,
-                    &f.chunking_scheme,
-                    f.already_existing_content.as_deref(),
-                    f.already_existing_content_resource_id.as_deref(),
-                )
-                .map_err(BuildError)?;
-                let ids = known.iter().map(|c| frames::chunk_id(c)).collect();
-                list.push((
-                    f.stream_id.clone(),
-                    ids,
-                    f.chunking_scheme.clone(),
-                    f.chunks_to_return.clone(),
-                ));
-            }
-            body = frames::encode_request(&frames::get_chunked_file_message(list, properties_to_return), &[]).into();
-        }
-        K::PutChunkedFile(p) => {
-            let from_state = p
-                .sequence_number_state_key
-                .as_deref()
-                .and_then(|k| state.get_nonempty(k))
-                .and_then(|v| v.trim().parse::<i64>().ok());
-            let seq = from_state
-                .or_else(|| p.sequence_number.as_deref().and_then(|v| v.trim().parse::<i64>().ok()))
-                .ok_or_else(|| {
-                    BuildError(
-                        "PutChunkedFile needs a sequence number (SequenceNumber or a saved SequenceNumberStateKey)"
-                            .into(),
-                    )
-                })?;
-            h("X-WOPI-SequenceNumber", &seq.to_string());
-            h("X-WOPI-Lock", p.lock.as_deref().unwrap_or(""));
-            h("X-WOPI-CoauthLockId", p.coauth_lock_id.as_deref().unwrap_or(""));
-            h("X-WOPI-Editors", p.editors.as_deref().unwrap_or(""));
-            let mut signatures = Vec::new();
-            let mut send: Vec<Vec<u8>> = Vec::new();
-            for s in &p.streams {
-                let new = frames::content_chunks(
-                    suite,
-                    &s.chunking_scheme,
-                    s.new_content.as_deref(),
-                    s.new_content_resource_id.as_deref(),
-                )
-                .map_err(BuildError)?;
-                let known = frames::content_chunks(
-                    suite,
-                    &s.chunking_scheme,
-                    s.last_known_host_content.as_deref(),
-                    s.last_known_host_content_resource_id.as_deref(),
-                )
-                .map_err(BuildError)?;
-                let known_ids: Vec<String> = known.iter().map(|c| frames::chunk_id(c)).collect();
-                let sigs: Vec<serde_json::Value> = new
-                    .iter()
-                    .map(|c| serde_json::json!({"ChunkId": frames::chunk_id(c), "Length": c.len()}))
-                    .collect();
-                for c in new {
-                    // Only the delta, each chunk once across streams.
-                    if !known_ids.contains(&frames::chunk_id(&c)) && !send.contains(&c) {
-                        send.push(c);
-                    }
-                }
-                signatures.push(serde_json::json!({"ChunkSignatures": sigs, "ChunkingScheme": s.chunking_scheme, "StreamId": s.stream_id}));
-            }
-            let props: Vec<serde_json::Value> = p
-                .properties
-                .iter()
-                .map(|c| serde_json::json!({"Name": c.name, "Retention": c.retention, "Value": c.value}))
-                .collect();
-            let message = serde_json::json!({
-                "ContentProperties": props,
-                "Signatures": signatures,
-                "UploadSessionTokenToCommit": p.upload_session_token,
-            });
-            body = frames::encode_request(&message, &send).into();
-        }
-        K::PutToFileUrl { .. } => {
-            return berr("PutToFileUrl is in the XSD but unknown to the validator engine; not supported");
-        }
-        K::Delay { .. } => return berr("Delay is not an HTTP request"),
-        K::CheckFileInfo
-        | K::GetLock
-        | K::DeleteFile
-        | K::CheckContainerInfo
-        | K::EnumerateAncestors
-        | K::GetEcosystem
-        | K::GetRootContainer { .. }
-        | K::CheckEcosystem { .. }
-        | K::DeleteContainer
-        | K::GetFromFileUrl
-        | K::GetSequenceNumber => {}
-    }
-    if let Some(op) = override_op {
-        h("X-WOPI-Override", op);
-    }
-    if case.category == Category::OfficeNativeClient && !anonymous {
-        h("User-Agent", ONC_USER_AGENT);
-    }
-
-    // `<ext:Header>` last, so it can replace a header the element itself sends.
+/// `<ext:Header>` last, so it can replace (case-insensitively) a header the element itself sends.
+fn ext_headers(r: &Request, state: &State, headers: &mut Vec<(String, String)>) -> Result<(), BuildError> {
     for x in &r.headers {
         let value = match x.value.strip_prefix("$State:") {
             Some(key) => match state.get(key) {
@@ -449,28 +254,7 @@ pub fn build(
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&x.name));
         headers.push((x.name.clone(), value));
     }
-
-    // --- proof ---
-    let (proof, proof_age_secs) = if anonymous {
-        (ProofSpec::mode(ProofMode::Unsigned), None)
-    } else {
-        proof_spec(r)?
-    };
-    let raw = RawRequest {
-        label: label.to_string(),
-        method,
-        url,
-        access_token: if anonymous { String::new() } else { token.clone() },
-        headers,
-        body,
-        proof,
-    };
-    Ok(Built {
-        raw,
-        token,
-        anonymous,
-        proof_age_secs,
-    })
+    Ok(())
 }
 
 /// Replaces the URL's `access_token` with `token`, put first as the engine does for its mutations.

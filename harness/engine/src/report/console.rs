@@ -17,7 +17,7 @@ use super::model::{CaseResult, Outcome, RunReport, Totals};
 use super::text::{case_reason, format_ms, one_line, plural};
 
 // The runner's progress trait, re-exported so reporters and their callers need only this module.
-pub use crate::exec::{NoProgress, Progress};
+pub use super::progress::{NoProgress, Progress};
 
 /// Progress bar, per-case lines and the closing summary on a terminal or a CI log.
 pub struct ConsoleReporter {

@@ -13,12 +13,15 @@
 //! - An invalid `Comparator` is a load error rather than a failure at run time.
 
 mod build;
+pub(crate) mod builder;
+pub mod elements;
 pub mod model;
-mod xml;
+pub mod race_config;
+pub(crate) mod xml;
 
 use std::path::{Path, PathBuf};
 
-pub use build::KNOWN_SCHEMAS;
+pub use elements::validators::KNOWN_SCHEMAS;
 pub use model::*;
 
 /// The namespace of our extension elements and attributes (`xmlns:ext="urn:wopi-conformance:ext:1"`).
@@ -64,7 +67,7 @@ pub fn load_named(path: &Path, name: String) -> Result<Suite, SuiteError> {
 
 /// Parses suite text; `path` is only used in errors and kept in [`Suite::path`].
 pub fn parse_str(text: &str, path: &Path, name: String) -> Result<Suite, SuiteError> {
-    let mut b = build::Builder::new(path);
+    let mut b = builder::Builder::new(path);
     let root = xml::parse_document(text).map_err(|e| b.xml_error(e))?;
     b.suite(&root, name)
 }

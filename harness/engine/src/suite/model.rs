@@ -123,9 +123,9 @@ pub enum Step {
     },
     /// `<ext:PostMessage>`: a browser step against the host page.
     PostMessage(PostMessageStep),
-    /// `<ext:LockRace .../>`: N clients race the lock family on the case's file ([`crate::race`]).
+    /// `<ext:LockRace .../>`: N clients race the lock family on the case's file (run by the engine's `race`).
     LockRace {
-        config: crate::race::RaceConfig,
+        config: super::race_config::RaceConfig,
         pos: Pos,
     },
 }
@@ -465,17 +465,6 @@ impl RequestKind {
             RequestKind::GetSequenceNumber => "GetSequenceNumber",
             RequestKind::Delay { .. } => "Delay",
         }
-    }
-
-    /// Responses the engine treats as binary: their body is never JSON text.
-    pub fn binary_response(&self) -> bool {
-        matches!(
-            self,
-            RequestKind::GetFile { .. }
-                | RequestKind::GetChunkedFile { .. }
-                | RequestKind::PutChunkedFile(_)
-                | RequestKind::GetSequenceNumber
-        )
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::*;
-use crate::suite::{self, Step};
+use crate::suite::{self, Step, Suite};
 
 /// A suite whose single request carries `validators` (the inside of `<Validators>`, or `None` for no element).
 fn suite_with(validators: Option<&str>) -> Suite {
