@@ -1,0 +1,9 @@
+//! CSPP Plus: coauth locks, incremental file transfer and content streams (`../shared/notes/cspp-plus.md`, the
+//! CSPP Plus pages under `cloud-storage-partner-program/plus/`). No I/O: the reference host, the mock client and
+//! the harness build on these values.
+//!
+//! | module | what it holds | note |
+//! |---|---|---|
+//! | [`spooky`] | SpookyHash V2 (128-bit, seeds 0/0) and [`spooky::ChunkId`] | §4.2 |
+
+pub mod spooky;
