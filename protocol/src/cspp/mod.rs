@@ -4,6 +4,8 @@
 //!
 //! | module | what it holds | note |
 //! |---|---|---|
+//! | [`frame`] | the binary frame codec (EndFrame, MessageJSON, Chunk, ChunkRange), bounded parsing, the stream writer | §3 |
 //! | [`spooky`] | SpookyHash V2 (128-bit, seeds 0/0) and [`spooky::ChunkId`] | §4.2 |
 
+pub mod frame;
 pub mod spooky;
