@@ -4,8 +4,10 @@
 //!
 //! | module | what it holds | note |
 //! |---|---|---|
+//! | [`chunking`] | [`chunking::ChunkingScheme`], signatures, FullFile and Zip chunking, reassembly | §4 |
 //! | [`frame`] | the binary frame codec (EndFrame, MessageJSON, Chunk, ChunkRange), bounded parsing, the stream writer | §3 |
 //! | [`spooky`] | SpookyHash V2 (128-bit, seeds 0/0) and [`spooky::ChunkId`] | §4.2 |
 
+pub mod chunking;
 pub mod frame;
 pub mod spooky;
