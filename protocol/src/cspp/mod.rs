@@ -6,8 +6,10 @@
 //! |---|---|---|
 //! | [`chunking`] | [`chunking::ChunkingScheme`], signatures, FullFile and Zip chunking, reassembly | §4 |
 //! | [`frame`] | the binary frame codec (EndFrame, MessageJSON, Chunk, ChunkRange), bounded parsing, the stream writer | §3 |
+//! | [`properties`] | content properties and their retention, [`properties::StreamId`] and stored streams, [`properties::SequenceNumber`], [`properties::FileContent`] with the PutChunkedFile and PutFile rules | §5 |
 //! | [`spooky`] | SpookyHash V2 (128-bit, seeds 0/0) and [`spooky::ChunkId`] | §4.2 |
 
 pub mod chunking;
 pub mod frame;
+pub mod properties;
 pub mod spooky;
