@@ -1524,4 +1524,102 @@ mod tests {
             assert_eq!(wopi_lock_decision(&t, at(60)), want, "{host:?}");
         }
     }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Get(u8, bool, u64, u8),
+        Refresh(u8, u64, Option<u8>),
+        Unlock(u8),
+        Table,
+    }
+
+    fn arb_op() -> impl proptest::strategy::Strategy<Value = (Op, u64)> {
+        use proptest::prelude::*;
+        let op = prop_oneof![
+            (0u8..3, any::<bool>(), 60u64..=240, 0u8..3).prop_map(|(i, x, t, m)| Op::Get(i, x, t, m)),
+            (0u8..3, 60u64..=240, proptest::option::of(0u8..3)).prop_map(|(i, t, m)| Op::Refresh(i, t, m)),
+            (0u8..3).prop_map(Op::Unlock),
+            Just(Op::Table),
+        ];
+        (op, 0u64..90)
+    }
+
+    type Visible = Vec<(String, CoauthLockType, String)>;
+
+    fn visible(t: &CoauthTable, now: UnixMillis) -> Visible {
+        t.to_json(now)
+            .rows
+            .into_iter()
+            .map(|r| (r.id.0, r.lock_type, r.metadata))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Random operation sequences on a test clock (§6.1, §6.4): at most one unexpired CoauthExclusive row; no
+        /// expired row is ever listed; whenever the visible rows change the version changes; CoauthLockTime never
+        /// moves while a row lives; and the PutChunkedFile decision is always consistent with the table a client
+        /// would read at that moment (the "ConflictingMechanism consistent with GetCoauthTable").
+        #[test]
+        fn coauth_table_invariants(ops in proptest::collection::vec(arb_op(), 1..40), presented in 0u8..4) {
+            let ids = ["C1", "C2", "C3"];
+            let mut t = CoauthTable::default();
+            let mut now = T0;
+            let mut times: BTreeMap<String, u64> = BTreeMap::new();
+            for (op, advance) in ops {
+                now = UnixMillis(now.0 + advance * 1000);
+                let before = visible(&t, now);
+                // A row that expired by now may be taken afresh with a new CoauthLockTime.
+                times.retain(|k, _| before.iter().any(|(i, _, _)| i == k));
+                let v_before = t.version();
+                match op {
+                    Op::Get(i, excl, secs, m) => {
+                        let ty = if excl { CoauthExclusive } else { Coauth };
+                        let _ = t.get_lock(&req(ids[usize::from(i)], ty, secs, &format!("m{m}")), name(), None, now);
+                    }
+                    Op::Refresh(i, secs, m) => {
+                        let r = RefreshCoauthLock {
+                            id: id(ids[usize::from(i)]),
+                            timeout: ExpirationTimeout::from_secs(secs).expect("t"),
+                            metadata: m.map(|m| Metadata::new(format!("m{m}")).expect("m")),
+                        };
+                        let _ = t.refresh(&r, now);
+                    }
+                    Op::Unlock(i) => {
+                        let _ = t.unlock(&id(ids[usize::from(i)]), now);
+                    }
+                    Op::Table => {
+                        let _ = t.table(None, now);
+                    }
+                }
+                let after = visible(&t, now);
+                if after != before {
+                    proptest::prop_assert_ne!(t.version(), v_before, "rows changed without a version change");
+                }
+                let json = t.to_json(now);
+                let exclusive = json.rows.iter().filter(|r| r.lock_type == CoauthExclusive).count();
+                proptest::prop_assert!(exclusive <= 1);
+                for r in &json.rows {
+                    let row = t.rows.get(&r.id).expect("listed row exists");
+                    proptest::prop_assert!(now < row.expires_at, "an expired row is listed");
+                    let first = *times.entry(r.id.0.clone()).or_insert(r.lock_time);
+                    proptest::prop_assert_eq!(first, r.lock_time, "CoauthLockTime moved");
+                }
+                times.retain(|k, _| json.rows.iter().any(|r| &r.id.0 == k));
+                let p = match presented {
+                    0 => Presented::Nothing,
+                    1 => Presented::WopiLock("L".into()),
+                    n => Presented::CoauthLock(ids[usize::from(n - 1)].into()),
+                };
+                let d = put_chunked_file_decision(LockState { wopi: None, coauth: &t, now }, &p, 19);
+                match (&d, &p) {
+                    (Ok(()), Presented::CoauthLock(c)) => proptest::prop_assert!(json.rows.iter().any(|r| r.id.as_str() == c)),
+                    (Ok(()), _) => proptest::prop_assert!(false, "a non-empty file was writable without a coauth lock"),
+                    (Err(c), _) => {
+                        proptest::prop_assert_eq!(c.mechanism == Some(ConflictingMechanism::CoauthExclusiveLock), exclusive == 1);
+                        proptest::prop_assert_eq!(c.x_wopi_lock.is_some(), json.rows.is_empty());
+                    }
+                }
+            }
+        }
+    }
 }
