@@ -1,5 +1,7 @@
 //! Timing loops for the hot paths of wopi-protocol: proof signing and verification (every WOPI request carries
-//! two signatures and the host checks up to three combinations) and UTF-7 name coding.
+//! two signatures and the host checks up to three combinations), UTF-7 name coding, and CSPP Plus incremental
+//! transfer: SpookyHash chunk IDs, Zip chunking, frame bodies and reassembly on the validator's Excel and Word
+//! fixtures (read in place from `../shared/validator/Resources/ZipChunking/`) and on a generated 10 MiB zip.
 //!
 //! Plain `fn main` with `std::time::Instant`, no framework: `cargo bench -p wopi-protocol`. Each figure is the
 //! median of 5 rounds; the fixed keys in `fixtures/proof-keys/` are used so runs are comparable.
@@ -11,6 +13,11 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use wopi_protocol::cspp::chunking::{self, ChunkSignature, ChunkingScheme};
+use wopi_protocol::cspp::frame::{FrameStream, Limits};
+use wopi_protocol::cspp::message::{PutChunkedFileRequest, StreamSignature, write_body};
+use wopi_protocol::cspp::properties::StreamId;
+use wopi_protocol::cspp::spooky::ChunkId;
 use wopi_protocol::proof::{
     ProofHeaders, ProofKeyPair, ProofKeys, Ticks, expected_proof, sign_request, verify as verify_request,
 };
@@ -220,4 +227,138 @@ fn main() {
         d,
         &mb_per_s(ascii.len(), d),
     );
+
+    cspp_rows();
+}
+
+/// A validator zip fixture, or `None` (with a note) when `../shared/validator` is not beside the checkout.
+fn fixture(rel: &str) -> Option<Vec<u8>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/validator/Resources/ZipChunking")
+        .join(rel)
+        .join("FileStream");
+    match std::fs::read(&path) {
+        Ok(b) => Some(b),
+        Err(e) => {
+            println!("(skipped {rel}: {}: {e})", path.display());
+            None
+        }
+    }
+}
+
+/// A 10 MiB zip written by the `zip` crate: 40 stored entries of 256 KiB of xorshift noise (incompressible, like
+/// the images and media that make Office files large).
+fn generated_zip() -> Vec<u8> {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::with_capacity(11 << 20)));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..40 {
+        w.start_file(format!("word/media/image{i}.bin"), opts)
+            .unwrap_or_else(|e| panic!("zip start_file: {e}"));
+        let mut data = Vec::with_capacity(256 << 10);
+        while data.len() < 256 << 10 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            data.extend_from_slice(&x.to_le_bytes());
+        }
+        w.write_all(&data).unwrap_or_else(|e| panic!("zip write: {e}"));
+    }
+    w.finish().unwrap_or_else(|e| panic!("zip finish: {e}")).into_inner()
+}
+
+fn cspp_rows() {
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for (label, rel) in [
+        ("Excel V1 Main", "NonZeroByteExcel/Version1/MainContent"),
+        ("Word V1 Main", "NonZeroByteWord/Version1/MainContent"),
+    ] {
+        if let Some(b) = fixture(rel) {
+            inputs.push((format!("{label}, {} B", b.len()), b));
+        }
+    }
+    let big = generated_zip();
+    inputs.push((format!("zip, {:.1} MiB", big.len() as f64 / f64::from(1 << 20)), big));
+
+    println!();
+    println!("CSPP Plus incremental transfer (cspp-plus.md §3, §4)");
+    println!();
+    println!(
+        "| {:<52} | {:>7} | {:>12} | {:<18} |",
+        "operation", "iters", "per op", "throughput"
+    );
+    println!("|{:-<54}|{:-<9}|{:-<14}|{:-<20}|", "", "", "", "");
+    for (label, bytes) in &inputs {
+        let iters = u32::try_from((64 << 20) / bytes.len().max(1))
+            .unwrap_or(1)
+            .clamp(20, 20_000);
+        let d = per_op(iters, || {
+            black_box(ChunkId::of(black_box(bytes)));
+        });
+        row(
+            &format!("SpookyHash V2 (one chunk): {label}"),
+            iters,
+            d,
+            &mb_per_s(bytes.len(), d),
+        );
+
+        let d = per_op(iters, || {
+            black_box(chunking::zip_chunk_offsets(black_box(bytes)).ok());
+        });
+        // Reads only the zip headers, so a byte rate would mean nothing.
+        row(&format!("Zip chunk offsets: {label}"), iters, d, "headers only");
+
+        let d = per_op(iters, || {
+            let (_, chunks) = chunking::chunk_by_content(black_box(bytes));
+            black_box(chunking::signature(&chunks));
+        });
+        row(&format!("chunk + sign: {label}"), iters, d, &mb_per_s(bytes.len(), d));
+
+        // PutChunkedFile: the client builds the body, the host parses it (hashing every chunk) and reassembles.
+        let (scheme, chunks) = chunking::chunk_by_content(bytes);
+        if scheme != ChunkingScheme::Zip {
+            println!("WARNING: {label} did not chunk as a zip");
+        }
+        let sig: Vec<ChunkSignature> = chunking::signature(&chunks);
+        let req = PutChunkedFileRequest {
+            content_properties: vec![],
+            signatures: vec![StreamSignature {
+                chunk_signatures: sig.clone(),
+                chunking_scheme: scheme,
+                stream_id: StreamId::main(),
+            }],
+            upload_session_token_to_commit: None,
+        };
+        let body = write_body("PutChunkedFile", &req, chunks.iter().copied()).unwrap_or_else(|e| panic!("body: {e}"));
+        let d = per_op(iters, || {
+            black_box(write_body("PutChunkedFile", &req, chunks.iter().copied()).ok());
+        });
+        row(
+            &format!("PutChunkedFile body: {label}"),
+            iters,
+            d,
+            &mb_per_s(body.len(), d),
+        );
+        let d = per_op(iters, || {
+            black_box(FrameStream::parse(black_box(&body), &Limits::default()).ok());
+        });
+        row(
+            &format!("parse + ID check: {label}"),
+            iters,
+            d,
+            &mb_per_s(body.len(), d),
+        );
+        let parsed = FrameStream::parse(&body, &Limits::default()).unwrap_or_else(|e| panic!("parse: {e}"));
+        let store: std::collections::HashMap<ChunkId, &[u8]> = parsed.chunks.iter().copied().collect();
+        match chunking::reassemble(&sig, |id| store.get(id).copied(), u64::MAX) {
+            Ok(back) if back == *bytes => {}
+            Ok(_) => println!("WARNING: {label}: reassembly differs from the input"),
+            Err(e) => println!("WARNING: {label}: reassembly failed: {e}"),
+        }
+        let d = per_op(iters, || {
+            black_box(chunking::reassemble(&sig, |id| store.get(id).copied(), u64::MAX).ok());
+        });
+        row(&format!("reassemble: {label}"), iters, d, &mb_per_s(bytes.len(), d));
+    }
 }

@@ -14,6 +14,7 @@
 //! | [`names`] | file-name validity and extension rules of PutRelativeFile and RenameFile | `rest/files/PutRelativeFile.rst`, `RenameFile.rst` |
 //! | [`utf7`] | RFC 2152 UTF-7 as .NET's `UTF7Encoding` writes it, and a decoder for both forms | `rest/files/PutRelativeFile.rst` |
 //! | [`proof`] | proof-key pre-image, .NET ticks, signing and verification, the CSP public-key blob | `online/scenarios/proofkeys.rst` |
+//! | [`cspp`] | CSPP Plus: SpookyHash chunk IDs, the binary frame codec and its MessageJSON, FullFile/Zip chunking, content properties and streams, sequence numbers, coauth locks and their conflicts with WOPI locks | `../shared/notes/cspp-plus.md`; `plus/file-transfer/*`, `plus/coauthoring/*` |
 //! | [`discovery`] | discovery XML model, parser, writer and action-URL expansion | `online/discovery.rst` |
 //! | [`checkfileinfo`] | the CheckFileInfo response model and its validation by property | `rest/files/CheckFileInfo.rst` |
 //! | [`transcript`] | one recorded request/response exchange, with tokens redacted, for reports | — |
@@ -25,6 +26,7 @@
 //! The harness records each exchange (`transcript`) and validates what came back with the same rules.
 
 pub mod checkfileinfo;
+pub mod cspp;
 pub mod discovery;
 pub mod headers;
 pub mod ids;
