@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value, json};
 use thirtyfour::prelude::*;
 use url::Url;
-use wopi_mock_office::frame::{FrameCommand, FrameReport};
+use wopi_mock_office::frame::{FrameCommand, FrameReport, ReceivedMessage};
 use wopi_protocol::discovery::Discovery;
 
 use super::page::{Mark, PageError, PageSession, Reaction, poll};
@@ -246,8 +246,72 @@ impl CheckResult {
     }
 
     /// Whether a MUST failed.
+    /// Judges a message the frame must get from the host page: absent is `missing`'s verdict, from any other
+    /// origin (or untrusted) a failure, else a note. True when it came from the host page.
+    #[allow(clippy::too_many_arguments)]
+    fn judge_from_host(
+        &mut self,
+        ctx: &CheckContext,
+        check: Check,
+        page: &PageSession<'_>,
+        id: &str,
+        got: Option<ReceivedMessage>,
+        missing: Missing,
+        rule: &str,
+    ) -> bool {
+        let host = &page.host_origin;
+        match got {
+            None => {
+                self.failures.push(failure(
+                    ctx,
+                    check,
+                    missing.expected,
+                    missing.actual,
+                    rule,
+                    POSTMESSAGE_DOC,
+                    missing.should_only,
+                ));
+                false
+            }
+            Some(m) if !(m.trusted && &m.origin == host) => {
+                let actual = format!("{id} from {}", m.origin);
+                self.fail(ctx, check, format!("{id} from {host}"), actual, rule, POSTMESSAGE_DOC);
+                false
+            }
+            Some(_) => {
+                self.notes.push(format!("{id} arrived from {host}"));
+                true
+            }
+        }
+    }
+
     pub fn failed(&self) -> bool {
         self.failures.iter().any(|f| !f.should_only)
+    }
+}
+
+/// What a missing message means for a check: a failure, or a "should" (warning-level) finding.
+struct Missing {
+    expected: String,
+    actual: String,
+    should_only: bool,
+}
+
+impl Missing {
+    fn must(expected: String, actual: String) -> Self {
+        Missing {
+            expected,
+            actual,
+            should_only: false,
+        }
+    }
+
+    fn should(expected: String, actual: String) -> Self {
+        Missing {
+            expected,
+            actual,
+            should_only: true,
+        }
     }
 }
 
@@ -1402,42 +1466,14 @@ async fn focus_messages(
         );
         return Ok(r);
     }
-    let focus = |id: &'static str, since: usize| async move {
-        poll(spec.timeout, || async {
-            let f = page.frame().await?;
-            Ok(f.received
-                .into_iter()
-                .skip(since)
-                .find(|m| m.message_id.as_deref() == Some(id)))
-        })
-        .await
-    };
-    match focus("Blur_Focus", mark.frame_received).await? {
-        None => {
-            r.should(
-                ctx,
-                c,
-                format!("Blur_Focus from {} after {trigger} opened host UI", page.host_origin),
-                format!("no Blur_Focus reached the frame; the page did: {}", reaction.describe()),
-                rule,
-                POSTMESSAGE_DOC,
-            );
-            return Ok(r);
-        }
-        Some(m) if !(m.trusted && m.origin == page.host_origin) => {
-            r.fail(
-                ctx,
-                c,
-                format!("Blur_Focus from {}", page.host_origin),
-                format!("Blur_Focus from {}", m.origin),
-                rule,
-                POSTMESSAGE_DOC,
-            );
-            return Ok(r);
-        }
-        Some(_) => r
-            .notes
-            .push(format!("Blur_Focus arrived from {} after {trigger}", page.host_origin)),
+    let focus = |id: &'static str, since: usize| page.wait_frame_received(id, since, spec.timeout);
+    let blur = focus("Blur_Focus", mark.frame_received).await?;
+    let missing = Missing::should(
+        format!("Blur_Focus from {} after {trigger} opened host UI", page.host_origin),
+        format!("no Blur_Focus reached the frame; the page did: {}", reaction.describe()),
+    );
+    if !r.judge_from_host(ctx, c, page, "Blur_Focus", blur, missing, rule) {
+        return Ok(r);
     }
     let before_close = page.frame().await?.received.len();
     match close_host_ui(page).await? {
@@ -1448,25 +1484,12 @@ async fn focus_messages(
         }
         Some(label) => r.notes.push(format!("closed the host UI with {:?}", label.trim())),
     }
-    match focus("Grab_Focus", before_close).await? {
-        None => r.should(
-            ctx,
-            c,
-            format!("Grab_Focus from {} after the host UI closed", page.host_origin),
-            "no Grab_Focus reached the frame",
-            rule,
-            POSTMESSAGE_DOC,
-        ),
-        Some(m) if !(m.trusted && m.origin == page.host_origin) => r.fail(
-            ctx,
-            c,
-            format!("Grab_Focus from {}", page.host_origin),
-            format!("Grab_Focus from {}", m.origin),
-            rule,
-            POSTMESSAGE_DOC,
-        ),
-        Some(_) => r.notes.push(format!("Grab_Focus arrived from {}", page.host_origin)),
-    }
+    let grab = focus("Grab_Focus", before_close).await?;
+    let missing = Missing::should(
+        format!("Grab_Focus from {} after the host UI closed", page.host_origin),
+        "no Grab_Focus reached the frame".into(),
+    );
+    r.judge_from_host(ctx, c, page, "Grab_Focus", grab, missing, rule);
     Ok(r)
 }
 
@@ -1506,33 +1529,12 @@ async fn exchange(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         }
         return Ok(r);
     };
-    let got = poll(spec.timeout, || async {
-        let f = page.frame().await?;
-        Ok(f.received
-            .into_iter()
-            .skip(since)
-            .find(|m| m.message_id.as_deref() == Some(expect)))
-    })
-    .await?;
-    match got {
-        None => r.fail(
-            ctx,
-            c,
-            format!("{expect} from {} within {:?}", page.host_origin, spec.timeout),
-            "it never reached the frame",
-            rule,
-            POSTMESSAGE_DOC,
-        ),
-        Some(m) if !(m.trusted && m.origin == page.host_origin) => r.fail(
-            ctx,
-            c,
-            format!("{expect} from {}", page.host_origin),
-            format!("{expect} from {}", m.origin),
-            rule,
-            POSTMESSAGE_DOC,
-        ),
-        Some(_) => r.notes.push(format!("{expect} arrived from {}", page.host_origin)),
-    }
+    let got = page.wait_frame_received(expect, since, spec.timeout).await?;
+    let missing = Missing::must(
+        format!("{expect} from {} within {:?}", page.host_origin, spec.timeout),
+        "it never reached the frame".into(),
+    );
+    r.judge_from_host(ctx, c, page, expect, got, missing, rule);
     Ok(r)
 }
 

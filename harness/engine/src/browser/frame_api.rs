@@ -53,24 +53,34 @@ impl FrameApi {
         })
     }
 
+    /// Sends `req` (built against `path`), mapping transport errors to a [`FrameApiError`] naming the request.
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&FrameCommand>,
+    ) -> Result<reqwest::Response, FrameApiError> {
+        let mut req = self.http.request(method.clone(), self.url(path)?);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.map_err(|e| api_error(&method, path, e))
+    }
+
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<Option<T>, FrameApiError> {
-        let err = |message: String| FrameApiError {
-            what: format!("GET /{path}"),
-            message,
-        };
-        let resp = self
-            .http
-            .get(self.url(path)?)
-            .send()
-            .await
-            .map_err(|e| err(e.to_string()))?;
+        let resp = self.exchange(reqwest::Method::GET, path, None).await?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !resp.status().is_success() {
-            return Err(err(format!("status {}", resp.status())));
+            return Err(api_error(
+                &reqwest::Method::GET,
+                path,
+                format!("status {}", resp.status()),
+            ));
         }
-        resp.json::<T>().await.map(Some).map_err(|e| err(e.to_string()))
+        let json = resp.json::<T>().await;
+        json.map(Some).map_err(|e| api_error(&reqwest::Method::GET, path, e))
     }
 
     /// Every frame session, oldest first.
@@ -86,38 +96,33 @@ impl FrameApi {
     /// Makes the frame of `session` post `command` to the host page.
     pub async fn send(&self, session: &str, command: &FrameCommand) -> Result<(), FrameApiError> {
         let path = format!("admin/frame/{session}/send");
-        let err = |message: String| FrameApiError {
-            what: format!("POST /{path}"),
-            message,
-        };
-        let resp = self
-            .http
-            .post(self.url(&path)?)
-            .json(command)
-            .send()
-            .await
-            .map_err(|e| err(e.to_string()))?;
+        let resp = self.exchange(reqwest::Method::POST, &path, Some(command)).await?;
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(err(format!("status {}", resp.status())))
+            Err(api_error(
+                &reqwest::Method::POST,
+                &path,
+                format!("status {}", resp.status()),
+            ))
         }
     }
 
     /// The discovery document the host reads.
     pub async fn discovery(&self) -> Result<Discovery, FrameApiError> {
         let path = wopi_mock_office::server::DISCOVERY_PATH;
-        let err = |message: String| FrameApiError {
-            what: format!("GET /{path}"),
-            message,
-        };
-        let resp = self
-            .http
-            .get(self.url(path)?)
-            .send()
+        let resp = self.exchange(reqwest::Method::GET, path, None).await?;
+        let text = resp
+            .text()
             .await
-            .map_err(|e| err(e.to_string()))?;
-        let text = resp.text().await.map_err(|e| err(e.to_string()))?;
-        Discovery::parse(&text).map_err(|e| err(e.to_string()))
+            .map_err(|e| api_error(&reqwest::Method::GET, path, e))?;
+        Discovery::parse(&text).map_err(|e| api_error(&reqwest::Method::GET, path, e))
+    }
+}
+
+fn api_error(method: &reqwest::Method, path: &str, message: impl std::fmt::Display) -> FrameApiError {
+    FrameApiError {
+        what: format!("{method} /{path}"),
+        message: message.to_string(),
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use thirtyfour::prelude::*;
 use url::Url;
-use wopi_mock_office::frame::{FrameCommand, FrameReport};
+use wopi_mock_office::frame::{FrameCommand, FrameReport, ReceivedMessage};
 
 use super::driver::{Browser, BrowserError};
 use super::frame_api::FrameApi;
@@ -332,6 +332,25 @@ impl<'a> PageSession<'a> {
         self.frame_report()
             .await?
             .ok_or_else(|| PageError::Expectation("the mock no longer has the frame session".into()))
+    }
+
+    /// Waits until the frame has received a message `message_id` after its first `since` messages.
+    pub async fn wait_frame_received(
+        &self,
+        message_id: &str,
+        since: usize,
+        timeout: Duration,
+    ) -> Result<Option<ReceivedMessage>, PageError> {
+        poll(timeout, || async {
+            Ok(self
+                .frame()
+                .await?
+                .received
+                .into_iter()
+                .skip(since)
+                .find(|m| m.message_id.as_deref() == Some(message_id)))
+        })
+        .await
     }
 
     /// Makes the frame post `command` to the host page.
