@@ -109,27 +109,14 @@ impl Check {
             | Check::TokenTtl
             | Check::FrameFillsWindow
             | Check::ViewportMeta
-            | Check::NoCacheHeaders => &[FrameLoaded],
-            Check::PostMessageOrigin => &[FrameLoaded, FormPosted, SessionOpened, CheckFileInfoRead],
-            Check::PostmessageReady | Check::Exchange => &[
-                FrameLoaded,
-                FormPosted,
-                SessionOpened,
-                CheckFileInfoRead,
-                LoadingStatusReceived,
-            ],
+            | Check::NoCacheHeaders => FrameLoaded.and_before(),
+            Check::PostMessageOrigin => CheckFileInfoRead.and_before(),
+            Check::PostmessageReady | Check::Exchange => LoadingStatusReceived.and_before(),
             Check::TargetOrigin
             | Check::UntrustedOriginIgnored
             | Check::UiClose
             | Check::UiMessage
-            | Check::FocusMessages => &[
-                FrameLoaded,
-                FormPosted,
-                SessionOpened,
-                CheckFileInfoRead,
-                LoadingStatusReceived,
-                HandshakeCompleted,
-            ],
+            | Check::FocusMessages => HandshakeCompleted.and_before(),
         }
     }
 

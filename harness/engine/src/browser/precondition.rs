@@ -40,6 +40,26 @@ pub enum Precondition {
 }
 
 impl Precondition {
+    /// Every precondition, in the order they happen.
+    pub const IN_ORDER: [Precondition; 7] = [
+        Precondition::FrameLoaded,
+        Precondition::FormPosted,
+        Precondition::SessionOpened,
+        Precondition::CheckFileInfoRead,
+        Precondition::LoadingStatusReceived,
+        Precondition::HandshakeCompleted,
+        Precondition::MessageDelivered,
+    ];
+
+    /// This precondition and every one that happens before it.
+    pub fn and_before(self) -> &'static [Precondition] {
+        let end = Precondition::IN_ORDER
+            .iter()
+            .position(|p| *p == self)
+            .map_or(0, |i| i + 1);
+        &Precondition::IN_ORDER[..end]
+    }
+
     /// The doc page that asks for it.
     pub fn doc(self) -> &'static str {
         match self {
@@ -227,6 +247,15 @@ fn names(pairs: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_order_is_sorted_and_prefixes_end_at_their_own_precondition() {
+        assert!(Precondition::IN_ORDER.windows(2).all(|w| w[0] < w[1]));
+        for p in Precondition::IN_ORDER {
+            assert_eq!(p.and_before().last(), Some(&p));
+        }
+        assert_eq!(Precondition::FrameLoaded.and_before(), &[Precondition::FrameLoaded]);
+    }
 
     #[test]
     fn reasons_start_with_the_marker_and_name_the_precondition() {
