@@ -20,6 +20,7 @@ use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use url::Url;
+use wopi_protocol::dotnet::bool_str;
 use wopi_protocol::headers::{self as h, Override};
 use wopi_protocol::proof::{ProofKeyPair, Ticks, expected_proof};
 use wopi_protocol::transcript::{self, Exchange, RecordedOutcome, RecordedRequest};
@@ -816,7 +817,7 @@ impl WopiClient {
             .override_op(Override::PutRelative)
             .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(new_extension))
             .header(h::X_WOPI_SIZE, body.len().to_string())
-            .header(h::X_WOPI_FILE_CONVERSION, dotnet_bool(true))
+            .header(h::X_WOPI_FILE_CONVERSION, bool_str(true))
             .body(body);
         self.send(req).await
     }
@@ -833,7 +834,7 @@ impl WopiClient {
         let req = RawRequest::to_target("PutRelativeFile (relative)", Method::POST, t, "")
             .override_op(Override::PutRelative)
             .header(h::X_WOPI_RELATIVE_TARGET, wopi_protocol::utf7::encode(name))
-            .header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, dotnet_bool(overwrite))
+            .header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, bool_str(overwrite))
             .header(h::X_WOPI_SIZE, body.len().to_string())
             .body(body);
         self.send(req).await
@@ -882,11 +883,6 @@ impl WopiClient {
         self.send(RawRequest::to_target("EnumerateAncestors", Method::GET, t, "/ancestry"))
             .await
     }
-}
-
-/// .NET's `bool.ToString()`, which is what Office's and the validator's boolean headers carry.
-fn dotnet_bool(b: bool) -> &'static str {
-    if b { "True" } else { "False" }
 }
 
 fn redact_token(text: &str, token: &str) -> String {

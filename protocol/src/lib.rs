@@ -7,12 +7,13 @@
 //! ## Layout
 //! | module | what it holds | docs |
 //! |---|---|---|
+//! | [`dotnet`] | .NET ticks ([`dotnet::Ticks`]), civil dates and their string forms, `bool.ToString()` | `rest/common_headers.rst`, `online/scenarios/proofkeys.rst` |
 //! | [`headers`] | every `X-WOPI-*` header name, the `X-WOPI-Override` values, typed parsing of structured values | `rest/common_headers.rst`, `rest/files/*.rst` |
 //! | [`ids`] | [`ids::FileId`] and [`ids::ContainerId`]: identifiers that are safe in a URL path | `rest/concepts.rst` |
 //! | [`lock`] | [`lock::LockId`] (1 to 1024 characters), the exact-match comparison rule, the 30-minute expiry | `rest/files/Lock.rst` |
 //! | [`names`] | file-name validity and extension rules of PutRelativeFile and RenameFile | `rest/files/PutRelativeFile.rst`, `RenameFile.rst` |
 //! | [`utf7`] | RFC 2152 UTF-7 as .NET's `UTF7Encoding` writes it, and a decoder for both forms | `rest/files/PutRelativeFile.rst` |
-//! | [`proof`] | proof-key pre-image, .NET ticks, signing and verification, the CSP public-key blob | `online/scenarios/proofkeys.rst` |
+//! | [`proof`] | proof-key pre-image, signing and verification, the CSP public-key blob | `online/scenarios/proofkeys.rst` |
 //! | [`discovery`] | discovery XML model, parser, writer and action-URL expansion | `online/discovery.rst` |
 //! | [`checkfileinfo`] | the CheckFileInfo response model and its validation by property | `rest/files/CheckFileInfo.rst` |
 //! | [`transcript`] | one recorded request/response exchange, with tokens redacted, for reports | — |
@@ -25,6 +26,7 @@
 
 pub mod checkfileinfo;
 pub mod discovery;
+pub mod dotnet;
 pub mod headers;
 pub mod ids;
 pub mod lock;

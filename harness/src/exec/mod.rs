@@ -34,6 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::OnceCell;
 use url::Url;
 use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClient};
+use wopi_protocol::dotnet::{Ticks, bool_str};
 use wopi_protocol::transcript::{self, Exchange};
 
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
@@ -392,7 +393,7 @@ impl Runner {
     /// Runs every selected case and reports each to `progress` as it finishes.
     pub async fn run(&self, progress: &dyn Progress) -> RunOutcome {
         let inner = &self.inner;
-        let started_at = rfc3339(SystemTime::now());
+        let started_at = wopi_protocol::dotnet::rfc3339_seconds(SystemTime::now());
         let t0 = Instant::now();
         let selected: Vec<(usize, usize, usize)> = inner
             .suites
@@ -848,10 +849,8 @@ impl Inner {
         let offset = self.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
         if offset > 0 && raw.proof.timestamp.is_none() {
             // After `<ext:AdvanceClock>` proofs are stamped on the host's timeline.
-            let now = wopi_protocol::proof::Ticks::now();
-            raw.proof.timestamp = Some(wopi_protocol::proof::Ticks(
-                now.0.saturating_add(offset.saturating_mul(10_000_000)),
-            ));
+            let ahead = i64::try_from(offset).unwrap_or(i64::MAX);
+            raw.proof.timestamp = Some(Ticks::now().saturating_add_secs(ahead));
         }
         if let Some(l) = ledger {
             l.sending(&raw);
@@ -1085,8 +1084,8 @@ impl CaseExec<'_> {
             // A host clock the hook can read is exact (the embedded host's is stopped between steps); otherwise
             // the host's clock is ours plus the steps.
             let stamp = match self.runner.clock.get().and_then(|c| c.host_now()) {
-                Some(host_now) => request::stamp_aged(wopi_protocol::proof::Ticks::from_system_time(host_now), 0, age),
-                None => request::stamp_aged(wopi_protocol::proof::Ticks::now(), offset, age),
+                Some(host_now) => Ticks::from_system_time(host_now).saturating_add_secs(age.saturating_neg()),
+                None => Ticks::now().saturating_add_secs(i64::try_from(offset).unwrap_or(i64::MAX).saturating_sub(age)),
             };
             b.raw.proof.timestamp = Some(stamp);
         }
@@ -1217,7 +1216,7 @@ pub(crate) fn save_state(r: &Request, resp: &RawResponse, state: &mut State) {
                 json.as_ref().and_then(|j| match validate::json::select(j, &s.source) {
                     Ok(Some(v)) => match v {
                         serde_json::Value::String(s) => Some(s.clone()),
-                        serde_json::Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+                        serde_json::Value::Bool(b) => Some(bool_str(*b).into()),
                         serde_json::Value::Number(n) => Some(n.to_string()),
                         _ => None,
                     },
@@ -1375,29 +1374,6 @@ fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// RFC 3339 UTC, second precision.
-fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Inverse of days_from_civil (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1409,15 +1385,6 @@ mod tests {
         assert!(glob_match("Lock.?onflict", "Lock.Conflict"));
         assert!(!glob_match("Lock", "Lock.Conflict"));
         assert!(glob_match("*", ""));
-    }
-
-    #[test]
-    fn rfc3339_formats_known_instants() {
-        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(1_439_769_600)),
-            "2015-08-17T00:00:00Z"
-        );
     }
 
     #[test]

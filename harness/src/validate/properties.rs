@@ -125,8 +125,7 @@ fn as_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        Value::Bool(true) => Some("True".into()),
-        Value::Bool(false) => Some("False".into()),
+        Value::Bool(b) => Some(wopi_protocol::dotnet::bool_str(*b).into()),
         _ => None,
     }
 }
