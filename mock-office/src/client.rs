@@ -613,9 +613,7 @@ impl WopiClient {
             body_preview: transcript::body_preview(&req.body, Some(&req.access_token)),
         };
         for (name, value) in &headers {
-            let (n, v) = transcript::redact_header(name, value);
-            // `Authorization: Bearer <token>` is redacted by name; the token could also sit in any other value.
-            recorded.headers.push((n, redact_token(&v, &req.access_token)));
+            recorded.record_header(name, value, &req.access_token);
         }
         let result = self.exchange(&req, headers).await;
         let outcome = match &result {
@@ -627,7 +625,7 @@ impl WopiClient {
                 body_preview: String::new(),
             },
             Err(e) => RecordedOutcome::TransportError {
-                message: redact_token(&e.to_string(), &req.access_token),
+                message: transcript::redact_secret(&e.to_string(), &req.access_token),
             },
         };
         let exchange = Exchange {
@@ -885,15 +883,6 @@ impl WopiClient {
     }
 }
 
-fn redact_token(text: &str, token: &str) -> String {
-    // Most header values are shorter than a token: skip building a searcher for them (it showed in profiles).
-    if token.is_empty() || text.len() < token.len() {
-        text.to_string()
-    } else {
-        text.replace(token, transcript::REDACTED)
-    }
-}
-
 fn response_outcome(resp: &RawResponse, token: &str) -> RecordedOutcome {
     RecordedOutcome::Response {
         status: resp.status,
@@ -901,8 +890,7 @@ fn response_outcome(resp: &RawResponse, token: &str) -> RecordedOutcome {
             .headers
             .iter()
             .map(|(n, v)| {
-                let (n, v) = transcript::redact_header(n.as_str(), &String::from_utf8_lossy(v.as_bytes()));
-                (n, redact_token(&v, token))
+                transcript::redact_header_and_secret(n.as_str(), &String::from_utf8_lossy(v.as_bytes()), token)
             })
             .collect(),
         body_size: resp.body.len() as u64,

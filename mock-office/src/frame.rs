@@ -30,7 +30,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
-use wopi_protocol::transcript::{Exchange, REDACTED};
+use wopi_protocol::transcript::{Exchange, redact_token_pairs};
 
 use crate::client::WopiTarget;
 use crate::server::AppState;
@@ -427,27 +427,14 @@ async fn frame_page(
     };
     let wopisrc = find(&query, "wopisrc");
     let session = uuid::Uuid::new_v4().to_string();
-    let redact = |pairs: &[(String, String)]| -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("access_token") {
-                    REDACTED.to_string()
-                } else {
-                    v.clone()
-                };
-                (k.clone(), v)
-            })
-            .collect()
-    };
     let mut report = FrameReport {
         session: session.clone(),
         app: truncate(app, 64),
         action: truncate(action, 64),
         method: method.to_string(),
-        query: redact(&query),
+        query: redact_token_pairs(&query),
         wopisrc: wopisrc.clone(),
-        form: redact(&form),
+        form: redact_token_pairs(&form),
         token_source: token_source.to_string(),
         access_token_ttl: find(&form, "access_token_ttl").or_else(|| find(&query, "access_token_ttl")),
         check_file_info: None,

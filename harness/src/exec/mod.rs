@@ -35,7 +35,7 @@ use tokio::sync::OnceCell;
 use url::Url;
 use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClient};
 use wopi_protocol::dotnet::{Ticks, bool_str};
-use wopi_protocol::transcript::{self, Exchange};
+use wopi_protocol::transcript::{self, Exchange, scrub_text};
 
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
 use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup, TokenUse};
@@ -934,7 +934,7 @@ impl Inner {
                 .or_else(|| must.first().map(|f| scrub_text(&summary(f), &secrets)));
             let mut transcript = out.transcript;
             for ex in &mut transcript {
-                scrub_exchange(ex, &secrets);
+                ex.scrub(&secrets);
             }
             let result = PrereqResult { failure, transcript };
             if let Ok(mut first) = self.first_prereq.lock()
@@ -1296,38 +1296,6 @@ pub fn summary(f: &Failure) -> String {
     format!("{}: {}: expected {}, got {}", f.request, f.check, f.expected, f.actual)
 }
 
-fn scrub_text(text: &str, secrets: &[String]) -> String {
-    let mut t = redact_token_params(text);
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        if t.contains(s.as_str()) {
-            t = t.replace(s.as_str(), transcript::REDACTED);
-        }
-    }
-    t
-}
-
-/// Replaces the value of every `access_token=` parameter in free text (a URL inside a JSON body, a message),
-/// up to the next delimiter, so tokens the host mints never reach a report either.
-pub fn redact_token_params(text: &str) -> String {
-    const KEY: &str = "access_token=";
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while let Some(found) = lower[i..].find(KEY) {
-        let start = i + found + KEY.len();
-        out.push_str(&text[i..start]);
-        let end = text[start..]
-            .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | '>' | '#' | '\\') || c.is_whitespace())
-            .map_or(text.len(), |e| start + e);
-        if end > start {
-            out.push_str(transcript::REDACTED);
-        }
-        i = end;
-    }
-    out.push_str(&text[i..]);
-    out
-}
-
 /// Removes every token from what a case reports, transcript included.
 fn scrub(result: &mut CaseResult, secrets: &[String]) {
     for f in &mut result.failures {
@@ -1344,27 +1312,7 @@ fn scrub(result: &mut CaseResult, secrets: &[String]) {
         *n = scrub_text(n, secrets);
     }
     for ex in &mut result.transcript {
-        scrub_exchange(ex, secrets);
-    }
-}
-
-fn scrub_exchange(ex: &mut Exchange, secrets: &[String]) {
-    let r = &mut ex.request;
-    r.url = scrub_text(&r.url, secrets);
-    r.body_preview = scrub_text(&r.body_preview, secrets);
-    for (_, v) in &mut r.headers {
-        *v = scrub_text(v, secrets);
-    }
-    match &mut ex.outcome {
-        transcript::RecordedOutcome::Response {
-            headers, body_preview, ..
-        } => {
-            *body_preview = scrub_text(body_preview, secrets);
-            for (_, v) in headers {
-                *v = scrub_text(v, secrets);
-            }
-        }
-        transcript::RecordedOutcome::TransportError { message } => *message = scrub_text(message, secrets),
+        ex.scrub(secrets);
     }
 }
 
@@ -1396,16 +1344,5 @@ mod tests {
             instances: Vec::new(),
         };
         assert!(!format!("{t:?}").contains("SECRET"));
-    }
-
-    #[test]
-    fn scrub_removes_tokens_from_text_and_urls() {
-        let s = scrub_text("https://h/f?access_token=SECRET1 and SECRET2", &["SECRET2".to_string()]);
-        assert_eq!(s, "https://h/f?access_token=[redacted] and [redacted]");
-        let body = r#"{"Url":"http://h/f?a=1&ACCESS_TOKEN=abc","Name":"x"}"#;
-        assert_eq!(
-            redact_token_params(body),
-            r#"{"Url":"http://h/f?a=1&ACCESS_TOKEN=[redacted]","Name":"x"}"#
-        );
     }
 }

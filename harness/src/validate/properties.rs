@@ -234,14 +234,14 @@ fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure
             let Ok(url) = url::Url::parse(&text) else {
                 return fail(
                     "an absolute URL".into(),
-                    format!("'{}'", redact(&text)),
+                    format!("'{}'", wopi_protocol::transcript::redact_url(&text)),
                     format!("{} must be an absolute URL", p.name),
                 );
             };
             if *must_include_access_token && !url.query_pairs().any(|(k, _)| k.eq_ignore_ascii_case("access_token")) {
                 return fail(
                     "a URL with an access_token query parameter".into(),
-                    format!("'{}'", redact(&text)),
+                    format!("'{}'", wopi_protocol::transcript::redact_url(&text)),
                     format!("{} must include the access_token query parameter", p.name),
                 );
             }
@@ -286,10 +286,6 @@ fn property(p: &JsonProperty, root: &Value, ctx: &Context<'_>) -> Option<Failure
         }
         _ => equality(p, actual, ctx, &check),
     }
-}
-
-fn redact(url: &str) -> String {
-    wopi_protocol::transcript::redact_url(url)
 }
 
 /// Boolean, Integer, Long, String and Array properties: the engine's shared rules.
