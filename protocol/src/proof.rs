@@ -41,13 +41,7 @@ use sha2::{Digest as _, Sha256};
 /// Re-exported: the timestamp unit lives in [`crate::dotnet`] with the other .NET time rules.
 pub use crate::dotnet::Ticks;
 use crate::dotnet::{MalformedTicks, TICKS_PER_SEC, duration_to_ticks};
-
-/// `X-WOPI-Proof`, spelled as in `proofkeys.rst`.
-const PROOF_HEADER: &str = "X-WOPI-Proof";
-/// `X-WOPI-ProofOld`, spelled as in `proofkeys.rst`.
-const PROOF_OLD_HEADER: &str = "X-WOPI-ProofOld";
-/// `X-WOPI-TimeStamp`, spelled as in `proofkeys.rst`.
-const TIMESTAMP_HEADER: &str = "X-WOPI-TimeStamp";
+use crate::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD, X_WOPI_TIMESTAMP};
 
 /// How old a proof may be: "Ensure that the X-WOPI-TimeStamp header is no more than 20 minutes old" (proofkeys.rst).
 pub const MAX_PROOF_AGE: Duration = Duration::from_secs(20 * 60);
@@ -730,8 +724,8 @@ impl ProofHeaders {
         proof_old: Option<&str>,
         timestamp: Option<&str>,
     ) -> Result<Self, ProofError> {
-        let proof = non_blank(proof).ok_or(ProofError::MissingHeader(PROOF_HEADER))?;
-        let timestamp = non_blank(timestamp).ok_or(ProofError::MissingHeader(TIMESTAMP_HEADER))?;
+        let proof = non_blank(proof).ok_or(ProofError::MissingHeader(X_WOPI_PROOF))?;
+        let timestamp = non_blank(timestamp).ok_or(ProofError::MissingHeader(X_WOPI_TIMESTAMP))?;
         Ok(ProofHeaders {
             proof: proof.to_owned(),
             proof_old: non_blank(proof_old).map(str::to_owned),
@@ -966,11 +960,11 @@ impl SignedProof {
     #[must_use]
     pub fn header_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![
-            (PROOF_HEADER, self.proof.clone()),
-            (TIMESTAMP_HEADER, self.timestamp.to_string()),
+            (X_WOPI_PROOF, self.proof.clone()),
+            (X_WOPI_TIMESTAMP, self.timestamp.to_string()),
         ];
         if let Some(old) = &self.proof_old {
-            pairs.push((PROOF_OLD_HEADER, old.clone()));
+            pairs.push((X_WOPI_PROOF_OLD, old.clone()));
         }
         pairs
     }
