@@ -22,7 +22,7 @@ use http::{HeaderMap, Method};
 use url::Url;
 use wopi_protocol::dotnet::bool_str;
 use wopi_protocol::headers::{self as h, Override};
-use wopi_protocol::proof::{ProofKeyPair, Ticks, expected_proof};
+use wopi_protocol::proof::{ProofKeyPair, ProofSigner, Ticks, sign_request};
 use wopi_protocol::transcript::{self, Exchange, RecordedOutcome, RecordedRequest};
 
 use crate::keys::{self, SharedKeys};
@@ -418,6 +418,31 @@ impl SignatureMemo {
     }
 }
 
+/// What signs one proof header: a key of the ring (through the memo), or a fixed value a [`ProofMode`] asks for.
+enum Signer<'a> {
+    Key {
+        memo: &'a SignatureMemo,
+        generation: u64,
+        role: KeyRole,
+        pair: &'a ProofKeyPair,
+    },
+    Fixed(String),
+}
+
+impl ProofSigner for Signer<'_> {
+    fn sign_proof(&self, message: &[u8]) -> String {
+        match self {
+            Signer::Key {
+                memo,
+                generation,
+                role,
+                pair,
+            } => memo.sign(*generation, *role, pair, message),
+            Signer::Fixed(value) => value.clone(),
+        }
+    }
+}
+
 /// The signed WOPI client. Cloning shares the connection pool, the key ring, the session id and the transcript;
 /// [`WopiClient::new_session`] starts a separate editor session (new `X-WOPI-SessionId`, own transcript).
 #[derive(Debug, Clone)]
@@ -540,7 +565,7 @@ impl WopiClient {
         out
     }
 
-    /// The proof headers for `spec` over `url` and `token`.
+    /// The proof headers for `spec` over `url` and `token`, signed through [`sign_request`] as any client signs.
     fn proof_headers(&self, spec: &ProofSpec, url: &str, token: &str) -> Vec<(String, String)> {
         if spec.mode == ProofMode::Unsigned {
             return Vec::new();
@@ -549,7 +574,6 @@ impl WopiClient {
             .timestamp
             .unwrap_or_else(|| Ticks::from_system_time(self.clock.now()));
         let signed_url = spec.signed_url.as_deref().unwrap_or(url);
-        let message = expected_proof(token, signed_url, timestamp);
         // Copy the keys out so the lock is not held while signing (a few milliseconds each).
         let (generation, current, old, next): (u64, ProofKeyPair, ProofKeyPair, ProofKeyPair) = {
             let ring = keys::read(&self.keys);
@@ -557,35 +581,42 @@ impl WopiClient {
             let old = ring.old().cloned().unwrap_or_else(|| current.clone());
             (ring.generation(), current, old, ring.next().clone())
         };
-        let sign = |role: KeyRole| {
+        let key = |role: KeyRole| {
             let pair = match role {
                 KeyRole::Current => &current,
                 KeyRole::Old => &old,
                 KeyRole::Next => &next,
             };
-            Some(self.signatures.sign(generation, role, pair, &message))
+            Signer::Key {
+                memo: &self.signatures,
+                generation,
+                role,
+                pair,
+            }
         };
-        let invalid = || Some(INVALID_PROOF.to_string());
+        let invalid = || Signer::Fixed(INVALID_PROOF.to_string());
         let (proof, proof_old) = match &spec.mode {
-            ProofMode::Valid => (sign(KeyRole::Current), sign(KeyRole::Old)),
-            ProofMode::Unsigned => (None, None),
-            ProofMode::CurrentInvalid => (invalid(), sign(KeyRole::Old)),
-            ProofMode::OldInvalid => (sign(KeyRole::Current), invalid()),
-            ProofMode::BothInvalid => (invalid(), invalid()),
-            ProofMode::Ahead => (sign(KeyRole::Next), sign(KeyRole::Current)),
-            ProofMode::Behind => (sign(KeyRole::Old), invalid()),
-            ProofMode::CurrentOnly => (sign(KeyRole::Current), None),
-            ProofMode::Literal { proof, proof_old } => (proof.clone(), proof_old.clone()),
+            ProofMode::Unsigned => return Vec::new(),
+            ProofMode::Valid => (key(KeyRole::Current), Some(key(KeyRole::Old))),
+            ProofMode::CurrentInvalid => (invalid(), Some(key(KeyRole::Old))),
+            ProofMode::OldInvalid => (key(KeyRole::Current), Some(invalid())),
+            ProofMode::BothInvalid => (invalid(), Some(invalid())),
+            ProofMode::Ahead => (key(KeyRole::Next), Some(key(KeyRole::Current))),
+            ProofMode::Behind => (key(KeyRole::Old), Some(invalid())),
+            ProofMode::CurrentOnly => (key(KeyRole::Current), None),
+            ProofMode::Literal { proof, proof_old } => (
+                Signer::Fixed(proof.clone().unwrap_or_default()),
+                proof_old.clone().map(Signer::Fixed),
+            ),
         };
-        let mut out = Vec::with_capacity(3);
-        if let Some(p) = proof {
-            out.push((h::X_WOPI_PROOF.to_string(), p));
-        }
-        if let Some(p) = proof_old {
-            out.push((h::X_WOPI_PROOF_OLD.to_string(), p));
-        }
-        out.push((h::X_WOPI_TIMESTAMP.to_string(), timestamp.to_string()));
-        out
+        // `Literal { proof: None, .. }` omits X-WOPI-Proof, which a well-behaved signer never does.
+        let omit_proof = matches!(spec.mode, ProofMode::Literal { proof: None, .. });
+        sign_request(&proof, proof_old.as_ref(), token, signed_url, timestamp)
+            .header_pairs()
+            .into_iter()
+            .filter(|(name, _)| !(omit_proof && *name == h::X_WOPI_PROOF))
+            .map(|(name, value)| (name.to_string(), value))
+            .collect()
     }
 
     /// The complete header list for `req`: defaults, then proofs, then the caller's headers replacing any default
@@ -966,6 +997,49 @@ mod tests {
         )?;
         let keys = keys::read(c.keys()).proof_keys();
         verify(&keys, &ph, &req.access_token, req.url.as_str(), SystemTime::now())
+    }
+
+    #[test]
+    fn what_the_mock_publishes_in_discovery_verifies_what_it_signs() {
+        // The production path end to end: keys written by ProofKeyElement::from_keys into discovery XML, read
+        // back by the parser, and headers signed by sign_request, all checked by proof::verify (the functions the
+        // official proof-key vectors test).
+        let c = client();
+        let published = keys::read(c.keys()).proof_keys();
+        let base = Url::parse("http://127.0.0.1:9/").expect("url");
+        let xml = crate::server::build_discovery(&base, &published).to_xml();
+        let keys = wopi_protocol::discovery::Discovery::parse(&xml)
+            .expect("discovery parses")
+            .proof_keys()
+            .expect("keys");
+        assert_eq!(keys, published);
+        let req = RawRequest::new("CheckFileInfo", Method::GET, target().url(""), "tok");
+        let headers = c.headers_for(&req);
+        let names: Vec<&str> = headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| n.starts_with("X-WOPI-Proof") || *n == h::X_WOPI_TIMESTAMP)
+            .collect();
+        assert_eq!(names, [h::X_WOPI_PROOF, h::X_WOPI_PROOF_OLD, h::X_WOPI_TIMESTAMP]);
+        let ph = ProofHeaders::from_values(
+            header(&headers, h::X_WOPI_PROOF),
+            header(&headers, h::X_WOPI_PROOF_OLD),
+            header(&headers, h::X_WOPI_TIMESTAMP),
+        )
+        .expect("headers");
+        assert_eq!(
+            verify(&keys, &ph, "tok", req.url.as_str(), SystemTime::now()),
+            Ok(ProofAccepted::CurrentKey)
+        );
+        // A literal mode sends exactly what it names and nothing in place of an omitted header.
+        let literal = req.proof(ProofSpec::mode(ProofMode::Literal {
+            proof: None,
+            proof_old: Some("x".into()),
+        }));
+        let headers = c.headers_for(&literal);
+        assert_eq!(header(&headers, h::X_WOPI_PROOF), None);
+        assert_eq!(header(&headers, h::X_WOPI_PROOF_OLD), Some("x"));
+        assert!(header(&headers, h::X_WOPI_TIMESTAMP).is_some());
     }
 
     #[test]

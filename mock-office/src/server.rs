@@ -425,25 +425,17 @@ pub fn build_discovery(base: &Url, keys: &ProofKeys) -> Discovery {
                 .collect(),
         })
         .collect();
-    let current = &keys.current;
-    let old = keys.old.as_ref().unwrap_or(current);
+    // Without an old key the current one is published as old too, as Office does when it has nothing older.
+    let published = ProofKeys {
+        current: keys.current.clone(),
+        old: Some(keys.old.clone().unwrap_or_else(|| keys.current.clone())),
+    };
     Discovery {
         net_zones: vec![NetZone {
             name: zone.to_string(),
             apps,
         }],
-        proof_key: Some(proof_key_element(current, old)),
-    }
-}
-
-fn proof_key_element(current: &ProofPublicKey, old: &ProofPublicKey) -> ProofKeyElement {
-    ProofKeyElement {
-        value: current.to_csp_blob(),
-        modulus: current.modulus_b64(),
-        exponent: current.exponent_b64(),
-        oldvalue: old.to_csp_blob(),
-        oldmodulus: old.modulus_b64(),
-        oldexponent: old.exponent_b64(),
+        proof_key: Some(ProofKeyElement::from_keys(&published)),
     }
 }
 

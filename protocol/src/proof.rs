@@ -956,34 +956,47 @@ pub struct SignedProof {
 }
 
 impl SignedProof {
-    /// The headers to send, as (name, value) pairs in the docs' casing.
+    /// The headers to send, as (name, value) pairs in the docs' casing: `X-WOPI-Proof`, `X-WOPI-ProofOld` (if
+    /// any), `X-WOPI-TimeStamp`.
     #[must_use]
     pub fn header_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            (X_WOPI_PROOF, self.proof.clone()),
-            (X_WOPI_TIMESTAMP, self.timestamp.to_string()),
-        ];
+        let mut pairs = Vec::with_capacity(3);
+        pairs.push((X_WOPI_PROOF, self.proof.clone()));
         if let Some(old) = &self.proof_old {
             pairs.push((X_WOPI_PROOF_OLD, old.clone()));
         }
+        pairs.push((X_WOPI_TIMESTAMP, self.timestamp.to_string()));
         pairs
     }
 }
 
-/// Signs a request the way Office for the web does: one pre-image, signed with the current key and (if given)
-/// the old key.
+/// What signs a proof pre-image: a [`ProofKeyPair`], or a client's wrapper around one (a memo of signatures, or a
+/// deliberately wrong value when a test client checks that a host rejects it).
+pub trait ProofSigner {
+    /// The base64 `X-WOPI-Proof`-style value for `message`, the pre-image [`expected_proof`] built.
+    fn sign_proof(&self, message: &[u8]) -> String;
+}
+
+impl ProofSigner for ProofKeyPair {
+    fn sign_proof(&self, message: &[u8]) -> String {
+        self.sign(message)
+    }
+}
+
+/// Signs a request the way Office for the web does: one pre-image ([`expected_proof`]), signed with the current
+/// key for `X-WOPI-Proof` and (if given) the old key for `X-WOPI-ProofOld`.
 #[must_use]
-pub fn sign_request(
-    current: &ProofKeyPair,
-    old: Option<&ProofKeyPair>,
+pub fn sign_request<S: ProofSigner + ?Sized>(
+    current: &S,
+    old: Option<&S>,
     access_token: &str,
     url: &str,
     timestamp: Ticks,
 ) -> SignedProof {
     let message = expected_proof(access_token, url, timestamp);
     SignedProof {
-        proof: current.sign(&message),
-        proof_old: old.map(|k| k.sign(&message)),
+        proof: current.sign_proof(&message),
+        proof_old: old.map(|k| k.sign_proof(&message)),
         timestamp,
     }
 }

@@ -583,7 +583,12 @@ fn signed_proof_header_pairs() {
     assert_eq!(pairs[0], ("X-WOPI-Proof", signed.proof.clone()));
     assert_eq!(pairs[1], ("X-WOPI-TimeStamp", ts().to_string()));
     let signed = sign_request(fixture("current"), Some(fixture("old")), TOKEN, URL, ts());
-    assert_eq!(signed.header_pairs()[2].0, "X-WOPI-ProofOld");
+    let pairs = signed.header_pairs();
+    assert_eq!(
+        pairs[1],
+        ("X-WOPI-ProofOld", signed.proof_old.clone().expect("old signed"))
+    );
+    assert_eq!(pairs[2], ("X-WOPI-TimeStamp", ts().to_string()));
 }
 
 // ----- malformed keys: errors, never panics -----
