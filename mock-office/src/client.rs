@@ -1000,49 +1000,6 @@ mod tests {
     }
 
     #[test]
-    fn what_the_mock_publishes_in_discovery_verifies_what_it_signs() {
-        // The production path end to end: keys written by ProofKeyElement::from_keys into discovery XML, read
-        // back by the parser, and headers signed by sign_request, all checked by proof::verify (the functions the
-        // official proof-key vectors test).
-        let c = client();
-        let published = keys::read(c.keys()).proof_keys();
-        let base = Url::parse("http://127.0.0.1:9/").expect("url");
-        let xml = crate::server::build_discovery(&base, &published).to_xml();
-        let keys = wopi_protocol::discovery::Discovery::parse(&xml)
-            .expect("discovery parses")
-            .proof_keys()
-            .expect("keys");
-        assert_eq!(keys, published);
-        let req = RawRequest::new("CheckFileInfo", Method::GET, target().url(""), "tok");
-        let headers = c.headers_for(&req);
-        let names: Vec<&str> = headers
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .filter(|n| n.starts_with("X-WOPI-Proof") || *n == h::X_WOPI_TIMESTAMP)
-            .collect();
-        assert_eq!(names, [h::X_WOPI_PROOF, h::X_WOPI_PROOF_OLD, h::X_WOPI_TIMESTAMP]);
-        let ph = ProofHeaders::from_values(
-            header(&headers, h::X_WOPI_PROOF),
-            header(&headers, h::X_WOPI_PROOF_OLD),
-            header(&headers, h::X_WOPI_TIMESTAMP),
-        )
-        .expect("headers");
-        assert_eq!(
-            verify(&keys, &ph, "tok", req.url.as_str(), SystemTime::now()),
-            Ok(ProofAccepted::CurrentKey)
-        );
-        // A literal mode sends exactly what it names and nothing in place of an omitted header.
-        let literal = req.proof(ProofSpec::mode(ProofMode::Literal {
-            proof: None,
-            proof_old: Some("x".into()),
-        }));
-        let headers = c.headers_for(&literal);
-        assert_eq!(header(&headers, h::X_WOPI_PROOF), None);
-        assert_eq!(header(&headers, h::X_WOPI_PROOF_OLD), Some("x"));
-        assert!(header(&headers, h::X_WOPI_TIMESTAMP).is_some());
-    }
-
-    #[test]
     fn a_repeated_fixed_timestamp_reuses_the_signature_until_the_keys_rotate() {
         let c = client();
         let at = Ticks::from_system_time(SystemTime::now());
