@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD};
+
 /// The longest body preview kept in a transcript, in bytes.
 pub const BODY_PREVIEW_LIMIT: usize = 4096;
 
@@ -50,13 +52,7 @@ pub struct Exchange {
 }
 
 /// Header names whose values are secrets or signatures and are kept out of reports.
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "cookie",
-    "set-cookie",
-    "x-wopi-proof",
-    "x-wopi-proofold",
-];
+const SECRET_HEADERS: &[&str] = &["Authorization", "Cookie", "Set-Cookie", X_WOPI_PROOF, X_WOPI_PROOF_OLD];
 
 /// The shortest secret [`scrub_text`] replaces: a shorter one (a mutated token such as `x`) would also match
 /// ordinary text and wreck the report, and says nothing about a real token anyway.
@@ -158,8 +154,7 @@ pub fn redact_token_pairs(pairs: &[(String, String)]) -> Vec<(String, String)> {
 
 /// Returns the header as it may appear in a report.
 pub fn redact_header(name: &str, value: &str) -> (String, String) {
-    let lower = name.to_ascii_lowercase();
-    if SECRET_HEADERS.contains(&lower.as_str()) {
+    if SECRET_HEADERS.iter().any(|s| s.eq_ignore_ascii_case(name)) {
         (name.to_string(), REDACTED.to_string())
     } else {
         (name.to_string(), value.to_string())
