@@ -1251,7 +1251,7 @@ mod command {
         if args.no_browser {
             options.browser = None;
         }
-        let started_at = rfc3339_now();
+        let started_at = wopi_protocol::dotnet::rfc3339_seconds(SystemTime::now());
         let t0 = Instant::now();
         let matrix = run_matrix(&options, &Lines).await;
         let took = t0.elapsed();
@@ -1294,31 +1294,6 @@ mod command {
             return status;
         }
         if defects.is_empty() { 0 } else { 1 }
-    }
-
-    /// Now as RFC 3339 UTC (seconds), for the report header.
-    fn rfc3339_now() -> String {
-        let secs = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let (days, rem) = (secs / 86_400, secs % 86_400);
-        // Civil date from days since the epoch (Howard Hinnant's algorithm).
-        let z = days as i64 + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
     }
 }
 

@@ -172,7 +172,7 @@ impl Ctx {
             .header(h::X_WOPI_SIZE, body.len().to_string())
             .body(Bytes::copy_from_slice(body));
         if let Some(o) = overwrite {
-            req = req.header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, if o { "True" } else { "False" });
+            req = req.header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, wopi_protocol::dotnet::bool_str(o));
         }
         self.client.send(req).await.expect("PutRelativeFile answered")
     }

@@ -20,9 +20,10 @@ use bytes::{Bytes, BytesMut};
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 use url::Url;
+use wopi_protocol::dotnet::bool_str;
 use wopi_protocol::headers::{self as h, Override};
 use wopi_protocol::ops::{self, Op};
-use wopi_protocol::proof::{ProofKeyPair, Ticks, expected_proof};
+use wopi_protocol::proof::{ProofKeyPair, ProofSigner, Ticks, sign_request};
 use wopi_protocol::transcript::{self, Exchange, RecordedOutcome, RecordedRequest};
 
 use crate::keys::{self, SharedKeys};
@@ -439,6 +440,31 @@ impl SignatureMemo {
     }
 }
 
+/// What signs one proof header: a key of the ring (through the memo), or a fixed value a [`ProofMode`] asks for.
+enum Signer<'a> {
+    Key {
+        memo: &'a SignatureMemo,
+        generation: u64,
+        role: KeyRole,
+        pair: &'a ProofKeyPair,
+    },
+    Fixed(String),
+}
+
+impl ProofSigner for Signer<'_> {
+    fn sign_proof(&self, message: &[u8]) -> String {
+        match self {
+            Signer::Key {
+                memo,
+                generation,
+                role,
+                pair,
+            } => memo.sign(*generation, *role, pair, message),
+            Signer::Fixed(value) => value.clone(),
+        }
+    }
+}
+
 /// The signed WOPI client. Cloning shares the connection pool, the key ring, the session id and the transcript;
 /// [`WopiClient::new_session`] starts a separate editor session (new `X-WOPI-SessionId`, own transcript).
 #[derive(Debug, Clone)]
@@ -561,7 +587,7 @@ impl WopiClient {
         out
     }
 
-    /// The proof headers for `spec` over `url` and `token`.
+    /// The proof headers for `spec` over `url` and `token`, signed through [`sign_request`] as any client signs.
     fn proof_headers(&self, spec: &ProofSpec, url: &str, token: &str) -> Vec<(String, String)> {
         if spec.mode == ProofMode::Unsigned {
             return Vec::new();
@@ -570,7 +596,6 @@ impl WopiClient {
             .timestamp
             .unwrap_or_else(|| Ticks::from_system_time(self.clock.now()));
         let signed_url = spec.signed_url.as_deref().unwrap_or(url);
-        let message = expected_proof(token, signed_url, timestamp);
         // Copy the keys out so the lock is not held while signing (a few milliseconds each).
         let (generation, current, old, next): (u64, ProofKeyPair, ProofKeyPair, ProofKeyPair) = {
             let ring = keys::read(&self.keys);
@@ -578,35 +603,42 @@ impl WopiClient {
             let old = ring.old().cloned().unwrap_or_else(|| current.clone());
             (ring.generation(), current, old, ring.next().clone())
         };
-        let sign = |role: KeyRole| {
+        let key = |role: KeyRole| {
             let pair = match role {
                 KeyRole::Current => &current,
                 KeyRole::Old => &old,
                 KeyRole::Next => &next,
             };
-            Some(self.signatures.sign(generation, role, pair, &message))
+            Signer::Key {
+                memo: &self.signatures,
+                generation,
+                role,
+                pair,
+            }
         };
-        let invalid = || Some(INVALID_PROOF.to_string());
+        let invalid = || Signer::Fixed(INVALID_PROOF.to_string());
         let (proof, proof_old) = match &spec.mode {
-            ProofMode::Valid => (sign(KeyRole::Current), sign(KeyRole::Old)),
-            ProofMode::Unsigned => (None, None),
-            ProofMode::CurrentInvalid => (invalid(), sign(KeyRole::Old)),
-            ProofMode::OldInvalid => (sign(KeyRole::Current), invalid()),
-            ProofMode::BothInvalid => (invalid(), invalid()),
-            ProofMode::Ahead => (sign(KeyRole::Next), sign(KeyRole::Current)),
-            ProofMode::Behind => (sign(KeyRole::Old), invalid()),
-            ProofMode::CurrentOnly => (sign(KeyRole::Current), None),
-            ProofMode::Literal { proof, proof_old } => (proof.clone(), proof_old.clone()),
+            ProofMode::Unsigned => return Vec::new(),
+            ProofMode::Valid => (key(KeyRole::Current), Some(key(KeyRole::Old))),
+            ProofMode::CurrentInvalid => (invalid(), Some(key(KeyRole::Old))),
+            ProofMode::OldInvalid => (key(KeyRole::Current), Some(invalid())),
+            ProofMode::BothInvalid => (invalid(), Some(invalid())),
+            ProofMode::Ahead => (key(KeyRole::Next), Some(key(KeyRole::Current))),
+            ProofMode::Behind => (key(KeyRole::Old), Some(invalid())),
+            ProofMode::CurrentOnly => (key(KeyRole::Current), None),
+            ProofMode::Literal { proof, proof_old } => (
+                Signer::Fixed(proof.clone().unwrap_or_default()),
+                proof_old.clone().map(Signer::Fixed),
+            ),
         };
-        let mut out = Vec::with_capacity(3);
-        if let Some(p) = proof {
-            out.push((h::X_WOPI_PROOF.to_string(), p));
-        }
-        if let Some(p) = proof_old {
-            out.push((h::X_WOPI_PROOF_OLD.to_string(), p));
-        }
-        out.push((h::X_WOPI_TIMESTAMP.to_string(), timestamp.to_string()));
-        out
+        // `Literal { proof: None, .. }` omits X-WOPI-Proof, which a well-behaved signer never does.
+        let omit_proof = matches!(spec.mode, ProofMode::Literal { proof: None, .. });
+        sign_request(&proof, proof_old.as_ref(), token, signed_url, timestamp)
+            .header_pairs()
+            .into_iter()
+            .filter(|(name, _)| !(omit_proof && *name == h::X_WOPI_PROOF))
+            .map(|(name, value)| (name.to_string(), value))
+            .collect()
     }
 
     /// The complete header list for `req`: defaults, then proofs, then the caller's headers replacing any default
@@ -634,9 +666,7 @@ impl WopiClient {
             body_preview: transcript::body_preview(&req.body, Some(&req.access_token)),
         };
         for (name, value) in &headers {
-            let (n, v) = transcript::redact_header(name, value);
-            // `Authorization: Bearer <token>` is redacted by name; the token could also sit in any other value.
-            recorded.headers.push((n, redact_token(&v, &req.access_token)));
+            recorded.record_header(name, value, &req.access_token);
         }
         let result = self.exchange(&req, headers).await;
         let outcome = match &result {
@@ -648,7 +678,7 @@ impl WopiClient {
                 body_preview: String::new(),
             },
             Err(e) => RecordedOutcome::TransportError {
-                message: redact_token(&e.to_string(), &req.access_token),
+                message: transcript::redact_secret(&e.to_string(), &req.access_token),
             },
         };
         let exchange = Exchange {
@@ -830,7 +860,7 @@ impl WopiClient {
             .label("PutRelativeFile (conversion)")
             .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(new_extension))
             .header(h::X_WOPI_SIZE, body.len().to_string())
-            .header(h::X_WOPI_FILE_CONVERSION, dotnet_bool(true))
+            .header(h::X_WOPI_FILE_CONVERSION, bool_str(true))
             .body(body);
         self.send(req).await
     }
@@ -847,7 +877,7 @@ impl WopiClient {
         let req = RawRequest::for_op(Op::PutRelativeFile, t)
             .label("PutRelativeFile (relative)")
             .header(h::X_WOPI_RELATIVE_TARGET, wopi_protocol::utf7::encode(name))
-            .header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, dotnet_bool(overwrite))
+            .header(h::X_WOPI_OVERWRITE_RELATIVE_TARGET, bool_str(overwrite))
             .header(h::X_WOPI_SIZE, body.len().to_string())
             .body(body);
         self.send(req).await
@@ -891,20 +921,6 @@ impl WopiClient {
     }
 }
 
-/// .NET's `bool.ToString()`, which is what Office's and the validator's boolean headers carry.
-fn dotnet_bool(b: bool) -> &'static str {
-    if b { "True" } else { "False" }
-}
-
-fn redact_token(text: &str, token: &str) -> String {
-    // Most header values are shorter than a token: skip building a searcher for them (it showed in profiles).
-    if token.is_empty() || text.len() < token.len() {
-        text.to_string()
-    } else {
-        text.replace(token, transcript::REDACTED)
-    }
-}
-
 fn response_outcome(resp: &RawResponse, token: &str) -> RecordedOutcome {
     RecordedOutcome::Response {
         status: resp.status,
@@ -912,8 +928,7 @@ fn response_outcome(resp: &RawResponse, token: &str) -> RecordedOutcome {
             .headers
             .iter()
             .map(|(n, v)| {
-                let (n, v) = transcript::redact_header(n.as_str(), &String::from_utf8_lossy(v.as_bytes()));
-                (n, redact_token(&v, token))
+                transcript::redact_header_and_secret(n.as_str(), &String::from_utf8_lossy(v.as_bytes()), token)
             })
             .collect(),
         body_size: resp.body.len() as u64,

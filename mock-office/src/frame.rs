@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Path, RawQuery, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -30,10 +30,9 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
-use wopi_protocol::transcript::{Exchange, REDACTED};
+use wopi_protocol::transcript::{Exchange, redact_token_pairs};
 
-use crate::client::WopiTarget;
-use crate::server::AppState;
+use crate::client::{WopiClient, WopiTarget};
 
 /// Sessions kept; the oldest is dropped first.
 pub const MAX_SESSIONS: usize = 256;
@@ -222,7 +221,7 @@ pub struct FrameReport {
     pub sent: Vec<SentMessage>,
     /// Problems the page reported (e.g. a command it could not send).
     pub errors: Vec<String>,
-    /// With [`crate::server::MockConfig::frame_editing`]: the lock the frame's edit session took, and whether it
+    /// With [`crate::MockConfig::frame_editing`]: the lock the frame's edit session took, and whether it
     /// still holds it (it unlocks when it sends `UI_Close` or is closed through the admin endpoint).
     pub lock_id: Option<String>,
     pub lock_held: bool,
@@ -339,7 +338,23 @@ impl FrameStore {
     }
 }
 
-pub(crate) fn routes() -> Router<AppState> {
+/// What the frame's pages need from the server that hosts them: the sessions, the frame's WOPI client, the other
+/// origin for the untrusted nested page, and whether to edit after CheckFileInfo. The server keeps one inside its
+/// own state (hence [`FromRef`]), so this module does not depend on the server's.
+#[derive(Clone)]
+pub(crate) struct FrameState {
+    pub(crate) untrusted_base_url: Url,
+    pub(crate) frames: FrameStore,
+    pub(crate) client: WopiClient,
+    pub(crate) frame_editing: bool,
+}
+
+/// The frame's routes, for any server state that holds a [`FrameState`].
+pub(crate) fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    FrameState: FromRef<S>,
+{
     Router::new()
         .route("/office/{app}/{action}", get(frame_page).post(frame_page))
         .route("/frame-api/{session}/poll", get(poll))
@@ -400,7 +415,7 @@ fn normalise_origin(value: &str) -> Option<String> {
 }
 
 async fn frame_page(
-    State(state): State<AppState>,
+    State(state): State<FrameState>,
     Path((app, action)): Path<(String, String)>,
     method: Method,
     RawQuery(query): RawQuery,
@@ -427,27 +442,14 @@ async fn frame_page(
     };
     let wopisrc = find(&query, "wopisrc");
     let session = uuid::Uuid::new_v4().to_string();
-    let redact = |pairs: &[(String, String)]| -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("access_token") {
-                    REDACTED.to_string()
-                } else {
-                    v.clone()
-                };
-                (k.clone(), v)
-            })
-            .collect()
-    };
     let mut report = FrameReport {
         session: session.clone(),
         app: truncate(app, 64),
         action: truncate(action, 64),
         method: method.to_string(),
-        query: redact(&query),
+        query: redact_token_pairs(&query),
         wopisrc: wopisrc.clone(),
-        form: redact(&form),
+        form: redact_token_pairs(&form),
         token_source: token_source.to_string(),
         access_token_ttl: find(&form, "access_token_ttl").or_else(|| find(&query, "access_token_ttl")),
         check_file_info: None,
@@ -537,11 +539,15 @@ async fn frame_page(
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
 
-/// With [`crate::server::MockConfig::frame_editing`]: what Office does after CheckFileInfo. Every action reads
+/// With [`crate::MockConfig::frame_editing`]: what Office does after CheckFileInfo. Every action reads
 /// the file (GetFile); `editnew` on a zero-byte file first writes a template with an unlocked PutFile
 /// (`online/scenarios/createnew.rst`); `edit` and `editnew` then lock the file when CheckFileInfo allows writing
 /// with locks. Returns the lock to release later.
-async fn open_document(state: &AppState, report: &mut FrameReport, target: WopiTarget) -> Option<(WopiTarget, String)> {
+async fn open_document(
+    state: &FrameState,
+    report: &mut FrameReport,
+    target: WopiTarget,
+) -> Option<(WopiTarget, String)> {
     let client = state.client.new_session();
     let props = report
         .check_file_info
@@ -576,7 +582,7 @@ const EDITNEW_TEMPLATE: &[u8] = b"mock office blank document";
 
 /// Ends the edit session of `session`: unlocks the file if the frame still holds its lock. `false` if there is no
 /// such session.
-pub(crate) async fn close_session(state: &AppState, session: &str) -> bool {
+pub(crate) async fn close_session(state: &FrameState, session: &str) -> bool {
     let Some(editor) = state.frames.with_session(session, |s| s.editor.take()) else {
         return false;
     };
@@ -592,7 +598,7 @@ pub(crate) async fn close_session(state: &AppState, session: &str) -> bool {
     true
 }
 
-async fn check_file_info(client: &crate::client::WopiClient, target: &WopiTarget) -> FrameCheckFileInfo {
+async fn check_file_info(client: &WopiClient, target: &WopiTarget) -> FrameCheckFileInfo {
     let mut out = FrameCheckFileInfo {
         status: None,
         error: None,
@@ -622,7 +628,7 @@ async fn check_file_info(client: &crate::client::WopiClient, target: &WopiTarget
     out
 }
 
-async fn poll(State(state): State<AppState>, Path(session): Path<String>) -> Response {
+async fn poll(State(state): State<FrameState>, Path(session): Path<String>) -> Response {
     match state.frames.take_commands(&session) {
         Some(cmds) => ([(header::CACHE_CONTROL, "no-store")], Json(cmds)).into_response(),
         None => (StatusCode::NOT_FOUND, "no such frame session").into_response(),
@@ -650,7 +656,7 @@ enum PageEvent {
     },
 }
 
-async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(event): Json<PageEvent>) -> Response {
+async fn event(State(state): State<FrameState>, Path(session): Path<String>, Json(event): Json<PageEvent>) -> Response {
     let at_ms = now_ms();
     // Office ends its edit session (and releases its lock) when it closes.
     let closing =
@@ -717,7 +723,7 @@ async fn event(State(state): State<AppState>, Path(session): Path<String>, Json(
     }
 }
 
-async fn untrusted_page(State(state): State<AppState>, Path(session): Path<String>) -> Response {
+async fn untrusted_page(State(state): State<FrameState>, Path(session): Path<String>) -> Response {
     let Some(report) = state.frames.report(&session) else {
         return (StatusCode::NOT_FOUND, "no such frame session").into_response();
     };

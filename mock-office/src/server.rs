@@ -24,7 +24,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -40,7 +40,7 @@ use wopi_protocol::proof::{ProofKeys, ProofPublicKey};
 
 use crate::MockError;
 use crate::client::{ClientConfig, ClientError, WopiClient};
-use crate::frame::{self, FrameCommand, FrameReport, FrameStore, FrameSummary, SendError};
+use crate::frame::{self, FrameCommand, FrameReport, FrameState, FrameStore, FrameSummary, SendError};
 use crate::keys::{self, KeyRing, SharedKeys};
 
 /// The header carrying the admin secret for peers that are not on loopback.
@@ -101,11 +101,15 @@ impl Default for MockConfig {
 pub(crate) struct AppState {
     pub(crate) keys: SharedKeys,
     pub(crate) base_url: Url,
-    pub(crate) untrusted_base_url: Url,
     pub(crate) admin_secret: Option<Arc<str>>,
-    pub(crate) frames: FrameStore,
-    pub(crate) client: WopiClient,
-    pub(crate) frame_editing: bool,
+    /// What the frame's pages use ([`frame::routes`] takes it out through [`FromRef`]).
+    pub(crate) frame: FrameState,
+}
+
+impl FromRef<AppState> for FrameState {
+    fn from_ref(state: &AppState) -> FrameState {
+        state.frame.clone()
+    }
 }
 
 /// The mock Office server.
@@ -151,15 +155,16 @@ impl MockOffice {
         let discovery_url = base_url
             .join(DISCOVERY_PATH)
             .map_err(|e| MockError::BaseUrl(e.to_string()))?;
-        let frames = FrameStore::default();
         let state = AppState {
             keys: keys.clone(),
             base_url: base_url.clone(),
-            untrusted_base_url: untrusted_base_url.clone(),
             admin_secret: config.admin_secret.map(Arc::from),
-            frames: frames.clone(),
-            client: WopiClient::new(config.frame_client.clone(), keys.clone())?,
-            frame_editing: config.frame_editing,
+            frame: FrameState {
+                untrusted_base_url: untrusted_base_url.clone(),
+                frames: FrameStore::default(),
+                client: WopiClient::new(config.frame_client.clone(), keys.clone())?,
+                frame_editing: config.frame_editing,
+            },
         };
         let app = router(state.clone());
         let (tx, rx) = oneshot::channel::<()>();
@@ -212,7 +217,7 @@ impl MockOfficeHandle {
     /// The clock the frame's WOPI calls are timestamped by. Step it together with a host's test clock, or the host
     /// judges the frame's proofs stale.
     pub fn frame_clock(&self) -> &crate::client::ClientClock {
-        self.state.client.clock()
+        self.state.frame.client.clock()
     }
 
     /// A WOPI client that signs with this mock's keys (so hosts that trust this discovery accept it).
@@ -233,22 +238,22 @@ impl MockOfficeHandle {
 
     /// What the frame of `session` received so far (`latest` for the most recent session).
     pub fn frame_report(&self, session: &str) -> Option<FrameReport> {
-        self.state.frames.report(session)
+        self.state.frame.frames.report(session)
     }
 
     /// The frame sessions, oldest first.
     pub fn frame_sessions(&self) -> Vec<FrameSummary> {
-        self.state.frames.summaries()
+        self.state.frame.frames.summaries()
     }
 
     /// Queues a message for the frame of `session` (`latest` works) to post to the host page.
     pub fn send_to_frame(&self, session: &str, command: FrameCommand) -> Result<(), SendError> {
-        self.state.frames.push_command(session, command)
+        self.state.frame.frames.push_command(session, command)
     }
 
     /// Ends the frame's edit session (unlocks the file it locked); `false` if there is no such session.
     pub async fn close_frame(&self, session: &str) -> bool {
-        frame::close_session(&self.state, session).await
+        frame::close_session(&self.state.frame, session).await
     }
 
     /// The transport settings the frame uses for its own WOPI calls.
@@ -425,25 +430,17 @@ pub fn build_discovery(base: &Url, keys: &ProofKeys) -> Discovery {
                 .collect(),
         })
         .collect();
-    let current = &keys.current;
-    let old = keys.old.as_ref().unwrap_or(current);
+    // Without an old key the current one is published as old too, as Office does when it has nothing older.
+    let published = ProofKeys {
+        current: keys.current.clone(),
+        old: Some(keys.old.clone().unwrap_or_else(|| keys.current.clone())),
+    };
     Discovery {
         net_zones: vec![NetZone {
             name: zone.to_string(),
             apps,
         }],
-        proof_key: Some(proof_key_element(current, old)),
-    }
-}
-
-fn proof_key_element(current: &ProofPublicKey, old: &ProofPublicKey) -> ProofKeyElement {
-    ProofKeyElement {
-        value: current.to_csp_blob(),
-        modulus: current.modulus_b64(),
-        exponent: current.exponent_b64(),
-        oldvalue: old.to_csp_blob(),
-        oldmodulus: old.modulus_b64(),
-        oldexponent: old.exponent_b64(),
+        proof_key: Some(ProofKeyElement::from_keys(&published)),
     }
 }
 
@@ -598,19 +595,19 @@ async fn admin_fixed(_: Admin, State(state): State<AppState>) -> Response {
 }
 
 async fn admin_frames(_: Admin, State(state): State<AppState>) -> Json<Vec<FrameSummary>> {
-    Json(state.frames.summaries())
+    Json(state.frame.frames.summaries())
 }
 
 async fn admin_frame(_: Admin, State(state): State<AppState>, Path(session): Path<String>) -> Response {
-    match state.frames.report(&session) {
+    match state.frame.frames.report(&session) {
         Some(r) => Json(r).into_response(),
         None => (StatusCode::NOT_FOUND, "no such frame session").into_response(),
     }
 }
 
 async fn admin_frame_close(_: Admin, State(state): State<AppState>, Path(session): Path<String>) -> Response {
-    if frame::close_session(&state, &session).await {
-        match state.frames.report(&session) {
+    if frame::close_session(&state.frame, &session).await {
+        match state.frame.frames.report(&session) {
             Some(r) => Json(r).into_response(),
             None => StatusCode::NO_CONTENT.into_response(),
         }
@@ -625,7 +622,7 @@ async fn admin_frame_send(
     Path(session): Path<String>,
     Json(command): Json<FrameCommand>,
 ) -> Response {
-    match state.frames.push_command(&session, command) {
+    match state.frame.frames.push_command(&session, command) {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e @ SendError::NoSession(_)) => (StatusCode::NOT_FOUND, e.to_string()).into_response(),
         Err(e) => (StatusCode::CONFLICT, e.to_string()).into_response(),
@@ -635,6 +632,61 @@ async fn admin_frame_send(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::{ProofMode, ProofSpec, RawRequest, WopiTarget};
+    use std::time::SystemTime;
+    use wopi_protocol::headers as h;
+    use wopi_protocol::proof::{ProofAccepted, ProofHeaders, verify};
+
+    fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn what_the_mock_publishes_in_discovery_verifies_what_it_signs() {
+        // The production path end to end: keys written by ProofKeyElement::from_keys into discovery XML, read
+        // back by the parser, and headers signed by sign_request, all checked by proof::verify (the functions the
+        // official proof-key vectors test).
+        let c = WopiClient::new(ClientConfig::default(), KeyRing::fixed().expect("keys").shared()).expect("client");
+        let published = keys::read(c.keys()).proof_keys();
+        let base = Url::parse("http://127.0.0.1:9/").expect("url");
+        let xml = build_discovery(&base, &published).to_xml();
+        let keys = wopi_protocol::discovery::Discovery::parse(&xml)
+            .expect("discovery parses")
+            .proof_keys()
+            .expect("keys");
+        assert_eq!(keys, published);
+        let target = WopiTarget::new(Url::parse("http://127.0.0.1:9/wopi/files/abc").expect("url"), "tok");
+        let req = RawRequest::new("CheckFileInfo", http::Method::GET, target.url(""), "tok");
+        let headers = c.headers_for(&req);
+        let names: Vec<&str> = headers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| n.starts_with("X-WOPI-Proof") || *n == h::X_WOPI_TIMESTAMP)
+            .collect();
+        assert_eq!(names, [h::X_WOPI_PROOF, h::X_WOPI_PROOF_OLD, h::X_WOPI_TIMESTAMP]);
+        let ph = ProofHeaders::from_values(
+            header(&headers, h::X_WOPI_PROOF),
+            header(&headers, h::X_WOPI_PROOF_OLD),
+            header(&headers, h::X_WOPI_TIMESTAMP),
+        )
+        .expect("headers");
+        assert_eq!(
+            verify(&keys, &ph, "tok", req.url.as_str(), SystemTime::now()),
+            Ok(ProofAccepted::CurrentKey)
+        );
+        // A literal mode sends exactly what it names and nothing in place of an omitted header.
+        let literal = req.proof(ProofSpec::mode(ProofMode::Literal {
+            proof: None,
+            proof_old: Some("x".into()),
+        }));
+        let headers = c.headers_for(&literal);
+        assert_eq!(header(&headers, h::X_WOPI_PROOF), None);
+        assert_eq!(header(&headers, h::X_WOPI_PROOF_OLD), Some("x"));
+        assert!(header(&headers, h::X_WOPI_TIMESTAMP).is_some());
+    }
 
     #[test]
     fn the_untrusted_origin_is_the_other_loopback_spelling() {

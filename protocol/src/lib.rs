@@ -7,13 +7,14 @@
 //! ## Layout
 //! | module | what it holds | docs |
 //! |---|---|---|
+//! | [`dotnet`] | .NET ticks ([`dotnet::Ticks`]), civil dates and their string forms, `bool.ToString()` | `rest/common_headers.rst`, `online/scenarios/proofkeys.rst` |
 //! | [`headers`] | every `X-WOPI-*` header name, the `X-WOPI-Override` values, typed parsing of structured values | `rest/common_headers.rst`, `rest/files/*.rst` |
 //! | [`ids`] | [`ids::FileId`] and [`ids::ContainerId`]: identifiers that are safe in a URL path | `rest/concepts.rst` |
 //! | [`lock`] | [`lock::LockId`] (1 to 1024 characters), the exact-match comparison rule, the 30-minute expiry | `rest/files/Lock.rst` |
 //! | [`ops`] | the operation catalogue: method, endpoint, path, `X-WOPI-Override`, headers and status codes of every operation; [`ops::Op::resolve`] routes a request | `rest/files/*.rst`, `rest/containers/*.rst`, `rest/ecosystem/*.rst` |
 //! | [`names`] | file-name validity and extension rules of PutRelativeFile and RenameFile | `rest/files/PutRelativeFile.rst`, `RenameFile.rst` |
 //! | [`utf7`] | RFC 2152 UTF-7 as .NET's `UTF7Encoding` writes it, and a decoder for both forms | `rest/files/PutRelativeFile.rst` |
-//! | [`proof`] | proof-key pre-image, .NET ticks, signing and verification, the CSP public-key blob | `online/scenarios/proofkeys.rst` |
+//! | [`proof`] | proof-key pre-image, signing and verification, the CSP public-key blob | `online/scenarios/proofkeys.rst` |
 //! | [`cspp`] | CSPP Plus: SpookyHash chunk IDs, the binary frame codec and its MessageJSON, FullFile/Zip chunking, content properties and streams, sequence numbers, coauth locks and their conflicts with WOPI locks | `../shared/notes/cspp-plus.md`; `plus/file-transfer/*`, `plus/coauthoring/*` |
 //! | [`discovery`] | discovery XML model, parser, writer and action-URL expansion | `online/discovery.rst` |
 //! | [`checkfileinfo`] | the CheckFileInfo response model and its validation by property | `rest/files/CheckFileInfo.rst` |
@@ -28,6 +29,7 @@
 pub mod checkfileinfo;
 pub mod cspp;
 pub mod discovery;
+pub mod dotnet;
 pub mod headers;
 pub mod ids;
 pub mod lock;

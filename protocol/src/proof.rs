@@ -20,7 +20,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::digest::{self, Digest, SHA256};
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
@@ -38,12 +38,10 @@ use rsa::traits::PublicKeyParts as _;
 use rsa::{BoxedUint, PrivateKey, PublicKey};
 use sha2::{Digest as _, Sha256};
 
-/// `X-WOPI-Proof`, spelled as in `proofkeys.rst`.
-const PROOF_HEADER: &str = "X-WOPI-Proof";
-/// `X-WOPI-ProofOld`, spelled as in `proofkeys.rst`.
-const PROOF_OLD_HEADER: &str = "X-WOPI-ProofOld";
-/// `X-WOPI-TimeStamp`, spelled as in `proofkeys.rst`.
-const TIMESTAMP_HEADER: &str = "X-WOPI-TimeStamp";
+/// Re-exported: the timestamp unit lives in [`crate::dotnet`] with the other .NET time rules.
+pub use crate::dotnet::Ticks;
+use crate::dotnet::{MalformedTicks, TICKS_PER_SEC, duration_to_ticks};
+use crate::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD, X_WOPI_TIMESTAMP};
 
 /// How old a proof may be: "Ensure that the X-WOPI-TimeStamp header is no more than 20 minutes old" (proofkeys.rst).
 pub const MAX_PROOF_AGE: Duration = Duration::from_secs(20 * 60);
@@ -55,13 +53,6 @@ pub const MAX_CLOCK_SKEW_FUTURE: Duration = Duration::from_secs(5 * 60);
 
 /// Key size of [`ProofKeyPair::generate`]: what Office for the web publishes (the vectors' blob says 2048 bits).
 pub const GENERATED_KEY_BITS: usize = 2048;
-
-/// .NET ticks per second (one tick is 100 ns).
-const TICKS_PER_SEC: u64 = 10_000_000;
-/// Ticks of 1970-01-01T00:00:00Z (`new DateTime(1970, 1, 1).Ticks`).
-const UNIX_EPOCH_TICKS: u64 = 621_355_968_000_000_000;
-/// `DateTime.MaxValue.Ticks` (9999-12-31T23:59:59.9999999): no .NET client can send more.
-const MAX_DOTNET_TICKS: u64 = 3_155_378_975_999_999_999;
 
 /// CAPI `PUBLICKEYBLOB` header fields (`BLOBHEADER` + `RSAPUBKEY`, see `RSACryptoServiceProvider.ExportCspBlob`).
 const BLOB_TYPE_PUBLIC: u8 = 0x06;
@@ -84,93 +75,6 @@ const LENIENT_B64: GeneralPurpose = GeneralPurpose::new(
 
 fn b64_decode(s: &str) -> Result<Vec<u8>, base64::DecodeError> {
     LENIENT_B64.decode(s.trim())
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Ticks
-// ---------------------------------------------------------------------------------------------------------------
-
-/// A .NET `DateTime.Ticks` value: 100-ns intervals since 0001-01-01T00:00:00Z, the unit of `X-WOPI-TimeStamp`
-/// (not Unix seconds; see Office-Online-Test-Tools-and-Documentation#63).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Ticks(pub u64);
-
-impl Ticks {
-    /// 1970-01-01T00:00:00Z in ticks.
-    pub const UNIX_EPOCH: Ticks = Ticks(UNIX_EPOCH_TICKS);
-
-    /// Ticks of a point in time. Times before 0001-01-01 saturate to 0; times after 9999 saturate to `u64::MAX`.
-    #[must_use]
-    pub fn from_system_time(time: SystemTime) -> Ticks {
-        match time.duration_since(UNIX_EPOCH) {
-            Ok(after) => Ticks(UNIX_EPOCH_TICKS.saturating_add(duration_to_ticks(after))),
-            Err(before) => Ticks(UNIX_EPOCH_TICKS.saturating_sub(duration_to_ticks(before.duration()))),
-        }
-    }
-
-    /// The current time in ticks.
-    #[must_use]
-    pub fn now() -> Ticks {
-        Ticks::from_system_time(SystemTime::now())
-    }
-
-    /// The point in time, or `None` if the platform's `SystemTime` cannot represent it.
-    #[must_use]
-    pub fn to_system_time(self) -> Option<SystemTime> {
-        if self.0 >= UNIX_EPOCH_TICKS {
-            UNIX_EPOCH.checked_add(ticks_to_duration(self.0 - UNIX_EPOCH_TICKS))
-        } else {
-            UNIX_EPOCH.checked_sub(ticks_to_duration(UNIX_EPOCH_TICKS - self.0))
-        }
-    }
-
-    /// Parses an `X-WOPI-TimeStamp` value: decimal digits only (surrounding whitespace allowed), at most
-    /// `DateTime.MaxValue.Ticks`.
-    ///
-    /// # Errors
-    /// [`ProofError::MalformedTimestamp`] naming the value, for empty input, a sign, any non-digit, or overflow.
-    pub fn parse(value: &str) -> Result<Ticks, ProofError> {
-        let digits = value.trim();
-        let malformed = || ProofError::MalformedTimestamp(truncate_for_message(value));
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(malformed());
-        }
-        let ticks: u64 = digits.parse().map_err(|_| malformed())?;
-        if ticks > MAX_DOTNET_TICKS {
-            return Err(malformed());
-        }
-        Ok(Ticks(ticks))
-    }
-}
-
-impl fmt::Display for Ticks {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-fn duration_to_ticks(d: Duration) -> u64 {
-    d.as_secs()
-        .saturating_mul(TICKS_PER_SEC)
-        .saturating_add(u64::from(d.subsec_nanos() / 100))
-}
-
-fn ticks_to_duration(ticks: u64) -> Duration {
-    // The remainder is < 10^7, so the sub-second part is < 10^9 ns and fits u32.
-    let sub_ns = u32::try_from((ticks % TICKS_PER_SEC) * 100).unwrap_or(0);
-    Duration::new(ticks / TICKS_PER_SEC, sub_ns)
-}
-
-/// Keeps error messages bounded when a peer sends a huge header.
-fn truncate_for_message(value: &str) -> String {
-    const MAX: usize = 64;
-    if value.chars().count() <= MAX {
-        value.to_owned()
-    } else {
-        let mut s: String = value.chars().take(MAX).collect();
-        s.push('…');
-        s
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -737,7 +641,7 @@ struct FallbackRng {
 impl FallbackRng {
     fn new(message: &[u8]) -> Self {
         let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
+            .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let local = 0u8;
@@ -820,8 +724,8 @@ impl ProofHeaders {
         proof_old: Option<&str>,
         timestamp: Option<&str>,
     ) -> Result<Self, ProofError> {
-        let proof = non_blank(proof).ok_or(ProofError::MissingHeader(PROOF_HEADER))?;
-        let timestamp = non_blank(timestamp).ok_or(ProofError::MissingHeader(TIMESTAMP_HEADER))?;
+        let proof = non_blank(proof).ok_or(ProofError::MissingHeader(X_WOPI_PROOF))?;
+        let timestamp = non_blank(timestamp).ok_or(ProofError::MissingHeader(X_WOPI_TIMESTAMP))?;
         Ok(ProofHeaders {
             proof: proof.to_owned(),
             proof_old: non_blank(proof_old).map(str::to_owned),
@@ -967,6 +871,12 @@ pub enum ProofError {
     },
 }
 
+impl From<MalformedTicks> for ProofError {
+    fn from(e: MalformedTicks) -> Self {
+        ProofError::MalformedTimestamp(e.0)
+    }
+}
+
 /// Checks a request's proof as proofkeys.rst requires: the timestamp is at most [`MAX_PROOF_AGE`] old (and at most
 /// [`MAX_CLOCK_SKEW_FUTURE`] ahead), and one of the three [`ProofAccepted`] combinations verifies over
 /// [`expected_proof`]`(access_token, url, timestamp)`.
@@ -1046,34 +956,47 @@ pub struct SignedProof {
 }
 
 impl SignedProof {
-    /// The headers to send, as (name, value) pairs in the docs' casing.
+    /// The headers to send, as (name, value) pairs in the docs' casing: `X-WOPI-Proof`, `X-WOPI-ProofOld` (if
+    /// any), `X-WOPI-TimeStamp`.
     #[must_use]
     pub fn header_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = vec![
-            (PROOF_HEADER, self.proof.clone()),
-            (TIMESTAMP_HEADER, self.timestamp.to_string()),
-        ];
+        let mut pairs = Vec::with_capacity(3);
+        pairs.push((X_WOPI_PROOF, self.proof.clone()));
         if let Some(old) = &self.proof_old {
-            pairs.push((PROOF_OLD_HEADER, old.clone()));
+            pairs.push((X_WOPI_PROOF_OLD, old.clone()));
         }
+        pairs.push((X_WOPI_TIMESTAMP, self.timestamp.to_string()));
         pairs
     }
 }
 
-/// Signs a request the way Office for the web does: one pre-image, signed with the current key and (if given)
-/// the old key.
+/// What signs a proof pre-image: a [`ProofKeyPair`], or a client's wrapper around one (a memo of signatures, or a
+/// deliberately wrong value when a test client checks that a host rejects it).
+pub trait ProofSigner {
+    /// The base64 `X-WOPI-Proof`-style value for `message`, the pre-image [`expected_proof`] built.
+    fn sign_proof(&self, message: &[u8]) -> String;
+}
+
+impl ProofSigner for ProofKeyPair {
+    fn sign_proof(&self, message: &[u8]) -> String {
+        self.sign(message)
+    }
+}
+
+/// Signs a request the way Office for the web does: one pre-image ([`expected_proof`]), signed with the current
+/// key for `X-WOPI-Proof` and (if given) the old key for `X-WOPI-ProofOld`.
 #[must_use]
-pub fn sign_request(
-    current: &ProofKeyPair,
-    old: Option<&ProofKeyPair>,
+pub fn sign_request<S: ProofSigner + ?Sized>(
+    current: &S,
+    old: Option<&S>,
     access_token: &str,
     url: &str,
     timestamp: Ticks,
 ) -> SignedProof {
     let message = expected_proof(access_token, url, timestamp);
     SignedProof {
-        proof: current.sign(&message),
-        proof_old: old.map(|k| k.sign(&message)),
+        proof: current.sign_proof(&message),
+        proof_old: old.map(|k| k.sign_proof(&message)),
         timestamp,
     }
 }

@@ -376,38 +376,13 @@ pub fn json(value: &serde_json::Value) -> Response {
     axum::Json(value).into_response()
 }
 
-/// `t` in the ISO 8601 round-trip format the docs ask for in `LastModifiedTime`: `2009-06-15T13:45:30.0000000Z`.
-pub fn iso8601(t: SystemTime) -> String {
-    let d = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (h, m, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let ticks = d.subsec_nanos() / 100;
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{ticks:07}Z")
-}
+/// `t` in the ISO 8601 round-trip format the docs ask for in `LastModifiedTime`: `2009-06-15T13:45:30.0000000Z`
+/// (.NET's `o` format, spelled once in `wopi_protocol::dotnet`).
+pub use wopi_protocol::dotnet::round_trip_string as iso8601;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso8601_round_trip_format() {
-        let t = SystemTime::UNIX_EPOCH + Duration::new(1_245_073_530, 123_456_700);
-        assert_eq!(iso8601(t), "2009-06-15T13:45:30.1234567Z");
-        assert_eq!(iso8601(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00.0000000Z");
-        let leap = SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-        assert_eq!(iso8601(leap), "2000-02-29T00:00:00.0000000Z");
-    }
 
     #[test]
     fn duplicated_headers_are_rejected() {

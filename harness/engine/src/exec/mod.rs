@@ -34,7 +34,8 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::OnceCell;
 use url::Url;
 use wopi_mock_office::client::{ClientConfig, ClientError, RawResponse, WopiClient};
-use wopi_protocol::transcript::{self, Exchange};
+use wopi_protocol::dotnet::{Ticks, bool_str};
+use wopi_protocol::transcript::{self, Exchange, scrub_text};
 
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
 use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup, TokenUse};
@@ -375,7 +376,7 @@ impl Runner {
     /// Runs every selected case and reports each to `progress` as it finishes.
     pub async fn run(&self, progress: &dyn Progress) -> RunOutcome {
         let inner = &self.inner;
-        let started_at = rfc3339(SystemTime::now());
+        let started_at = wopi_protocol::dotnet::rfc3339_seconds(SystemTime::now());
         let t0 = Instant::now();
         let selected: Vec<(usize, usize, usize)> = inner
             .suites
@@ -831,10 +832,8 @@ impl Inner {
         let offset = self.clock_offset.load(std::sync::atomic::Ordering::SeqCst);
         if offset > 0 && raw.proof.timestamp.is_none() {
             // After `<ext:AdvanceClock>` proofs are stamped on the host's timeline.
-            let now = wopi_protocol::proof::Ticks::now();
-            raw.proof.timestamp = Some(wopi_protocol::proof::Ticks(
-                now.0.saturating_add(offset.saturating_mul(10_000_000)),
-            ));
+            let ahead = i64::try_from(offset).unwrap_or(i64::MAX);
+            raw.proof.timestamp = Some(Ticks::now().saturating_add_secs(ahead));
         }
         if let Some(l) = ledger {
             l.sending(&raw);
@@ -918,7 +917,7 @@ impl Inner {
                 .or_else(|| must.first().map(|f| scrub_text(&summary(f), &secrets)));
             let mut transcript = out.transcript;
             for ex in &mut transcript {
-                scrub_exchange(ex, &secrets);
+                ex.scrub(&secrets);
             }
             let result = PrereqResult { failure, transcript };
             if let Ok(mut first) = self.first_prereq.lock()
@@ -1068,8 +1067,8 @@ impl CaseExec<'_> {
             // A host clock the hook can read is exact (the embedded host's is stopped between steps); otherwise
             // the host's clock is ours plus the steps.
             let stamp = match self.runner.clock.get().and_then(|c| c.host_now()) {
-                Some(host_now) => request::stamp_aged(wopi_protocol::proof::Ticks::from_system_time(host_now), 0, age),
-                None => request::stamp_aged(wopi_protocol::proof::Ticks::now(), offset, age),
+                Some(host_now) => Ticks::from_system_time(host_now).saturating_add_secs(age.saturating_neg()),
+                None => Ticks::now().saturating_add_secs(i64::try_from(offset).unwrap_or(i64::MAX).saturating_sub(age)),
             };
             b.raw.proof.timestamp = Some(stamp);
         }
@@ -1200,7 +1199,7 @@ pub(crate) fn save_state(r: &Request, resp: &RawResponse, state: &mut State) {
                 json.as_ref().and_then(|j| match validate::json::select(j, &s.source) {
                     Ok(Some(v)) => match v {
                         serde_json::Value::String(s) => Some(s.clone()),
-                        serde_json::Value::Bool(b) => Some(if *b { "True".into() } else { "False".into() }),
+                        serde_json::Value::Bool(b) => Some(bool_str(*b).into()),
                         serde_json::Value::Number(n) => Some(n.to_string()),
                         _ => None,
                     },
@@ -1280,38 +1279,6 @@ pub fn summary(f: &Failure) -> String {
     format!("{}: {}: expected {}, got {}", f.request, f.check, f.expected, f.actual)
 }
 
-fn scrub_text(text: &str, secrets: &[String]) -> String {
-    let mut t = redact_token_params(text);
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        if t.contains(s.as_str()) {
-            t = t.replace(s.as_str(), transcript::REDACTED);
-        }
-    }
-    t
-}
-
-/// Replaces the value of every `access_token=` parameter in free text (a URL inside a JSON body, a message),
-/// up to the next delimiter, so tokens the host mints never reach a report either.
-pub fn redact_token_params(text: &str) -> String {
-    const KEY: &str = "access_token=";
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while let Some(found) = lower[i..].find(KEY) {
-        let start = i + found + KEY.len();
-        out.push_str(&text[i..start]);
-        let end = text[start..]
-            .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | '>' | '#' | '\\') || c.is_whitespace())
-            .map_or(text.len(), |e| start + e);
-        if end > start {
-            out.push_str(transcript::REDACTED);
-        }
-        i = end;
-    }
-    out.push_str(&text[i..]);
-    out
-}
-
 /// Removes every token from what a case reports, transcript included.
 fn scrub(result: &mut CaseResult, secrets: &[String]) {
     for f in &mut result.failures {
@@ -1328,27 +1295,7 @@ fn scrub(result: &mut CaseResult, secrets: &[String]) {
         *n = scrub_text(n, secrets);
     }
     for ex in &mut result.transcript {
-        scrub_exchange(ex, secrets);
-    }
-}
-
-fn scrub_exchange(ex: &mut Exchange, secrets: &[String]) {
-    let r = &mut ex.request;
-    r.url = scrub_text(&r.url, secrets);
-    r.body_preview = scrub_text(&r.body_preview, secrets);
-    for (_, v) in &mut r.headers {
-        *v = scrub_text(v, secrets);
-    }
-    match &mut ex.outcome {
-        transcript::RecordedOutcome::Response {
-            headers, body_preview, ..
-        } => {
-            *body_preview = scrub_text(body_preview, secrets);
-            for (_, v) in headers {
-                *v = scrub_text(v, secrets);
-            }
-        }
-        transcript::RecordedOutcome::TransportError { message } => *message = scrub_text(message, secrets),
+        ex.scrub(secrets);
     }
 }
 
@@ -1356,29 +1303,6 @@ fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// RFC 3339 UTC, second precision.
-fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Inverse of days_from_civil (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]
@@ -1395,15 +1319,6 @@ mod tests {
     }
 
     #[test]
-    fn rfc3339_formats_known_instants() {
-        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(
-            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(1_439_769_600)),
-            "2015-08-17T00:00:00Z"
-        );
-    }
-
-    #[test]
     fn target_debug_hides_the_token() {
         let t = Target {
             wopisrc: Url::parse("http://h/wopi/files/1").unwrap(),
@@ -1412,16 +1327,5 @@ mod tests {
             instances: Vec::new(),
         };
         assert!(!format!("{t:?}").contains("SECRET"));
-    }
-
-    #[test]
-    fn scrub_removes_tokens_from_text_and_urls() {
-        let s = scrub_text("https://h/f?access_token=SECRET1 and SECRET2", &["SECRET2".to_string()]);
-        assert_eq!(s, "https://h/f?access_token=[redacted] and [redacted]");
-        let body = r#"{"Url":"http://h/f?a=1&ACCESS_TOKEN=abc","Name":"x"}"#;
-        assert_eq!(
-            redact_token_params(body),
-            r#"{"Url":"http://h/f?a=1&ACCESS_TOKEN=[redacted]","Name":"x"}"#
-        );
     }
 }

@@ -12,7 +12,6 @@ use http::Method;
 use url::Url;
 use wopi_mock_office::client::{ProofMode, ProofSpec, RawRequest};
 use wopi_protocol::ops;
-use wopi_protocol::proof::Ticks;
 
 use super::Target;
 use crate::suite::elements::requests::{self, Address, Env, Wire};
@@ -31,7 +30,7 @@ pub struct Built {
     /// GetFromFileUrl: sent without `Authorization` (and unsigned), as the engine does.
     pub anonymous: bool,
     /// `<ProofKey ext:AgeSeconds>`: the proof is stamped this many seconds before the host's now, which only the
-    /// runner knows (its clock hook or clock offset), so [`stamp_aged`] resolves it at send time.
+    /// runner knows (its clock hook or clock offset), so the runner resolves it at send time.
     pub proof_age_secs: Option<i64>,
 }
 
@@ -301,49 +300,12 @@ fn proof_spec(r: &Request) -> Result<(ProofSpec, Option<i64>), BuildError> {
     match &m.timestamp {
         None => Ok((spec, None)),
         Some(ProofTimestamp::At(ts)) => {
-            let ticks = parse_utc_ticks(ts)
+            let ticks = wopi_protocol::dotnet::parse_utc_ticks(ts)
                 .ok_or_else(|| BuildError(format!("ProofKey Timestamp '{ts}' is not a date-time")))?;
             Ok((spec.at(ticks), None))
         }
         Some(ProofTimestamp::AgeSeconds(age)) => Ok((spec, Some(*age))),
     }
-}
-
-/// The timestamp `age_secs` seconds before the host's now: the runner's `now` moved on by the host clock's offset
-/// (`<ext:AdvanceClock>`). A negative age is in the future; the result saturates at the ends of the tick range.
-pub fn stamp_aged(now: Ticks, clock_offset_secs: u64, age_secs: i64) -> Ticks {
-    const TICKS_PER_SEC: i128 = 10_000_000;
-    let ticks = i128::from(now.0) + (i128::from(clock_offset_secs) - i128::from(age_secs)) * TICKS_PER_SEC;
-    Ticks(u64::try_from(ticks.max(0)).unwrap_or(u64::MAX))
-}
-
-/// `YYYY-MM-DD[Thh:mm[:ss[.fff]]][Z]` as UTC ticks.
-pub fn parse_utc_ticks(s: &str) -> Option<Ticks> {
-    let s = s.trim().trim_end_matches('Z');
-    let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time.split(':');
-    let hh: i64 = t.next()?.parse().ok()?;
-    let mm: i64 = t.next().unwrap_or("0").parse().ok()?;
-    let ss: f64 = t.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || !(0..24).contains(&hh) || !(0..60).contains(&mm) {
-        return None;
-    }
-    let days = days_from_civil(y, mo, da);
-    let secs = days * 86_400 + hh * 3600 + mm * 60;
-    let ticks = i128::from(Ticks::UNIX_EPOCH.0) + i128::from(secs) * 10_000_000 + (ss * 1e7) as i128;
-    u64::try_from(ticks).ok().map(Ticks)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]
@@ -599,7 +561,10 @@ mod tests {
             &State::new(),
         )
         .unwrap();
-        assert_eq!(b.raw.proof.timestamp, Some(Ticks(635_753_664_000_000_000)));
+        assert_eq!(
+            b.raw.proof.timestamp,
+            Some(wopi_protocol::proof::Ticks(635_753_664_000_000_000))
+        );
         assert_eq!(b.proof_age_secs, None);
         let b = built(
             r#"<CheckFileInfo><Mutators><ProofKey ext:AgeSeconds="-60" KeyRelation="Behind"/></Mutators></CheckFileInfo>"#,
@@ -611,17 +576,6 @@ mod tests {
         assert_eq!(b.raw.proof.timestamp, None);
         assert_eq!(b.raw.proof.mode, ProofMode::Behind);
         assert_eq!(b.proof_age_secs, Some(-60));
-    }
-
-    #[test]
-    fn aged_stamps_follow_the_host_clock() {
-        let now = Ticks(1_000_000_000_000);
-        assert_eq!(stamp_aged(now, 0, 1190), Ticks(now.0 - 1190 * 10_000_000));
-        // After AdvanceClock 600 s, 1190 s old is 590 s before the runner's own now.
-        assert_eq!(stamp_aged(now, 600, 1190), Ticks(now.0 - 590 * 10_000_000));
-        assert_eq!(stamp_aged(now, 0, -60), Ticks(now.0 + 60 * 10_000_000));
-        assert_eq!(stamp_aged(Ticks(5), 0, 1), Ticks(0));
-        assert_eq!(stamp_aged(Ticks(u64::MAX - 1), 0, -1), Ticks(u64::MAX));
     }
 
     #[test]
@@ -653,15 +607,5 @@ mod tests {
             header(&built("<CheckFileInfo/>", 0, &State::new()).unwrap(), "User-Agent"),
             None
         );
-    }
-
-    #[test]
-    fn validator_reference_timestamp_converts_to_its_ticks() {
-        assert_eq!(
-            parse_utc_ticks("2015-08-17T00:00:00Z"),
-            Some(Ticks(635_753_664_000_000_000))
-        );
-        assert_eq!(parse_utc_ticks("1970-01-01"), Some(Ticks::UNIX_EPOCH));
-        assert_eq!(parse_utc_ticks("yesterday"), None);
     }
 }

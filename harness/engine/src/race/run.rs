@@ -395,8 +395,7 @@ impl ClientMemory {
 
 /// Now by the host's clock, `clock_offset` ahead of real time, as a proof timestamp.
 fn host_now(clock_offset: Duration) -> Ticks {
-    let ahead = u64::try_from(clock_offset.as_nanos() / 100).unwrap_or(u64::MAX);
-    Ticks(Ticks::now().0.saturating_add(ahead))
+    Ticks::now().saturating_add(clock_offset)
 }
 
 /// Where and when one client sends: its connection, the file, the race's clock and its cut-off.

@@ -39,8 +39,7 @@ pub(super) fn as_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
-        Value::Bool(true) => Some("True".into()),
-        Value::Bool(false) => Some("False".into()),
+        Value::Bool(b) => Some(wopi_protocol::dotnet::bool_str(*b).into()),
         _ => None,
     }
 }
@@ -88,8 +87,4 @@ pub(super) fn timestamp_rule(prop: &Prop<'_>, v: &Value) -> Option<Failure> {
         show(Some(v)),
         format!("{} must be a Unix time in milliseconds", p.name),
     )
-}
-
-pub(super) fn redact(url: &str) -> String {
-    wopi_protocol::transcript::redact_url(url)
 }

@@ -79,6 +79,4 @@ impl<'a> Wire<'a> {
 }
 
 /// `True`/`False`, as C# `bool.ToString()` writes header values.
-pub(crate) fn dotnet_bool(b: bool) -> &'static str {
-    if b { "True" } else { "False" }
-}
+pub(crate) use wopi_protocol::dotnet::bool_str as dotnet_bool;
