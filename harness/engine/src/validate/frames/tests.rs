@@ -83,16 +83,7 @@ fn judge(r: &Request, body: &[u8]) -> Vec<Failure> {
 
 /// The body our request builder writes for `r` of `case`.
 fn body_of(case: &TestCase, r: &Request) -> Vec<u8> {
-    let target = Target {
-        wopisrc: Url::parse("http://h/wopi/files/1").expect("url"),
-        access_token: "t".into(),
-        access_token_ttl: 0,
-        instances: Vec::new(),
-    };
-    let mut state = State::new();
-    state.set("SequenceNumberStateOverride", Some("1".into()));
-    let built = build(r, "L", case, core(), &target, &state).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-    built.raw.body.to_vec()
+    built_of(case, r).raw.body.to_vec()
 }
 
 /// Ways a host answer can be wrong.
@@ -582,4 +573,121 @@ fn a_zip_check_without_the_fixtures_fails_saying_where_it_looked() {
         "{:?}",
         f[0]
     );
+}
+
+// ---------------------------------------------------------------- the requests our builder writes
+
+fn built_of(case: &TestCase, r: &Request) -> crate::exec::request::Built {
+    let target = Target {
+        wopisrc: Url::parse("http://h/wopi/files/1").expect("url"),
+        access_token: "t".into(),
+        access_token_ttl: 0,
+        instances: Vec::new(),
+    };
+    let mut state = State::new();
+    state.set("SequenceNumberStateOverride", Some("1".into()));
+    build(r, "L", case, core(), &target, &state).unwrap_or_else(|e| panic!("{}: {e}", case.name))
+}
+
+fn nth_of(case: &'static TestCase, pick: fn(&RequestKind) -> bool, n: usize) -> &'static Request {
+    case.all_requests()
+        .filter(|r| pick(&r.kind))
+        .nth(n)
+        .unwrap_or_else(|| panic!("{}: request {n}", case.name))
+}
+
+fn is_put(k: &RequestKind) -> bool {
+    matches!(k, RequestKind::PutChunkedFile(_))
+}
+
+fn is_get(k: &RequestKind) -> bool {
+    matches!(k, RequestKind::GetChunkedFile { .. })
+}
+
+/// cspp-plus.md §3.3: the PutChunkedFile of `ClientSequenceNumberMismatchWithHost`, byte for byte as the note
+/// lists it (282 bytes), and its headers (empty lock headers sent, sequence number 0).
+#[test]
+fn the_notes_worked_put_chunked_file_body_from_our_builder() {
+    let c = case("IncrementalFileTransfer.ClientSequenceNumberMismatchWithHost.PreconditionFail412");
+    let b = built_of(c, nth_of(c, is_put, 0));
+    let json = r#"{"ContentProperties":[],"Signatures":[{"ChunkSignatures":[{"ChunkId":"OpSWhpt12BRkuGX4z7bQPg==","Length":19}],"ChunkingScheme":"FullFile","StreamId":"MainContent"}],"UploadSessionTokenToCommit":null}"#;
+    assert_eq!(json.len(), 199);
+    let mut expected = vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc7];
+    expected.extend_from_slice(json.as_bytes());
+    expected.extend_from_slice(&[0, 0, 0, 3, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x13]);
+    expected.extend_from_slice(&[
+        0x3a, 0x94, 0x96, 0x86, 0x9b, 0x75, 0xd8, 0x14, 0x64, 0xb8, 0x65, 0xf8, 0xcf, 0xb6, 0xd0, 0x3e,
+    ]);
+    expected.extend_from_slice(b"SampleTextVersion-1");
+    expected.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(expected.len(), 282);
+    assert_eq!(b.raw.body.as_ref(), expected.as_slice());
+    let header = |n: &str| {
+        b.raw
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(header("X-WOPI-SequenceNumber"), Some("0"));
+    assert_eq!(header("X-WOPI-Lock"), Some(""));
+    assert_eq!(header("X-WOPI-Editors"), Some(""));
+    assert_eq!(header("X-WOPI-CoauthLockId"), Some("Client_1_CoauthLock"));
+    assert_eq!(b.raw.url.path(), "/wopi/files/1/contents");
+}
+
+/// cspp-plus.md §3.3: the GetChunkedFile that opens most cases is one 153-byte MessageJSON, 185 bytes framed.
+#[test]
+fn the_notes_get_chunked_file_request_from_our_builder() {
+    let c = case(FULL_UPLOAD);
+    let b = built_of(c, nth_of(c, is_get, 0));
+    let json = r#"{"ContentFilters":[{"AlreadyKnownChunks":[],"ChunkingScheme":"FullFile","ChunksToReturn":"All","StreamId":"MainContent"}],"ContentPropertiesToReturn":[]}"#;
+    let mut expected = vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x99];
+    expected.extend_from_slice(json.as_bytes());
+    expected.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(expected.len(), 185);
+    assert_eq!(b.raw.body.as_ref(), expected.as_slice());
+}
+
+/// cspp-plus.md §4.4: the first Zip upload sends 30 Chunk frames (21 + 21 minus 12 shared), the V1→V2 delta 18;
+/// the signatures list every chunk; `/` in chunk IDs goes out as `\/`.
+#[test]
+fn zip_uploads_send_the_fixture_chunks_once() {
+    let c = case(ZIP_DELTA);
+    let first = built_of(c, nth_of(c, is_put, 0));
+    let stream = FrameStream::parse(&first.raw.body, &Limits::default()).expect("frames");
+    assert_eq!(stream.chunks.len(), 30);
+    let req: PutChunkedFileRequest = message::from_wire_json("PutChunkedFile", stream.message).expect("message");
+    let lens: Vec<usize> = req.signatures.iter().map(|s| s.chunk_signatures.len()).collect();
+    assert_eq!(lens, [21, 21]);
+    assert_eq!(
+        req.signatures[0]
+            .chunk_signatures
+            .last()
+            .map(|c| c.chunk_id.to_string()),
+        Some("5R2NpDek+YvE4R/a0Lhfpw==".to_string())
+    );
+    assert!(String::from_utf8_lossy(stream.message).contains(r#""5R2NpDek+YvE4R\/a0Lhfpw==""#));
+    let delta = built_of(c, nth_of(c, is_put, 1));
+    let stream = FrameStream::parse(&delta.raw.body, &Limits::default()).expect("frames");
+    assert_eq!(stream.chunks.len(), 18);
+}
+
+/// AlreadyKnownChunks: the distinct IDs of the known content, in first-seen order (the validator's dictionary keys).
+#[test]
+fn get_chunked_file_lists_the_known_fixture_chunks() {
+    let c = case(ZIP_NON_ZERO);
+    let b = built_of(c, nth_of(c, is_get, 1));
+    let stream = FrameStream::parse(&b.raw.body, &Limits::default()).expect("frames");
+    let req: GetChunkedFileRequest = message::from_wire_json("GetChunkedFile", stream.message).expect("message");
+    let v1 = suite::content::stream_content(core(), ChunkingScheme::Zip, None, Some("NonZeroByteExcel_Main_V1"))
+        .expect("fixture");
+    let mut ids: Vec<ChunkId> = Vec::new();
+    for c in v1.chunks() {
+        if !ids.contains(&ChunkId::of(c)) {
+            ids.push(ChunkId::of(c));
+        }
+    }
+    assert_eq!(req.content_filters[0].already_known_chunks, ids);
+    assert_eq!(req.content_filters[0].chunking_scheme, ChunkingScheme::Zip);
 }
