@@ -297,10 +297,10 @@ mod tests {
         let real = validator_dir().join("Resources/ZipChunking/NonZeroByteExcel/Version1/MainContent/FileStream");
         std::fs::copy(&real, fixture.join("FileStream")).expect("copy to temp");
         std::fs::write(fixture.join("ChunkIds.txt"), "0\n100\n").expect("write");
-        let e = zip_resource(&excel("Main_V1"), &[dir.clone()]).expect_err("disagree");
+        let e = zip_resource(&excel("Main_V1"), std::slice::from_ref(&dir)).expect_err("disagree");
         assert!(matches!(e, ContentError::OffsetsDisagree { .. }), "{e}");
         std::fs::write(fixture.join("FileStream"), b"not a zip").expect("write");
-        let e = zip_resource(&excel("Main_V1"), &[dir.clone()]).expect_err("not zip");
+        let e = zip_resource(&excel("Main_V1"), std::slice::from_ref(&dir)).expect_err("not zip");
         assert!(matches!(e, ContentError::NotZip { .. }), "{e}");
         std::fs::remove_dir_all(&dir).ok();
     }
