@@ -14,9 +14,10 @@ use wopi_mock_office::client::{ProofMode, ProofSpec, RawRequest};
 use wopi_protocol::ops;
 
 use super::Target;
+use crate::suite::content::{self, Content, ContentError};
 use crate::suite::elements::requests::{self, Address, Env, Wire};
-use crate::suite::{Category, KeyRelation, ProofTimestamp, Request, Suite, TestCase};
-use crate::validate::{State, frames};
+use crate::suite::{Category, ChunkingScheme, KeyRelation, ProofTimestamp, Request, Suite, TestCase};
+use crate::validate::State;
 
 /// `User-Agent` the validator sends for OfficeNativeClient cases.
 pub const ONC_USER_AGENT: &str = "Microsoft Office WOPI Validator/1.0";
@@ -75,29 +76,13 @@ impl Env for RunEnv<'_> {
         self.target.wopisrc.as_str()
     }
 
-    fn content_chunks(
+    fn stream_content(
         &self,
-        scheme: &str,
+        scheme: ChunkingScheme,
         text: Option<&str>,
         resource_id: Option<&str>,
-    ) -> Result<Vec<Vec<u8>>, String> {
-        frames::content_chunks(self.suite, scheme, text, resource_id)
-    }
-
-    fn chunk_id(&self, chunk: &[u8]) -> String {
-        frames::chunk_id(chunk)
-    }
-
-    fn frames_body(&self, message: &serde_json::Value, chunks: &[Vec<u8>]) -> Vec<u8> {
-        frames::encode_request(message, chunks)
-    }
-
-    fn get_chunked_file_message(
-        &self,
-        filters: Vec<(String, Vec<String>, String, String)>,
-        properties: &[String],
-    ) -> serde_json::Value {
-        frames::get_chunked_file_message(filters, properties)
+    ) -> Result<Content, ContentError> {
+        content::stream_content(self.suite, scheme, text, resource_id)
     }
 }
 

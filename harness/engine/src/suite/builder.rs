@@ -146,6 +146,16 @@ impl<'a> Builder<'a> {
             .map_err(|_| self.err(a.pos, format!("{name}=\"{}\" is not {what}", a.value)))
     }
 
+    /// A required attribute whose value is one of the names of a protocol enum (`ChunkingScheme`,
+    /// `ChunksToReturn`), spelled exactly as on the wire.
+    pub(crate) fn enum_attr<T: serde::de::DeserializeOwned>(&self, n: &Node, name: &str, choices: &str) -> R<T> {
+        let value = self.req(n, name)?;
+        serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|_| {
+            let pos = self.attr(n, name).map_or(n.pos, |a| a.pos);
+            self.err(pos, format!("{name}=\"{value}\" is not one of {choices}"))
+        })
+    }
+
     pub(crate) fn child<'n>(&self, n: &'n Node, name: &str) -> Option<&'n Node> {
         n.children.iter().find(|c| c.name == name)
     }

@@ -14,6 +14,7 @@
 
 mod build;
 pub(crate) mod builder;
+pub mod content;
 pub mod elements;
 pub mod model;
 pub mod race_config;

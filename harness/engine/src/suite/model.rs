@@ -5,6 +5,10 @@
 
 use std::path::PathBuf;
 
+pub use wopi_protocol::cspp::chunking::ChunkingScheme;
+pub use wopi_protocol::cspp::message::ChunksToReturn;
+pub use wopi_protocol::cspp::properties::Retention;
+
 pub use super::xml::Pos;
 
 /// One loaded suite file.
@@ -386,9 +390,9 @@ pub struct CoauthLockRequest {
 /// `<ContentFilter>` of GetChunkedFile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentFilter {
-    pub chunking_scheme: String,
+    pub chunking_scheme: ChunkingScheme,
     pub stream_id: String,
-    pub chunks_to_return: String,
+    pub chunks_to_return: ChunksToReturn,
     pub already_existing_content: Option<String>,
     pub already_existing_content_resource_id: Option<String>,
 }
@@ -411,13 +415,13 @@ pub struct PutChunkedFile {
 pub struct ContentProperty {
     pub name: String,
     pub value: String,
-    pub retention: String,
+    pub retention: Retention,
 }
 
 /// `<ContentStream>` of PutChunkedFile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentStream {
-    pub chunking_scheme: String,
+    pub chunking_scheme: ChunkingScheme,
     pub stream_id: String,
     pub new_content: Option<String>,
     pub last_known_host_content: Option<String>,
@@ -625,7 +629,7 @@ pub struct FramesValidator {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentStreamCheck {
     pub stream_id: String,
-    pub expected_chunking_scheme: String,
+    pub expected_chunking_scheme: ChunkingScheme,
     pub already_existing_content: Option<String>,
     pub already_existing_content_resource_id: Option<String>,
     pub expected_content: Option<String>,
@@ -746,5 +750,31 @@ impl Resource {
             return Vec::new();
         }
         format!("{}{}{}", self.id, self.file_path, self.name).into_bytes()
+    }
+
+    /// The `FilePath` prefix of the validator's Zip chunking fixtures (its embedded-resource names).
+    pub const ZIP_FIXTURE_PREFIX: &'static str = "Microsoft.Office.WopiValidator.Core.Resources.ZipChunking.";
+
+    /// The empty document of the Zip scheme (`ZeroByteOfficeDocument`: no name, no path): no bytes, no chunk.
+    pub fn is_empty_document(&self) -> bool {
+        self.name.is_empty() && self.file_path.is_empty()
+    }
+
+    /// For a Zip chunking fixture (`FilePath="Microsoft.Office.WopiValidator.Core.Resources.ZipChunking.
+    /// NonZeroByteExcel.Version1.MainContent."`), its directory relative to the validator directory:
+    /// `Resources/ZipChunking/NonZeroByteExcel/Version1/MainContent`. `None` for any other resource, and for a
+    /// path segment that is not plain letters, digits, `_` or `-` (nothing may climb out of the directory).
+    pub fn zip_fixture_dir(&self) -> Option<PathBuf> {
+        let rest = self.file_path.strip_prefix(Self::ZIP_FIXTURE_PREFIX)?;
+        let rest = rest.strip_suffix('.').unwrap_or(rest);
+        let safe = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let mut dir = PathBuf::from("Resources").join("ZipChunking");
+        for part in rest.split('.') {
+            if !safe(part) {
+                return None;
+            }
+            dir.push(part);
+        }
+        Some(dir)
     }
 }

@@ -93,4 +93,6 @@ pub fn evaluate(v: &Validator, resp: &ResponseView<'_>, ctx: &Context<'_>) -> Ve
 }
 
 #[cfg(test)]
+mod coauth_tests;
+#[cfg(test)]
 mod tests;

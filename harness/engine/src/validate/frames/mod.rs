@@ -1,31 +1,70 @@
-//! Incremental file transfer (GetChunkedFile / PutChunkedFile): SpookyHash chunk ids, the frame stream, the
-//! message JSON the validator sends, and FramesValidator (validator-semantics.md §2.9).
+//! FramesValidator: a GetChunkedFile answer judged as the validator judges it (V:Validators/FramesValidator.cs;
+//! cspp-plus.md §3, §4.6 and the Harness checklist), on top of [`wopi_protocol::cspp`].
 //!
-//! Only the FullFile chunking scheme can be reproduced: the Zip scheme's chunk fixtures are embedded resources
-//! of the C# validator that are not available here, so a case that needs them fails with that reason.
+//! In the validator's order: the body is a frame stream ([`FrameStream::parse`]: MessageJSON first, Chunk frames
+//! whose extended header is the SpookyHash of their payload, ChunkRange frames ignored, an EndFrame); the
+//! message matches `GetChunkedFileResponseSchema`; `ExpectedHostBlobsCount` is the number of **distinct** chunk
+//! IDs received; each `<ContentStreamValidator>` ([`streams`]) and `<ContentPropertyValidator>` ([`properties`]).
+//!
+//! Divergences, on purpose:
+//! - Where the validator throws and aborts the run (a stream missing from the answer, a chunk neither received
+//!   nor known, a stream cut off before its EndFrame), the request fails with what was wrong.
+//! - The frame parser is stricter than the validator's: an EndFrame with a payload, a ChunkRange frame whose
+//!   extended header is not 36 bytes, a second MessageJSON frame and sizes beyond [`Limits::default`] fail.
+//! - A chunk whose bytes do not have the signature's `Length` fails (the validator only concatenates).
+//! - Every broken expectation is reported, where the validator stops at the first (the verdict is the same).
 
-mod codec;
-mod content;
 mod properties;
-mod spooky;
 mod streams;
 
 use std::collections::HashMap;
 
-use base64::Engine as _;
+use serde_json::Value;
+use wopi_protocol::cspp::frame::{FrameError, FrameStream, Limits};
+use wopi_protocol::cspp::spooky::ChunkId;
 
 use super::{Context, ResponseView};
 use crate::report::model::Failure;
 use crate::suite::FramesValidator;
-use codec::{CHUNK, CHUNK_RANGE, END_FRAME, MESSAGE_JSON};
 
-pub use codec::{Frame, decode, encode_request, get_chunked_file_message};
-pub use content::{ZIP_FIXTURES_UNAVAILABLE, content_chunks, full_file_chunks};
-pub use spooky::{chunk_id, chunk_id_bytes, spooky128};
+/// The docs page of the frame format, named in failures.
+const ENCODE_PAGE: &str = "plus: file-transfer/encode-send-data";
 
-/// One FramesValidator failure (the validator reports each broken expectation on its own).
-fn fail(ctx: &Context<'_>, expected: String, actual: String, rule: &str) -> Vec<Failure> {
+/// One FramesValidator failure.
+fn fail(
+    ctx: &Context<'_>,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+    rule: impl Into<String>,
+) -> Vec<Failure> {
     vec![ctx.failure("FramesValidator", expected, actual, rule)]
+}
+
+/// The rule a frame-stream error breaks.
+fn frame_rule(e: &FrameError) -> String {
+    let rule = match e {
+        FrameError::Empty => "a GetChunkedFile answer is a frame stream, never an empty body",
+        FrameError::Truncated { .. } | FrameError::MissingEndFrame { .. } => {
+            "every frame is whole and the stream ends with an EndFrame"
+        }
+        FrameError::UndefinedType { .. } | FrameError::UnknownType { .. } => {
+            "frame types are 1 EndFrame, 2 MessageJSON, 3 Chunk and 4 ChunkRange"
+        }
+        FrameError::ExtendedHeaderSize { .. } => {
+            "a MessageJSON frame has no extended header, a Chunk frame the 16 bytes of its chunk ID"
+        }
+        FrameError::EndFramePayload { .. } => "an EndFrame has no payload",
+        FrameError::ChunkIdMismatch { .. } => {
+            "a Chunk frame's extended header is the SpookyHash V2 chunk ID of its payload (plus: file-transfer/chunk-streams)"
+        }
+        FrameError::FirstFrameNotMessage { .. } | FrameError::EmptyMessage | FrameError::SecondMessage { .. } => {
+            "a stream starts with one non-empty MessageJSON frame"
+        }
+        FrameError::TooLarge { .. } | FrameError::TooManyFrames { .. } => {
+            "frame sizes stay within the harness's bounds"
+        }
+    };
+    format!("{rule} ({ENCODE_PAGE})")
 }
 
 /// Checks a GetChunkedFile answer.
@@ -34,77 +73,101 @@ pub(in crate::validate) fn frames_validator(
     resp: &ResponseView<'_>,
     ctx: &Context<'_>,
 ) -> Vec<Failure> {
-    let fail = |expected: String, actual: String, rule: &str| fail(ctx, expected, actual, rule);
-    let frames = match decode(resp.body) {
-        Ok(f) => f,
-        Err(e) => return fail("a frame stream".into(), e, "the body must be a stream of frames"),
+    let stream = match FrameStream::parse(resp.body, &Limits::default()) {
+        Ok(s) => s,
+        Err(e) => return fail(ctx, "a well-formed frame stream", e.to_string(), frame_rule(&e)),
     };
-    let Some(first) = frames.first().filter(|f| f.kind == MESSAGE_JSON) else {
-        return fail(
-            "a MessageJSON frame first".into(),
-            format!("{:?}", frames.first().map(|f| f.kind)),
-            "the stream starts with the message",
-        );
-    };
-    let message = match std::str::from_utf8(&first.payload)
+    let message = match std::str::from_utf8(stream.message)
         .ok()
         .and_then(|t| super::json::parse_lenient(t).ok())
     {
         Some(m) => m,
         None => {
             return fail(
-                "JSON in the MessageJSON frame".into(),
-                "not JSON".into(),
-                "the message frame holds JSON",
+                ctx,
+                "JSON in the MessageJSON frame",
+                format!(
+                    "{:?}",
+                    String::from_utf8_lossy(stream.message)
+                        .chars()
+                        .take(120)
+                        .collect::<String>()
+                ),
+                format!("the MessageJSON payload is UTF-8 JSON ({ENCODE_PAGE})"),
             );
         }
     };
     match ctx.schemas.validate(&v.message_json_payload_schema, &message) {
         Ok(errors) if !errors.is_empty() => {
             return fail(
+                ctx,
                 format!("a message matching {}", v.message_json_payload_schema),
                 errors.join("; "),
-                "the message must match its schema",
+                "the GetChunkedFile answer message must match its schema (plus: file-transfer/get-chunked-file)",
             );
         }
-        Err(e) => return fail("schema available".into(), e, "schema unavailable"),
+        Err(e) => return fail(ctx, "schema available", e, "schema unavailable"),
         Ok(_) => {}
     }
-    let mut chunks: HashMap<String, Vec<u8>> = HashMap::new();
-    for f in &frames[1..] {
-        match f.kind {
-            CHUNK => {
-                let id = chunk_id_bytes(&f.payload);
-                if f.ext_header != id {
-                    return fail(
-                        "chunk ids equal to the SpookyHash of their payload".into(),
-                        "a chunk whose id does not match".into(),
-                        "chunk ids are content hashes",
-                    );
-                }
-                chunks.insert(base64::engine::general_purpose::STANDARD.encode(id), f.payload.clone());
-            }
-            CHUNK_RANGE | END_FRAME => {}
-            other => {
-                return fail(
-                    "Chunk, ChunkRange or End frames".into(),
-                    format!("frame type {other}"),
-                    "unknown frame type",
-                );
-            }
-        }
+    // The validator's HostBlobs: one entry per distinct chunk ID (IDs verified by the parser).
+    let mut received: HashMap<ChunkId, &[u8]> = HashMap::new();
+    for (id, data) in &stream.chunks {
+        received.entry(*id).or_insert(data);
     }
     let mut out = Vec::new();
     if let Some(n) = v.expected_host_blobs_count
-        && usize::try_from(n).ok() != Some(chunks.len())
+        && usize::try_from(n).ok() != Some(received.len())
     {
         out.extend(fail(
-            format!("{n} chunks"),
-            format!("{} chunks", chunks.len()),
-            "the host sends only the chunks the client lacks",
+            ctx,
+            format!("{n} distinct chunks"),
+            format!("{} distinct chunks in {} Chunk frames", received.len(), stream.chunks.len()),
+            "the host sends the chunks the request asks for and the client lacks (ChunksToReturn, AlreadyKnownChunks; plus: file-transfer/get-chunked-file)",
         ));
     }
-    out.extend(streams::check(v, &message, &chunks, ctx));
+    out.extend(streams::check(v, &message, &received, ctx));
     out.extend(properties::check(v, &message, ctx));
     out
 }
+
+/// One stream of the answer: its chunk list (`ChunkId`, `Length` as sent) and scheme.
+pub(super) struct Signature<'a> {
+    pub chunks: Vec<(&'a str, Option<u64>)>,
+    pub scheme: &'a str,
+}
+
+/// The answer's `Signatures` as the validator reads them: per StreamId, the chunks of the first signature and
+/// the scheme of the last.
+pub(super) fn signatures(message: &Value) -> HashMap<&str, Signature<'_>> {
+    let mut out: HashMap<&str, Signature<'_>> = HashMap::new();
+    for s in message
+        .get("Signatures")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(id) = s.get("StreamId").and_then(Value::as_str) else {
+            continue;
+        };
+        let scheme = s.get("ChunkingScheme").and_then(Value::as_str).unwrap_or_default();
+        let chunks = s
+            .get("ChunkSignatures")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    c.get("ChunkId").and_then(Value::as_str).unwrap_or_default(),
+                    c.get("Length").and_then(Value::as_u64),
+                )
+            })
+            .collect();
+        out.entry(id)
+            .and_modify(|e| e.scheme = scheme)
+            .or_insert(Signature { chunks, scheme });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,4 +1,6 @@
-//! FramesValidator's content properties: retained ones come back with their value and retention, others do not.
+//! `<ContentPropertyValidator>`: a property that should be returned comes back with its value and retention
+//! (compared exactly), one that should not is absent. A name listed twice counts by its last entry, as the
+//! validator's dictionary does.
 
 use serde_json::Value;
 
@@ -17,17 +19,17 @@ pub(super) fn check(v: &FramesValidator, message: &Value, ctx: &Context<'_>) -> 
     for p in &v.properties {
         let found = props
             .iter()
-            .find(|x| x.get("Name").and_then(Value::as_str) == Some(p.name.as_str()));
+            .rfind(|x| x.get("Name").and_then(Value::as_str) == Some(p.name.as_str()));
         match (p.should_be_returned, found) {
             (false, Some(_)) => out.extend(fail(
                 format!("no content property {}", p.name),
                 "returned".into(),
-                "the property was not retained",
+                "a property that was not uploaded, or was dropped (DeleteOnContentChange after a PutFile), is not returned (plus: file-transfer/get-chunked-file)",
             )),
             (true, None) => out.extend(fail(
                 format!("content property {}", p.name),
                 "absent".into(),
-                "the property was retained",
+                "a requested property the file has is returned (plus: file-transfer/get-chunked-file)",
             )),
             (true, Some(x)) => {
                 let value = x.get("Value").and_then(Value::as_str).unwrap_or_default();
@@ -36,7 +38,7 @@ pub(super) fn check(v: &FramesValidator, message: &Value, ctx: &Context<'_>) -> 
                     out.extend(fail(
                         format!("{} = '{}' ({})", p.name, p.expected_value, p.expected_retention),
                         format!("'{value}' ({retention})"),
-                        "content properties round-trip",
+                        "a content property comes back with the Value and Retention last uploaded (plus: file-transfer/put-chunked-file)",
                     ));
                 }
             }

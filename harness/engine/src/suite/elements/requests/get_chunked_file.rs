@@ -2,13 +2,19 @@
 //! `<ContentFilters>` become the request's frame-stream message; each filter lists the chunk ids the client
 //! already knows. The answer is a frame stream, never JSON text.
 
+use wopi_protocol::cspp::message;
+use wopi_protocol::cspp::properties::StreamId;
+use wopi_protocol::cspp::spooky::ChunkId;
 use wopi_protocol::ops::Op;
 
-use super::wire::{BuildError, Wire};
+use super::wire::{BuildError, Wire, berr};
 use super::{Address, Element, element};
 use crate::suite::builder::{Builder, R};
 use crate::suite::xml::Node;
 use crate::suite::{ContentFilter, RequestKind, Resource};
+
+/// The chunking schemes, spelled as on the wire.
+pub(crate) const SCHEMES: &str = "FullFile, Zip";
 
 pub(super) const ELEMENT: Element = Element {
     children: &["ContentPropertiesToReturn", "ContentFilters"],
@@ -42,9 +48,9 @@ fn parse(b: &mut Builder, r: &Node, _: &[Resource]) -> R<RequestKind> {
             ],
         )?;
         filters.push(ContentFilter {
-            chunking_scheme: b.req(c, "ChunkingScheme")?,
+            chunking_scheme: b.enum_attr(c, "ChunkingScheme", SCHEMES)?,
             stream_id: b.req(c, "StreamId")?,
-            chunks_to_return: b.req(c, "ChunksToReturn")?,
+            chunks_to_return: b.enum_attr(c, "ChunksToReturn", "All, None, LastZipChunk")?,
             already_existing_content: b.opt(c, "AlreadyExistingContent"),
             already_existing_content_resource_id: b.opt(c, "AlreadyExistingContentResourceId"),
         });
@@ -56,26 +62,45 @@ fn parse(b: &mut Builder, r: &Node, _: &[Resource]) -> R<RequestKind> {
 }
 
 pub(super) fn send(properties: &[String], filters: &[ContentFilter], w: &mut Wire) -> Result<(), BuildError> {
-    let mut list = Vec::new();
+    if filters.is_empty() {
+        return berr("GetChunkedFile needs at least one <ContentFilter> (the validator refuses to send none)");
+    }
+    let mut content_filters = Vec::with_capacity(filters.len());
     for f in filters {
         let known = w
             .env
-            .content_chunks(
-                &f.chunking_scheme,
+            .stream_content(
+                f.chunking_scheme,
                 f.already_existing_content.as_deref(),
                 f.already_existing_content_resource_id.as_deref(),
             )
-            .map_err(BuildError)?;
-        let ids = known.iter().map(|c| w.env.chunk_id(c)).collect();
-        list.push((
-            f.stream_id.clone(),
-            ids,
-            f.chunking_scheme.clone(),
-            f.chunks_to_return.clone(),
-        ));
+            .map_err(|e| {
+                BuildError(format!(
+                    "ContentFilter of stream {}: already existing content: {e}",
+                    f.stream_id
+                ))
+            })?;
+        // The validator sends the keys of its blob dictionary: each known chunk ID once, first seen first.
+        let mut ids: Vec<ChunkId> = Vec::new();
+        for c in known.chunks() {
+            let id = ChunkId::of(c);
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        content_filters.push(message::ContentFilter {
+            already_known_chunks: ids,
+            chunking_scheme: f.chunking_scheme,
+            chunks_to_return: f.chunks_to_return,
+            stream_id: StreamId::new(f.stream_id.as_str()).map_err(|e| BuildError(format!("ContentFilter: {e}")))?,
+        });
     }
-    let message = w.env.get_chunked_file_message(list, properties);
-    let body = w.env.frames_body(&message, &[]);
+    let request = message::GetChunkedFileRequest {
+        content_filters,
+        content_properties_to_return: properties.to_vec(),
+    };
+    let body = message::write_body("GetChunkedFile", &request, std::iter::empty::<&[u8]>())
+        .map_err(|e| BuildError(e.to_string()))?;
     w.set_body(body);
     Ok(())
 }

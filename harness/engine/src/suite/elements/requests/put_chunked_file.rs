@@ -2,7 +2,12 @@
 //! `X-WOPI-Lock`, `X-WOPI-CoauthLockId` and `X-WOPI-Editors` always sent, and a frame stream of the content
 //! properties, each stream's chunk signatures and only the chunks the host does not already have.
 
-use serde_json::{Value, json};
+use std::collections::HashSet;
+
+use wopi_protocol::cspp::chunking;
+use wopi_protocol::cspp::message::{self, PutChunkedFileRequest, StreamSignature};
+use wopi_protocol::cspp::properties::{self, StreamId};
+use wopi_protocol::cspp::spooky::ChunkId;
 use wopi_protocol::headers as h;
 use wopi_protocol::ops::Op;
 
@@ -43,7 +48,7 @@ fn parse(b: &mut Builder, r: &Node, _: &[Resource]) -> R<RequestKind> {
             properties.push(ContentProperty {
                 name: b.req(c, "Name")?,
                 value: b.req(c, "Value")?,
-                retention: b.req(c, "Retention")?,
+                retention: b.enum_attr(c, "Retention", "KeepOnContentChange, DeleteOnContentChange")?,
             });
         }
     }
@@ -55,7 +60,7 @@ fn parse(b: &mut Builder, r: &Node, _: &[Resource]) -> R<RequestKind> {
     for c in &s.children {
         b.check_attrs(c, STREAM_ATTRS)?;
         streams.push(ContentStream {
-            chunking_scheme: b.req(c, "ChunkingScheme")?,
+            chunking_scheme: b.enum_attr(c, "ChunkingScheme", super::get_chunked_file::SCHEMES)?,
             stream_id: b.req(c, "StreamId")?,
             new_content: b.opt(c, "NewContent"),
             last_known_host_content: b.opt(c, "LastKnownHostContent"),
@@ -80,60 +85,76 @@ fn parse(b: &mut Builder, r: &Node, _: &[Resource]) -> R<RequestKind> {
 }
 
 pub(super) fn send(p: &PutChunkedFile, w: &mut Wire) -> Result<(), BuildError> {
+    // As the validator: the saved state when it parses as an int32, else the attribute, else an error.
     let from_state = p
         .sequence_number_state_key
         .as_deref()
-        .and_then(|k| w.env.state(k).flatten().filter(|v| !v.is_empty()))
-        .and_then(|v| v.trim().parse::<i64>().ok());
+        .and_then(|k| w.env.state(k).flatten())
+        .and_then(|v| v.trim().parse::<i32>().ok());
     let seq = from_state
-        .or_else(|| p.sequence_number.as_deref().and_then(|v| v.trim().parse::<i64>().ok()))
+        .or_else(|| p.sequence_number.as_deref().and_then(|v| v.trim().parse::<i32>().ok()))
         .ok_or_else(|| {
             BuildError(
-                "PutChunkedFile needs a sequence number (SequenceNumber or a saved SequenceNumberStateKey)".into(),
+                "PutChunkedFile needs a sequence number (SequenceNumber or a saved SequenceNumberStateKey, a 32-bit integer)"
+                    .into(),
             )
         })?;
     w.header(h::X_WOPI_SEQUENCE_NUMBER, &seq.to_string());
     lock_header::send_or_empty(w, p.lock.as_deref());
     w.header(h::X_WOPI_COAUTH_LOCK_ID, p.coauth_lock_id.as_deref().unwrap_or(""));
     w.header(h::X_WOPI_EDITORS, p.editors.as_deref().unwrap_or(""));
-    let mut signatures = Vec::new();
-    let mut send: Vec<Vec<u8>> = Vec::new();
-    for s in &p.streams {
-        signatures.push(stream(s, w, &mut send)?);
+    if p.streams.is_empty() {
+        return Err(BuildError(
+            "PutChunkedFile needs at least one <ContentStream> (the validator refuses to send none)".into(),
+        ));
     }
-    let props: Vec<Value> = p
+    // Each stream's new and last-known content, chunked by its scheme.
+    let mut contents = Vec::with_capacity(p.streams.len());
+    for s in &p.streams {
+        let get = |text: Option<&str>, id: Option<&str>, what: &str| {
+            w.env
+                .stream_content(s.chunking_scheme, text, id)
+                .map_err(|e| BuildError(format!("ContentStream {}: {what}: {e}", s.stream_id)))
+        };
+        let new = get(
+            s.new_content.as_deref(),
+            s.new_content_resource_id.as_deref(),
+            "new content",
+        )?;
+        let known = get(
+            s.last_known_host_content.as_deref(),
+            s.last_known_host_content_resource_id.as_deref(),
+            "last known host content",
+        )?;
+        contents.push((s, new, known));
+    }
+    let mut signatures = Vec::with_capacity(contents.len());
+    // The chunks the host is not assumed to have; `write_body` sends each once, first seen first.
+    let mut delta: Vec<&[u8]> = Vec::new();
+    for (s, new, known) in &contents {
+        let known: HashSet<ChunkId> = known.chunks().into_iter().map(ChunkId::of).collect();
+        let chunks = new.chunks();
+        delta.extend(chunks.iter().filter(|c| !known.contains(&ChunkId::of(c))));
+        signatures.push(StreamSignature {
+            chunk_signatures: chunking::signature(&chunks),
+            chunking_scheme: s.chunking_scheme,
+            stream_id: StreamId::new(s.stream_id.as_str()).map_err(|e| BuildError(format!("ContentStream: {e}")))?,
+        });
+    }
+    let content_properties = p
         .properties
         .iter()
-        .map(|c| json!({"Name": c.name, "Retention": c.retention, "Value": c.value}))
-        .collect();
-    let message = json!({
-        "ContentProperties": props,
-        "Signatures": signatures,
-        "UploadSessionTokenToCommit": p.upload_session_token,
-    });
-    let body = w.env.frames_body(&message, &send);
+        .map(|c| {
+            properties::ContentProperty::new(c.name.as_str(), c.value.as_str(), c.retention)
+                .map_err(|e| BuildError(format!("ContentProperty: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = PutChunkedFileRequest {
+        content_properties,
+        signatures,
+        upload_session_token_to_commit: p.upload_session_token.clone(),
+    };
+    let body = message::write_body("PutChunkedFile", &request, delta).map_err(|e| BuildError(e.to_string()))?;
     w.set_body(body);
     Ok(())
-}
-
-/// One stream's signatures; its chunks the host lacks join `send`, each chunk once across streams.
-fn stream(s: &ContentStream, w: &Wire, send: &mut Vec<Vec<u8>>) -> Result<Value, BuildError> {
-    let chunks =
-        |text: Option<&str>, id: Option<&str>| w.env.content_chunks(&s.chunking_scheme, text, id).map_err(BuildError);
-    let new = chunks(s.new_content.as_deref(), s.new_content_resource_id.as_deref())?;
-    let known = chunks(
-        s.last_known_host_content.as_deref(),
-        s.last_known_host_content_resource_id.as_deref(),
-    )?;
-    let known_ids: Vec<String> = known.iter().map(|c| w.env.chunk_id(c)).collect();
-    let sigs: Vec<Value> = new
-        .iter()
-        .map(|c| json!({"ChunkId": w.env.chunk_id(c), "Length": c.len()}))
-        .collect();
-    for c in new {
-        if !known_ids.contains(&w.env.chunk_id(&c)) && !send.contains(&c) {
-            send.push(c);
-        }
-    }
-    Ok(json!({"ChunkSignatures": sigs, "ChunkingScheme": s.chunking_scheme, "StreamId": s.stream_id}))
 }

@@ -1,10 +1,11 @@
 //! What a request element's module writes when its request is built: headers and a body, from the element's
-//! attributes and what the run knows ([`Env`]: resources, saved state, the WopiSrc, the frame codec).
+//! attributes and what the run knows ([`Env`]: resources, saved state, the WopiSrc, stream content).
 //!
 //! The run is reached through [`Env`] so that the element modules, which the suite parser also uses, import no
 //! engine module (`exec`, `validate`).
 
-use serde_json::Value;
+use crate::suite::ChunkingScheme;
+use crate::suite::content::{Content, ContentError};
 
 /// Why a request could not be built: the case fails with this message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,23 +24,14 @@ pub trait Env {
     fn state(&self, key: &str) -> Option<Option<&str>>;
     /// The case's WopiSrc.
     fn wopisrc(&self) -> &str;
-    /// Content chunked by `scheme`, from inline text or a resource (incremental file transfer).
-    fn content_chunks(
+    /// A CSPP Plus stream's content for `scheme`: inline text (FullFile) or a resource (Zip, read from the
+    /// validator's fixtures).
+    fn stream_content(
         &self,
-        scheme: &str,
+        scheme: ChunkingScheme,
         text: Option<&str>,
         resource_id: Option<&str>,
-    ) -> Result<Vec<Vec<u8>>, String>;
-    /// A chunk's id as the frame messages spell it.
-    fn chunk_id(&self, chunk: &[u8]) -> String;
-    /// A frame-stream request body: the message, then the chunks.
-    fn frames_body(&self, message: &Value, chunks: &[Vec<u8>]) -> Vec<u8>;
-    /// The GetChunkedFile request message: `(stream id, known chunk ids, scheme, chunks to return)` per filter.
-    fn get_chunked_file_message(
-        &self,
-        filters: Vec<(String, Vec<String>, String, String)>,
-        properties: &[String],
-    ) -> Value;
+    ) -> Result<Content, ContentError>;
 }
 
 /// The headers and body an element sends, in the order it adds them.
