@@ -138,6 +138,11 @@ pub struct ClientConfig {
     pub authorization_header: bool,
     /// Accept any TLS certificate (a development host with a self-signed certificate). Off by default.
     pub accept_invalid_certs: bool,
+    /// Headers a client profile puts on every request (e.g. Collabora's `X-COOL-WOPI-ServerId`), after the
+    /// defaults; see [`crate::profile::ClientProfile::client_config`].
+    pub profile_headers: Vec<(String, String)>,
+    /// Send `X-WOPI-MachineName` (Office does; Collabora and ONLYOFFICE do not).
+    pub machine_name_header: bool,
 }
 
 impl Default for ClientConfig {
@@ -150,6 +155,8 @@ impl Default for ClientConfig {
             machine_name: "WOPI-MOCK-OFFICE".to_string(),
             authorization_header: true,
             accept_invalid_certs: false,
+            profile_headers: Vec::new(),
+            machine_name_header: true,
         }
     }
 }
@@ -581,9 +588,12 @@ impl WopiClient {
             out.push(("Authorization".to_string(), format!("Bearer {token}")));
         }
         out.push((h::X_WOPI_CLIENT_VERSION.to_string(), self.config.client_version.clone()));
-        out.push((h::X_WOPI_MACHINE_NAME.to_string(), self.config.machine_name.clone()));
+        if self.config.machine_name_header {
+            out.push((h::X_WOPI_MACHINE_NAME.to_string(), self.config.machine_name.clone()));
+        }
         out.push((h::X_WOPI_CORRELATION_ID.to_string(), uuid::Uuid::new_v4().to_string()));
         out.push((h::X_WOPI_SESSION_ID.to_string(), self.session_id.clone()));
+        out.extend(self.config.profile_headers.iter().cloned());
         out
     }
 

@@ -103,17 +103,17 @@ impl FlowOutcome {
 }
 
 /// A flow in progress: checks and a transcript gathered in call order across editors.
-struct Run {
+pub(crate) struct Run {
     flow: String,
     checks: Vec<Check>,
     transcript: Vec<Exchange>,
 }
 
 /// Ends a flow early; the checks say why.
-struct Stop;
+pub(crate) struct Stop;
 
 impl Run {
-    fn new(flow: &str) -> Run {
+    pub(crate) fn new(flow: &str) -> Run {
         Run {
             flow: flow.to_string(),
             checks: Vec::new(),
@@ -121,7 +121,7 @@ impl Run {
         }
     }
 
-    fn check(&mut self, step: impl Into<String>, passed: bool, detail: impl Into<String>) -> bool {
+    pub(crate) fn check(&mut self, step: impl Into<String>, passed: bool, detail: impl Into<String>) -> bool {
         self.checks.push(Check {
             step: step.into(),
             passed,
@@ -131,7 +131,7 @@ impl Run {
     }
 
     /// Moves what `client` recorded into the flow's transcript, labelled with the editor's name if given.
-    fn absorb(&mut self, client: &WopiClient, editor: Option<&str>) {
+    pub(crate) fn absorb(&mut self, client: &WopiClient, editor: Option<&str>) {
         for mut e in client.take_transcript() {
             if let Some(name) = editor {
                 e.label = format!("{name}: {}", e.label);
@@ -141,7 +141,7 @@ impl Run {
     }
 
     /// Records the call and requires a transport success and `expected` status.
-    fn call(
+    pub(crate) fn call(
         &mut self,
         client: &WopiClient,
         editor: Option<&str>,
@@ -171,7 +171,7 @@ impl Run {
         }
     }
 
-    fn finish(self) -> FlowOutcome {
+    pub(crate) fn finish(self) -> FlowOutcome {
         let verdict = if !self.checks.is_empty() && self.checks.iter().all(|c| c.passed) {
             Verdict::Pass
         } else {
@@ -186,14 +186,14 @@ impl Run {
     }
 }
 
-fn server_error(resp: &RawResponse) -> String {
+pub(crate) fn server_error(resp: &RawResponse) -> String {
     resp.header(h::X_WOPI_SERVER_ERROR)
         .map(|e| format!(" ({e})"))
         .unwrap_or_default()
 }
 
 /// The CheckFileInfo body as a JSON object, or a failed check.
-fn cfi_body(run: &mut Run, resp: &RawResponse, step: &str) -> Result<serde_json::Map<String, Value>, Stop> {
+pub(crate) fn cfi_body(run: &mut Run, resp: &RawResponse, step: &str) -> Result<serde_json::Map<String, Value>, Stop> {
     match resp.json() {
         Ok(Value::Object(map)) => {
             run.check(format!("{step} body is a JSON object"), true, "ok");
@@ -225,7 +225,7 @@ fn cfi_conforms(run: &mut Run, body: &serde_json::Map<String, Value>) {
     );
 }
 
-fn flag(body: &serde_json::Map<String, Value>, name: &str) -> bool {
+pub(crate) fn flag(body: &serde_json::Map<String, Value>, name: &str) -> bool {
     body.get(name).and_then(Value::as_bool).unwrap_or(false)
 }
 

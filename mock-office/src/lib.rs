@@ -11,6 +11,7 @@
 //! | [`client`] | the signed WOPI client: bounded transport, proof headers and their deliberate deviations, transcript |
 //! | [`server`] | the HTTP side: `/hosting/discovery`, the editor frame pages, admin endpoints |
 //! | [`frame`] | the editor frame a host page loads in its iframe, and what it saw (form fields, postMessages) |
+//! | [`profile`] | one module per client (Office, Collabora, ONLYOFFICE): discovery, headers, editing session, postMessage dialect |
 //! | [`flows`] | scripted editor sessions (view, edit, editnew, Save As, rename, two editors) with a verdict |
 //!
 //! ## Data flow
@@ -24,12 +25,14 @@ pub mod client;
 pub mod flows;
 pub mod frame;
 pub mod keys;
+pub mod profile;
 pub mod server;
 
 use std::net::SocketAddr;
 
 pub use client::{ClientConfig, ClientError, ProofMode, ProofSpec, RawRequest, RawResponse, WopiClient, WopiTarget};
 pub use keys::{KeyRing, SharedKeys};
+pub use profile::ClientProfile;
 pub use server::{MockConfig, MockOffice, MockOfficeHandle};
 
 /// Why the mock could not start or change its state.

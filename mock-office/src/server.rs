@@ -11,7 +11,8 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /hosting/discovery` | the discovery XML |
+//! | `GET /hosting/discovery` | the discovery XML of the configured [`ClientProfile`] |
+//! | `GET /hosting/capabilities` | Collabora's capabilities JSON (Collabora and ONLYOFFICE profiles; 404 for Office) |
 //! | `GET /health` | `ok` |
 //! | `GET, POST /office/{app}/{action}` | the editor frame (see [`crate::frame`]) |
 //! | `GET /admin/keys` | public keys and generation |
@@ -35,13 +36,14 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
-use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
+use wopi_protocol::discovery::Discovery;
 use wopi_protocol::proof::{ProofKeys, ProofPublicKey};
 
 use crate::MockError;
 use crate::client::{ClientConfig, ClientError, WopiClient};
 use crate::frame::{self, FrameCommand, FrameReport, FrameState, FrameStore, FrameSummary, SendError};
 use crate::keys::{self, KeyRing, SharedKeys};
+use crate::profile::ClientProfile;
 
 /// The header carrying the admin secret for peers that are not on loopback.
 pub const ADMIN_SECRET_HEADER: &str = "X-Mock-Admin-Secret";
@@ -78,6 +80,8 @@ pub struct MockConfig {
     /// `editnew` a Lock held until the frame sends `UI_Close` or `POST /admin/frame/{session}/close` (editnew on
     /// an empty file writes a template first). Off by default: then the frame only calls CheckFileInfo.
     pub frame_editing: bool,
+    /// The client whose discovery (and `/hosting/capabilities`) the mock serves; see [`crate::profile`].
+    pub profile: ClientProfile,
 }
 
 impl Default for MockConfig {
@@ -92,6 +96,7 @@ impl Default for MockConfig {
                 ..ClientConfig::default()
             },
             frame_editing: false,
+            profile: ClientProfile::Office,
         }
     }
 }
@@ -102,6 +107,7 @@ pub(crate) struct AppState {
     pub(crate) keys: SharedKeys,
     pub(crate) base_url: Url,
     pub(crate) admin_secret: Option<Arc<str>>,
+    pub(crate) profile: ClientProfile,
     /// What the frame's pages use ([`frame::routes`] takes it out through [`FromRef`]).
     pub(crate) frame: FrameState,
 }
@@ -159,6 +165,7 @@ impl MockOffice {
             keys: keys.clone(),
             base_url: base_url.clone(),
             admin_secret: config.admin_secret.map(Arc::from),
+            profile: config.profile,
             frame: FrameState {
                 untrusted_base_url: untrusted_base_url.clone(),
                 frames: FrameStore::default(),
@@ -227,7 +234,14 @@ impl MockOfficeHandle {
 
     /// The discovery document as currently served.
     pub fn discovery(&self) -> Discovery {
-        build_discovery(&self.base_url, &keys::read(&self.keys).proof_keys())
+        self.state
+            .profile
+            .discovery(&self.base_url, &keys::read(&self.keys).proof_keys())
+    }
+
+    /// The client this mock plays.
+    pub fn profile(&self) -> ClientProfile {
+        self.state.profile
     }
 
     /// The `urlsrc` template of `action` for files with extension `ext` (no dot), as discovery lists it.
@@ -315,133 +329,10 @@ fn other_loopback_spelling(base: &Url) -> Result<Url, MockError> {
     Ok(u)
 }
 
-/// Base URL of the mock without the trailing slash (for building `urlsrc` values).
-fn trimmed(base: &Url) -> String {
-    base.as_str().trim_end_matches('/').to_string()
-}
-
-/// The placeholders Office's urlsrc values carry for an editor frame (`online/discovery.rst`).
-const FRAME_PLACEHOLDERS: &str = "<ui=UI_LLCC&><rs=DC_LLCC&><dchat=DISABLE_CHAT&><hid=HOST_SESSION_ID&>\
-<sc=SESSION_CONTEXT&><wopisrc=WOPI_SOURCE&><showpagestats=PERFSTATS&><IsLicensedUser=BUSINESS_USER&>";
-
-/// The apps and actions the mock offers: (app name, favicon stem, [(action, ext, requires, default, targetext)]).
-type ActionRow = (
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    bool,
-    Option<&'static str>,
-);
-const LOCKS_UPDATE: Option<&str> = Some("locks,update");
-const APPS: &[(&str, &str, &[ActionRow])] = &[
-    (
-        "Word",
-        "word",
-        &[
-            ("view", "docx", None, true, None),
-            ("view", "doc", None, true, None),
-            ("view", "odt", None, true, None),
-            ("view", "rtf", None, true, None),
-            ("edit", "docx", LOCKS_UPDATE, false, None),
-            ("edit", "odt", LOCKS_UPDATE, false, None),
-            ("editnew", "docx", LOCKS_UPDATE, false, None),
-            ("embedview", "docx", None, false, None),
-            ("mobileView", "docx", None, false, None),
-            ("convert", "doc", LOCKS_UPDATE, false, Some("docx")),
-            ("convert", "rtf", LOCKS_UPDATE, false, Some("docx")),
-        ],
-    ),
-    (
-        "Excel",
-        "excel",
-        &[
-            ("view", "xlsx", None, true, None),
-            ("view", "xls", None, true, None),
-            ("view", "ods", None, true, None),
-            ("view", "csv", None, true, None),
-            ("edit", "xlsx", LOCKS_UPDATE, false, None),
-            ("edit", "ods", LOCKS_UPDATE, false, None),
-            ("editnew", "xlsx", LOCKS_UPDATE, false, None),
-            ("embedview", "xlsx", None, false, None),
-            ("mobileView", "xlsx", None, false, None),
-            ("convert", "xls", LOCKS_UPDATE, false, Some("xlsx")),
-        ],
-    ),
-    (
-        "PowerPoint",
-        "powerpoint",
-        &[
-            ("view", "pptx", None, true, None),
-            ("view", "ppt", None, true, None),
-            ("view", "odp", None, true, None),
-            ("edit", "pptx", LOCKS_UPDATE, false, None),
-            ("edit", "odp", LOCKS_UPDATE, false, None),
-            ("editnew", "pptx", LOCKS_UPDATE, false, None),
-            ("embedview", "pptx", None, false, None),
-            ("mobileView", "pptx", None, false, None),
-            ("convert", "ppt", LOCKS_UPDATE, false, Some("pptx")),
-        ],
-    ),
-    (
-        "WopiTest",
-        "wopitest",
-        &[
-            ("getinfo", "wopitest", Some("containers"), false, None),
-            ("view", "wopitest", None, true, None),
-            ("edit", "wopitest", LOCKS_UPDATE, false, None),
-        ],
-    ),
-];
-
-/// The discovery document for a mock at `base` publishing `keys`.
+/// The discovery document of Office for the web for a mock at `base` publishing `keys` (kept here for callers
+/// that predate [`crate::profile`]).
 pub fn build_discovery(base: &Url, keys: &ProofKeys) -> Discovery {
-    let root = trimmed(base);
-    let zone = match base.scheme() {
-        "https" => "external-https",
-        _ => "internal-http",
-    };
-    let apps = APPS
-        .iter()
-        .map(|(name, stem, actions)| App {
-            name: (*name).to_string(),
-            fav_icon_url: Some(format!("{root}/favicon/{stem}.ico")),
-            check_license: Some(false),
-            actions: actions
-                .iter()
-                .map(|(action, ext, requires, default, targetext)| {
-                    let placeholders = if *action == "getinfo" {
-                        "<ui=UI_LLCC&><rs=DC_LLCC&><testcategory=VALIDATOR_TEST_CATEGORY&>"
-                    } else {
-                        FRAME_PLACEHOLDERS
-                    };
-                    Action {
-                        name: (*action).to_string(),
-                        ext: Some((*ext).to_string()),
-                        progid: None,
-                        urlsrc: format!("{root}/office/{stem}/{action}?{placeholders}"),
-                        requires: requires.map(str::to_string),
-                        default: *default,
-                        newprogid: None,
-                        newext: None,
-                        use_parent: None,
-                        targetext: targetext.map(str::to_string),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    // Without an old key the current one is published as old too, as Office does when it has nothing older.
-    let published = ProofKeys {
-        current: keys.current.clone(),
-        old: Some(keys.old.clone().unwrap_or_else(|| keys.current.clone())),
-    };
-    Discovery {
-        net_zones: vec![NetZone {
-            name: zone.to_string(),
-            apps,
-        }],
-        proof_key: Some(ProofKeyElement::from_keys(&published)),
-    }
+    crate::profile::office::discovery(base, keys)
 }
 
 fn router(state: AppState) -> Router {
@@ -456,6 +347,7 @@ fn router(state: AppState) -> Router {
         .route("/frame/{session}/close", post(admin_frame_close));
     Router::new()
         .route("/hosting/discovery", get(discovery))
+        .route("/hosting/capabilities", get(capabilities))
         .route("/health", get(|| async { "ok" }))
         .route("/favicon/{name}", get(favicon))
         .nest("/admin", admin)
@@ -465,8 +357,20 @@ fn router(state: AppState) -> Router {
 
 async fn discovery(State(state): State<AppState>) -> Response {
     let keys = keys::read(&state.keys).proof_keys();
-    let xml = build_discovery(&state.base_url, &keys).to_xml();
+    let xml = state.profile.discovery_xml(&state.base_url, &keys);
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], xml).into_response()
+}
+
+/// `/hosting/capabilities` of Collabora (and ONLYOFFICE's compatible copy); 404 for Office, which has none.
+async fn capabilities(State(state): State<AppState>) -> Response {
+    match state.profile.capabilities(&state.base_url) {
+        Some(json) => Json(json).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            "Office for the web serves no /hosting/capabilities",
+        )
+            .into_response(),
+    }
 }
 
 async fn favicon() -> Response {
