@@ -8,7 +8,7 @@
 //! | `list` | what `run` would run with the same filters: `suite::Group::Case [Category]` |
 //! | `report --from run.json` | render a saved JSON report again (HTML, JUnit, Markdown, JSON) |
 //! | `host` | the reference host on its own (the `wopi-reference-host` binary's command line) |
-//! | `office --listen ADDR` | the mock Office client on its own; prints its discovery URL |
+//! | `office --listen ADDR [--profile P]` | the mock client (Office, Collabora or ONLYOFFICE discovery) on its own; prints its discovery URL |
 //! | `bench` | cases per second of full embedded runs, serial and with `--jobs`, and peak memory |
 //! | `mutation` | the fault matrix: every built-in case against the reference host's faults ([`crate::mutation`]) |
 //!
@@ -146,7 +146,8 @@ pub struct RunArgs {
     pub jobs: u16,
     /// The WOPI client profile, recorded in the reports. `collabora` and `onlyoffice` also run the suite
     /// `profiles/<profile>.xml` of the suites directory (what that client asks of a host beyond the shared
-    /// protocol). The mock's discovery and headers are Office for the web's in this version whatever the profile.
+    /// protocol). The embedded mock serves that client's discovery and the WOPI client sends that client's
+    /// identity headers (`wopi_mock_office::profile`).
     #[arg(long, value_enum, default_value_t = Profile::Office)]
     pub profile: Profile,
     /// URL template of the host's own host page, for browser (postMessage) suites: `{wopisrc}`, `{file_id}` and
@@ -633,6 +634,15 @@ impl Profile {
             Profile::Onlyoffice => "onlyoffice",
         }
     }
+
+    /// The mock client's profile for this choice.
+    pub fn client(self) -> wopi_mock_office::ClientProfile {
+        match self {
+            Profile::Office => wopi_mock_office::ClientProfile::Office,
+            Profile::Collabora => wopi_mock_office::ClientProfile::Collabora,
+            Profile::Onlyoffice => wopi_mock_office::ClientProfile::Onlyoffice,
+        }
+    }
 }
 
 /// `list`.
@@ -675,6 +685,10 @@ pub struct OfficeArgs {
     /// Address to listen on (discovery at `http://ADDR/hosting/discovery`).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8089")]
     pub listen: SocketAddr,
+    /// The client whose discovery is served: `collabora` also serves `/hosting/capabilities` and a single-key
+    /// `<proof-key>`, `onlyoffice` its two-part discovery (see `wopi_mock_office::profile`).
+    #[arg(long, value_enum, default_value_t = Profile::Office)]
+    pub profile: Profile,
 }
 
 /// A command-line mistake the parser could not catch; exit code 2.

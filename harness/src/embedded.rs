@@ -38,6 +38,8 @@ pub struct EmbeddedOptions {
     /// Reference-host instances to start: 0 or 1 is one SQLite-backed host; more share one private PostgreSQL
     /// cluster (started here, stopped at shutdown) and one test clock, and behave as one host.
     pub instances: u16,
+    /// The client the mock plays (its discovery, which the reference host reads its proof keys from).
+    pub profile: wopi_mock_office::ClientProfile,
 }
 
 /// Why the embedded pair could not start or provision a file.
@@ -93,7 +95,13 @@ impl EmbeddedTarget {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| EmbeddedError::Bind { addr, source })?;
-        let mock = MockOffice::start(listener, MockConfig::default())?;
+        let mock = MockOffice::start(
+            listener,
+            MockConfig {
+                profile: options.profile,
+                ..MockConfig::default()
+            },
+        )?;
 
         let mut config = Config::new(mock.base_url.clone());
         config.discovery_url = Some(mock.discovery_url.clone());

@@ -233,7 +233,7 @@ fn rerender(args: ReportArgs) -> Result<ExitStatus, Fail> {
 }
 
 async fn office(args: OfficeArgs) -> Result<ExitStatus, Fail> {
-    wopi_mock_office::run_standalone(args.listen)
+    wopi_mock_office::run_standalone_profile(args.listen, args.profile.client())
         .await
         .with_context(|| format!("mock Office on {}", args.listen))?;
     Ok(ExitStatus::Success)
@@ -313,6 +313,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 discovery_listen: args.target.discovery_listen,
                 faults: run_faults(&args),
                 instances: args.instances,
+                profile: args.profile.client(),
             })
             .await
             .context("starting the embedded reference host and mock Office client")?;
@@ -358,7 +359,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 access_token_ttl: *access_token_ttl,
                 instances: wopi_harness::instances::for_wopisrc(wopisrc, &other_instances),
             };
-            let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
+            let (mock, client) = external(args.target.discovery_listen, client_config(&args), args.profile.client()).await?;
             (
                 Running::External(Box::new(mock)),
                 client,
@@ -368,7 +369,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
             )
         }
         TargetSpec::Provisioned { command } => {
-            let (mock, client) = external(args.target.discovery_listen, client_config(&args)).await?;
+            let (mock, client) = external(args.target.discovery_listen, client_config(&args), args.profile.client()).await?;
             let provisioner: Arc<dyn exec::Provisioner> = Arc::new(CommandProvisioner::new(command.clone()));
             let source = TargetSource::Provisioned(Arc::new(wopi_harness::exec::WithInstances::new(
                 provisioner,
@@ -481,7 +482,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
 /// The WOPI client's limits for `run`: `--request-timeout` bounds every exchange as a whole.
 fn client_config(args: &RunArgs) -> ClientConfig {
     let total = args.limits.request_timeout;
-    let defaults = ClientConfig::default();
+    let defaults = args.profile.client().client_config(ClientConfig::default());
     ClientConfig {
         connect_timeout: defaults.connect_timeout.min(total),
         total_timeout: total,
@@ -584,12 +585,17 @@ async fn ctrl_c() {
 async fn external(
     listen: Option<std::net::SocketAddr>,
     config: ClientConfig,
+    profile: wopi_mock_office::ClientProfile,
 ) -> Result<(MockOfficeHandle, WopiClient), Fail> {
     let addr = listen.unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("--discovery-listen {addr}: cannot listen"))?;
-    let mock = MockOffice::start(listener, MockConfig::default()).context("starting the mock Office client")?;
+    let config_mock = MockConfig {
+        profile,
+        ..MockConfig::default()
+    };
+    let mock = MockOffice::start(listener, config_mock).context("starting the mock client")?;
     say!(
         "mock Office discovery: {} (point the host's proof-key discovery URL here)",
         mock.discovery_url

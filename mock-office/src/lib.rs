@@ -67,6 +67,20 @@ pub async fn run_standalone(listen: SocketAddr) -> Result<(), MockError> {
     .await
 }
 
+/// [`run_standalone`] playing `profile` (its discovery, and `/hosting/capabilities` for Collabora and ONLYOFFICE).
+pub async fn run_standalone_profile(listen: SocketAddr, profile: ClientProfile) -> Result<(), MockError> {
+    let config = MockConfig {
+        profile,
+        ..MockConfig::default()
+    };
+    run_standalone_with(listen, config, async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C; stopping");
+        }
+    })
+    .await
+}
+
 /// [`run_standalone`] with a configuration and a shutdown signal of the caller's choosing.
 pub async fn run_standalone_with(
     listen: SocketAddr,
@@ -74,8 +88,12 @@ pub async fn run_standalone_with(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), MockError> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let profile = config.profile;
     let handle = MockOffice::start(listener, config)?;
-    println!("mock Office for the web is listening on {}", handle.local_addr);
+    println!("mock {profile} client is listening on {}", handle.local_addr);
+    if profile != ClientProfile::Office {
+        println!("capabilities URL: {}hosting/capabilities", handle.base_url);
+    }
     println!("discovery URL: {}", handle.discovery_url);
     println!(
         "admin (loopback or {}): POST {}admin/keys/rotate, GET {}admin/frames",
