@@ -287,7 +287,8 @@ impl EmbeddedProvisioner {
         })
     }
 
-    async fn fresh_file_with(&self, content: Bytes) -> Result<Provisioned, EmbeddedError> {
+    /// A new file holding `content`.
+    pub async fn fresh_file_with(&self, content: Bytes) -> Result<Provisioned, EmbeddedError> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let state = &self.state;
         let user = UserId::new(DEFAULT_USER).map_err(|e| HostError::Config(e.to_string()))?;

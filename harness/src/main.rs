@@ -359,7 +359,12 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 access_token_ttl: *access_token_ttl,
                 instances: wopi_harness::instances::for_wopisrc(wopisrc, &other_instances),
             };
-            let (mock, client) = external(args.target.discovery_listen, client_config(&args), args.profile.client()).await?;
+            let (mock, client) = external(
+                args.target.discovery_listen,
+                client_config(&args),
+                args.profile.client(),
+            )
+            .await?;
             (
                 Running::External(Box::new(mock)),
                 client,
@@ -369,7 +374,12 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
             )
         }
         TargetSpec::Provisioned { command } => {
-            let (mock, client) = external(args.target.discovery_listen, client_config(&args), args.profile.client()).await?;
+            let (mock, client) = external(
+                args.target.discovery_listen,
+                client_config(&args),
+                args.profile.client(),
+            )
+            .await?;
             let provisioner: Arc<dyn exec::Provisioner> = Arc::new(CommandProvisioner::new(command.clone()));
             let source = TargetSource::Provisioned(Arc::new(wopi_harness::exec::WithInstances::new(
                 provisioner,

@@ -19,6 +19,7 @@ use wopi_harness::report::model::Outcome;
 use wopi_harness::suite;
 use wopi_harness::validate::SchemaStore;
 use wopi_mock_office::client::{ClientConfig, RawRequest, WopiClient, WopiResponse, WopiTarget};
+use wopi_mock_office::profile::{ClientProfile, ClockHook};
 use wopi_protocol::headers::{self as h, Override};
 
 fn suites_dir() -> PathBuf {
@@ -243,4 +244,175 @@ async fn rename_answers_a_working_url_for_collabora() {
     assert_eq!(r.status, 200);
     assert_eq!(r.json().expect("JSON")["BaseFileName"], "renamed-for-cool.wopitest");
     host.shutdown().await;
+}
+
+/// The end-to-end editing session of `profile` against the reference host, with the mock serving that client's
+/// discovery (the reference host verifies proofs against it).
+async fn client_session(profile: ClientProfile) -> wopi_mock_office::flows::FlowOutcome {
+    let host = EmbeddedTarget::start(EmbeddedOptions {
+        profile,
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .expect("embedded host starts");
+    let client = host
+        .mock()
+        .client(profile.client_config(ClientConfig::default()))
+        .expect("client");
+    let file = host
+        .provisioner()
+        .fresh_file_with(bytes::Bytes::from_static(b"the document"))
+        .await
+        .expect("fresh file");
+    let target = WopiTarget::new(Url::parse(&file.wopisrc).expect("WOPISrc"), file.access_token);
+    let provisioner = host.provisioner();
+    let hook: ClockHook = Arc::new(move |by| provisioner.advance_clock(by));
+    let outcome = profile
+        .session(&client, &target, bytes::Bytes::from_static(b"edited"), Some(hook))
+        .await;
+    host.shutdown().await;
+    outcome
+}
+
+fn sent_headers<'a>(outcome: &'a wopi_mock_office::flows::FlowOutcome, label: &str) -> Vec<&'a (String, String)> {
+    outcome
+        .transcript
+        .iter()
+        .filter(|e| e.label.contains(label))
+        .flat_map(|e| e.request.headers.iter())
+        .collect()
+}
+
+fn has(headers: &[&(String, String)], name: &str) -> bool {
+    headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collabora_session_passes_end_to_end_with_collabora_headers() {
+    let out = client_session(ClientProfile::Collabora).await;
+    assert!(out.passed(), "collabora session:\n{}", out.failure_summary());
+    let steps: Vec<&str> = out.checks.iter().map(|c| c.step.as_str()).collect();
+    for needed in [
+        "2 open: Lock (SupportsLocks is true) returns 200",
+        "5 lock refresh (every 900 s): Lock with the same ID returns 200",
+        "6 conflict: PutFile with a stale X-COOL-WOPI-Timestamp returns 409",
+        "7 conflict dialog, overwrite: PutFile without X-COOL-WOPI-Timestamp returns 200",
+        "9 Save As: PutRelativeFile (full name in UTF-7, no X-WOPI-Lock) returns 200",
+        "10 rename: RenameFile with the document as body returns 200",
+        "11 close: Unlock returns 200",
+    ] {
+        assert!(steps.contains(&needed), "missing step {needed:?} in {steps:#?}");
+    }
+    let puts = sent_headers(&out, "PutFile (Collabora)");
+    for h in [
+        "X-COOL-WOPI-IsModifiedByUser",
+        "X-COOL-WOPI-IsAutosave",
+        "X-COOL-WOPI-IsExitSave",
+        "X-COOL-WOPI-Timestamp",
+    ] {
+        assert!(has(&puts, h), "PutFile sends {h}");
+    }
+    let all = sent_headers(&out, "(Collabora)");
+    assert!(has(&all, "X-COOL-WOPI-ServerId") && has(&all, "Authorization"));
+    assert!(!has(&all, "X-WOPI-ProofOld"), "Collabora never sends X-WOPI-ProofOld");
+    assert!(
+        !has(&sent_headers(&out, "PutRelativeFile"), "X-WOPI-Lock"),
+        "Save As carries no lock"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onlyoffice_session_passes_end_to_end_with_onlyoffice_headers() {
+    let out = client_session(ClientProfile::Onlyoffice).await;
+    assert!(out.passed(), "onlyoffice session:\n{}", out.failure_summary());
+    let steps: Vec<&str> = out.checks.iter().map(|c| c.step.as_str()).collect();
+    for needed in [
+        "3 second editor opens: Lock with the same ID returns 200",
+        "5 editing (every 10 min): RefreshLock returns 200",
+        "6 force-save: Version changed (OO-docs: 'must change when the file changes'; ONLYOFFICE/DocumentServer#1716)",
+        "7 Save As: PutRelativeFile with a suggested extension returns 200",
+        "9 close: Unlock returns 200",
+    ] {
+        assert!(steps.contains(&needed), "missing step {needed:?} in {steps:#?}");
+    }
+    let puts = sent_headers(&out, "PutFile (force-save)");
+    for h in [
+        "X-LOOL-WOPI-IsModifiedByUser",
+        "X-LOOL-WOPI-IsAutosave",
+        "X-LOOL-WOPI-IsExitSave",
+        "X-WOPI-Editors",
+        "X-WOPI-Lock",
+    ] {
+        assert!(has(&puts, h), "PutFile sends {h}");
+    }
+    assert!(
+        !puts.iter().any(|(n, _)| n.starts_with("X-COOL-")),
+        "ONLYOFFICE sends only X-LOOL- names"
+    );
+    let all = sent_headers(&out, "(ONLYOFFICE)");
+    assert!(!has(&all, "Authorization"), "no Authorization header");
+    assert!(has(&all, "X-WOPI-ProofOld") && has(&all, "X-WOPI-TimeStamp"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn office_session_is_the_edit_flow() {
+    let out = client_session(ClientProfile::Office).await;
+    assert!(out.passed(), "office session:\n{}", out.failure_summary());
+    assert_eq!(out.flow, "edit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_profile_serves_its_own_discovery_and_capabilities() {
+    for profile in ClientProfile::ALL {
+        let host = EmbeddedTarget::start(EmbeddedOptions {
+            profile,
+            ..EmbeddedOptions::default()
+        })
+        .await
+        .expect("embedded host starts");
+        let base = host.mock().base_url.clone();
+        let http = reqwest::Client::new();
+        let xml = http
+            .get(host.mock().discovery_url.clone())
+            .send()
+            .await
+            .expect("discovery")
+            .text()
+            .await
+            .expect("body");
+        let caps = http
+            .get(base.join("hosting/capabilities").expect("url"))
+            .send()
+            .await
+            .expect("capabilities");
+        let d = wopi_protocol::discovery::Discovery::parse(&xml).expect("discovery parses");
+        match profile {
+            ClientProfile::Office => {
+                assert!(d.find_action("wopitest", "view").is_some(), "{xml}");
+                assert_eq!(caps.status(), 404);
+            }
+            ClientProfile::Collabora => {
+                let (_, a) = d.find_action("docx", "edit").expect("docx edit");
+                assert!(a.urlsrc.ends_with("/cool.html?"), "{}", a.urlsrc);
+                assert!(!xml.contains("oldvalue"), "single key: {xml}");
+                assert_eq!(caps.status(), 200);
+                let json: serde_json::Value = caps.json().await.expect("JSON");
+                assert_eq!(json["hasTemplateSaveAs"], false);
+            }
+            ClientProfile::Onlyoffice => {
+                let (_, a) = d.find_action("docx", "edit").expect("docx edit");
+                assert!(a.urlsrc.contains("/hosting/wopi/word/edit?"), "{}", a.urlsrc);
+                assert_eq!(a.requires.as_deref(), Some("locks,update"));
+                assert_eq!(caps.status(), 200);
+                let json: serde_json::Value = caps.json().await.expect("JSON");
+                assert_eq!(json["convert-to"]["endpoint"], "/lool/convert-to");
+                assert_eq!(
+                    wopi_mock_office::profile::onlyoffice::shared_default_warning(&d.proof_keys().expect("keys")),
+                    None,
+                    "the mock's generated-era keys are distinct"
+                );
+            }
+        }
+        host.shutdown().await;
+    }
 }

@@ -232,7 +232,7 @@ pub fn client_config(base: ClientConfig) -> ClientConfig {
     }
 }
 
-/// The PutFile headers of a save (`CO-WS`): the three flags always, the timestamp when Collabora trusts the one it
+/// The PutFile headers of a save beyond `X-WOPI-Override: PUT` (`CO-WS`): the three flags always, the timestamp when Collabora trusts the one it
 /// has, the lock when locks are on, and the `X-LOOL-` duplicates on a legacy server.
 pub fn put_file_headers(
     kind: SaveKind,
@@ -241,7 +241,7 @@ pub fn put_file_headers(
     legacy: bool,
 ) -> Vec<(String, String)> {
     let (modified, autosave, exit) = kind.flags();
-    let mut out = vec![(h::X_WOPI_OVERRIDE.to_string(), "PUT".to_string())];
+    let mut out = Vec::new();
     if let Some(lock) = lock {
         out.push((h::X_WOPI_LOCK.to_string(), lock.to_string()));
     }
@@ -269,10 +269,24 @@ pub fn put_file_headers(
 }
 
 /// How the session runs.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Send the `X-LOOL-WOPI-*` duplicates (`storage.wopi.is_legacy_server`).
     pub legacy_server: bool,
+    /// Moves the host's clock forward (a test host with a frozen clock). Collabora leaves at least
+    /// `min_time_between_uploads` (5 s) between uploads; the session calls this with that gap before the simulated
+    /// external change, so the change gets a new `LastModifiedTime`. Without it the session sleeps 1.1 s, enough
+    /// for a host whose times have whole seconds.
+    pub advance_host_clock: Option<super::ClockHook>,
+}
+
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("legacy_server", &self.legacy_server)
+            .field("advance_host_clock", &self.advance_host_clock.is_some())
+            .finish()
+    }
 }
 
 /// A lock ID as Collabora makes one: `cool-lock` and 8 hex digits (`CO-STO`).
@@ -281,14 +295,13 @@ pub fn new_lock_id() -> String {
     format!("cool-lock{}", &hex[..8])
 }
 
-/// The editing session of one user, end to end (clients.md §2.1). Between two uploads the session waits
-/// [`TIMERS`]`.min_upload_gap_secs` only in spirit: it pauses 1.1 s before the simulated external change so a host
-/// whose `LastModifiedTime` has whole seconds still sees a change.
+/// The editing session of one user, end to end (clients.md §2.1); see [`Options::advance_host_clock`] for the one
+/// pause it makes.
 pub async fn session(client: &WopiClient, target: &WopiTarget, content: Bytes, options: Options) -> FlowOutcome {
     let mut run = Run::new("collabora session");
     let c = client.new_session();
     let mut lock = None;
-    let _ = steps(&mut run, &c, target, &content, options, &mut lock).await;
+    let _ = steps(&mut run, &c, target, &content, &options, &mut lock).await;
     if let Some(lock) = lock {
         // A failed session still releases its lock, as coolwsd does at unload.
         let _ = c.unlock(target, &lock).await;
@@ -317,7 +330,7 @@ async fn steps(
     c: &WopiClient,
     t: &WopiTarget,
     content: &Bytes,
-    options: Options,
+    options: &Options,
     held: &mut Option<String>,
 ) -> Result<(), Stop> {
     // 1. CheckFileInfo: every user joining.
@@ -443,7 +456,10 @@ async fn steps(
 
     // 6. Storage changes behind Collabora's back (another interface writes the file), then Collabora autosaves
     //    with its now stale timestamp: the host must refuse with 409 + COOLStatusCode 1010 and keep the file.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    match &options.advance_host_clock {
+        Some(advance) => advance(std::time::Duration::from_secs(TIMERS.min_upload_gap_secs)),
+        None => tokio::time::sleep(std::time::Duration::from_millis(1100)).await,
+    }
     let other = with_suffix(content, b" (changed in storage)");
     let other_writer = c.new_session();
     let mut external = RawRequest::for_op(Op::PutFile, t)
@@ -657,7 +673,7 @@ async fn save(
     stamp: Option<&str>,
     lock: Option<&str>,
     body: &Bytes,
-    options: Options,
+    options: &Options,
 ) -> Result<String, Stop> {
     let mut put = req(Op::PutFile, t, "PutFile").body(body.clone());
     for (n, v) in put_file_headers(kind, stamp, lock, options.legacy_server) {

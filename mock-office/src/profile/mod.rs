@@ -30,6 +30,9 @@ use wopi_protocol::proof::ProofKeys;
 use crate::client::{ClientConfig, ProofMode, WopiClient, WopiTarget};
 use crate::flows::{self, FlowOutcome, FlowTimers};
 
+/// Moves a test host's clock forward by the given time.
+pub type ClockHook = std::sync::Arc<dyn Fn(std::time::Duration) + Send + Sync>;
+
 /// Which WOPI client the mock plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -125,12 +128,23 @@ impl ClientProfile {
     }
 
     /// Runs this client's editing session end to end on `target` and judges each step against what the client
-    /// needs. `content` is what the user "types"; the session saves variations of it.
-    pub async fn session(self, client: &WopiClient, target: &WopiTarget, content: Bytes) -> FlowOutcome {
+    /// needs. `content` is what the user "types"; the session saves variations of it. `advance_host_clock` moves a
+    /// test host's clock where the client would have let time pass (see [`collabora::Options`]).
+    pub async fn session(
+        self,
+        client: &WopiClient,
+        target: &WopiTarget,
+        content: Bytes,
+        advance_host_clock: Option<ClockHook>,
+    ) -> FlowOutcome {
         match self {
             ClientProfile::Office => flows::edit(client, target, content, FlowTimers::default()).await,
             ClientProfile::Collabora => {
-                collabora::session(client, target, content, collabora::Options::default()).await
+                let options = collabora::Options {
+                    advance_host_clock,
+                    ..collabora::Options::default()
+                };
+                collabora::session(client, target, content, options).await
             }
             ClientProfile::Onlyoffice => onlyoffice::session(client, target, content).await,
         }

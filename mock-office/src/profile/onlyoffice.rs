@@ -328,11 +328,10 @@ pub fn lock_id(wopisrc: &Url) -> String {
         .collect()
 }
 
-/// The PutFile headers (`OO-srv` `putFile`): the lock always, `X-WOPI-Editors`, and only the `X-LOOL-` names.
+/// The PutFile headers beyond `X-WOPI-Override: PUT` (`OO-srv` `putFile`): the lock always, `X-WOPI-Editors`, and only the `X-LOOL-` names.
 pub fn put_file_headers(kind: SaveKind, timestamp: Option<&str>, lock: &str, editor: &str) -> Vec<(String, String)> {
     let (modified, autosave, exit) = kind.flags();
     let mut out = vec![
-        (h::X_WOPI_OVERRIDE.to_string(), "PUT".to_string()),
         (h::X_WOPI_LOCK.to_string(), lock.to_string()),
         (h::X_WOPI_EDITORS.to_string(), editor.to_string()),
         ("X-LOOL-WOPI-IsModifiedByUser".to_string(), modified.to_string()),
