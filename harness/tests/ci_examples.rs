@@ -479,7 +479,9 @@ impl Checkout {
     fn live_host(&self) -> Option<u32> {
         let pid: u32 = self.log("host.pid").trim().parse().ok()?;
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next());
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next());
         (state != Some("Z")).then_some(pid)
     }
 
