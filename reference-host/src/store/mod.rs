@@ -22,7 +22,7 @@ use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
-use crate::locks::{LockOp, LockOutcome};
+use crate::locks::{ActiveLock, LockOp, LockOutcome};
 
 /// The future every store method returns.
 pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
@@ -109,15 +109,6 @@ pub struct Container {
     pub name: String,
     /// `None` only for the root container.
     pub parent: Option<ContainerId>,
-}
-
-/// A lock that has not expired at the time it was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActiveLock {
-    /// The client's lock ID, kept byte for byte.
-    pub id: LockId,
-    /// When the lock lapses unless refreshed (30 minutes after it was taken or refreshed).
-    pub expires_at: SystemTime,
 }
 
 /// A file's metadata (not its bytes).

@@ -33,11 +33,11 @@ use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
 use super::{
-    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
-    UserId, VersionRecord,
+    Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User, UserId,
+    VersionRecord,
 };
 use crate::faults::{Fault, FaultSet};
-use crate::locks::{self, Change, LockOp, LockOutcome};
+use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
 use crate::store::sqlite::{MAX_VERSIONS_KEPT, ROOT_CONTAINER_ID};
 
 /// Which clock measures lock expiry.

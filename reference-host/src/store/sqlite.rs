@@ -34,11 +34,11 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 }
 
 use super::{
-    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User,
-    UserId, VersionRecord,
+    Container, Created, FileRecord, NameMode, NewFile, NewUser, Store, StoreError, StoreFuture, User, UserId,
+    VersionRecord,
 };
 use crate::faults::{Fault, FaultSet};
-use crate::locks::{self, Change, LockOp, LockOutcome};
+use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
 
 /// The root container's fixed ID.
 pub const ROOT_CONTAINER_ID: &str = "root";
