@@ -1,0 +1,59 @@
+//! EnumerateChildren (`rest/containers/EnumerateChildren.rst`).
+
+use axum::response::Response;
+use serde_json::{Value, json};
+use wopi_protocol::headers::X_WOPI_FILE_EXTENSION_FILTER_LIST;
+
+use super::{pointers, token_url};
+use crate::AppState;
+use crate::error::WopiError;
+use crate::faults::Fault;
+use crate::store::FileRecord;
+use crate::tokens::Resource;
+use crate::wopi::iso8601;
+use crate::wopi::request::{Caller, ContainerRequest, json, single_header};
+
+/// EnumerateChildren: all immediate children; `X-WOPI-FileExtensionFilterList` filters files only.
+pub async fn handle(req: ContainerRequest) -> Result<Response, WopiError> {
+    let filter: Option<Vec<String>> = single_header(&req.headers, X_WOPI_FILE_EXTENSION_FILTER_LIST)?
+        .filter(|_| !req.state.faults.has(Fault::EnumerateChildrenIgnoresFilter))
+        .map(|list| list.split(',').map(|e| e.trim_start_matches('.').to_owned()).collect());
+    let case_sensitive = req.state.faults.has(Fault::ExtensionFilterCaseSensitive);
+    let (containers, files) = req.state.store.children(&req.id, req.now).await?;
+    let files: Vec<Value> = files
+        .iter()
+        .filter(|f| match &filter {
+            None => true,
+            Some(exts) => f.name.extension().is_some_and(|ext| {
+                exts.iter().any(|e| {
+                    if case_sensitive {
+                        e == ext
+                    } else {
+                        e.eq_ignore_ascii_case(ext)
+                    }
+                })
+            }),
+        })
+        .map(|f| child_file(&req.state, &req.caller, f))
+        .collect();
+    let mut body = json!({
+        "ChildContainers": pointers(&req.state, &req.caller, &containers),
+        "ChildFiles": files,
+    });
+    if req.state.faults.has(Fault::ChildFilesMissing)
+        && let Some(map) = body.as_object_mut()
+    {
+        map.remove("ChildFiles");
+    }
+    Ok(json(&body))
+}
+
+fn child_file(state: &AppState, caller: &Caller, file: &FileRecord) -> Value {
+    json!({
+        "Name": file.name.as_str(),
+        "Url": token_url(state, caller, &state.wopi_src(&file.id), Resource::File(file.id.clone())),
+        "Version": file.version_string(),
+        "Size": file.size,
+        "LastModifiedTime": iso8601(file.last_modified),
+    })
+}

@@ -1,0 +1,55 @@
+//! RenameFile (`rest/files/RenameFile.rst`).
+
+use axum::http::HeaderValue;
+use axum::response::Response;
+use serde_json::json;
+use wopi_protocol::headers::{X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
+
+use super::utf7_header;
+use crate::AppState;
+use crate::error::WopiError;
+use crate::faults::Fault;
+use crate::tokens::Resource;
+use crate::wopi::request::{FileRequest, json, lock_header};
+
+/// RenameFile: `X-WOPI-RequestedName` is UTF-7 and has no extension; the response `Name` has none either.
+pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
+    req.caller.require_write()?;
+    let Some(requested) = utf7_header(&req, X_WOPI_REQUESTED_NAME)? else {
+        return Err(WopiError::BadRequest("X-WOPI-RequestedName is required".into()));
+    };
+    let lock = lock_header(&req.headers, X_WOPI_LOCK)?;
+    let current = req.state.store.file(&req.id, req.now).await?;
+    let name = match current
+        .name
+        .renamed_with_max(&requested, req.state.limits.file_name_max_length)
+    {
+        Ok(name) => name,
+        // The fault: claim success for a name the host must refuse, and change nothing.
+        Err(_) if req.state.faults.has(Fault::RenameAcceptsInvalidChars) => {
+            return Ok(json(&json!({ "Name": requested })));
+        }
+        Err(e) => return Err(WopiError::InvalidFileName(e.to_string())),
+    };
+    let renamed = req.state.store.rename_file(&req.id, lock, name, req.now).await?;
+    let reported = if req.state.faults.has(Fault::RenameNameWithExtension) {
+        renamed.name.as_str()
+    } else {
+        renamed.name.stem()
+    };
+    // Collabora needs `Url` as well, or it reverts the rename in its UI (ecosystem.md §1.4); the ID and so the
+    // WOPISrc are unchanged (RenameFile.rst).
+    let token = req.state.tokens.issue_until(
+        &req.caller.user.id,
+        &Resource::File(renamed.id.clone()),
+        req.caller.claims.expires_at_ms,
+    );
+    let url = AppState::with_token(&req.state.wopi_src(&renamed.id), &token);
+    let mut response = json(&json!({ "Name": reported, "Url": url }));
+    if req.state.faults.has(Fault::InvalidNameErrorOnSuccess) {
+        response
+            .headers_mut()
+            .insert(X_WOPI_INVALID_FILE_NAME_ERROR, HeaderValue::from_static("none"));
+    }
+    Ok(response)
+}
