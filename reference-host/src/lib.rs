@@ -19,6 +19,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod embed;
 pub mod error;
 pub mod faults;
 pub mod hostpage;
