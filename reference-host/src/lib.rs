@@ -26,9 +26,17 @@ pub mod hostpage;
 pub mod locks;
 pub mod pgcluster;
 pub mod proof;
-pub mod store;
-pub mod tokens;
+pub(crate) mod store;
+pub(crate) mod tokens;
 pub mod wopi;
+
+/// The few store and token items the crate's own integration tests (`reference-host/tests`) name; the rest of
+/// [`store`] and [`tokens`] is private to the crate (an embedding program uses [`embed`]).
+pub mod testing {
+    pub use crate::store::postgres::{ExpiryClock, PgOptions, PgStore};
+    pub use crate::store::{Store, UserId};
+    pub use crate::tokens::{IssuedToken, Resource, epoch_ms};
+}
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -220,11 +220,13 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 impl SqliteStore {
     /// Opens (or creates) the store in `data_dir`, locking the directory for this process; locks last the docs'
     /// 30 minutes.
+    #[cfg(test)]
     pub fn open(data_dir: &Path, faults: FaultSet) -> Result<Self, StoreError> {
         Self::open_with(data_dir, faults, wopi_protocol::lock::LOCK_EXPIRY)
     }
 
-    /// [`SqliteStore::open`] with another lock lifetime (a test configuration's `--lock-ttl`).
+    /// Opens (or creates) the store in `data_dir`, locking the directory for this process, with locks that last
+    /// `lock_ttl` (the docs' 30 minutes, or a test configuration's `--lock-ttl`). (a test configuration's `--lock-ttl`).
     pub fn open_with(
         data_dir: &Path,
         faults: FaultSet,
