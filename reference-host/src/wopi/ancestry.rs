@@ -3,13 +3,11 @@
 
 use axum::response::Response;
 use serde_json::{Value, json};
-use wopi_protocol::headers::X_WOPI_ENUMERATION_INCOMPLETE;
 
 use super::containers::pointers;
 use super::request::{Caller, ContainerRequest, FileRequest, json};
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
 use crate::store::Container;
 
 /// EnumerateAncestors (files): the file's containers, root first.
@@ -28,28 +26,12 @@ pub async fn of_container(req: ContainerRequest) -> Result<Response, WopiError> 
 }
 
 /// `AncestorsWithRootFirst` for a chain that is already root first.
-pub fn ancestors_body(state: &AppState, caller: &Caller, mut chain: Vec<Container>) -> Value {
-    if state.faults.has(Fault::AncestorsRootLast) {
-        chain.reverse();
-    }
-    let mut pointers = pointers(state, caller, &chain);
-    if state.faults.has(Fault::AncestorUrlWithoutToken) {
-        for (pointer, container) in pointers.iter_mut().zip(&chain) {
-            pointer["Url"] = Value::String(state.container_url(&container.id));
-        }
-    }
-    json!({ "AncestorsWithRootFirst": pointers })
+pub fn ancestors_body(state: &AppState, caller: &Caller, chain: &[Container]) -> Value {
+    json!({ "AncestorsWithRootFirst": pointers(state, caller, chain) })
 }
 
 /// The EnumerateAncestors response (files and containers): [`ancestors_body`]. The list is always complete, so
 /// `X-WOPI-EnumerationIncomplete` is not sent.
 pub fn ancestors_response(state: &AppState, caller: &Caller, chain: Vec<Container>) -> Response {
-    let mut response = json(&ancestors_body(state, caller, chain));
-    if state.faults.has(Fault::EnumerationIncompleteNotTrue) {
-        response.headers_mut().insert(
-            X_WOPI_ENUMERATION_INCOMPLETE,
-            axum::http::HeaderValue::from_static("false"),
-        );
-    }
-    response
+    json(&ancestors_body(state, caller, &chain))
 }

@@ -12,7 +12,7 @@ use super::request::{Body, ContainerRequest, EcosystemRequest, FileRequest, body
 use super::{ancestry, containers, ecosystem, files};
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
+use crate::faults::layer::{self, Exchange};
 
 /// The resource a request is addressed to, with its verified context.
 #[derive(Debug)]
@@ -71,18 +71,25 @@ pub fn handler(endpoint: Endpoint, method: Method, path: PathForm) -> MethodRout
     }
 }
 
-/// Resolves the operation and runs it.
+/// Resolves the operation and runs it; a host with faults on answers through [`crate::faults::layer`].
 async fn serve(target: Target, method: Method, path: PathForm, body: Body) -> Result<Response, WopiError> {
     let op = resolve(&target, method, path)?;
-    let deleted_answers_500 = target.state().faults.has(Fault::DeletedFileAnswers500)
-        && target.endpoint() == Endpoint::Files
-        && method == Method::Post
-        && path == PathForm::Item;
-    match run(op, target, body).await {
-        // The fault: "file not found" from the store escapes as a server error.
-        Err(WopiError::NotFound) if deleted_answers_500 => Err(WopiError::Internal("no such file".into())),
-        other => other,
+    if target.state().faults.is_empty() {
+        return run(op, target, body).await;
     }
+    let (state, request) = (target.state().clone(), target.headers().clone());
+    let exchange = Exchange {
+        op,
+        endpoint: target.endpoint(),
+        method,
+        path,
+        state: &state,
+        request: &request,
+    };
+    if let Some(answer) = layer::answer_instead(&exchange) {
+        return answer;
+    }
+    layer::rewrite(&exchange, run(op, target, body).await).await
 }
 
 /// Which operation the request is, by the catalogue. A duplicated `X-WOPI-Override` is a 400.

@@ -24,7 +24,6 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
-use wopi_protocol::headers::X_WOPI_LOCK;
 use wopi_protocol::ops::{Endpoint, Method, Op, PathForm};
 
 pub use request::{
@@ -63,7 +62,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         wopi = wopi.layer(middleware::from_fn_with_state(state.clone(), check_proof));
     }
     if !state.faults.is_empty() {
-        wopi = wopi.layer(middleware::map_response_with_state(state, apply_response_faults));
+        wopi = wopi.layer(middleware::map_response_with_state(
+            state,
+            crate::faults::layer::whole_response,
+        ));
     }
     Router::new().route("/", get(start_page)).merge(wopi)
 }
@@ -134,29 +136,6 @@ async fn check_proof(State(state): State<AppState>, request: Request, next: Next
         }
     }
     next.run(request).await
-}
-
-async fn apply_response_faults(State(state): State<AppState>, mut response: Response) -> Response {
-    if state.faults.has(Fault::ConflictWithoutLockHeader) && response.status() == StatusCode::CONFLICT {
-        response.headers_mut().remove(X_WOPI_LOCK);
-    }
-    if state.faults.has(Fault::EmptyLockHeaderDropped)
-        && response.headers().get(X_WOPI_LOCK).is_some_and(|v| v.is_empty())
-    {
-        response.headers_mut().remove(X_WOPI_LOCK);
-    }
-    if state.faults.has(Fault::LockHeaderCaseFolded)
-        && let Some(folded) = response
-            .headers()
-            .get(X_WOPI_LOCK)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_ascii_lowercase)
-    {
-        response
-            .headers_mut()
-            .insert(X_WOPI_LOCK, crate::error::header_value(&folded));
-    }
-    response
 }
 
 /// `t` in the ISO 8601 round-trip format the docs ask for in `LastModifiedTime`: `2009-06-15T13:45:30.0000000Z`.

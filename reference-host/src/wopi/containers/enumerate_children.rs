@@ -36,16 +36,10 @@ pub async fn handle(req: ContainerRequest) -> Result<Response, WopiError> {
         })
         .map(|f| child_file(&req.state, &req.caller, f))
         .collect();
-    let mut body = json!({
+    Ok(json(&json!({
         "ChildContainers": pointers(&req.state, &req.caller, &containers),
         "ChildFiles": files,
-    });
-    if req.state.faults.has(Fault::ChildFilesMissing)
-        && let Some(map) = body.as_object_mut()
-    {
-        map.remove("ChildFiles");
-    }
-    Ok(json(&body))
+    })))
 }
 
 fn child_file(state: &AppState, caller: &Caller, file: &FileRecord) -> Value {

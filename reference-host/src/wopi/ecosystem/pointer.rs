@@ -5,7 +5,6 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
 use crate::tokens::Resource;
 use crate::wopi::containers::token_url;
 use crate::wopi::request::{Caller, ContainerRequest, FileRequest, json};
@@ -24,8 +23,5 @@ pub async fn of_container(req: ContainerRequest) -> Result<Response, WopiError> 
 
 /// The GetEcosystem response: `{"Url": ecosystem URL with an ecosystem token}`.
 pub fn ecosystem_pointer(state: &AppState, caller: &Caller) -> Value {
-    if state.faults.has(Fault::EcosystemUrlWithoutToken) {
-        return json!({ "Url": state.ecosystem_url() });
-    }
     json!({ "Url": token_url(state, caller, &state.ecosystem_url(), Resource::Ecosystem) })
 }

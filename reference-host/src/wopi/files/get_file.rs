@@ -21,7 +21,7 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
     if file.size > max && !req.state.faults.has(Fault::MaxExpectedSizeIgnored) {
         return Err(WopiError::TooLargeForClient);
     }
-    let mut response = (
+    let response = (
         StatusCode::OK,
         [(
             header::CONTENT_TYPE,
@@ -30,8 +30,5 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
         data,
     )
         .into_response();
-    if !req.state.faults.has(Fault::GetFileWithoutItemVersion) {
-        response = with_item_version(response, &file.version_string());
-    }
-    Ok(response)
+    Ok(with_item_version(response, &file.version_string()))
 }

@@ -6,36 +6,23 @@ use axum::response::{IntoResponse, Response};
 use wopi_protocol::headers::{X_WOPI_LOCK, X_WOPI_OLD_LOCK};
 
 use crate::error::{WopiError, header_value};
-use crate::faults::Fault;
 use crate::locks::{LockOp, LockOutcome};
-use crate::wopi::request::{FileRequest, required_lock, single_header, with_item_version};
+use crate::wopi::request::{FileRequest, required_lock, with_item_version};
 
 /// Lock: `X-WOPI-Override: LOCK` without `X-WOPI-OldLock`.
 pub async fn lock(req: FileRequest) -> Result<Response, WopiError> {
-    if let Some(response) = empty_lock_id_accepted(&req) {
-        return Ok(response);
-    }
     let id = required_lock(&req.headers, X_WOPI_LOCK)?;
     change(req, LockOp::Lock(id)).await
 }
 
 /// Unlock.
 pub async fn unlock(req: FileRequest) -> Result<Response, WopiError> {
-    if let Some(response) = empty_lock_id_accepted(&req) {
-        return Ok(response);
-    }
     let id = required_lock(&req.headers, X_WOPI_LOCK)?;
     change(req, LockOp::Unlock(id)).await
 }
 
 /// RefreshLock.
 pub async fn refresh(req: FileRequest) -> Result<Response, WopiError> {
-    if let Some(response) = empty_lock_id_accepted(&req) {
-        return Ok(response);
-    }
-    if req.state.faults.has(Fault::RefreshLockNotImplemented) {
-        return Err(WopiError::NotImplemented("REFRESH_LOCK".into()));
-    }
     let id = required_lock(&req.headers, X_WOPI_LOCK)?;
     change(req, LockOp::Refresh(id)).await
 }
@@ -47,54 +34,24 @@ pub async fn unlock_and_relock(req: FileRequest) -> Result<Response, WopiError> 
     change(req, LockOp::UnlockAndRelock { old, new }).await
 }
 
-/// The `EmptyLockIdAccepted` fault: an empty `X-WOPI-Lock` "succeeds" without doing anything.
-fn empty_lock_id_accepted(req: &FileRequest) -> Option<Response> {
-    (req.state.faults.has(Fault::EmptyLockIdAccepted)
-        && matches!(single_header(&req.headers, X_WOPI_LOCK), Ok(Some(""))))
-    .then(|| StatusCode::OK.into_response())
-}
-
 /// Lock, Unlock, RefreshLock, UnlockAndRelock: 200 with `X-WOPI-ItemVersion`, or 409 with the current lock.
 async fn change(req: FileRequest, op: LockOp) -> Result<Response, WopiError> {
     req.caller.require_write()?;
     req.state.store.lock_op(&req.id, op.clone(), req.now).await?;
     let file = req.state.store.file(&req.id, req.now).await?;
-    let mut response = with_item_version(StatusCode::OK.into_response(), &file.version_string());
-    if let LockOp::Lock(id) = &op
-        && req.state.faults.has(Fault::LockHeaderOnSuccess)
-    {
-        response.headers_mut().insert(X_WOPI_LOCK, header_value(id.as_str()));
-    }
-    if req.state.faults.has(Fault::LockHeaderOnOtherSuccesses) {
-        // The fault: the lock the file holds now, as the 409 answers report it.
-        let after = match &op {
-            LockOp::Refresh(id) | LockOp::UnlockAndRelock { new: id, .. } => Some(id.as_str()),
-            LockOp::Unlock(_) => Some(""),
-            _ => None,
-        };
-        if let Some(value) = after {
-            response.headers_mut().insert(X_WOPI_LOCK, header_value(value));
-        }
-    }
-    Ok(response)
+    Ok(with_item_version(
+        StatusCode::OK.into_response(),
+        &file.version_string(),
+    ))
 }
 
 /// GetLock: 200 with `X-WOPI-Lock` set to the current lock, or to the empty string when unlocked.
 pub async fn get_lock(req: FileRequest) -> Result<Response, WopiError> {
-    if req.state.faults.has(Fault::CapabilityNotImplemented) {
-        return Err(WopiError::NotImplemented("GET_LOCK".into()));
-    }
     let outcome = req.state.store.lock_op(&req.id, LockOp::GetLock, req.now).await?;
     let current = match outcome {
         LockOutcome::Current(current) => current,
         _ => None,
     };
-    if current.is_none() && req.state.faults.has(Fault::GetLockUnlockedConflicts) {
-        return Err(WopiError::LockMismatch {
-            current: None,
-            reason: "the file is not locked",
-        });
-    }
     let mut response = StatusCode::OK.into_response();
     let value = current.as_ref().map_or("", |l| l.as_str());
     response.headers_mut().insert(X_WOPI_LOCK, header_value(value));

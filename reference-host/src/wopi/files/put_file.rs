@@ -5,8 +5,7 @@ use serde_json::json;
 use wopi_protocol::headers::X_WOPI_LOCK;
 
 use super::check_size;
-use crate::error::{WopiError, header_value};
-use crate::faults::Fault;
+use crate::error::WopiError;
 use crate::wopi::iso8601;
 use crate::wopi::request::{Body, FileRequest, body_bytes, json, lock_header, single_header, with_item_version};
 
@@ -36,14 +35,7 @@ pub async fn handle(req: FileRequest, body: Body) -> Result<Response, WopiError>
     // Collabora reads the new LastModifiedTime from the body for its next X-COOL-WOPI-Timestamp (ecosystem.md §5);
     // other clients ignore the body.
     let body = json!({ "LastModifiedTime": iso8601(file.last_modified) });
-    let mut response = with_item_version(json(&body), &file.version_string());
-    if req.state.faults.has(Fault::LockHeaderOnOtherSuccesses) {
-        let value = lock_header(&req.headers, X_WOPI_LOCK).ok().flatten();
-        response
-            .headers_mut()
-            .insert(X_WOPI_LOCK, header_value(value.as_ref().map_or("", |l| l.as_str())));
-    }
-    Ok(response)
+    Ok(with_item_version(json(&body), &file.version_string()))
 }
 
 /// Collabora Online's save precondition: the `LastModifiedTime` it last saw, in `X-COOL-WOPI-Timestamp` (or

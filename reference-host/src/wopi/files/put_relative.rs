@@ -96,7 +96,7 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
         (Some(_), Some(relative)) if state.faults.has(Fault::ConflictingTargetsAccepted) => (None, Some(relative)),
         other => other,
     };
-    let (name, mode, raw) = match (suggested, relative) {
+    let (name, mode) = match (suggested, relative) {
         (Some(_), Some(_)) => {
             return Err(WopiError::BadRequest(
                 "X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget are mutually exclusive".into(),
@@ -122,9 +122,9 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
                 );
             if honoured {
                 // The fault: the overwrite header turns the suggestion into an exact, overwriting target.
-                (name, NameMode::Exact { overwrite: true }, suggested_raw)
+                (name, NameMode::Exact { overwrite: true })
             } else {
-                (name, NameMode::Suggested, suggested_raw)
+                (name, NameMode::Suggested)
             }
         }
         (None, Some(decoded)) => {
@@ -146,7 +146,7 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
                     });
                 }
             };
-            (name, NameMode::Exact { overwrite }, relative_raw)
+            (name, NameMode::Exact { overwrite })
         }
     };
     let new = NewFile {
@@ -160,31 +160,16 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
             content
         },
     };
-    let created = state.store.create_file(new, req.now).await.map_err(|e| match e {
-        crate::store::StoreError::NameExists { .. } if state.faults.has(Fault::NoValidRelativeTarget) => {
-            WopiError::NameExists { valid: None }
-        }
-        other => other.into(),
-    })?;
+    let created = state.store.create_file(new, req.now).await?;
     let file = created.file;
     let token = state.tokens.issue_until(
         &req.caller.user.id,
         &Resource::File(file.id.clone()),
         req.caller.claims.expires_at_ms,
     );
-    let name = if state.faults.has(Fault::RelativeNameNotDecoded) {
-        raw.unwrap_or(file.name.as_str()).to_owned()
-    } else {
-        file.name.as_str().to_owned()
-    };
-    let url = if state.faults.has(Fault::RelativeUrlWithoutToken) {
-        state.wopi_src(&file.id)
-    } else {
-        AppState::with_token(&state.wopi_src(&file.id), &token)
-    };
     Ok(json(&json!({
-        "Name": name,
-        "Url": url,
+        "Name": file.name.as_str(),
+        "Url": AppState::with_token(&state.wopi_src(&file.id), &token),
         "HostViewUrl": state.host_page_url(&file.id, "view"),
         "HostEditUrl": state.host_page_url(&file.id, "edit"),
     })))

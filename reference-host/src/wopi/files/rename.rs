@@ -1,9 +1,8 @@
 //! RenameFile (`rest/files/RenameFile.rst`).
 
-use axum::http::HeaderValue;
 use axum::response::Response;
 use serde_json::json;
-use wopi_protocol::headers::{X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
+use wopi_protocol::headers::{X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
 
 use super::utf7_header;
 use crate::AppState;
@@ -45,11 +44,5 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
         req.caller.claims.expires_at_ms,
     );
     let url = AppState::with_token(&req.state.wopi_src(&renamed.id), &token);
-    let mut response = json(&json!({ "Name": reported, "Url": url }));
-    if req.state.faults.has(Fault::InvalidNameErrorOnSuccess) {
-        response
-            .headers_mut()
-            .insert(X_WOPI_INVALID_FILE_NAME_ERROR, HeaderValue::from_static("none"));
-    }
-    Ok(response)
+    Ok(json(&json!({ "Name": reported, "Url": url })))
 }

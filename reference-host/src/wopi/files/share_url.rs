@@ -16,20 +16,11 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
         Some(Ok(ShareUrlType::ReadOnly)) => "view",
         Some(Ok(ShareUrlType::ReadWrite)) if req.caller.user.can_write => "edit",
         _ if req.state.faults.has(Fault::ShareUrlAnyType) => "view",
-        None | Some(Err(_)) if req.state.faults.has(Fault::ShareUrlUnknownTypeBadRequest) => {
-            return Err(WopiError::BadRequest("unknown or missing X-WOPI-UrlType".into()));
-        }
         _ => {
             return Err(WopiError::NotImplemented(
                 "unsupported or missing X-WOPI-UrlType".into(),
             ));
         }
     };
-    let mut url = req.state.host_page_url(&file.id, action);
-    if req.state.faults.has(Fault::ShareUrlRelative)
-        && let Some(path) = url.strip_prefix(req.state.base_url())
-    {
-        url = path.to_owned();
-    }
-    Ok(json(&json!({ "ShareUrl": url })))
+    Ok(json(&json!({ "ShareUrl": req.state.host_page_url(&file.id, action) })))
 }
