@@ -7,6 +7,7 @@
 //! Without the `faults` cargo feature a [`FaultSet`] cannot be built with anything in it and [`FaultSet::has`] is a
 //! constant `false`, so every departure is compiled out of normal builds.
 
+pub mod deviations;
 pub mod layer;
 pub mod proof;
 

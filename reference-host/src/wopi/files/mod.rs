@@ -15,8 +15,8 @@ pub mod rename;
 pub mod share_url;
 pub mod user_info;
 
+pub use crate::faults::deviations::put_relative::EXIT_ON_FAULT_STATUS;
 pub use check_file_info::check_file_info;
-pub use put_relative::EXIT_ON_FAULT_STATUS;
 pub use user_info::MAX_USER_INFO_CHARS;
 
 use super::request::{FileRequest, single_header};

@@ -13,33 +13,15 @@ use wopi_protocol::names::{FileName, SuggestedTarget};
 use super::{check_size, utf7_header};
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
-use crate::store::{NameMode, NewFile};
+use crate::faults::deviations::put_relative::Deviations;
+use crate::store::{FileRecord, NameMode, NewFile};
 use crate::tokens::Resource;
 use crate::wopi::request::{FileRequest, json, single_header};
 
-/// The exit status of a host process ended by [`Fault::ExitOnUtf7RelativeName`] (`EX_SOFTWARE`).
-pub const EXIT_ON_FAULT_STATUS: i32 = 70;
-
-/// Whether a raw (still UTF-7 encoded) name holds a shift sequence: `+`, at least one modified-base64 character,
-/// then `-` (`+AGQ-`). `+-`, the encoding of `+` itself, is not one.
-fn has_utf7_shift(raw: &str) -> bool {
-    let bytes = raw.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        if b != b'+' {
-            return false;
-        }
-        let run = bytes[i + 1..]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'+' || **c == b'/')
-            .count();
-        run > 0 && bytes.get(i + 1 + run) == Some(&b'-')
-    })
-}
-
-/// PutRelativeFile: suggested or specific ("relative") mode, UTF-7 names, overwrite rules.
+/// A new file next to the source, named by the suggested or exact target, with the body as content.
 pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiError> {
     let state = req.state.clone();
+    let deviate = Deviations::of(state.faults);
     // PutRelativeFile.rst: a host that does not let the user create files sets UserCanNotWriteRelative and
     // answers 501.
     if !req.caller.user.can_write {
@@ -47,121 +29,26 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
             "this user cannot create files (UserCanNotWriteRelative)".into(),
         ));
     }
-    let max_name = state.limits.file_name_max_length;
-    let suggested_raw = single_header(&req.headers, X_WOPI_SUGGESTED_TARGET)?;
-    let relative_raw = single_header(&req.headers, X_WOPI_RELATIVE_TARGET)?;
-    if state.faults.has(Fault::ExitOnUtf7RelativeName)
-        && let Some((header, raw)) = [
-            (X_WOPI_SUGGESTED_TARGET, suggested_raw),
-            (X_WOPI_RELATIVE_TARGET, relative_raw),
-        ]
-        .into_iter()
-        .find_map(|(h, raw)| raw.filter(|r| has_utf7_shift(r)).map(|r| (h, r)))
-    {
-        // The fault: the process dies mid-request, so the client sees the connection close without an answer.
-        // Only ever on in a host with a process of its own (`crate::app` refuses it otherwise).
-        tracing::error!(
-            header,
-            value = raw,
-            "FAULT ExitOnUtf7RelativeName: a UTF-7 name in PutRelativeFile; the host process exits now"
-        );
-        std::process::exit(EXIT_ON_FAULT_STATUS);
-    }
+    deviate.on_raw_targets(
+        single_header(&req.headers, X_WOPI_SUGGESTED_TARGET)?,
+        single_header(&req.headers, X_WOPI_RELATIVE_TARGET)?,
+    );
     let suggested = utf7_header(&req, X_WOPI_SUGGESTED_TARGET)?;
     let relative = utf7_header(&req, X_WOPI_RELATIVE_TARGET)?;
-    if let Some(v) = single_header(&req.headers, X_WOPI_SIZE)? {
-        let declared = parse_size_for(X_WOPI_SIZE, v).map_err(|e| WopiError::BadRequest(e.to_string()))?;
-        if declared > state.limits.max_file_size {
-            return Err(WopiError::TooLarge);
-        }
-        if declared != content.len() as u64 {
-            return Err(WopiError::BadRequest(format!(
-                "X-WOPI-Size says {declared} bytes but the body has {}",
-                content.len()
-            )));
-        }
-    }
+    check_declared_size(&req, content.len())?;
     check_size(&state, content.len())?;
     let source = state.store.file(&req.id, req.now).await?;
-    if let Some(lock) = &source.lock
-        && state.faults.has(Fault::RelativeNeedsSourceLock)
-    {
-        return Err(WopiError::LockMismatch {
-            current: Some(lock.id.clone()),
-            reason: "the file is locked",
-        });
-    }
-    let (suggested, relative) = match (suggested, relative) {
-        // The fault: both targets accepted, the exact one wins.
-        (Some(_), Some(relative)) if state.faults.has(Fault::ConflictingTargetsAccepted) => (None, Some(relative)),
-        other => other,
-    };
-    let (name, mode) = match (suggested, relative) {
-        (Some(_), Some(_)) => {
-            return Err(WopiError::BadRequest(
-                "X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget are mutually exclusive".into(),
-            ));
-        }
-        (None, None) => {
-            return Err(WopiError::BadRequest(
-                "X-WOPI-SuggestedTarget or X-WOPI-RelativeTarget is required".into(),
-            ));
-        }
-        (Some(decoded), None) => {
-            // Suggested mode "must never result in a 400 or 409": an unusable proposal is repaired, not refused.
-            let name = SuggestedTarget::parse(&decoded)
-                .and_then(|target| target.proposed_name(&source.name, max_name))
-                .unwrap_or_else(|_| FileName::sanitized(&decoded, max_name));
-            let honoured = state.faults.has(Fault::SuggestedHonoursOverwrite)
-                && matches!(
-                    single_header(&req.headers, X_WOPI_OVERWRITE_RELATIVE_TARGET)
-                        .ok()
-                        .flatten()
-                        .map(|v| parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)),
-                    Some(Ok(true))
-                );
-            if honoured {
-                // The fault: the overwrite header turns the suggestion into an exact, overwriting target.
-                (name, NameMode::Exact { overwrite: true })
-            } else {
-                (name, NameMode::Suggested)
-            }
-        }
-        (None, Some(decoded)) => {
-            let overwrite = match single_header(&req.headers, X_WOPI_OVERWRITE_RELATIVE_TARGET)? {
-                None => false,
-                Some(v) => parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)
-                    .map_err(|e| WopiError::BadRequest(e.to_string()))?,
-            } && !state.faults.has(Fault::OverwriteFlagIgnored);
-            let name = match FileName::new_with_max(decoded.as_str(), max_name) {
-                Ok(name) => name,
-                Err(_) if state.faults.has(Fault::RelativeAcceptsPath) => {
-                    let base = decoded.rsplit(['/', '\\']).next().unwrap_or(&decoded);
-                    FileName::sanitized(base, max_name)
-                }
-                Err(e) => {
-                    return Err(WopiError::InvalidRelativeTarget {
-                        reason: e.to_string(),
-                        valid: FileName::sanitized(&decoded, max_name).into_string(),
-                    });
-                }
-            };
-            (name, NameMode::Exact { overwrite })
-        }
-    };
+    deviate.check_source(&source)?;
+    let (suggested, relative) = deviate.targets(suggested, relative);
+    let (name, mode) = target(&req, &source, suggested, relative, deviate)?;
     let new = NewFile {
         container: source.container.clone(),
         name,
         mode,
         owner: req.caller.user.id.clone(),
-        content: if state.faults.has(Fault::RelativeBodyIgnored) {
-            Bytes::new()
-        } else {
-            content
-        },
+        content: deviate.content(content),
     };
-    let created = state.store.create_file(new, req.now).await?;
-    let file = created.file;
+    let file = state.store.create_file(new, req.now).await?.file;
     let token = state.tokens.issue_until(
         &req.caller.user.id,
         &Resource::File(file.id.clone()),
@@ -175,17 +62,67 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
     })))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::has_utf7_shift;
+/// `X-WOPI-Size`, when sent, must match the body and be within the host's limit.
+fn check_declared_size(req: &FileRequest, len: usize) -> Result<(), WopiError> {
+    let Some(v) = single_header(&req.headers, X_WOPI_SIZE)? else {
+        return Ok(());
+    };
+    let declared = parse_size_for(X_WOPI_SIZE, v).map_err(|e| WopiError::BadRequest(e.to_string()))?;
+    if declared > req.state.limits.max_file_size {
+        return Err(WopiError::TooLarge);
+    }
+    if declared != len as u64 {
+        return Err(WopiError::BadRequest(format!(
+            "X-WOPI-Size says {declared} bytes but the body has {len}"
+        )));
+    }
+    Ok(())
+}
 
-    #[test]
-    fn utf7_shift_sequences_are_recognised() {
-        for raw in ["+AGQ-.docx", "a+AOk-b.docx", "x+ZeVnLIqe-.docx", "++AGQ-.docx"] {
-            assert!(has_utf7_shift(raw), "{raw}");
+/// The new file's name and how to treat a taken name: exactly one of the two target headers.
+fn target(
+    req: &FileRequest,
+    source: &FileRecord,
+    suggested: Option<String>,
+    relative: Option<String>,
+    deviate: Deviations,
+) -> Result<(FileName, NameMode), WopiError> {
+    let max_name = req.state.limits.file_name_max_length;
+    match (suggested, relative) {
+        (Some(_), Some(_)) => Err(WopiError::BadRequest(
+            "X-WOPI-SuggestedTarget and X-WOPI-RelativeTarget are mutually exclusive".into(),
+        )),
+        (None, None) => Err(WopiError::BadRequest(
+            "X-WOPI-SuggestedTarget or X-WOPI-RelativeTarget is required".into(),
+        )),
+        (Some(decoded), None) => {
+            // Suggested mode "must never result in a 400 or 409": an unusable proposal is repaired, not refused.
+            let name = SuggestedTarget::parse(&decoded)
+                .and_then(|target| target.proposed_name(&source.name, max_name))
+                .unwrap_or_else(|_| FileName::sanitized(&decoded, max_name));
+            Ok((name, deviate.suggested_mode(&req.headers)))
         }
-        for raw in ["plain.docx", "a+-b.docx", "a+b.docx", "a-b+", "+", "+AGQ.docx"] {
-            assert!(!has_utf7_shift(raw), "{raw}");
+        (None, Some(decoded)) => {
+            let overwrite = match single_header(&req.headers, X_WOPI_OVERWRITE_RELATIVE_TARGET)? {
+                None => false,
+                Some(v) => parse_bool_for(X_WOPI_OVERWRITE_RELATIVE_TARGET, v)
+                    .map_err(|e| WopiError::BadRequest(e.to_string()))?,
+            };
+            let name = match FileName::new_with_max(decoded.as_str(), max_name) {
+                Ok(name) => name,
+                Err(e) => deviate.accept_invalid_relative(&decoded, max_name).ok_or_else(|| {
+                    WopiError::InvalidRelativeTarget {
+                        reason: e.to_string(),
+                        valid: FileName::sanitized(&decoded, max_name).into_string(),
+                    }
+                })?,
+            };
+            Ok((
+                name,
+                NameMode::Exact {
+                    overwrite: deviate.overwrite(overwrite),
+                },
+            ))
         }
     }
 }

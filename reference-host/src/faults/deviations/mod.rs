@@ -1,0 +1,4 @@
+//! The faults that must change a handler's logic (what it decides, stores or refuses), one module per handler
+//! with several. A handler reads its deviations through one value and otherwise reads as the correct host.
+
+pub mod put_relative;
