@@ -135,6 +135,34 @@ pub struct FileRecord {
 }
 
 impl FileRecord {
+    /// The record of a file just created from `new` under `name`: version 1, unlocked.
+    pub fn created(id: FileId, new: &NewFile, name: FileName, sha256: [u8; 32], now: SystemTime) -> FileRecord {
+        FileRecord {
+            id,
+            container: new.container.clone(),
+            name,
+            owner: new.owner.clone(),
+            size: new.content.len() as u64,
+            version: 1,
+            sha256,
+            last_modified: now,
+            lock: None,
+        }
+    }
+
+    /// This record after `content` (hashing to `sha256`) was written over the file as its next version.
+    pub fn overwritten(self, content: &Bytes, sha256: [u8; 32], now: SystemTime) -> FileRecord {
+        FileRecord {
+            size: content.len() as u64,
+            version: self.version + 1,
+            sha256,
+            last_modified: now,
+            ..self
+        }
+    }
+}
+
+impl FileRecord {
     /// The version as the string reported in `Version` and `X-WOPI-ItemVersion`.
     pub fn version_string(&self) -> String {
         format!("v{}", self.version)

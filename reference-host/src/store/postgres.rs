@@ -189,6 +189,32 @@ fn conflict(c: locks::Conflict) -> StoreError {
     }
 }
 
+/// The rows of a new file: its content blob first (the file row references it), then the file at version 0
+/// (the first version row sets it to 1).
+async fn insert_file<C: GenericClient>(tx: &C, record: &FileRecord, content: &Bytes) -> Result<(), StoreError> {
+    execute(
+        tx,
+        "INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        &[&&record.sha256[..], &&content[..]],
+    )
+    .await?;
+    execute(
+        tx,
+        "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
+         VALUES ($1, $2, $3, $4, 0, 0, $5, $6)",
+        &[
+            &record.id.as_str(),
+            &record.container.as_str(),
+            &record.name.as_str(),
+            &record.owner.as_str(),
+            &&record.sha256[..],
+            &to_ms(record.last_modified),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
 /// A file row as stored: the record with its stored lock (expiry not applied) and the database clock.
 struct StoredFile {
     record: FileRecord,
@@ -736,53 +762,17 @@ impl PgStore {
         let now = host_now;
         let (record, overwritten) = match existing {
             Some(target) => {
-                let version = target.version + 1;
-                self.write_version(&tx, &target.id, version, &new.content, &hash, &new.owner, now)
+                let record = target.overwritten(&new.content, hash, now);
+                self.write_version(&tx, &record.id, record.version, &new.content, &hash, &new.owner, now)
                     .await?;
-                let record = FileRecord {
-                    size: new.content.len() as u64,
-                    version,
-                    sha256: hash,
-                    last_modified: now,
-                    ..target
-                };
                 (record, true)
             }
             None => {
                 let id = FileId::new(uuid::Uuid::new_v4().simple().to_string()).map_err(backend)?;
-                execute(
-                    &tx,
-                    "INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-                    &[&&hash[..], &&new.content[..]],
-                )
-                .await?;
-                execute(
-                    &tx,
-                    "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
-                     VALUES ($1, $2, $3, $4, 0, 0, $5, $6)",
-                    &[
-                        &id.as_str(),
-                        &new.container.as_str(),
-                        &name.as_str(),
-                        &new.owner.as_str(),
-                        &&hash[..],
-                        &to_ms(now),
-                    ],
-                )
-                .await?;
-                self.write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now)
+                let record = FileRecord::created(id, &new, name, hash, now);
+                insert_file(&tx, &record, &new.content).await?;
+                self.write_version(&tx, &record.id, 1, &new.content, &hash, &new.owner, now)
                     .await?;
-                let record = FileRecord {
-                    id,
-                    container: new.container.clone(),
-                    name,
-                    owner: new.owner.clone(),
-                    size: new.content.len() as u64,
-                    version: 1,
-                    sha256: hash,
-                    last_modified: now,
-                    lock: None,
-                };
                 (record, false)
             }
         };

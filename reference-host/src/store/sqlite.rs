@@ -545,6 +545,66 @@ fn conflict(c: locks::Conflict) -> StoreError {
     }
 }
 
+/// Where a new file goes (PutRelativeFile.rst, CreateChildFile.rst): its name, and the file it replaces if any.
+/// A taken name in suggested mode gets a free variant; in exact mode it is replaced only with overwrite and when
+/// unlocked, otherwise a 409 offering a free name.
+fn placement(
+    index: &Index,
+    new: &NewFile,
+    now: SystemTime,
+    faults: &FaultSet,
+) -> Result<(FileName, Option<FileRecord>), StoreError> {
+    if !index.containers.contains_key(&new.container) {
+        return Err(StoreError::NotFound);
+    }
+    let existing = index
+        .file_named(&new.container, new.name.as_str())
+        .map(|f| f.at(now, faults));
+    match (existing, new.mode) {
+        (None, _) => Ok((new.name.clone(), None)),
+        (Some(target), NameMode::Suggested) if faults.has(Fault::SuggestedModeOverwrites) => {
+            Ok((target.name.clone(), Some(target)))
+        }
+        (Some(_), NameMode::Suggested) => Ok((index.free_file_name(&new.container, &new.name, usize::MAX), None)),
+        (Some(target), NameMode::Exact { overwrite })
+            if overwrite || faults.has(Fault::RelativeOverwritesWithoutFlag) =>
+        {
+            locks::check_delete(target.lock.as_ref(), faults).map_err(conflict)?;
+            Ok((target.name.clone(), Some(target)))
+        }
+        (Some(_), NameMode::Exact { .. }) => {
+            let valid = index.free_file_name(&new.container, &new.name, usize::MAX);
+            Err(StoreError::NameExists {
+                valid: Some(valid.into_string()),
+            })
+        }
+    }
+}
+
+/// The rows of a new file: its content blob first (the file row references it), then the file at version 0
+/// (the first version row sets it to 1).
+fn insert_file(tx: &rusqlite::Transaction<'_>, record: &FileRecord, content: &Bytes) -> rusqlite::Result<()> {
+    exec(
+        tx,
+        "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
+        params![&record.sha256[..], &content[..]],
+    )?;
+    exec(
+        tx,
+        "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
+         VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6)",
+        params![
+            record.id.as_str(),
+            record.container.as_str(),
+            record.name.as_str(),
+            record.owner.as_str(),
+            &record.sha256[..],
+            to_ms(record.last_modified)
+        ],
+    )?;
+    Ok(())
+}
+
 impl Store for SqliteStore {
     fn root_container(&self) -> StoreFuture<'_, Container> {
         let result = ContainerId::new(ROOT_CONTAINER_ID).map_err(backend).and_then(|id| {
@@ -677,86 +737,19 @@ impl Store for SqliteStore {
         self.write(move |inner, conn| {
             let faults = inner.faults;
             let hash = sha256(&new.content);
-            let (name, existing) = {
-                let index = inner.index();
-                if !index.containers.contains_key(&new.container) {
-                    return Err(StoreError::NotFound);
-                }
-                let existing = index
-                    .file_named(&new.container, new.name.as_str())
-                    .map(|f| f.at(now, &faults));
-                match (existing, new.mode) {
-                    (None, _) => (new.name.clone(), None),
-                    (Some(target), NameMode::Suggested) if faults.has(Fault::SuggestedModeOverwrites) => {
-                        (target.name.clone(), Some(target))
-                    }
-                    (Some(_), NameMode::Suggested) => {
-                        (index.free_file_name(&new.container, &new.name, usize::MAX), None)
-                    }
-                    (Some(target), NameMode::Exact { overwrite })
-                        if overwrite || faults.has(Fault::RelativeOverwritesWithoutFlag) =>
-                    {
-                        locks::check_delete(target.lock.as_ref(), &faults).map_err(conflict)?;
-                        (target.name.clone(), Some(target))
-                    }
-                    (Some(_), NameMode::Exact { .. }) => {
-                        let valid = index.free_file_name(&new.container, &new.name, usize::MAX);
-                        return Err(StoreError::NameExists {
-                            valid: Some(valid.into_string()),
-                        });
-                    }
-                }
-            };
+            let (name, existing) = placement(&inner.index(), &new, now, &faults)?;
             let tx = conn.transaction().map_err(backend)?;
             let (record, overwritten) = match existing {
                 Some(target) => {
-                    let version = target.version + 1;
-                    write_version(&tx, &target.id, version, &new.content, &hash, &new.owner, now).map_err(backend)?;
-                    let record = FileRecord {
-                        size: new.content.len() as u64,
-                        version,
-                        sha256: hash,
-                        last_modified: now,
-                        ..target
-                    };
+                    let record = target.overwritten(&new.content, hash, now);
+                    write_version(&tx, &record.id, record.version, &new.content, &hash, &new.owner, now)
+                        .map_err(backend)?;
                     (record, true)
                 }
                 None => {
-                    let id = new_file_id()?;
-                    // The file row references the blob, so the blob goes in first (same transaction).
-                    exec(
-                        &tx,
-                        "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
-                        params![&hash[..], &new.content[..]],
-                    )
-                    .and_then(|_| {
-                        exec(
-                            &tx,
-                            "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
-                             VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6)",
-                            params![
-                                id.as_str(),
-                                new.container.as_str(),
-                                name.as_str(),
-                                new.owner.as_str(),
-                                &hash[..],
-                                to_ms(now)
-                            ],
-                        )
-                    })
-                    .map_err(backend)?;
-                    write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
-                    let record = FileRecord {
-                        id,
-                        container: new.container.clone(),
-                        name,
-                        owner: new.owner.clone(),
-                        size: new.content.len() as u64,
-                        version: 1,
-                        sha256: hash,
-                        last_modified: now,
-                        lock: None,
-                    };
+                    let record = FileRecord::created(new_file_id()?, &new, name, hash, now);
+                    insert_file(&tx, &record, &new.content).map_err(backend)?;
+                    write_version(&tx, &record.id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
                     (record, false)
                 }
             };
