@@ -378,16 +378,7 @@ impl AppState {
 /// token key, and sets up proof checking. A fault that would end the process ([`faults::Fault::in_process_hazard`])
 /// is refused unless [`Config::own_process`] says the host has a process of its own.
 pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
-    if !config.own_process
-        && let Some((fault, why)) = config
-            .faults
-            .iter()
-            .find_map(|f| f.in_process_hazard().map(|why| (f, why)))
-    {
-        return Err(HostError::Config(format!(
-            "fault {fault} cannot run in an embedded host: {why}"
-        )));
-    }
+    refuse_in_process_hazards(&config)?;
     let data_dir = match &config.data_dir {
         Some(dir) => DataDir::Given(dir.clone()),
         None => DataDir::Temporary(
@@ -408,37 +399,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         .try_into()
         .map_err(|_| HostError::Config("could not create a random token key".into()))?;
 
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| HostError::Config(format!("HTTP client: {e}")))?;
-    let (proof, discovery) = match (&config.discovery_url, config.proof_keys) {
-        (Some(url), check) => {
-            let cfg = ProofCheckConfig {
-                discovery_url: url.clone(),
-                refetch_min_interval: Duration::from_secs(10),
-                fetch_timeout: Duration::from_secs(10),
-            };
-            let cache = Arc::new(DiscoveryCache::new(cfg, config.clock.clone(), http));
-            let checker = check.then(|| {
-                Arc::new(ProofChecker::with_cache(cache.clone(), config.clock.clone()).with_faults(config.faults))
-            });
-            (checker, Some(cache))
-        }
-        (None, _) => (None, None),
-    };
-    if proof.is_none() {
-        let why = if config.discovery_url.is_none() {
-            "no --discovery-url was given"
-        } else {
-            "--no-proof-keys"
-        };
-        tracing::warn!(
-            why,
-            "PROOF-KEY CHECKING IS OFF: this host accepts WOPI requests that no WOPI client signed. Use only for tests."
-        );
-    }
+    let (proof, discovery) = proof_checking(&config)?;
     for fault in config.faults.iter() {
         tracing::warn!(%fault, "FAULT ENABLED: this host deliberately breaks a WOPI rule");
     }
@@ -470,6 +431,60 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         .merge(hostpage::router())
         .with_state(state.clone());
     Ok((router, state))
+}
+
+/// Faults that end the host's process may only run in a host with a process of its own.
+fn refuse_in_process_hazards(config: &Config) -> Result<(), HostError> {
+    if !config.own_process
+        && let Some((fault, why)) = config
+            .faults
+            .iter()
+            .find_map(|f| f.in_process_hazard().map(|why| (f, why)))
+    {
+        return Err(HostError::Config(format!(
+            "fault {fault} cannot run in an embedded host: {why}"
+        )));
+    }
+    Ok(())
+}
+
+/// The proof checker (when proof keys are on and a discovery URL is given) and the discovery cache it shares
+/// with the host page.
+type ProofParts = (Option<Arc<ProofChecker>>, Option<Arc<DiscoveryCache>>);
+
+fn proof_checking(config: &Config) -> Result<ProofParts, HostError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| HostError::Config(format!("HTTP client: {e}")))?;
+    let (proof, discovery) = match (&config.discovery_url, config.proof_keys) {
+        (Some(url), check) => {
+            let cfg = ProofCheckConfig {
+                discovery_url: url.clone(),
+                refetch_min_interval: Duration::from_secs(10),
+                fetch_timeout: Duration::from_secs(10),
+            };
+            let cache = Arc::new(DiscoveryCache::new(cfg, config.clock.clone(), http));
+            let checker = check.then(|| {
+                Arc::new(ProofChecker::with_cache(cache.clone(), config.clock.clone()).with_faults(config.faults))
+            });
+            (checker, Some(cache))
+        }
+        (None, _) => (None, None),
+    };
+    if proof.is_none() {
+        let why = if config.discovery_url.is_none() {
+            "no --discovery-url was given"
+        } else {
+            "--no-proof-keys"
+        };
+        tracing::warn!(
+            why,
+            "PROOF-KEY CHECKING IS OFF: this host accepts WOPI requests that no WOPI client signed. Use only for tests."
+        );
+    }
+    Ok((proof, discovery))
 }
 
 /// A random 32-byte token key, or an empty vector when the OS has no randomness (refused by the caller: an
