@@ -335,6 +335,13 @@ impl Inner {
 
 fn load_index(conn: &Connection) -> Result<Index, StoreError> {
     let mut index = Index::default();
+    load_users(conn, &mut index)?;
+    load_containers(conn, &mut index)?;
+    load_files(conn, &mut index)?;
+    Ok(index)
+}
+
+fn load_users(conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare("SELECT id, friendly_name, can_write, user_info FROM users")
         .map_err(backend)?;
@@ -356,6 +363,10 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
             },
         );
     }
+    Ok(())
+}
+
+fn load_containers(conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare("SELECT id, name, parent FROM containers")
         .map_err(backend)?;
@@ -374,6 +385,11 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
         let parent = parent.map(ContainerId::new).transpose().map_err(backend)?;
         index.containers.insert(id.clone(), Container { id, name, parent });
     }
+    Ok(())
+}
+
+/// Every file with its stored lock (expiry not applied).
+fn load_files(conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare(
             "SELECT f.id, f.container, f.name, f.owner, f.version, f.size, f.sha256, f.modified_ms, l.lock_id, \
@@ -418,7 +434,7 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
         };
         index.files.insert(record.id.clone(), FileRow { record });
     }
-    Ok(index)
+    Ok(())
 }
 
 /// Reads a file's record and current content: from the content cache, or the blob on the blocking pool.
