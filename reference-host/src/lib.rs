@@ -1,20 +1,23 @@
 //! # wopi-reference-host
 //!
 //! A complete, correct WOPI host that every conformance suite is proven against: axum routes for every operation
-//! in `../shared/wopi-docs/rest`, a [`store::Store`] trait with an embedded SQLite implementation, HMAC-signed access
-//! tokens ([`tokens`]), proof-key checking ([`proof`]), the host page ([`hostpage`]) and, behind the `faults` cargo
+//! in `../shared/wopi-docs/rest`, routed by the `wopi_protocol::ops` catalogue ([`wopi::dispatch`]), a crate-private
+//! store (SQLite or PostgreSQL), HMAC-signed access tokens, proof-key checking ([`proof`]), the host page ([`hostpage`]) and, behind the `faults` cargo
 //! feature, named single-rule bugs ([`faults`]) that show each suite case catches a real departure from the docs.
 //!
 //! ## Data flow of one request
 //! `POST /wopi/files/{id}` → [`wopi`] middleware checks the proof headers against the client's discovery keys
-//! (500 on failure) → the handler verifies the access token (401) and that it is bound to this file → reads
-//! `X-WOPI-Override` and the operation's headers with [`wopi_protocol`] parsers (400 on malformed, duplicated or
-//! missing headers) → calls one atomic [`store::Store`] method, which applies the lock rules of [`locks`] → the
-//! result or [`error::WopiError`] becomes the documented status and headers.
+//! (500 on failure) → the request context verifies the access token (401) and that it is bound to this file →
+//! [`wopi::dispatch`] resolves the operation from the catalogue (400 without `X-WOPI-Override`, 501 for an unknown
+//! or unimplemented one) → the operation's module reads its headers with [`wopi_protocol`] parsers (400 on
+//! malformed, duplicated or missing headers) and calls one atomic store method, which applies the lock rules of
+//! [`locks`] → the result or [`error::WopiError`] becomes the documented status and headers (rewritten by
+//! [`faults::layer`] when faults are on).
 //!
 //! ## Embedding
 //! [`app`] builds the router and state from a [`Config`]; [`serve`] runs it on a listener until a shutdown future
-//! resolves; [`spawn_for_test`] does both on `127.0.0.1:0` with a [`clock::TestClock`]. [`cli`] is the command line
+//! resolves; [`spawn_for_test`] does both on `127.0.0.1:0` with a [`clock::TestClock`]. A program running the host
+//! inside itself uses [`embed`] (files, tokens, the clock) and never the store or token signer. [`cli`] is the command line
 //! of the `wopi-reference-host` binary, also offered as `wopi-conformance host`.
 
 pub mod cli;
