@@ -15,7 +15,6 @@ use wopi_protocol::lock::LockId;
 
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
 use crate::store::User;
 use crate::tokens::{Claims, Resource, TokenError};
 
@@ -108,28 +107,23 @@ impl Caller {
     }
 }
 
+/// The claims of the request's token, which must be genuine, current and bound to `resource`.
+fn claims(state: &AppState, parts: &Parts, resource: &Resource) -> Result<Claims, WopiError> {
+    let claims = state.tokens.verify(&token_from_request(parts)?, state.now())?;
+    if &claims.resource != resource {
+        return Err(WopiError::WrongResource);
+    }
+    Ok(claims)
+}
+
 /// Verifies the request's token for `resource`: 401 if invalid, expired, for another resource, or for an unknown
 /// user.
 pub async fn authorize(state: &AppState, parts: &Parts, resource: &Resource) -> Result<Caller, WopiError> {
-    let token = token_from_request(parts);
-    let verified = token.and_then(|token| match state.tokens.verify(&token, state.now()) {
-        Err(TokenError::Expired) if state.faults.has(Fault::ExpiredTokenAccepted) => {
-            Ok(state.tokens.verify_signature(&token)?)
-        }
-        other => Ok(other?),
-    });
-    let claims = match verified {
-        Err(WopiError::Token(TokenError::Invalid)) if state.faults.has(Fault::InvalidTokenAccepted) => Claims {
-            // The fault: fall back to the default user on the requested resource instead of answering 401.
-            user: crate::store::UserId::new(crate::DEFAULT_USER).map_err(|_| WopiError::Token(TokenError::Invalid))?,
-            resource: resource.clone(),
-            expires_at_ms: crate::tokens::epoch_ms(state.now() + state.limits.token_ttl),
-        },
-        other => other?,
+    let claims = if state.faults.is_empty() {
+        claims(state, parts, resource)?
+    } else {
+        crate::faults::deviations::tokens::claims(state, token_from_request(parts), resource)?
     };
-    if &claims.resource != resource && !state.faults.has(Fault::TokenNotBoundToResource) {
-        return Err(WopiError::WrongResource);
-    }
     let user = state
         .store
         .user(&claims.user)

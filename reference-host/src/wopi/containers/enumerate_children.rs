@@ -7,7 +7,7 @@ use wopi_protocol::headers::X_WOPI_FILE_EXTENSION_FILTER_LIST;
 use super::{pointers, token_url};
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
+use crate::faults::deviations::children::Deviations;
 use crate::store::FileRecord;
 use crate::tokens::Resource;
 use crate::wopi::iso8601;
@@ -15,24 +15,19 @@ use crate::wopi::request::{Caller, ContainerRequest, json, single_header};
 
 /// EnumerateChildren: all immediate children; `X-WOPI-FileExtensionFilterList` filters files only.
 pub async fn handle(req: ContainerRequest) -> Result<Response, WopiError> {
-    let filter: Option<Vec<String>> = single_header(&req.headers, X_WOPI_FILE_EXTENSION_FILTER_LIST)?
-        .filter(|_| !req.state.faults.has(Fault::EnumerateChildrenIgnoresFilter))
+    let deviate = Deviations::of(req.state.faults);
+    let filter: Option<Vec<String>> = deviate
+        .filter(single_header(&req.headers, X_WOPI_FILE_EXTENSION_FILTER_LIST)?)
         .map(|list| list.split(',').map(|e| e.trim_start_matches('.').to_owned()).collect());
-    let case_sensitive = req.state.faults.has(Fault::ExtensionFilterCaseSensitive);
     let (containers, files) = req.state.store.children(&req.id, req.now).await?;
     let files: Vec<Value> = files
         .iter()
         .filter(|f| match &filter {
             None => true,
-            Some(exts) => f.name.extension().is_some_and(|ext| {
-                exts.iter().any(|e| {
-                    if case_sensitive {
-                        e == ext
-                    } else {
-                        e.eq_ignore_ascii_case(ext)
-                    }
-                })
-            }),
+            Some(exts) => f
+                .name
+                .extension()
+                .is_some_and(|ext| exts.iter().any(|e| deviate.extension_matches(e, ext))),
         })
         .map(|f| child_file(&req.state, &req.caller, f))
         .collect();

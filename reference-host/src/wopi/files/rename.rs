@@ -7,12 +7,13 @@ use wopi_protocol::headers::{X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
 use super::utf7_header;
 use crate::AppState;
 use crate::error::WopiError;
-use crate::faults::Fault;
+use crate::faults::deviations::rename::Deviations;
 use crate::tokens::Resource;
 use crate::wopi::request::{FileRequest, json, lock_header};
 
 /// RenameFile: `X-WOPI-RequestedName` is UTF-7 and has no extension; the response `Name` has none either.
 pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
+    let deviate = Deviations::of(req.state.faults);
     req.caller.require_write()?;
     let Some(requested) = utf7_header(&req, X_WOPI_REQUESTED_NAME)? else {
         return Err(WopiError::BadRequest("X-WOPI-RequestedName is required".into()));
@@ -24,18 +25,11 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
         .renamed_with_max(&requested, req.state.limits.file_name_max_length)
     {
         Ok(name) => name,
-        // The fault: claim success for a name the host must refuse, and change nothing.
-        Err(_) if req.state.faults.has(Fault::RenameAcceptsInvalidChars) => {
-            return Ok(json(&json!({ "Name": requested })));
-        }
+        Err(_) if deviate.accepts_invalid_name() => return Ok(json(&json!({ "Name": requested }))),
         Err(e) => return Err(WopiError::InvalidFileName(e.to_string())),
     };
     let renamed = req.state.store.rename_file(&req.id, lock, name, req.now).await?;
-    let reported = if req.state.faults.has(Fault::RenameNameWithExtension) {
-        renamed.name.as_str()
-    } else {
-        renamed.name.stem()
-    };
+    let reported = deviate.reported_name(&renamed.name);
     // Collabora needs `Url` as well, or it reverts the rename in its UI (ecosystem.md §1.4); the ID and so the
     // WOPISrc are unchanged (RenameFile.rst).
     let token = req.state.tokens.issue_until(
