@@ -338,13 +338,14 @@ pub struct SuiteArgs {
     /// A suite file to run instead of the built-in set (repeatable; the validator's `-c`).
     #[arg(short = 'c', long = "config", visible_alias = "suite-file", value_name = "PATH")]
     pub suite_files: Vec<PathBuf>,
-    /// Directory of the built-in suites (every `*.xml` below it). Default: `./suites` when it exists, else the
-    /// `suites/` directory of the source tree this binary was built from.
+    /// Read the built-in suites from this directory (every `*.xml` below it) instead of the copies compiled into
+    /// this binary.
     #[arg(long, value_name = "DIR", env = "WOPI_SUITES_DIR")]
     pub suites_dir: Option<PathBuf>,
-    /// Microsoft's TestCases.xml, run together with the built-in suites. Default:
-    /// `$WOPI_VALIDATOR_DIR/TestCases.xml`, else `../shared/validator/TestCases.xml` next to the workspace,
-    /// used when it exists (it is read in place, never copied into this project).
+    /// Microsoft's TestCases.xml, run together with the built-in suites (its JSON schemas are read from
+    /// `JsonSchemas/` next to it). Default: `$WOPI_VALIDATOR_DIR/TestCases.xml`, else
+    /// `shared/validator/TestCases.xml` in the current directory or the nearest directory above it that has one
+    /// (the file is read in place, never copied into this project or this binary).
     #[arg(long, value_name = "PATH")]
     pub validator_suite: Option<PathBuf>,
     /// Do not run the validator's TestCases.xml, only the built-in suites.
@@ -352,23 +353,119 @@ pub struct SuiteArgs {
     pub no_validator_suite: bool,
 }
 
+/// One suite file a run loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SuiteSource {
+    /// Compiled into the binary ([`crate::builtin`]).
+    Builtin(crate::builtin::BuiltinFile),
+    /// Read from disk: a `--suites-dir` file, a `-c` file, or the validator's TestCases.xml.
+    File(PathBuf),
+}
+
+impl SuiteSource {
+    /// The file on disk, for a suite that is read from one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            SuiteSource::Builtin(_) => None,
+            SuiteSource::File(p) => Some(p),
+        }
+    }
+
+    /// Parses the suite; a built-in one is named `built-in:locks.xml` in its errors and takes its suite name from
+    /// its file name, as the same file on disk would (`ext_locks`).
+    pub fn load(&self) -> Result<crate::suite::Suite, crate::suite::SuiteError> {
+        match self {
+            SuiteSource::Builtin(f) => crate::suite::parse_str(
+                f.text,
+                Path::new(&format!("built-in:{}", f.name)),
+                crate::suite::default_suite_name(Path::new(f.name)),
+            ),
+            SuiteSource::File(p) => crate::suite::load(p),
+        }
+    }
+}
+
+/// Whether Microsoft's TestCases.xml takes part in the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValidatorSuite {
+    /// Found (or given): the last file of the plan.
+    Included(PathBuf),
+    /// `--no-validator-suite` (with the reason reports give).
+    Excluded(&'static str),
+    /// `-c` files replace the whole set, the validator's file included (reports add no note).
+    Replaced,
+    /// Looked for and not found: where the run looked.
+    NotFound(String),
+}
+
+impl ValidatorSuite {
+    /// Where the validator's JSON schemas are read from: `JsonSchemas/` next to the TestCases.xml in use, else
+    /// under the default validator directory.
+    pub fn schema_dir(&self) -> PathBuf {
+        match self {
+            ValidatorSuite::Included(file) => file
+                .parent()
+                .map_or_else(|| PathBuf::from("JsonSchemas"), |d| d.join("JsonSchemas")),
+            _ => crate::suite::validator_dir().join("JsonSchemas"),
+        }
+    }
+
+    /// Why the validator's cases are not in the run, for the reports (`None` when they are).
+    pub fn note(&self) -> Option<String> {
+        match self {
+            ValidatorSuite::Included(_) | ValidatorSuite::Replaced => None,
+            ValidatorSuite::Excluded(why) => Some((*why).to_owned()),
+            ValidatorSuite::NotFound(_) => self.missing_notice(),
+        }
+    }
+
+    /// The notice a run prints as its first line when TestCases.xml was looked for and not found: where it
+    /// looked, how many cases that leaves out (counted when this binary was built, if the build machine had the
+    /// file) and how to point at it.
+    pub fn missing_notice(&self) -> Option<String> {
+        let ValidatorSuite::NotFound(looked) = self else {
+            return None;
+        };
+        let left_out = match crate::builtin::validator_case_count() {
+            Some(n) => format!("the validator's {n} cases are left out"),
+            None => "the validator's cases are left out".to_owned(),
+        };
+        Some(format!(
+            "Microsoft's TestCases.xml not found ({looked}): {left_out}, only the built-in suites run \
+             (set --validator-suite or WOPI_VALIDATOR_DIR to run Microsoft's cases)"
+        ))
+    }
+}
+
 /// Where the suite files were found, for messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuitePlan {
-    /// The files to load, in order: built-in suites (sorted by path), then the validator's file.
-    pub files: Vec<PathBuf>,
-    /// Why the validator's TestCases.xml is not among them, when it is not (for a log line).
-    pub validator_note: Option<String>,
-    /// The built-in suites directory the files came from (`None` for `-c` files): reports name its files
-    /// `built-in:locks.xml`.
+    /// The files to load, in order: built-in suites (sorted by name), a profile suite, then the validator's file.
+    pub files: Vec<SuiteSource>,
+    /// Whether the validator's TestCases.xml is among them, and why not.
+    pub validator: ValidatorSuite,
+    /// The `--suites-dir` the built-in files were read from (`None` for the compiled-in set and for `-c` files):
+    /// reports name its files `built-in:locks.xml` too.
     pub builtin_dir: Option<PathBuf>,
 }
 
 impl SuitePlan {
-    /// How reports name a suite file: `built-in:locks.xml` for the built-in suites, else the path relative to
-    /// `cwd` (with `..` where needed), never an absolute path of this machine; a file on another root keeps
-    /// only its name.
-    pub fn display(&self, path: &Path, cwd: &Path) -> String {
+    /// Why the validator's cases are not in the run (`None` when they are).
+    pub fn validator_note(&self) -> Option<String> {
+        self.validator.note()
+    }
+
+    /// How reports name a suite: `built-in:locks.xml` for the built-in suites (compiled in or read from
+    /// `--suites-dir`), else the path relative to `cwd` (with `..` where needed), never an absolute path of this
+    /// machine; a file on another root keeps only its name.
+    pub fn display(&self, source: &SuiteSource, cwd: &Path) -> String {
+        match source {
+            SuiteSource::Builtin(f) => format!("built-in:{}", f.name),
+            SuiteSource::File(path) => self.display_path(path, cwd),
+        }
+    }
+
+    fn display_path(&self, path: &Path, cwd: &Path) -> String {
         let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let file = canon(path);
         if let Some(dir) = &self.builtin_dir
@@ -408,17 +505,18 @@ fn relative_path(path: &Path, base: &Path) -> Option<PathBuf> {
     Some(out)
 }
 
-/// Profile suites: `profiles/<profile>.xml` under the suites directory, loaded only with that `--profile`.
+/// Profile suites: `profiles/<profile>.xml` among the built-in suites, loaded only with that `--profile`.
 pub const PROFILES_DIR: &str = "profiles";
 
 impl SuiteArgs {
-    /// Resolves the suite files for the Office profile. `cwd` is where `./suites` is looked for.
+    /// Resolves the suite files for the Office profile. `cwd` is where relative paths are shown from.
     pub fn plan(&self, cwd: &Path) -> Result<SuitePlan, UsageError> {
         self.plan_for(cwd, Profile::Office)
     }
 
-    /// Resolves the suite files; a profile other than Office adds `profiles/<profile>.xml` of the suites directory
-    /// (after the built-in suites) when it exists. Explicit suite files (`-c`) are taken as they are.
+    /// Resolves the suite files: the built-in suites (compiled in, or every `*.xml` below `--suites-dir`); a
+    /// profile other than Office adds `profiles/<profile>.xml` after them when it exists; then the validator's
+    /// TestCases.xml when found. Explicit suite files (`-c`) are taken as they are.
     pub fn plan_for(&self, cwd: &Path, profile: Profile) -> Result<SuitePlan, UsageError> {
         if !self.suite_files.is_empty() {
             for f in &self.suite_files {
@@ -427,68 +525,67 @@ impl SuiteArgs {
                 }
             }
             return Ok(SuitePlan {
-                files: self.suite_files.clone(),
-                validator_note: None,
+                files: self.suite_files.iter().cloned().map(SuiteSource::File).collect(),
+                validator: ValidatorSuite::Replaced,
                 builtin_dir: None,
             });
         }
-        let dir = match &self.suites_dir {
-            Some(d) if d.is_dir() => d.clone(),
-            Some(d) => return Err(UsageError(format!("suites directory {} does not exist", d.display()))),
-            None => default_suites_dir(cwd),
-        };
         let mut files = Vec::new();
-        if dir.is_dir() {
-            collect_xml(&dir, &mut files).map_err(|e| UsageError(format!("reading {}: {e}", dir.display())))?;
-            files.sort();
-            if profile != Profile::Office {
-                let extra = dir.join(PROFILES_DIR).join(format!("{}.xml", profile.as_str()));
-                if extra.is_file() {
-                    files.push(extra);
+        let builtin_dir = match &self.suites_dir {
+            Some(dir) if dir.is_dir() => {
+                let mut found = Vec::new();
+                collect_xml(dir, &mut found).map_err(|e| UsageError(format!("reading {}: {e}", dir.display())))?;
+                found.sort();
+                files.extend(found.into_iter().map(SuiteSource::File));
+                if profile != Profile::Office {
+                    let extra = dir.join(PROFILES_DIR).join(format!("{}.xml", profile.as_str()));
+                    if extra.is_file() {
+                        files.push(SuiteSource::File(extra));
+                    }
                 }
+                Some(dir.clone())
             }
-        }
-        let mut validator_note = None;
-        if self.no_validator_suite {
-            validator_note = Some("--no-validator-suite was given".to_owned());
+            Some(dir) => return Err(UsageError(format!("suites directory {} does not exist", dir.display()))),
+            None => {
+                files.extend(crate::builtin::suites().map(SuiteSource::Builtin));
+                if profile != Profile::Office {
+                    files.extend(crate::builtin::profile_suite(profile.as_str()).map(SuiteSource::Builtin));
+                }
+                None
+            }
+        };
+        let validator = if self.no_validator_suite {
+            ValidatorSuite::Excluded("--no-validator-suite was given")
         } else if let Some(v) = &self.validator_suite {
             if !v.is_file() {
                 return Err(UsageError(format!("--validator-suite {} does not exist", v.display())));
             }
-            files.push(v.clone());
+            ValidatorSuite::Included(v.clone())
         } else {
-            let v = crate::suite::validator_dir().join("TestCases.xml");
-            if v.is_file() {
-                files.push(v);
-            } else {
-                validator_note = Some(format!(
-                    "{} not found (set --validator-suite or WOPI_VALIDATOR_DIR to run Microsoft's cases)",
-                    v.display()
-                ));
+            match crate::suite::find_validator_dir(cwd) {
+                Ok(dir) if dir.join("TestCases.xml").is_file() => ValidatorSuite::Included(dir.join("TestCases.xml")),
+                Ok(dir) => ValidatorSuite::NotFound(format!("{} has no TestCases.xml", dir.display())),
+                Err(looked) => ValidatorSuite::NotFound(looked),
             }
+        };
+        if let ValidatorSuite::Included(v) = &validator {
+            files.push(SuiteSource::File(v.clone()));
         }
         if files.is_empty() {
+            let from = builtin_dir
+                .as_ref()
+                .map_or_else(|| "the binary".to_owned(), |d| d.display().to_string());
             return Err(UsageError(format!(
-                "no suites to run: {} has no *.xml files and no validator suite was found{}",
-                dir.display(),
-                validator_note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                "no suites to run: {from} has no *.xml files and no validator suite was found{}",
+                validator.note().map(|n| format!(" ({n})")).unwrap_or_default()
             )));
         }
         Ok(SuitePlan {
             files,
-            validator_note,
-            builtin_dir: Some(dir),
+            validator,
+            builtin_dir,
         })
     }
-}
-
-/// `./suites` when it is a directory, else the source tree's `suites/` (for `cargo run` from elsewhere).
-fn default_suites_dir(cwd: &Path) -> PathBuf {
-    let local = cwd.join("suites");
-    if local.is_dir() {
-        return local;
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("suites")
 }
 
 /// Every `*.xml` file below `dir` (recursively; hidden entries and the profile suites in [`PROFILES_DIR`]
@@ -716,16 +813,28 @@ mod tests {
         std::fs::write(shared.join("TestCases.xml"), "").unwrap();
         let plan = SuitePlan {
             files: Vec::new(),
-            validator_note: None,
+            validator: ValidatorSuite::Replaced,
             builtin_dir: Some(builtin.clone()),
         };
         let cwd = root.join("proj");
-        assert_eq!(plan.display(&builtin.join("locks.xml"), &cwd), "built-in:locks.xml");
+        let file = |p: PathBuf| SuiteSource::File(p);
         assert_eq!(
-            plan.display(&shared.join("TestCases.xml"), &cwd),
+            plan.display(&file(builtin.join("locks.xml")), &cwd),
+            "built-in:locks.xml"
+        );
+        assert_eq!(
+            plan.display(&file(shared.join("TestCases.xml")), &cwd),
             "../shared/validator/TestCases.xml"
         );
-        assert_eq!(plan.display(Path::new("/TestCases.xml"), &cwd), "TestCases.xml");
+        assert_eq!(
+            plan.display(&file(PathBuf::from("/TestCases.xml")), &cwd),
+            "TestCases.xml"
+        );
+        let compiled_in = crate::builtin::suites().next().expect("a built-in suite");
+        assert_eq!(
+            plan.display(&SuiteSource::Builtin(compiled_in), &cwd),
+            format!("built-in:{}", compiled_in.name)
+        );
     }
 
     #[test]
@@ -887,7 +996,13 @@ mod tests {
             suite_files: vec![f.clone()],
             ..SuiteArgs::default()
         };
-        assert_eq!(args.plan(dir.path()).unwrap().files, vec![f]);
+        let plan = args.plan(dir.path()).unwrap();
+        assert_eq!(plan.files, vec![SuiteSource::File(f)]);
+        assert_eq!(
+            plan.validator_note(),
+            None,
+            "-c replaces the validator's file without a note"
+        );
         let missing = SuiteArgs {
             suite_files: vec![dir.path().join("nope.xml")],
             ..SuiteArgs::default()
@@ -904,6 +1019,7 @@ mod tests {
         std::fs::write(dir.path().join("suites/README.md"), "").unwrap();
         std::fs::write(dir.path().join("suites/sub/c.xml"), "").unwrap();
         let args = SuiteArgs {
+            suites_dir: Some(dir.path().join("suites")),
             no_validator_suite: true,
             ..SuiteArgs::default()
         };
@@ -911,7 +1027,7 @@ mod tests {
         let names: Vec<_> = plan
             .files
             .iter()
-            .map(|p| p.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .map(|f| f.path().unwrap().strip_prefix(dir.path()).unwrap().to_path_buf())
             .collect();
         assert_eq!(
             names,
@@ -921,7 +1037,57 @@ mod tests {
                 PathBuf::from("suites/sub/c.xml")
             ]
         );
-        assert!(plan.validator_note.is_some());
+        assert!(plan.validator_note().is_some());
+    }
+
+    #[test]
+    fn without_suites_dir_the_compiled_in_suites_run_even_where_a_suites_directory_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("suites")).unwrap();
+        std::fs::write(dir.path().join("suites/other.xml"), "").unwrap();
+        let args = SuiteArgs {
+            no_validator_suite: true,
+            ..SuiteArgs::default()
+        };
+        let plan = args.plan(dir.path()).unwrap();
+        let built_in: Vec<_> = crate::builtin::suites().map(SuiteSource::Builtin).collect();
+        assert!(!built_in.is_empty());
+        assert_eq!(plan.files, built_in);
+        assert_eq!(plan.builtin_dir, None);
+        let collabora = args.plan_for(dir.path(), Profile::Collabora).unwrap();
+        assert_eq!(collabora.files.len(), built_in.len() + 1);
+        assert!(matches!(collabora.files.last(), Some(SuiteSource::Builtin(f)) if f.name == "profiles/collabora.xml"));
+    }
+
+    #[test]
+    fn a_missing_validator_suite_is_announced_with_what_it_leaves_out_and_how_to_point_at_it() {
+        let missing = ValidatorSuite::NotFound("no shared/validator in /x or above".into());
+        let notice = missing.missing_notice().unwrap();
+        assert!(notice.starts_with("Microsoft's TestCases.xml not found (no shared/validator in /x or above): "));
+        assert!(
+            notice.contains("--validator-suite") && notice.contains("WOPI_VALIDATOR_DIR"),
+            "{notice}"
+        );
+        match crate::builtin::validator_case_count() {
+            Some(n) => assert!(
+                notice.contains(&format!("the validator's {n} cases are left out")),
+                "{notice}"
+            ),
+            None => assert!(notice.contains("the validator's cases are left out"), "{notice}"),
+        }
+        assert_eq!(missing.note(), Some(notice));
+        assert_eq!(
+            ValidatorSuite::Excluded("--no-validator-suite was given").missing_notice(),
+            None
+        );
+        assert_eq!(
+            ValidatorSuite::Included(PathBuf::from("/v/TestCases.xml")).missing_notice(),
+            None
+        );
+        assert_eq!(
+            ValidatorSuite::Included(PathBuf::from("/v/TestCases.xml")).schema_dir(),
+            PathBuf::from("/v/JsonSchemas")
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! `wopi-conformance run` with no target (and `cargo test`) needs nothing else.
 //!
 //! [`EmbeddedTarget::start`] starts the mock first (its discovery URL is what the host fetches proof keys from),
-//! then the host with proof checking on and a [`TestClock`] so suites can step time, and seeds the validator's
+//! then the host with proof checking on and a test clock so suites can step time, and seeds the validator's
 //! `test.wopitest`. [`EmbeddedProvisioner`] gives every case a fresh `test.wopitest` of its own, each in its own
 //! container, so cases can run in parallel without meeting each other's locks or PutRelativeFile targets.
 //! [`EmbeddedTarget::shutdown`] stops both servers and waits for them (bounded).
@@ -20,13 +20,10 @@ use tokio::net::TcpListener;
 use url::Url;
 use wopi_mock_office::{MockConfig, MockError, MockOffice, MockOfficeHandle};
 use wopi_protocol::ids::FileId;
-use wopi_protocol::names::FileName;
-use wopi_reference_host::clock::TestClock;
+use wopi_reference_host::embed::Embedded;
 use wopi_reference_host::faults::FaultSet;
 use wopi_reference_host::pgcluster::{ClusterError, PrivateCluster};
-use wopi_reference_host::store::{NameMode, NewFile, UserId};
-use wopi_reference_host::tokens::{Resource, epoch_ms};
-use wopi_reference_host::{AppState, Config, DEFAULT_USER, HostError, Provisioned, SEED_FILE_NAME, TestHost};
+use wopi_reference_host::{Config, HostError, Provisioned, SEED_FILE_NAME, TestHost};
 
 /// How to start the embedded pair.
 #[derive(Debug, Clone, Default)]
@@ -115,7 +112,7 @@ impl EmbeddedTarget {
                 return Err(e);
             }
         };
-        let seed = match host.state.seed().await {
+        let seed = match host.embedded().seed().await {
             Ok(s) => s,
             Err(e) => {
                 stop_hosts(host, others, cluster).await;
@@ -133,8 +130,7 @@ impl EmbeddedTarget {
         };
         let provisioner = EmbeddedProvisioner {
             instances,
-            state: host.state.clone(),
-            clock: host.clock.clone(),
+            host: host.embedded(),
             frame_clock: mock.frame_clock().clone(),
             next: Arc::new(AtomicU64::new(1)),
         };
@@ -206,13 +202,17 @@ async fn start_hosts(
         .await
         .map_err(|e| HostError::Config(format!("starting PostgreSQL: {e}")))??;
     let url = cluster.create_database("wopi").await?;
-    let clock = Arc::new(TestClock::new(std::time::SystemTime::now()));
-    let mut hosts = Vec::new();
+    let mut hosts: Vec<TestHost> = Vec::new();
     for i in 0..n {
         let mut c = config.clone();
         c.database = Some(url.clone());
         c.instance = u32::from(i);
-        match wopi_reference_host::spawn_for_test_with_clock(c, clock.clone()).await {
+        // The first instance's test clock is every instance's clock.
+        let started = match hosts.first() {
+            None => wopi_reference_host::spawn_for_test(c).await,
+            Some(first) => first.spawn_sibling(c).await,
+        };
+        match started {
             Ok(h) => hosts.push(h),
             Err(e) => {
                 for h in hosts {
@@ -250,10 +250,9 @@ async fn drop_cluster(cluster: PrivateCluster) {
 /// host's clock. Cheap to clone; clones share the counter and the clock.
 #[derive(Clone)]
 pub struct EmbeddedProvisioner {
-    state: AppState,
+    host: Embedded,
     /// Base URLs of every instance when several run (see [`crate::instances`]); empty for one.
     instances: Vec<Url>,
-    clock: Arc<TestClock>,
     /// The mock client's frame clock, stepped with the host's so the frame's proofs stay fresh to the host.
     frame_clock: wopi_mock_office::client::ClientClock,
     next: Arc<AtomicU64>,
@@ -262,7 +261,7 @@ pub struct EmbeddedProvisioner {
 impl std::fmt::Debug for EmbeddedProvisioner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmbeddedProvisioner")
-            .field("host", &self.state.base_url())
+            .field("host", &self.host.base_url())
             .finish_non_exhaustive()
     }
 }
@@ -290,37 +289,22 @@ impl EmbeddedProvisioner {
     /// A new file holding `content`.
     pub async fn fresh_file_with(&self, content: Bytes) -> Result<Provisioned, EmbeddedError> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let state = &self.state;
-        let user = UserId::new(DEFAULT_USER).map_err(|e| HostError::Config(e.to_string()))?;
-        let store = &state.store;
-        let root = store.root_container().await.map_err(HostError::from)?;
-        let dir_name = FileName::new(format!("case-{n}")).map_err(|e| HostError::Config(e.to_string()))?;
-        let dir = store
-            .create_container(&root.id, dir_name, NameMode::Suggested)
-            .await
-            .map_err(HostError::from)?;
-        let name = FileName::new(SEED_FILE_NAME).map_err(|e| HostError::Config(e.to_string()))?;
-        let new = NewFile {
-            container: dir.id,
-            name,
-            mode: NameMode::Exact { overwrite: true },
-            owner: user.clone(),
-            content,
-        };
-        let created = store.create_file(new, state.now()).await.map_err(HostError::from)?;
-        Ok(state.provisioned(&user, &created.file))
+        Ok(self
+            .host
+            .create_file_in_new_container(&format!("case-{n}"), SEED_FILE_NAME, content)
+            .await?)
     }
 
     /// Moves the host's clock forward (lock expiry, token expiry) without waiting, and the mock client's frame
     /// clock with it: a browser step after the jump must not look hours stale to the host.
     pub fn advance_clock(&self, by: Duration) {
-        self.clock.advance(by);
+        self.host.advance_clock(by);
         self.frame_clock.advance(by);
     }
 
     /// The host's current time.
     pub fn now(&self) -> std::time::SystemTime {
-        self.state.now()
+        self.host.now()
     }
 }
 
@@ -353,13 +337,8 @@ impl EmbeddedProvisioner {
             .and_then(|mut s| s.next_back())
             .ok_or_else(|| "the WOPISrc has no file id".to_string())?;
         let file = FileId::new(id).map_err(|e| format!("the WOPISrc's file id '{id}' is invalid: {e}"))?;
-        let user = UserId::new(DEFAULT_USER).map_err(|e| e.to_string())?;
-        let expired = epoch_ms(self.state.now()).saturating_sub(60_000);
-        Ok(self
-            .state
-            .tokens
-            .issue_until(&user, &Resource::File(file), expired)
-            .access_token)
+        let expired = self.host.now() - Duration::from_secs(60);
+        self.host.file_token_until(&file, expired).map_err(|e| e.to_string())
     }
 
     /// A valid token for a new file that is not the one behind any case.
@@ -394,6 +373,7 @@ impl ClockControl for EmbeddedProvisioner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wopi_reference_host::embed::TokenCheck;
 
     #[tokio::test]
     async fn start_seeds_and_provisions_distinct_files_then_stops() {
@@ -422,16 +402,16 @@ mod tests {
 
         // The hook's tokens: expired-but-genuine for this file, and valid for another file.
         let expired = ClockControl::special_token(&p, &t, TokenUse::Expired).await.unwrap();
-        assert!(matches!(
-            p.state.tokens.verify(&expired, p.now()),
-            Err(wopi_reference_host::tokens::TokenError::Expired)
-        ));
-        let claims = p.state.tokens.verify_signature(&expired).unwrap();
-        let id = t.wopisrc.path_segments().unwrap().next_back().unwrap();
-        assert_eq!(claims.resource, Resource::File(FileId::new(id).unwrap()));
+        let id = FileId::new(t.wopisrc.path_segments().unwrap().next_back().unwrap()).unwrap();
+        assert_eq!(
+            p.host.check_token(&expired),
+            TokenCheck::Expired { file: Some(id.clone()) }
+        );
         let other = ClockControl::special_token(&p, &t, TokenUse::OtherFile).await.unwrap();
-        let claims = p.state.tokens.verify(&other, p.now()).unwrap();
-        assert_ne!(claims.resource, Resource::File(FileId::new(id).unwrap()));
+        match p.host.check_token(&other) {
+            TokenCheck::Valid { file: Some(file) } => assert_ne!(file, id),
+            check => panic!("the other file's token is {check:?}"),
+        }
 
         let host = target.host_url().to_owned();
         target.shutdown().await;

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`embedded`] | the in-process reference host and mock Office client that `run` uses when no host is given |
 //! | [`mutation`] | the mutation matrix: every suite against the reference host with each of its faults on |
+//! | [`builtin`] | the built-in suites, compiled into the binary from `suites/` (by `build.rs`) |
 //! | [`cli`] | the command line of `wopi-conformance` |
 //! | [`suite`], [`exec`], [`validate`], [`race`], [`browser`], [`report`], [`instances`] | re-exported from the engine, so `wopi_harness::exec::Runner` and friends keep their paths |
 //!
@@ -21,6 +22,7 @@
 
 pub use wopi_harness_engine::{browser, exec, instances, race, report, suite, validate};
 
+pub mod builtin;
 pub mod cli;
 pub mod embedded;
 pub mod mutation;

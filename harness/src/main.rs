@@ -14,13 +14,14 @@ use anyhow::Context as _;
 use clap::Parser as _;
 use wopi_harness::browser::{BrowserOptions, BrowserRunner, HostPageTemplate};
 use wopi_harness::cli::{
-    BenchArgs, Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, TargetSpec,
+    BenchArgs, Cli, Command, ExitStatus, ListArgs, LogFormat, OfficeArgs, ReportArgs, RunArgs, SuitePlan, SuiteSource,
+    TargetSpec,
 };
 use wopi_harness::embedded::{EmbeddedOptions, EmbeddedTarget};
 use wopi_harness::exec::{self, CommandProvisioner, RunOptions, Runner, Target, TargetSource};
 use wopi_harness::report;
 use wopi_harness::report::console::ConsoleReporter;
-use wopi_harness::suite::{self, Suite};
+use wopi_harness::suite::Suite;
 use wopi_harness::validate::SchemaStore;
 use wopi_mock_office::{ClientConfig, MockConfig, MockOffice, MockOfficeHandle, WopiClient};
 
@@ -145,10 +146,10 @@ async fn dispatch(cli: Cli) -> Result<ExitStatus, Fail> {
 }
 
 /// Loads every planned suite; the first that does not parse is a usage error naming file:line:column.
-fn load_suites(files: &[std::path::PathBuf]) -> Result<Vec<Suite>, Fail> {
+fn load_suites(files: &[SuiteSource]) -> Result<Vec<Suite>, Fail> {
     let mut suites: Vec<Suite> = Vec::with_capacity(files.len());
     for file in files {
-        let suite = suite::load(file).map_err(Fail::usage)?;
+        let suite = file.load().map_err(Fail::usage)?;
         if let Some(other) = suites.iter().find(|s| s.name == suite.name) {
             return Err(Fail::usage(anyhow::anyhow!(
                 "suites {} and {} both have the name `{}`; rename one file",
@@ -162,6 +163,14 @@ fn load_suites(files: &[std::path::PathBuf]) -> Result<Vec<Suite>, Fail> {
     Ok(suites)
 }
 
+/// When Microsoft's TestCases.xml was looked for and not found, says so before anything else is printed: what is
+/// left out and how to point at it (stderr, so `list`'s stdout stays one case per line).
+fn announce_missing_validator(plan: &SuitePlan) {
+    if let Some(notice) = plan.validator.missing_notice() {
+        esay!("{notice}");
+    }
+}
+
 fn current_dir() -> Result<std::path::PathBuf, Fail> {
     std::env::current_dir()
         .context("reading the current directory")
@@ -170,9 +179,7 @@ fn current_dir() -> Result<std::path::PathBuf, Fail> {
 
 fn list(args: ListArgs) -> Result<ExitStatus, Fail> {
     let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
-    if let Some(note) = &plan.validator_note {
-        tracing::info!("{note}");
-    }
+    announce_missing_validator(&plan);
     let suites = load_suites(&plan.files)?;
     let filters = args.filters.filters();
     let (mut listed, mut delayed) = (0usize, 0usize);
@@ -286,11 +293,9 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
         .suites
         .plan_for(&current_dir()?, args.profile)
         .map_err(Fail::usage)?;
-    if let Some(note) = &plan.validator_note {
-        tracing::warn!("{note}");
-    }
+    announce_missing_validator(&plan);
     let suites = load_suites(&plan.files)?;
-    let schemas = SchemaStore::load(&suite::validator_dir().join("JsonSchemas"));
+    let schemas = SchemaStore::load(&plan.validator.schema_dir());
     if let TargetSpec::Shared { wopisrc, .. } = &spec {
         preflight(wopisrc).await.map_err(Fail::unreachable)?;
     }
@@ -442,7 +447,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     let cwd = current_dir()?;
     let rep = &mut outcome.report;
     rep.target.suites = plan.files.iter().map(|f| plan.display(f, &cwd)).collect();
-    if let Some(note) = &plan.validator_note {
+    if let Some(note) = plan.validator_note() {
         rep.notes
             .push(format!("Microsoft's validator cases were not run: {note}"));
     }
@@ -652,8 +657,9 @@ async fn preflight(wopisrc: &url::Url) -> anyhow::Result<()> {
 /// the process's peak resident memory. Verdicts are not checked here: `run` does that.
 async fn bench(args: BenchArgs) -> Result<ExitStatus, Fail> {
     let plan = args.suites.plan(&current_dir()?).map_err(Fail::usage)?;
+    announce_missing_validator(&plan);
     let suites = load_suites(&plan.files)?;
-    let schema_dir = suite::validator_dir().join("JsonSchemas");
+    let schema_dir = plan.validator.schema_dir();
     let build = if cfg!(debug_assertions) {
         "debug build"
     } else {

@@ -578,6 +578,14 @@ pub fn load_builtin_suites(dir: &Path) -> Result<Vec<Suite>, MutationError> {
         .collect()
 }
 
+/// The built-in suites compiled into the binary ([`crate::builtin`]; profile suites excluded), as
+/// [`load_builtin_suites`] reads them from a directory.
+pub fn load_compiled_in_suites() -> Result<Vec<Suite>, MutationError> {
+    crate::builtin::suites()
+        .map(|f| crate::cli::SuiteSource::Builtin(f).load().map_err(MutationError::from))
+        .collect()
+}
+
 /// The `suites/` directory of the source tree this crate was built from.
 pub fn default_suites_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("suites")
@@ -1125,7 +1133,8 @@ mod running {
 /// `wopi-conformance mutation`: the arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MutationArgs {
-    /// Directory of the built-in suites (every `*.xml` in it). Default: the `suites/` directory of the source tree.
+    /// Read the built-in suites from this directory (every `*.xml` in it) instead of the copies compiled into the
+    /// binary.
     #[arg(long, value_name = "DIR", env = "WOPI_SUITES_DIR")]
     pub suites_dir: Option<PathBuf>,
     /// Only this fault (repeatable; names as in reference-host/src/faults.rs). Default: every fault.
@@ -1191,8 +1200,8 @@ mod command {
     use std::time::{Duration, Instant, SystemTime};
 
     use super::{
-        FaultRow, MatrixOptions, MatrixProgress, MutationArgs, MutationError, default_suites_dir, eprintln_safe,
-        load_builtin_suites, run_matrix,
+        FaultRow, MatrixOptions, MatrixProgress, MutationArgs, MutationError, eprintln_safe, load_builtin_suites,
+        load_compiled_in_suites, run_matrix,
     };
     use crate::report::{self, ReportOutputs};
     use wopi_reference_host::faults::Fault;
@@ -1223,8 +1232,11 @@ mod command {
     }
 
     pub(super) async fn run(args: MutationArgs) -> i32 {
-        let dir = args.suites_dir.clone().unwrap_or_else(default_suites_dir);
-        let suites = match load_builtin_suites(&dir) {
+        let loaded = match &args.suites_dir {
+            Some(dir) => load_builtin_suites(dir),
+            None => load_compiled_in_suites(),
+        };
+        let suites = match loaded {
             Ok(s) => s,
             Err(e) => {
                 eprintln_safe(&format!("error: {e}"));

@@ -125,21 +125,11 @@ async fn host_page(
     Path(file_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let mut action = None;
-    let mut user = crate::DEFAULT_USER.to_owned();
-    let mut wd_params = Vec::new();
-    for (k, v) in url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            "action" => action = Some(v.into_owned()),
-            "user" => user = v.into_owned(),
-            // hostpage.rst: wd* parameters go to the frame unchanged.
-            k if k.starts_with("wd") => wd_params.push((k.to_owned(), v.into_owned())),
-            _ => {}
-        }
-    }
-    let action = action.as_deref().unwrap_or("view");
-    let action = PageAction::parse(action)
-        .ok_or_else(|| PageError::BadRequest(format!("action must be view, edit or editnew, not {action:?}")))?;
+    let PageQuery {
+        action,
+        user,
+        wd_params,
+    } = PageQuery::parse(query.as_deref())?;
     let file_id = FileId::new(file_id).map_err(|_| PageError::NotFound)?;
     let user = UserId::new(user).map_err(|e| PageError::BadRequest(e.to_string()))?;
 
@@ -181,12 +171,7 @@ async fn host_page(
             )));
         }
     };
-    for (k, v) in &wd_params {
-        action_url.push(if action_url.contains('?') { '&' } else { '?' });
-        action_url.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
-        action_url.push('=');
-        action_url.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
-    }
+    append_wd_params(&mut action_url, &wd_params);
 
     let token = state.issue_token(&user, &Resource::File(file.id.clone()));
     let model = PageModel {
@@ -200,7 +185,12 @@ async fn host_page(
         share_url: Some(state.host_page_url(&file.id, "view")),
         faults: page_faults(&state.faults),
     };
-    let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], render(&model)).into_response();
+    Ok(page_response(&state, &model))
+}
+
+/// The page with its headers: no caching, no sniffing, framed only by itself.
+fn page_response(state: &AppState, model: &PageModel) -> Response {
+    let mut resp = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], render(model)).into_response();
     if !state.faults.has(Fault::HostPageNoCacheHeaders) {
         no_cache(&mut resp);
     }
@@ -211,7 +201,50 @@ async fn host_page(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("frame-ancestors 'self'"),
     );
-    Ok(resp)
+    resp
+}
+
+/// The host page's query: `action` (default `view`), `user` (default the default user) and the `wd*` parameters,
+/// which go to the frame unchanged (hostpage.rst).
+struct PageQuery {
+    action: PageAction,
+    user: String,
+    wd_params: Vec<(String, String)>,
+}
+
+impl PageQuery {
+    fn parse(query: Option<&str>) -> Result<Self, PageError> {
+        let mut action = None;
+        let mut user = crate::DEFAULT_USER.to_owned();
+        let mut wd_params = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match k.as_ref() {
+                "action" => action = Some(v.into_owned()),
+                "user" => user = v.into_owned(),
+                // hostpage.rst: wd* parameters go to the frame unchanged.
+                k if k.starts_with("wd") => wd_params.push((k.to_owned(), v.into_owned())),
+                _ => {}
+            }
+        }
+        let action = action.as_deref().unwrap_or("view");
+        let action = PageAction::parse(action)
+            .ok_or_else(|| PageError::BadRequest(format!("action must be view, edit or editnew, not {action:?}")))?;
+        Ok(Self {
+            action,
+            user,
+            wd_params,
+        })
+    }
+}
+
+/// `wd_params` appended to the action URL's query, form-encoded.
+fn append_wd_params(action_url: &mut String, wd_params: &[(String, String)]) {
+    for (k, v) in wd_params {
+        action_url.push(if action_url.contains('?') { '&' } else { '?' });
+        action_url.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+        action_url.push('=');
+        action_url.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+    }
 }
 
 fn store_error(e: StoreError) -> PageError {
@@ -405,35 +438,54 @@ pub fn render(model: &PageModel) -> String {
     } else {
         model.action_url.clone()
     };
-    let config = ScriptConfig {
-        client_origin: &model.client_origin,
-        target_origin: if faults.wrong_target_origin {
-            WRONG_ORIGIN
-        } else if faults.star_target_origin {
-            "*"
-        } else {
-            &model.client_origin
-        },
-        close_url: model.close_url.as_deref(),
-        share_url: model.share_url.as_deref(),
-        file_name: &model.file_name,
-        send_ready: !faults.no_postmessage_ready,
-        accept_any_origin: faults.accept_any_origin,
-        handle_close: !faults.dead_ui_close,
-        handle_sharing: !faults.dead_ui_sharing,
-        handle_file_versions: !faults.dead_ui_file_versions,
-        handle_rename: !faults.dead_file_rename,
-        remove_params: ["wdPreviousSession", "wdPreviousCorrelation"],
-    };
+    format!(
+        r#"<!DOCTYPE html>
+<html>
+{head}<body>
+    <form id="office_form" name="office_form" target="office_frame" action="{action}" method="{method}">
+        <input name="access_token" value="{token}" type="hidden">
+        <input name="access_token_ttl" value="{ttl}" type="hidden">
+    </form>
+    <span id="frameholder"></span>
+    <div id="host_sharing" class="host-panel" hidden><div>
+        <h2>Share <span class="host-file-name">{title}</span></h2>
+        <p><a id="host_share_link" href="{share}">{share}</a></p>
+        <button type="button" class="host-panel-close">Close</button>
+    </div></div>
+    <div id="host_versions" class="host-panel" hidden><div>
+        <h2>Versions of <span class="host-file-name">{title}</span></h2>
+        <p>The reference host keeps every version of this file.</p>
+        <button type="button" class="host-panel-close">Close</button>
+    </div></div>
+    <script type="application/json" id="wopi_host_config">{config}</script>
+    <script>
+{script}
+    </script>
+</body>
+</html>
+"#,
+        head = head(model),
+        action = escape_html(&action_url),
+        method = if faults.form_uses_get { "get" } else { "post" },
+        token = escape_html(&model.access_token),
+        ttl = ttl,
+        title = escape_html(&model.file_name),
+        share = escape_html(model.share_url.as_deref().unwrap_or("")),
+        config = script_json(&script_config(model)),
+        script = SCRIPT,
+    )
+}
+
+/// The page's `<head>`: title, viewport, favicon and the full-window frame's style.
+fn head(model: &PageModel) -> String {
+    let faults = model.faults;
     let favicon = model
         .favicon_url
         .as_deref()
         .map(|u| format!("    <link rel=\"shortcut icon\" href=\"{}\">\n", escape_html(u)))
         .unwrap_or_default();
     format!(
-        r#"<!DOCTYPE html>
-<html>
-<head>
+        r#"<head>
     <meta charset="utf-8">
     <meta http-equiv="x-ua-compatible" content="ie=edge">
     <title>{title}</title>
@@ -472,28 +524,6 @@ pub fn render(model: &PageModel) -> String {
         }}
     </style>
 </head>
-<body>
-    <form id="office_form" name="office_form" target="office_frame" action="{action}" method="{method}">
-        <input name="access_token" value="{token}" type="hidden">
-        <input name="access_token_ttl" value="{ttl}" type="hidden">
-    </form>
-    <span id="frameholder"></span>
-    <div id="host_sharing" class="host-panel" hidden><div>
-        <h2>Share <span class="host-file-name">{title}</span></h2>
-        <p><a id="host_share_link" href="{share}">{share}</a></p>
-        <button type="button" class="host-panel-close">Close</button>
-    </div></div>
-    <div id="host_versions" class="host-panel" hidden><div>
-        <h2>Versions of <span class="host-file-name">{title}</span></h2>
-        <p>The reference host keeps every version of this file.</p>
-        <button type="button" class="host-panel-close">Close</button>
-    </div></div>
-    <script type="application/json" id="wopi_host_config">{config}</script>
-    <script>
-{script}
-    </script>
-</body>
-</html>
 "#,
         title = escape_html(&model.file_name),
         favicon = favicon,
@@ -503,14 +533,32 @@ pub fn render(model: &PageModel) -> String {
         } else {
             FRAME_POSITION
         },
-        action = escape_html(&action_url),
-        method = if faults.form_uses_get { "get" } else { "post" },
-        token = escape_html(&model.access_token),
-        ttl = ttl,
-        share = escape_html(model.share_url.as_deref().unwrap_or("")),
-        config = script_json(&config),
-        script = SCRIPT,
     )
+}
+
+/// What the page's script is told (the JSON configuration block).
+fn script_config(model: &PageModel) -> ScriptConfig<'_> {
+    let faults = model.faults;
+    ScriptConfig {
+        client_origin: &model.client_origin,
+        target_origin: if faults.wrong_target_origin {
+            WRONG_ORIGIN
+        } else if faults.star_target_origin {
+            "*"
+        } else {
+            &model.client_origin
+        },
+        close_url: model.close_url.as_deref(),
+        share_url: model.share_url.as_deref(),
+        file_name: &model.file_name,
+        send_ready: !faults.no_postmessage_ready,
+        accept_any_origin: faults.accept_any_origin,
+        handle_close: !faults.dead_ui_close,
+        handle_sharing: !faults.dead_ui_sharing,
+        handle_file_versions: !faults.dead_ui_file_versions,
+        handle_rename: !faults.dead_file_rename,
+        remove_params: ["wdPreviousSession", "wdPreviousCorrelation"],
+    }
 }
 
 /// The page's behaviour. It reads only the JSON configuration block, so nothing dynamic is ever spliced into code.

@@ -1,33 +1,45 @@
 //! # wopi-reference-host
 //!
 //! A complete, correct WOPI host that every conformance suite is proven against: axum routes for every operation
-//! in `../shared/wopi-docs/rest`, a [`store::Store`] trait with an embedded SQLite implementation, HMAC-signed access
-//! tokens ([`tokens`]), proof-key checking ([`proof`]), the host page ([`hostpage`]) and, behind the `faults` cargo
+//! in `../shared/wopi-docs/rest`, routed by the `wopi_protocol::ops` catalogue ([`wopi::dispatch`]), a crate-private
+//! store (SQLite or PostgreSQL), HMAC-signed access tokens, proof-key checking ([`proof`]), the host page ([`hostpage`]) and, behind the `faults` cargo
 //! feature, named single-rule bugs ([`faults`]) that show each suite case catches a real departure from the docs.
 //!
 //! ## Data flow of one request
 //! `POST /wopi/files/{id}` → [`wopi`] middleware checks the proof headers against the client's discovery keys
-//! (500 on failure) → the handler verifies the access token (401) and that it is bound to this file → reads
-//! `X-WOPI-Override` and the operation's headers with [`wopi_protocol`] parsers (400 on malformed, duplicated or
-//! missing headers) → calls one atomic [`store::Store`] method, which applies the lock rules of [`locks`] → the
-//! result or [`error::WopiError`] becomes the documented status and headers.
+//! (500 on failure) → the request context verifies the access token (401) and that it is bound to this file →
+//! [`wopi::dispatch`] resolves the operation from the catalogue (400 without `X-WOPI-Override`, 501 for an unknown
+//! or unimplemented one) → the operation's module reads its headers with [`wopi_protocol`] parsers (400 on
+//! malformed, duplicated or missing headers) and calls one atomic store method, which applies the lock rules of
+//! [`locks`] → the result or [`error::WopiError`] becomes the documented status and headers (rewritten by
+//! [`faults::layer`] when faults are on).
 //!
 //! ## Embedding
 //! [`app`] builds the router and state from a [`Config`]; [`serve`] runs it on a listener until a shutdown future
-//! resolves; [`spawn_for_test`] does both on `127.0.0.1:0` with a [`clock::TestClock`]. [`cli`] is the command line
+//! resolves; [`spawn_for_test`] does both on `127.0.0.1:0` with a [`clock::TestClock`]. A program running the host
+//! inside itself uses [`embed`] (files, tokens, the clock) and never the store or token signer. [`cli`] is the command line
 //! of the `wopi-reference-host` binary, also offered as `wopi-conformance host`.
 
 pub mod cli;
 pub mod clock;
+pub mod embed;
 pub mod error;
 pub mod faults;
 pub mod hostpage;
 pub mod locks;
 pub mod pgcluster;
 pub mod proof;
-pub mod store;
-pub mod tokens;
+pub(crate) mod store;
+pub(crate) mod tokens;
 pub mod wopi;
+
+/// The few store and token items the crate's own integration tests (`reference-host/tests`) name; the rest of
+/// [`store`] and [`tokens`] is private to the crate (an embedding program uses [`embed`]).
+pub mod testing {
+    pub use crate::store::postgres::{ExpiryClock, PgOptions, PgStore};
+    pub use crate::store::{Store, UserId};
+    pub use crate::tokens::{IssuedToken, Resource, epoch_ms};
+}
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -369,16 +381,7 @@ impl AppState {
 /// token key, and sets up proof checking. A fault that would end the process ([`faults::Fault::in_process_hazard`])
 /// is refused unless [`Config::own_process`] says the host has a process of its own.
 pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
-    if !config.own_process
-        && let Some((fault, why)) = config
-            .faults
-            .iter()
-            .find_map(|f| f.in_process_hazard().map(|why| (f, why)))
-    {
-        return Err(HostError::Config(format!(
-            "fault {fault} cannot run in an embedded host: {why}"
-        )));
-    }
+    refuse_in_process_hazards(&config)?;
     let data_dir = match &config.data_dir {
         Some(dir) => DataDir::Given(dir.clone()),
         None => DataDir::Temporary(
@@ -399,37 +402,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         .try_into()
         .map_err(|_| HostError::Config("could not create a random token key".into()))?;
 
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .build()
-        .map_err(|e| HostError::Config(format!("HTTP client: {e}")))?;
-    let (proof, discovery) = match (&config.discovery_url, config.proof_keys) {
-        (Some(url), check) => {
-            let cfg = ProofCheckConfig {
-                discovery_url: url.clone(),
-                refetch_min_interval: Duration::from_secs(10),
-                fetch_timeout: Duration::from_secs(10),
-            };
-            let cache = Arc::new(DiscoveryCache::new(cfg, config.clock.clone(), http));
-            let checker = check.then(|| {
-                Arc::new(ProofChecker::with_cache(cache.clone(), config.clock.clone()).with_faults(config.faults))
-            });
-            (checker, Some(cache))
-        }
-        (None, _) => (None, None),
-    };
-    if proof.is_none() {
-        let why = if config.discovery_url.is_none() {
-            "no --discovery-url was given"
-        } else {
-            "--no-proof-keys"
-        };
-        tracing::warn!(
-            why,
-            "PROOF-KEY CHECKING IS OFF: this host accepts WOPI requests that no WOPI client signed. Use only for tests."
-        );
-    }
+    let (proof, discovery) = proof_checking(&config)?;
     for fault in config.faults.iter() {
         tracing::warn!(%fault, "FAULT ENABLED: this host deliberately breaks a WOPI rule");
     }
@@ -461,6 +434,60 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         .merge(hostpage::router())
         .with_state(state.clone());
     Ok((router, state))
+}
+
+/// Faults that end the host's process may only run in a host with a process of its own.
+fn refuse_in_process_hazards(config: &Config) -> Result<(), HostError> {
+    if !config.own_process
+        && let Some((fault, why)) = config
+            .faults
+            .iter()
+            .find_map(|f| f.in_process_hazard().map(|why| (f, why)))
+    {
+        return Err(HostError::Config(format!(
+            "fault {fault} cannot run in an embedded host: {why}"
+        )));
+    }
+    Ok(())
+}
+
+/// The proof checker (when proof keys are on and a discovery URL is given) and the discovery cache it shares
+/// with the host page.
+type ProofParts = (Option<Arc<ProofChecker>>, Option<Arc<DiscoveryCache>>);
+
+fn proof_checking(config: &Config) -> Result<ProofParts, HostError> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| HostError::Config(format!("HTTP client: {e}")))?;
+    let (proof, discovery) = match (&config.discovery_url, config.proof_keys) {
+        (Some(url), check) => {
+            let cfg = ProofCheckConfig {
+                discovery_url: url.clone(),
+                refetch_min_interval: Duration::from_secs(10),
+                fetch_timeout: Duration::from_secs(10),
+            };
+            let cache = Arc::new(DiscoveryCache::new(cfg, config.clock.clone(), http));
+            let checker = check.then(|| {
+                Arc::new(ProofChecker::with_cache(cache.clone(), config.clock.clone()).with_faults(config.faults))
+            });
+            (checker, Some(cache))
+        }
+        (None, _) => (None, None),
+    };
+    if proof.is_none() {
+        let why = if config.discovery_url.is_none() {
+            "no --discovery-url was given"
+        } else {
+            "--no-proof-keys"
+        };
+        tracing::warn!(
+            why,
+            "PROOF-KEY CHECKING IS OFF: this host accepts WOPI requests that no WOPI client signed. Use only for tests."
+        );
+    }
+    Ok((proof, discovery))
 }
 
 /// A random 32-byte token key, or an empty vector when the OS has no randomness (refused by the caller: an

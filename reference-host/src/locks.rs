@@ -21,7 +21,15 @@ use std::time::SystemTime;
 use wopi_protocol::lock::LockId;
 
 use crate::faults::{Fault, FaultSet};
-use crate::store::ActiveLock;
+
+/// A lock that has not expired at the time it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveLock {
+    /// The client's lock ID, kept byte for byte.
+    pub id: LockId,
+    /// When the lock lapses unless refreshed (30 minutes after it was taken or refreshed).
+    pub expires_at: SystemTime,
+}
 
 /// A lock operation as a client asked for it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -33,7 +33,7 @@ use http::HeaderMap;
 use tokio::sync::Mutex;
 use wopi_protocol::discovery::Discovery;
 use wopi_protocol::headers::{X_WOPI_PROOF, X_WOPI_PROOF_OLD, X_WOPI_TIMESTAMP};
-use wopi_protocol::proof::{AttemptFailure, ProofAccepted, ProofError, ProofHeaders, ProofKeys, expected_proof};
+use wopi_protocol::proof::{AttemptFailure, ProofAccepted, ProofError, ProofHeaders, ProofKeys};
 
 use crate::clock::Clock;
 use crate::faults::{Fault, FaultSet};
@@ -665,7 +665,8 @@ impl ProofChecker {
         }
     }
 
-    /// [`wopi_protocol::proof::verify`] at the host's time, with the verification faults applied.
+    /// [`wopi_protocol::proof::verify`] at the host's time. A host running verification faults verifies as
+    /// [`crate::faults::proof`] says instead.
     fn verify(
         &self,
         keys: &ProofKeys,
@@ -673,74 +674,11 @@ impl ProofChecker {
         access_token: &str,
         signed_url: &str,
     ) -> Result<ProofAccepted, ProofError> {
-        let mut now = self.clock.now();
-        if self.faults.has(Fault::StaleProofAccepted)
-            && let Some(stamped) = headers.timestamp.to_system_time()
-            && stamped < now
-        {
-            // Judge the request at the moment it claims to have been signed: any age passes.
-            now = stamped;
+        let now = self.clock.now();
+        if !self.faults.is_empty() {
+            return crate::faults::proof::verify(&self.faults, keys, headers, access_token, signed_url, now);
         }
-        if self.faults.has(Fault::ProofAgeInWholeMinutes)
-            && let Some(stamped) = headers.timestamp.to_system_time()
-            && let Ok(age) = now.duration_since(stamped)
-        {
-            // The fault: `age.as_secs() / 60 > 20` rejects only from 21 minutes; judge at the truncated age.
-            now = stamped + Duration::from_secs(age.as_secs() / 60 * 60);
-        }
-        if self.faults.has(Fault::ProofAgeLimitFiveMinutes)
-            && let Some(stamped) = headers.timestamp.to_system_time()
-            && now
-                .duration_since(stamped)
-                .is_ok_and(|age| age > Duration::from_secs(5 * 60))
-        {
-            // The fault: anything over five minutes is judged as if it were over the real limit.
-            now = stamped + Duration::from_secs(21 * 60);
-        }
-        if self.faults.has(Fault::MalformedProofOldRejected)
-            && let Some(proof_old) = &headers.proof_old
-        {
-            // The fault: X-WOPI-ProofOld must look like a signature for the current key, or the request fails.
-            let probe_keys = ProofKeys {
-                current: keys.current.clone(),
-                old: None,
-            };
-            let probe = ProofHeaders {
-                proof: proof_old.clone(),
-                proof_old: None,
-                timestamp: headers.timestamp,
-            };
-            if let Err(e @ ProofError::MalformedSignature { .. }) =
-                wopi_protocol::proof::verify(&probe_keys, &probe, access_token, signed_url, now)
-            {
-                return Err(e);
-            }
-        }
-        let result = if self.faults.has(Fault::ProofOnlyCurrentKey) {
-            // Only X-WOPI-Proof against the current key: the rotation combinations are never tried.
-            let only_current = ProofKeys {
-                current: keys.current.clone(),
-                old: None,
-            };
-            let only_proof = ProofHeaders {
-                proof_old: None,
-                ..headers.clone()
-            };
-            wopi_protocol::proof::verify(&only_current, &only_proof, access_token, signed_url, now)
-        } else {
-            wopi_protocol::proof::verify(keys, headers, access_token, signed_url, now)
-        };
-        // Only a signature failure is reconsidered: the timestamp rules still hold under this fault.
-        if matches!(
-            result,
-            Err(ProofError::SignatureMismatch { .. } | ProofError::MalformedSignature { .. })
-        ) && self.faults.has(Fault::ProofOldWithOldKeyAccepted)
-            && let (Some(old), Some(proof_old)) = (&keys.old, &headers.proof_old)
-            && old.verify(&expected_proof(access_token, signed_url, headers.timestamp), proof_old)
-        {
-            return Ok(ProofAccepted::ProofWithOldKey);
-        }
-        result
+        wopi_protocol::proof::verify(keys, headers, access_token, signed_url, now)
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use reqwest::StatusCode;
-use wopi_reference_host::tokens::Resource;
+use wopi_reference_host::testing::Resource;
 use wopi_reference_host::{DEFAULT_USER, READ_ONLY_USER};
 
 #[tokio::test]
@@ -470,7 +470,7 @@ async fn access_token_ttl_is_milliseconds_since_the_epoch() {
 async fn read_only_users_cannot_write() {
     let host = host().await;
     let t = new_file(&host, "a.docx", b"").await;
-    let user = wopi_reference_host::store::UserId::new(READ_ONLY_USER).unwrap();
+    let user = wopi_reference_host::testing::UserId::new(READ_ONLY_USER).unwrap();
     let token = host.state.issue_token(
         &user,
         &Resource::File(wopi_protocol::ids::FileId::new(t.file_id()).unwrap()),
@@ -510,7 +510,7 @@ async fn read_only_users_cannot_write() {
 #[tokio::test]
 async fn unknown_file_is_404() {
     let host = host().await;
-    let user = wopi_reference_host::store::UserId::new(DEFAULT_USER).unwrap();
+    let user = wopi_reference_host::testing::UserId::new(DEFAULT_USER).unwrap();
     let id = wopi_protocol::ids::FileId::new("doesnotexist").unwrap();
     let token = host.state.issue_token(&user, &Resource::File(id));
     let t = Target {

@@ -11,7 +11,7 @@ use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement}
 use wopi_protocol::proof::ProofKeyPair;
 use wopi_reference_host::clock::Clock;
 use wopi_reference_host::faults::{Fault, FaultSet};
-use wopi_reference_host::tokens::{Resource, epoch_ms};
+use wopi_reference_host::testing::{Resource, epoch_ms};
 use wopi_reference_host::{Config, TestHost, spawn_for_test};
 
 const CLIENT: &str = "https://client.example:8443";

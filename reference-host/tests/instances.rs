@@ -188,12 +188,10 @@ async fn database_clock_measures_expiry_in_production_mode() {
     // spawn_for_test chooses the host clock (tests step it); switch a second store to the database clock.
     let t = new_file(&host, "d.docx", b"x").await;
     assert_eq!(lock(&t, "L").await.status(), StatusCode::OK);
-    let mut options = wopi_reference_host::store::postgres::PgOptions::new(cluster.url("wopi"));
-    options.expiry_clock = wopi_reference_host::store::postgres::ExpiryClock::Database;
-    let store = wopi_reference_host::store::postgres::PgStore::open(options)
-        .await
-        .unwrap();
-    use wopi_reference_host::store::Store;
+    let mut options = wopi_reference_host::testing::PgOptions::new(cluster.url("wopi"));
+    options.expiry_clock = wopi_reference_host::testing::ExpiryClock::Database;
+    let store = wopi_reference_host::testing::PgStore::open(options).await.unwrap();
+    use wopi_reference_host::testing::Store;
     let id = wopi_protocol::ids::FileId::new(t.file_id()).unwrap();
     let far_future = SystemTime::now() + Duration::from_secs(3 * 3600);
     let record = store.file(&id, far_future).await.unwrap();

@@ -22,7 +22,7 @@ use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
-use crate::locks::{LockOp, LockOutcome};
+use crate::locks::{ActiveLock, LockOp, LockOutcome};
 
 /// The future every store method returns.
 pub type StoreFuture<'a, T> = BoxFuture<'a, Result<T, StoreError>>;
@@ -111,15 +111,6 @@ pub struct Container {
     pub parent: Option<ContainerId>,
 }
 
-/// A lock that has not expired at the time it was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActiveLock {
-    /// The client's lock ID, kept byte for byte.
-    pub id: LockId,
-    /// When the lock lapses unless refreshed (30 minutes after it was taken or refreshed).
-    pub expires_at: SystemTime,
-}
-
 /// A file's metadata (not its bytes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRecord {
@@ -145,7 +136,7 @@ pub struct FileRecord {
 
 impl FileRecord {
     /// The record of a file just created from `new` under `name`: version 1, unlocked.
-    pub fn first_version(id: FileId, new: &NewFile, name: FileName, sha256: [u8; 32], now: SystemTime) -> Self {
+    pub fn created(id: FileId, new: &NewFile, name: FileName, sha256: [u8; 32], now: SystemTime) -> FileRecord {
         FileRecord {
             id,
             container: new.container.clone(),
@@ -159,6 +150,19 @@ impl FileRecord {
         }
     }
 
+    /// This record after `content` (hashing to `sha256`) was written over the file as its next version.
+    pub fn overwritten(self, content: &Bytes, sha256: [u8; 32], now: SystemTime) -> FileRecord {
+        FileRecord {
+            size: content.len() as u64,
+            version: self.version + 1,
+            sha256,
+            last_modified: now,
+            ..self
+        }
+    }
+}
+
+impl FileRecord {
     /// The version as the string reported in `Version` and `X-WOPI-ItemVersion`.
     pub fn version_string(&self) -> String {
         format!("v{}", self.version)

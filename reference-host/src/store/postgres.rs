@@ -32,11 +32,11 @@ use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
 use super::{
-    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
-    User, UserId, VersionRecord, from_ms, name_candidates, no_free_name, sha256, to_ms,
+    Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture, User, UserId,
+    VersionRecord, from_ms, name_candidates, no_free_name, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
-use crate::locks::{self, Change, LockOp, LockOutcome};
+use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
 use crate::store::sqlite::{MAX_VERSIONS_KEPT, ROOT_CONTAINER_ID};
 
 /// Which clock measures lock expiry.
@@ -174,6 +174,32 @@ fn conflict(c: locks::Conflict) -> StoreError {
         current: c.current,
         reason: c.reason,
     }
+}
+
+/// The rows of a new file: its content blob first (the file row references it), then the file at version 0
+/// (the first version row sets it to 1).
+async fn insert_file<C: GenericClient>(tx: &C, record: &FileRecord, content: &Bytes) -> Result<(), StoreError> {
+    execute(
+        tx,
+        "INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        &[&&record.sha256[..], &&content[..]],
+    )
+    .await?;
+    execute(
+        tx,
+        "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
+         VALUES ($1, $2, $3, $4, 0, 0, $5, $6)",
+        &[
+            &record.id.as_str(),
+            &record.container.as_str(),
+            &record.name.as_str(),
+            &record.owner.as_str(),
+            &&record.sha256[..],
+            &to_ms(record.last_modified),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// A file row as stored: the record with its stored lock (expiry not applied) and the database clock.
@@ -728,43 +754,18 @@ impl PgStore {
         let now = host_now;
         let (record, overwritten) = match existing {
             Some(target) => {
-                let version = target.version + 1;
-                self.write_version(&tx, &target.id, version, &new.content, &hash, &new.owner, now)
+                let record = target.overwritten(&new.content, hash, now);
+                self.write_version(&tx, &record.id, record.version, &new.content, &hash, &new.owner, now)
                     .await?;
-                let record = FileRecord {
-                    size: new.content.len() as u64,
-                    version,
-                    sha256: hash,
-                    last_modified: now,
-                    ..target
-                };
                 (record, true)
             }
             None => {
                 let id = FileId::new(uuid::Uuid::new_v4().simple().to_string()).map_err(backend)?;
-                execute(
-                    &tx,
-                    "INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-                    &[&&hash[..], &&new.content[..]],
-                )
-                .await?;
-                execute(
-                    &tx,
-                    "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
-                     VALUES ($1, $2, $3, $4, 0, 0, $5, $6)",
-                    &[
-                        &id.as_str(),
-                        &new.container.as_str(),
-                        &name.as_str(),
-                        &new.owner.as_str(),
-                        &&hash[..],
-                        &to_ms(now),
-                    ],
-                )
-                .await?;
-                self.write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now)
+                let record = FileRecord::created(id, &new, name, hash, now);
+                insert_file(&tx, &record, &new.content).await?;
+                self.write_version(&tx, &record.id, 1, &new.content, &hash, &new.owner, now)
                     .await?;
-                (FileRecord::first_version(id, &new, name, hash, now), false)
+                (record, false)
             }
         };
         tx.commit().await.map_err(pg)?;

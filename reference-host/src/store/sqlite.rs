@@ -33,11 +33,11 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 }
 
 use super::{
-    ActiveLock, Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
-    User, UserId, VersionRecord, from_ms, sha256, to_ms,
+    Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture, User, UserId,
+    VersionRecord, from_ms, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
-use crate::locks::{self, Change, LockOp, LockOutcome};
+use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
 
 /// The root container's fixed ID.
 pub const ROOT_CONTAINER_ID: &str = "root";
@@ -199,11 +199,13 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 impl SqliteStore {
     /// Opens (or creates) the store in `data_dir`, locking the directory for this process; locks last the docs'
     /// 30 minutes.
+    #[cfg(test)]
     pub fn open(data_dir: &Path, faults: FaultSet) -> Result<Self, StoreError> {
         Self::open_with(data_dir, faults, wopi_protocol::lock::LOCK_EXPIRY)
     }
 
-    /// [`SqliteStore::open`] with another lock lifetime (a test configuration's `--lock-ttl`).
+    /// Opens (or creates) the store in `data_dir`, locking the directory for this process, with locks that last
+    /// `lock_ttl` (the docs' 30 minutes, or a test configuration's `--lock-ttl`). (a test configuration's `--lock-ttl`).
     pub fn open_with(
         data_dir: &Path,
         faults: FaultSet,
@@ -321,6 +323,13 @@ impl Inner {
 
 fn load_index(conn: &Connection) -> Result<Index, StoreError> {
     let mut index = Index::default();
+    load_users(conn, &mut index)?;
+    load_containers(conn, &mut index)?;
+    load_files(conn, &mut index)?;
+    Ok(index)
+}
+
+fn load_users(conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare("SELECT id, friendly_name, can_write, user_info FROM users")
         .map_err(backend)?;
@@ -342,6 +351,10 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
             },
         );
     }
+    Ok(())
+}
+
+fn load_containers(conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare("SELECT id, name, parent FROM containers")
         .map_err(backend)?;
@@ -360,6 +373,11 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
         let parent = parent.map(ContainerId::new).transpose().map_err(backend)?;
         index.containers.insert(id.clone(), Container { id, name, parent });
     }
+    Ok(())
+}
+
+/// Every file with its stored lock (expiry not applied).
+fn load_files(conn: &Connection, index: &mut Index) -> Result<(), StoreError> {
     let mut stmt = conn
         .prepare(
             "SELECT f.id, f.container, f.name, f.owner, f.version, f.size, f.sha256, f.modified_ms, l.lock_id, \
@@ -404,7 +422,7 @@ fn load_index(conn: &Connection) -> Result<Index, StoreError> {
         };
         index.files.insert(record.id.clone(), FileRow { record });
     }
-    Ok(index)
+    Ok(())
 }
 
 /// Reads a file's record and current content: from the content cache, or the blob on the blocking pool.
@@ -524,6 +542,66 @@ fn conflict(c: locks::Conflict) -> StoreError {
         current: c.current,
         reason: c.reason,
     }
+}
+
+/// Where a new file goes (PutRelativeFile.rst, CreateChildFile.rst): its name, and the file it replaces if any.
+/// A taken name in suggested mode gets a free variant; in exact mode it is replaced only with overwrite and when
+/// unlocked, otherwise a 409 offering a free name.
+fn placement(
+    index: &Index,
+    new: &NewFile,
+    now: SystemTime,
+    faults: &FaultSet,
+) -> Result<(FileName, Option<FileRecord>), StoreError> {
+    if !index.containers.contains_key(&new.container) {
+        return Err(StoreError::NotFound);
+    }
+    let existing = index
+        .file_named(&new.container, new.name.as_str())
+        .map(|f| f.at(now, faults));
+    match (existing, new.mode) {
+        (None, _) => Ok((new.name.clone(), None)),
+        (Some(target), NameMode::Suggested) if faults.has(Fault::SuggestedModeOverwrites) => {
+            Ok((target.name.clone(), Some(target)))
+        }
+        (Some(_), NameMode::Suggested) => Ok((index.free_file_name(&new.container, &new.name, usize::MAX), None)),
+        (Some(target), NameMode::Exact { overwrite })
+            if overwrite || faults.has(Fault::RelativeOverwritesWithoutFlag) =>
+        {
+            locks::check_delete(target.lock.as_ref(), faults).map_err(conflict)?;
+            Ok((target.name.clone(), Some(target)))
+        }
+        (Some(_), NameMode::Exact { .. }) => {
+            let valid = index.free_file_name(&new.container, &new.name, usize::MAX);
+            Err(StoreError::NameExists {
+                valid: Some(valid.into_string()),
+            })
+        }
+    }
+}
+
+/// The rows of a new file: its content blob first (the file row references it), then the file at version 0
+/// (the first version row sets it to 1).
+fn insert_file(tx: &rusqlite::Transaction<'_>, record: &FileRecord, content: &Bytes) -> rusqlite::Result<()> {
+    exec(
+        tx,
+        "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
+        params![&record.sha256[..], &content[..]],
+    )?;
+    exec(
+        tx,
+        "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
+         VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6)",
+        params![
+            record.id.as_str(),
+            record.container.as_str(),
+            record.name.as_str(),
+            record.owner.as_str(),
+            &record.sha256[..],
+            to_ms(record.last_modified)
+        ],
+    )?;
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -653,76 +731,20 @@ impl Store for SqliteStore {
         self.write(move |inner, conn| {
             let faults = inner.faults;
             let hash = sha256(&new.content);
-            let (name, existing) = {
-                let index = inner.index();
-                if !index.containers.contains_key(&new.container) {
-                    return Err(StoreError::NotFound);
-                }
-                let existing = index
-                    .file_named(&new.container, new.name.as_str())
-                    .map(|f| f.at(now, &faults));
-                match (existing, new.mode) {
-                    (None, _) => (new.name.clone(), None),
-                    (Some(target), NameMode::Suggested) if faults.has(Fault::SuggestedModeOverwrites) => {
-                        (target.name.clone(), Some(target))
-                    }
-                    (Some(_), NameMode::Suggested) => {
-                        (index.free_file_name(&new.container, &new.name, usize::MAX), None)
-                    }
-                    (Some(target), NameMode::Exact { overwrite })
-                        if overwrite || faults.has(Fault::RelativeOverwritesWithoutFlag) =>
-                    {
-                        locks::check_delete(target.lock.as_ref(), &faults).map_err(conflict)?;
-                        (target.name.clone(), Some(target))
-                    }
-                    (Some(_), NameMode::Exact { .. }) => {
-                        let valid = index.free_file_name(&new.container, &new.name, usize::MAX);
-                        return Err(StoreError::NameExists {
-                            valid: Some(valid.into_string()),
-                        });
-                    }
-                }
-            };
+            let (name, existing) = placement(&inner.index(), &new, now, &faults)?;
             let tx = conn.transaction().map_err(backend)?;
             let (record, overwritten) = match existing {
                 Some(target) => {
-                    let version = target.version + 1;
-                    write_version(&tx, &target.id, version, &new.content, &hash, &new.owner, now).map_err(backend)?;
-                    let record = FileRecord {
-                        size: new.content.len() as u64,
-                        version,
-                        sha256: hash,
-                        last_modified: now,
-                        ..target
-                    };
+                    let record = target.overwritten(&new.content, hash, now);
+                    write_version(&tx, &record.id, record.version, &new.content, &hash, &new.owner, now)
+                        .map_err(backend)?;
                     (record, true)
                 }
                 None => {
-                    let id = new_file_id()?;
-                    // The file row references the blob, so the blob goes in first (same transaction).
-                    exec(
-                        &tx,
-                        "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
-                        params![&hash[..], &new.content[..]],
-                    )
-                    .and_then(|_| {
-                        exec(
-                            &tx,
-                            "INSERT INTO files (id, container, name, owner, version, size, sha256, modified_ms) \
-                             VALUES (?1, ?2, ?3, ?4, 0, 0, ?5, ?6)",
-                            params![
-                                id.as_str(),
-                                new.container.as_str(),
-                                name.as_str(),
-                                new.owner.as_str(),
-                                &hash[..],
-                                to_ms(now)
-                            ],
-                        )
-                    })
-                    .map_err(backend)?;
-                    write_version(&tx, &id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
-                    (FileRecord::first_version(id, &new, name, hash, now), false)
+                    let record = FileRecord::created(new_file_id()?, &new, name, hash, now);
+                    insert_file(&tx, &record, &new.content).map_err(backend)?;
+                    write_version(&tx, &record.id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
+                    (record, false)
                 }
             };
             tx.commit().map_err(backend)?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Method, Response, StatusCode};
 use url::Url;
 use wopi_reference_host::faults::FaultSet;
-use wopi_reference_host::tokens::IssuedToken;
+use wopi_reference_host::testing::IssuedToken;
 use wopi_reference_host::{Config, Provisioned, TestHost, spawn_for_test};
 
 pub fn config() -> Config {

@@ -198,8 +198,11 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    fn fail(
+    /// Records a broken rule: `Must` fails the check, `Should` is reported without failing it.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
         &mut self,
+        level: Level,
         ctx: &CheckContext,
         check: Check,
         expected: impl Into<String>,
@@ -207,21 +210,9 @@ impl CheckResult {
         rule: &str,
         doc: &str,
     ) {
+        let should_only = level == Level::Should;
         self.failures
-            .push(failure(ctx, check, expected, actual, rule, doc, false));
-    }
-
-    fn should(
-        &mut self,
-        ctx: &CheckContext,
-        check: Check,
-        expected: impl Into<String>,
-        actual: impl Into<String>,
-        rule: &str,
-        doc: &str,
-    ) {
-        self.failures
-            .push(failure(ctx, check, expected, actual, rule, doc, true));
+            .push(failure(ctx, check, expected, actual, rule, doc, should_only));
     }
 
     /// The rule could not be observed: `precondition` did not hold (`seen` says what happened instead).
@@ -262,7 +253,15 @@ impl CheckResult {
             }
             Some(m) if !(m.trusted && &m.origin == host) => {
                 let actual = format!("{id} from {}", m.origin);
-                self.fail(ctx, check, format!("{id} from {host}"), actual, rule, POSTMESSAGE_DOC);
+                self.record(
+                    Must,
+                    ctx,
+                    check,
+                    format!("{id} from {host}"),
+                    actual,
+                    rule,
+                    POSTMESSAGE_DOC,
+                );
                 false
             }
             Some(_) => {
@@ -276,6 +275,14 @@ impl CheckResult {
         self.failures.iter().any(|f| !f.should_only)
     }
 }
+
+/// How strongly a rule binds: a broken `Must` fails the check, a broken `Should` is reported only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Must,
+    Should,
+}
+use Level::{Must, Should};
 
 /// What a missing message means for a check: a failure, or a "should" (warning-level) finding.
 struct Missing {
@@ -400,7 +407,8 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
     let rule = "the host page must use a form element and POST the access token and access_token_ttl to the \
                 WOPI client iframe";
     if f.method != "POST" {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             "the frame loaded by a form POST",
@@ -410,7 +418,8 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
         );
     }
     if f.action != spec.action {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             format!("the `{}` action URL", spec.action),
@@ -435,7 +444,8 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
                 .unwrap_or(expected_path);
             let actual_path = format!("/office/{}/{}", f.app, f.action);
             if expected_path != actual_path {
-                r.fail(
+                r.record(
+                    Must,
                     ctx,
                     c,
                     format!("the {} {} action URL ({expected_path})", app.name, spec.action),
@@ -452,7 +462,8 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
         )),
     }
     match &f.wopisrc {
-        None => r.fail(
+        None => r.record(
+            Must,
             ctx,
             c,
             "a WOPISrc parameter in the action URL",
@@ -461,7 +472,8 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
             "online/discovery.rst",
         ),
         Some(src) => match Url::parse(src) {
-            Err(e) => r.fail(
+            Err(e) => r.record(
+                Must,
                 ctx,
                 c,
                 "WOPISrc is an absolute URL",
@@ -472,7 +484,8 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
             Ok(u) => {
                 let same = u.origin() == ctx.wopisrc.origin() && u.path() == ctx.wopisrc.path();
                 if !same {
-                    r.should(
+                    r.record(
+                        Should,
                         ctx,
                         c,
                         format!("WOPISrc {}", ctx.wopisrc),
@@ -508,7 +521,8 @@ async fn token_in_body(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
         .filter(|k| k.eq_ignore_ascii_case("access_token") || k.eq_ignore_ascii_case("access_token_ttl"))
         .collect();
     if !in_query.is_empty() {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             "no access_token in the action URL",
@@ -518,7 +532,8 @@ async fn token_in_body(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
         );
     }
     if f.token_source != "form" {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             "access_token in the POSTed form body",
@@ -542,7 +557,8 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
         } else {
             "nowhere"
         };
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             "access_token_ttl in the POSTed form",
@@ -554,7 +570,8 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
     };
     let now = now_ms();
     match ttl.trim().parse::<u64>() {
-        Err(_) => r.fail(
+        Err(_) => r.record(
+            Must,
             ctx,
             c,
             "a whole number of milliseconds",
@@ -562,7 +579,8 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
             rule,
             HOSTPAGE_DOC,
         ),
-        Ok(0) => r.should(
+        Ok(0) => r.record(
+            Should,
             ctx,
             c,
             "the token's expiry in milliseconds since the epoch",
@@ -570,7 +588,8 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
             rule,
             HOSTPAGE_DOC,
         ),
-        Ok(v) if v < now / 100 => r.fail(
+        Ok(v) if v < now / 100 => r.record(
+            Must,
             ctx,
             c,
             format!("milliseconds since the epoch, after now ({now})"),
@@ -578,7 +597,8 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
             rule,
             HOSTPAGE_DOC,
         ),
-        Ok(v) if v <= now => r.fail(
+        Ok(v) if v <= now => r.record(
+            Must,
             ctx,
             c,
             format!("an expiry in the future (now is {now})"),
@@ -621,7 +641,8 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     let rule = "the host page must apply the documented styles: the WOPI client iframe takes the whole window \
                 (width and height 100%, absolutely positioned at 0, no border) and the body has no margin";
     let Some(el) = frame_element(page).await? else {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             "an iframe in the host page holding the editor frame",
@@ -645,7 +666,8 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     let near = |a: f64, b: f64| (a - b).abs() <= 2.0;
     let geometry = format!("iframe at ({x}, {y}) size {w}x{h}; window {vw}x{vh}");
     if !(near(x, 0.0) && near(y, 0.0) && near(w, vw) && near(h, vh)) {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             format!("the iframe covering the window ({vw}x{vh} at 0,0)"),
@@ -658,7 +680,8 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     }
     let margin = v.get("margin").and_then(Value::as_str).unwrap_or("");
     if margin.split(' ').any(|m| m != "0px") {
-        r.should(
+        r.record(
+            Should,
             ctx,
             c,
             "body margin 0",
@@ -669,7 +692,8 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     }
     let overflow = v.get("overflow").and_then(Value::as_str).unwrap_or("");
     if overflow != "hidden" {
-        r.should(
+        r.record(
+            Should,
             ctx,
             c,
             "body overflow: hidden",
@@ -693,7 +717,8 @@ async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
         )
         .await?;
     match v.as_str() {
-        None => r.fail(
+        None => r.record(
+            Must,
             ctx,
             c,
             "<meta name=\"viewport\" content=\"width=device-width, ...\">",
@@ -707,7 +732,8 @@ async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
                 .to_ascii_lowercase()
                 .contains("width=device-width") =>
         {
-            r.fail(
+            r.record(
+                Must,
                 ctx,
                 c,
                 "a viewport with width=device-width",
@@ -741,7 +767,8 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
         .await?;
     let v = v.json().clone();
     if let Some(e) = v.get("error").and_then(Value::as_str) {
-        r.should(
+        r.record(
+            Should,
             ctx,
             c,
             "the host page's headers",
@@ -754,7 +781,8 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
     let h = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let cc = h("cc").unwrap_or_default().to_ascii_lowercase();
     if !(cc.contains("no-cache") && cc.contains("no-store")) {
-        r.should(
+        r.record(
+            Should,
             ctx,
             c,
             "Cache-Control: no-cache, no-store",
@@ -764,7 +792,7 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
         );
     }
     match h("expires") {
-        None => r.should(ctx, c, "Expires: -1", "no Expires header", rule, HOSTPAGE_DOC),
+        None => r.record(Should, ctx, c, "Expires: -1", "no Expires header", rule, HOSTPAGE_DOC),
         Some(e) => r.notes.push(format!("Expires: {e}")),
     }
     if !h("pragma")
@@ -772,7 +800,8 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
         .to_ascii_lowercase()
         .contains("no-cache")
     {
-        r.should(
+        r.record(
+            Should,
             ctx,
             c,
             "Pragma: no-cache",
@@ -794,7 +823,8 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
         Some(cfi) if cfi.error.is_none() => cfi,
         Some(cfi) => {
             let why = cfi.error.clone().unwrap_or_default();
-            r.fail(
+            r.record(
+                Must,
                 ctx,
                 c,
                 "CheckFileInfo answering 200 with JSON",
@@ -805,7 +835,8 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
             return Ok(r);
         }
         None => {
-            r.fail(
+            r.record(
+                Must,
                 ctx,
                 c,
                 "the frame calling CheckFileInfo",
@@ -817,7 +848,8 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
         }
     };
     match cfi.properties.get("PostMessageOrigin") {
-        None => r.fail(
+        None => r.record(
+            Must,
             ctx,
             c,
             format!("PostMessageOrigin {}", page.host_origin),
@@ -827,7 +859,8 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
         ),
         Some(raw) => match f.post_message_origin.as_deref() {
             Some(o) if o == page.host_origin => r.notes.push(format!("PostMessageOrigin {raw} matches the page")),
-            Some(o) => r.fail(
+            Some(o) => r.record(
+                Must,
                 ctx,
                 c,
                 format!("PostMessageOrigin {}", page.host_origin),
@@ -835,7 +868,8 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
                 rule,
                 POSTMESSAGE_DOC,
             ),
-            None => r.fail(
+            None => r.record(
+                Must,
                 ctx,
                 c,
                 format!("PostMessageOrigin {}", page.host_origin),
@@ -873,7 +907,8 @@ async fn postmessage_ready(
     if !wait_loading_status(page, spec.timeout).await? {
         let f = page.frame().await?;
         let sent = f.sent.iter().any(|s| s.message_id == "App_LoadingStatus");
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             "the page receiving App_LoadingStatus from the frame",
@@ -909,7 +944,8 @@ async fn postmessage_ready(
             .filter(|m| m.message_id.as_deref() == Some("Host_PostmessageReady"))
             .map(|m| format!("from {} (untrusted)", m.origin))
             .collect();
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             format!(
@@ -1062,7 +1098,8 @@ async fn target_origin(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCont
             .ok()
             .and_then(|v| v.get("MessageId").and_then(Value::as_str).map(str::to_string))
             .unwrap_or_else(|| "a message".into());
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             format!("the page's answer posted to {client_origin} only, dropped once the frame holds another origin"),
@@ -1207,7 +1244,8 @@ async fn untrusted_origin_ignored(
         .collect();
     let from = origins.first().cloned().unwrap_or_else(|| "another origin".into());
     if reaction.any() {
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             format!("UI_Sharing, UI_FileVersions, File_Rename and UI_Close from {from} ignored"),
@@ -1242,7 +1280,8 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
     let props = properties(&f);
     let close_url = props.get("CloseUrl").and_then(Value::as_str).map(str::to_string);
     if close_url.is_none() {
-        r.should(
+        r.record(
+            Should,
             ctx,
             c,
             "CheckFileInfo CloseUrl",
@@ -1266,7 +1305,8 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
     let now = d.current_url().await.map(|u| u.to_string()).unwrap_or_default();
     if left.is_none() {
         let reaction = page.reaction_since(&mark, BASELINE_MS).await?;
-        r.fail(
+        r.record(
+            Must,
             ctx,
             c,
             format!(
@@ -1285,7 +1325,8 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         if same_url(&now, close) {
             r.notes.push(format!("UI_Close navigated to the CloseUrl {now}"));
         } else {
-            r.should(
+            r.record(
+                Should,
                 ctx,
                 c,
                 format!("navigation to the CloseUrl {close}"),
@@ -1331,7 +1372,8 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
              page must handle it (postmessage.rst)"
         );
         if !delivered {
-            r.fail(
+            r.record(
+                Must,
                 ctx,
                 c,
                 format!("{id} reaching the page"),
@@ -1340,7 +1382,8 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
                 POSTMESSAGE_DOC,
             );
         } else if !reaction.any() {
-            r.fail(
+            r.record(
+                Must,
                 ctx,
                 c,
                 format!("the page handling {id} (declared by {property})"),
@@ -1365,7 +1408,8 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
                 format!("{id}, posted by the frame, never reached the page, so whether it ignores it is unknown"),
             );
         } else if reaction.any() {
-            r.should(
+            r.record(
+                Should,
                 ctx,
                 c,
                 format!("{id} ignored, as CheckFileInfo does not declare {property}"),
@@ -1504,7 +1548,8 @@ async fn exchange(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
                 .is_none()
                 && page.same_page().await?
             {
-                r.fail(
+                r.record(
+                    Must,
                     ctx,
                     c,
                     format!("{id} reaching the page"),

@@ -38,7 +38,9 @@ use wopi_protocol::dotnet::{Ticks, bool_str};
 use wopi_protocol::transcript::{self, Exchange, scrub_text};
 
 use crate::report::model::{CaseResult, DocRef, Failure, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
-use crate::suite::{Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup, TokenUse};
+use crate::suite::{
+    Category, PostMessageStep, Request, Step, Suite, TestCase, TestGroup, TokenUse, Validator, ValidatorKind,
+};
 use crate::validate::{self, Context, ResponseView, SchemaStore, State};
 use declared::Declared;
 use health::{Halt, Health, HealthLimits, TransportKind};
@@ -583,6 +585,11 @@ impl Inner {
                 result,
                 "the group waits with <Delay> (30-60 s per step); run with the include-delay option",
             );
+            return;
+        }
+        if let Some(reason) = schemas_used(case).find_map(|id| self.schemas.missing(id)) {
+            // The check could not observe its rule here: reported as such, never failed for a host's fault.
+            skip(result, reason);
             return;
         }
         for name in &group.prereqs {
@@ -1261,6 +1268,30 @@ fn only_transport(c: &CaseResult) -> bool {
             .is_some_and(|r| r.contains("Transport") || r.contains("not sent:")),
         _ => false,
     }
+}
+
+/// The JSON schemas a case's checks name (JsonSchemaValidator, FramesValidator payloads), nested ones included.
+fn schemas_used(case: &TestCase) -> impl Iterator<Item = &str> {
+    fn walk<'a>(v: &'a Validator, out: &mut Vec<&'a str>) {
+        match &v.kind {
+            ValidatorKind::JsonSchema { schema } => out.push(schema),
+            ValidatorKind::Frames(f) => out.push(&f.message_json_payload_schema),
+            ValidatorKind::Or(vs) | ValidatorKind::And(vs) => vs.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for step in &case.requests {
+        let requests: &[Request] = match step {
+            Step::Request(r) => std::slice::from_ref(r),
+            Step::Concurrent(c) => &c.requests,
+            _ => &[],
+        };
+        for v in requests.iter().flat_map(|r| r.validators.iter().flatten()) {
+            walk(v, &mut out);
+        }
+    }
+    out.into_iter()
 }
 
 fn skip(result: &mut CaseResult, reason: impl Into<String>) {

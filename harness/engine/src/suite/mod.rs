@@ -87,12 +87,30 @@ pub fn default_suite_name(path: &Path) -> String {
 }
 
 /// Where Microsoft's validator files (TestCases.xml, JsonSchemas/) are read from: `$WOPI_VALIDATOR_DIR`, else
-/// `../shared/validator` next to the workspace (they are never copied into the project).
+/// [`find_validator_dir`] from the current directory, else `shared/validator` (which then does not exist, so
+/// whatever is read from it is reported missing). They are never copied into the project or compiled into a binary.
 pub fn validator_dir() -> PathBuf {
-    match std::env::var_os("WOPI_VALIDATOR_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/validator"),
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    find_validator_dir(&cwd).unwrap_or_else(|_| PathBuf::from("shared").join("validator"))
+}
+
+/// `$WOPI_VALIDATOR_DIR` when set (whether or not it exists), else the first `shared/validator` directory in
+/// `cwd` or a directory above it (this project's layout keeps the validator in `../shared/validator` next to the
+/// workspace, so every directory of the workspace finds it). Nothing depends on where the binary was built, so
+/// an installed or copied binary looks in the same places. `Err` says where it looked.
+pub fn find_validator_dir(cwd: &Path) -> Result<PathBuf, String> {
+    if let Some(d) = std::env::var_os("WOPI_VALIDATOR_DIR") {
+        return Ok(PathBuf::from(d));
     }
+    cwd.ancestors()
+        .map(|d| d.join("shared").join("validator"))
+        .find(|d| d.is_dir())
+        .ok_or_else(|| {
+            format!(
+                "WOPI_VALIDATOR_DIR is not set and there is no shared/validator in {} or above",
+                cwd.display()
+            )
+        })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 mod keywords;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -41,19 +41,27 @@ const KNOWN_KEYWORDS: &[&str] = &[
     "pattern",
 ];
 
-/// Loaded schemas by id; a schema that failed to load keeps its reason.
+/// Loaded schemas by id; a schema that failed to load keeps its reason, and one whose file is absent is kept
+/// apart (see [`SchemaStore::missing`]).
 #[derive(Debug, Default)]
 pub struct SchemaStore {
     schemas: HashMap<String, Result<Value, String>>,
+    /// Ids whose file does not exist (the validator directory is not on this machine).
+    absent: HashSet<String>,
 }
 
 impl SchemaStore {
     /// Loads every known schema id from `dir` (normally `<validator dir>/JsonSchemas`).
     pub fn load(dir: &Path) -> SchemaStore {
         let mut schemas = HashMap::new();
+        let mut absent = HashSet::new();
         for id in crate::suite::KNOWN_SCHEMAS {
             let path = dir.join(format!("{id}.json"));
-            let loaded = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(&path);
+            if matches!(&text, Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+                absent.insert((*id).to_string());
+            }
+            let loaded = text
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))
                 .and_then(|t| parse_lenient(&t).map_err(|e| format!("{} is not JSON: {e}", path.display())))
                 .and_then(|v| {
@@ -63,13 +71,27 @@ impl SchemaStore {
                 });
             schemas.insert((*id).to_string(), loaded);
         }
-        SchemaStore { schemas }
+        SchemaStore { schemas, absent }
+    }
+
+    /// Why schema `id` cannot be used when its file is simply not on this machine (the validator's files are
+    /// read at run time, never shipped): a case that needs it cannot observe its rule and is skipped with this
+    /// reason. `None` when the schema loaded, or failed to load for another reason (that fails the check).
+    pub fn missing(&self, id: &str) -> Option<String> {
+        match self.schemas.get(id) {
+            Some(Err(e)) if self.absent.contains(id) => Some(format!(
+                "needs the validator's JSON schema {id}, which is not on this machine ({e}); set \
+                 --validator-suite or WOPI_VALIDATOR_DIR to where Microsoft's validator files are"
+            )),
+            _ => None,
+        }
     }
 
     /// Adds (or replaces) a schema, for tests and our own suites.
     pub fn insert(&mut self, id: &str, schema: Value) -> Result<(), String> {
         check_keywords(&schema, "#")?;
         self.schemas.insert(id.to_string(), Ok(schema));
+        self.absent.remove(id);
         Ok(())
     }
 
@@ -171,6 +193,18 @@ mod tests {
         let mut v = minimal_cfi();
         v["SupportsCoauth"] = json!(true);
         assert!(!s.validate("CsppCheckFileInfoSchema", &v).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_schema_file_that_is_not_there_is_missing_one_that_is_broken_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("CsppCheckFileInfoSchema.json"), "{not json").unwrap();
+        let s = SchemaStore::load(dir.path());
+        assert!(s.missing("CsppCheckFileInfoSchema").is_none());
+        assert!(s.validate("CsppCheckFileInfoSchema", &json!({})).is_err());
+        let reason = s.missing("CsppPlusCheckFileInfoSchema").expect("absent file");
+        assert!(reason.contains("WOPI_VALIDATOR_DIR"), "{reason}");
+        assert!(store().missing("CsppCheckFileInfoSchema").is_none());
     }
 
     #[test]

@@ -2,10 +2,21 @@
 //!
 //! Each [`Fault`] breaks exactly one rule in a way real hosts have broken it (see
 //! `../shared/notes/ecosystem.md` §3 for the catalogue). A host starts with a [`FaultSet`] in
-//! [`crate::Config::faults`]; the code checks `state.faults.has(Fault::X)` at the one place the rule is applied.
+//! [`crate::Config::faults`]; the code checks `state.faults.has(Fault::X)` at the one place the rule is applied:
+//!
+//! * [`layer`]: faults that change only what a correct handler answered (a status, a header, a body field), as a
+//!   rewrite keyed by the operation the catalogue resolved; the handlers never see them.
+//! * [`deviations`]: faults that change a handler's logic, read by the handler through one value; a handler with a
+//!   single such fault checks it once, by name.
+//! * [`proof`]: proof verification as a host with a verification fault does it.
+//! * The lock and store faults are applied by [`crate::locks`] and the store backends.
 //!
 //! Without the `faults` cargo feature a [`FaultSet`] cannot be built with anything in it and [`FaultSet::has`] is a
 //! constant `false`, so every departure is compiled out of normal builds.
+
+pub mod deviations;
+pub mod layer;
+pub mod proof;
 
 use std::fmt;
 use std::str::FromStr;
