@@ -498,6 +498,23 @@ pub fn out_of_matrix_markdown() -> String {
     if !md.is_empty() {
         md.push('\n');
     }
+    let mut profiles = String::new();
+    for fault in Fault::ALL {
+        if let Some(profile) = fault.client_profile() {
+            if profiles.is_empty() {
+                profiles.push_str(
+                    "Not in the matrix, because they break a rule of one client that only that client's headers \
+                     exercise; each is caught by its profile suite (`run --profile P --fault NAME`, proven by \
+                     harness/tests/profiles.rs):\n\n",
+                );
+            }
+            let _ = writeln!(profiles, "- {fault}: suites/profiles/{profile}.xml");
+        }
+    }
+    if !profiles.is_empty() {
+        md.push_str(&profiles);
+        md.push('\n');
+    }
     md
 }
 
@@ -628,7 +645,7 @@ impl MatrixOptions {
     pub fn new(suites: Vec<Suite>) -> MatrixOptions {
         MatrixOptions {
             suites,
-            faults: Fault::in_process().collect(),
+            faults: Fault::in_matrix().collect(),
             jobs: 2,
             case_jobs: 1,
             browser: Some(crate::browser::BrowserOptions::default()),
@@ -1033,7 +1050,7 @@ mod running {
                 .push("no browser: the browser cases and the host-page faults are not part of this matrix".to_owned());
             requested.iter().copied().filter(|f| !is_host_page_fault(*f)).collect()
         };
-        let runnable = Fault::in_process().count();
+        let runnable = Fault::in_matrix().count();
         if requested.len() < runnable {
             scope_notes.push(format!("only {} of the {runnable} faults were run", requested.len()));
         }

@@ -46,7 +46,7 @@ async fn every_fault_is_caught_and_every_case_catches_a_fault() {
     // The defaults: cases one at a time within a run (so the catching lists do not depend on scheduling), two
     // fault runs at once.
     let options = MatrixOptions::new(suites);
-    assert_eq!(options.faults.len(), Fault::in_process().count());
+    assert_eq!(options.faults.len(), Fault::in_matrix().count());
     let matrix = run_matrix(&options, &Lines).await;
     eprintln!("matrix done in {:.0} s", started.elapsed().as_secs_f64());
 
@@ -77,7 +77,7 @@ async fn every_fault_is_caught_and_every_case_catches_a_fault() {
         problems.join("\n  ")
     );
     // The matrix is real: every fault ran and the clean host ran every case.
-    assert_eq!(matrix.faults.len(), Fault::in_process().count());
+    assert_eq!(matrix.faults.len(), Fault::in_matrix().count());
     assert!(matrix.faults.iter().all(|f| f.error.is_none()));
     assert!(matrix.cases.len() > 100, "only {} cases", matrix.cases.len());
 }
@@ -187,5 +187,10 @@ fn process_ending_faults_are_named_and_left_out() {
     assert!(doc.contains(&note), "{MATRIX_DOC} does not carry the note:\n{note}");
     let options = MatrixOptions::new(Vec::new());
     assert!(!options.faults.contains(&Fault::ExitOnUtf7RelativeName));
-    assert_eq!(options.faults.len(), Fault::ALL.len() - 1);
+    assert_eq!(
+        options.faults.len(),
+        Fault::ALL.len() - 1 - 5,
+        "nor the five client-profile faults"
+    );
+    assert!(options.faults.iter().all(|f| f.client_profile().is_none()));
 }

@@ -422,3 +422,159 @@ async fn each_profile_serves_its_own_discovery_and_capabilities() {
         host.shutdown().await;
     }
 }
+
+/// Runs `suites/profiles/<profile>.xml` as `run --profile <profile>` does (that client's discovery and headers)
+/// against the reference host with `faults`; the outcome of every case by name.
+async fn run_profile_suite(
+    profile: ClientProfile,
+    faults: wopi_reference_host::faults::FaultSet,
+) -> Vec<(String, Outcome, String)> {
+    let suites = vec![suite::load(&profile_suite(profile.name())).expect("profile suite")];
+    let target = EmbeddedTarget::start(EmbeddedOptions {
+        profile,
+        faults,
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .expect("embedded host starts");
+    let client = target
+        .mock()
+        .client(profile.client_config(ClientConfig::default()))
+        .expect("client");
+    let provisioner = Arc::new(target.provisioner());
+    let clock: Arc<dyn ClockControl> = provisioner.clone();
+    let runner = Runner::new(
+        suites,
+        client,
+        SchemaStore::load(&suite::validator_dir().join("JsonSchemas")),
+        TargetSource::Provisioned(provisioner),
+        RunOptions {
+            jobs: 2,
+            profile: profile.name().into(),
+            ..RunOptions::default()
+        },
+    )
+    .expect("runner")
+    .with_clock(clock);
+    let outcome = runner.run(&NoProgress).await;
+    target.shutdown().await;
+    outcome
+        .report
+        .cases
+        .iter()
+        .map(|c| (c.id.clone(), c.outcome, format!("{:?} {:?}", c.reason, c.failures)))
+        .collect()
+}
+
+/// Each client-profile fault of the reference host is caught by the profile case its description names, when the
+/// suite runs with that client's headers; the correct host passes every case of both profile suites that way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_profile_fault_is_caught_by_its_profile_case() {
+    use wopi_reference_host::faults::{Fault, FaultSet};
+    for profile in [ClientProfile::Collabora, ClientProfile::Onlyoffice] {
+        let clean = run_profile_suite(profile, FaultSet::default()).await;
+        let bad: Vec<_> = clean.iter().filter(|(_, o, _)| *o != Outcome::Passed).collect();
+        assert!(bad.is_empty(), "{profile} with its own headers, correct host: {bad:#?}");
+    }
+    let expected: &[(Fault, &[&str])] = &[
+        (
+            Fault::CoolTimestampIgnored,
+            &[
+                "Collabora.StaleTimestampConflicts",
+                "Collabora.LegacyTimestampConflicts",
+            ],
+        ),
+        (Fault::LoolTimestampIgnored, &["Collabora.LegacyTimestampConflicts"]),
+        (
+            Fault::CoolConflictWithoutStatusCode,
+            &["Collabora.StaleTimestampConflicts"],
+        ),
+        (
+            Fault::PutFileWithoutLastModifiedTime,
+            &[
+                "Collabora.PutFileAnswersLastModifiedTime",
+                "Collabora.StaleTimestampConflicts",
+            ],
+        ),
+        (
+            Fault::SupportsLocksDroppedForCollabora,
+            &["Collabora.SupportsLocksDeclared"],
+        ),
+    ];
+    for fault in Fault::ALL.iter().filter(|f| f.client_profile().is_some()) {
+        assert!(
+            expected.iter().any(|(f, _)| f == fault),
+            "{fault} has an expectation here"
+        );
+    }
+    for (fault, cases) in expected {
+        assert_eq!(fault.client_profile(), Some("collabora"));
+        let outcomes = run_profile_suite(ClientProfile::Collabora, FaultSet::of([*fault])).await;
+        for case in *cases {
+            let (_, outcome, why) = outcomes
+                .iter()
+                .find(|(id, _, _)| id.ends_with(case))
+                .unwrap_or_else(|| panic!("{case} ran: {outcomes:#?}"));
+            assert_eq!(
+                *outcome,
+                Outcome::Failed,
+                "{fault}: {case} must fail, got {outcome:?} {why}"
+            );
+        }
+    }
+}
+
+/// The Collabora session itself catches the profile faults too: each one breaks a named step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collabora_session_names_the_step_each_fault_breaks() {
+    use wopi_reference_host::faults::{Fault, FaultSet};
+    let cases: &[(Fault, &str)] = &[
+        (
+            Fault::CoolTimestampIgnored,
+            "6 conflict: PutFile with a stale X-COOL-WOPI-Timestamp returns 409",
+        ),
+        (
+            Fault::CoolConflictWithoutStatusCode,
+            "6 conflict: the 409 body is {\"COOLStatusCode\":1010}",
+        ),
+        (
+            Fault::PutFileWithoutLastModifiedTime,
+            "4 autosave (idle 30 s): PutFile: answers JSON LastModifiedTime",
+        ),
+        (
+            Fault::RelockSameIdConflicts,
+            "5 lock refresh (every 900 s): Lock with the same ID returns 200",
+        ),
+    ];
+    for (fault, step) in cases {
+        let host = EmbeddedTarget::start(EmbeddedOptions {
+            profile: ClientProfile::Collabora,
+            faults: FaultSet::of([*fault]),
+            ..EmbeddedOptions::default()
+        })
+        .await
+        .expect("embedded host starts");
+        let client = host
+            .mock()
+            .client(ClientProfile::Collabora.client_config(ClientConfig::default()))
+            .expect("client");
+        let file = host
+            .provisioner()
+            .fresh_file_with(bytes::Bytes::from_static(b"the document"))
+            .await
+            .expect("fresh file");
+        let target = WopiTarget::new(Url::parse(&file.wopisrc).expect("WOPISrc"), file.access_token);
+        let provisioner = host.provisioner();
+        let hook: ClockHook = Arc::new(move |by| provisioner.advance_clock(by));
+        let out = ClientProfile::Collabora
+            .session(&client, &target, bytes::Bytes::from_static(b"edited"), Some(hook))
+            .await;
+        host.shutdown().await;
+        assert!(!out.passed(), "{fault}: the session must fail");
+        assert!(
+            out.failures().any(|c| c.step.starts_with(step)),
+            "{fault}: expected a failure at {step:?}, got:\n{}",
+            out.failure_summary()
+        );
+    }
+}

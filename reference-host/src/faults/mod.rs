@@ -415,6 +415,25 @@ faults! {
     /// hostpage.rst: "It must use a form element and POST the access token and access_token_ttl values to the
     /// iframe". Every browser case that needs an open WOPI session must then fail its precondition, not pass.
     HostPageFormUsesGet,
+    // --- Client profiles, issue 15 (shared/notes/clients.md §8; caught by suites/profiles/<client>.xml) ---
+    /// PutFile ignores `X-COOL-WOPI-Timestamp` (and `X-LOOL-WOPI-Timestamp`): a save over a file changed in storage
+    /// overwrites it. Breaks Collabora's wsd/reference.md: a PutFile whose timestamp differs from the file's
+    /// `LastModifiedTime` is answered 409 with `{"COOLStatusCode":1010}` (nextcloud/richdocuments#5832).
+    CoolTimestampIgnored,
+    /// PutFile reads only `X-COOL-WOPI-Timestamp`, not the pre-2021 `X-LOOL-WOPI-Timestamp` that a legacy Collabora
+    /// server (`is_legacy_server`) and ONLYOFFICE send. Breaks the same rule for those clients (ecosystem.md §5:
+    /// "hosts should read both").
+    LoolTimestampIgnored,
+    /// The 409 for a stale `X-COOL-WOPI-Timestamp` has a plain-text body without `COOLStatusCode`, so Collabora
+    /// reports a generic failure instead of its conflict dialog (CO-WS; nextcloud/richdocuments#5107).
+    CoolConflictWithoutStatusCode,
+    /// PutFile's 200 has no `LastModifiedTime` in its JSON body, so Collabora's next save carries a stale
+    /// timestamp (CO-WS, wsd/reference.md; CollaboraOnline/online#5680).
+    PutFileWithoutLastModifiedTime,
+    /// CheckFileInfo leaves out `SupportsLocks` when the request comes from Collabora (`X-COOL-WOPI-ServerId`), a
+    /// host that special-cases the client: Collabora then edits without locks and its PutFile meets the lock rules
+    /// of a host that has them (CO-WS: locks only with `SupportsLocks`).
+    SupportsLocksDroppedForCollabora,
 }
 
 impl Fault {
@@ -430,6 +449,26 @@ impl Fault {
             ),
             _ => None,
         }
+    }
+
+    /// The client profile whose suite (`suites/profiles/<profile>.xml`) catches this fault, for the faults of a
+    /// client's own rules; the built-in suites do not send that client's headers, so the mutation matrix leaves
+    /// them to `run --profile <profile> --fault NAME` (proven by `harness/tests/profiles.rs`).
+    pub fn client_profile(self) -> Option<&'static str> {
+        match self {
+            Fault::CoolTimestampIgnored
+            | Fault::LoolTimestampIgnored
+            | Fault::CoolConflictWithoutStatusCode
+            | Fault::PutFileWithoutLastModifiedTime
+            | Fault::SupportsLocksDroppedForCollabora => Some("collabora"),
+            _ => None,
+        }
+    }
+
+    /// The faults of the mutation matrix: [`Fault::in_process`] without the client-profile faults
+    /// ([`Fault::client_profile`]).
+    pub fn in_matrix() -> impl Iterator<Item = Fault> {
+        Fault::in_process().filter(|f| f.client_profile().is_none())
     }
 
     /// Every fault that may run in an embedded host ([`Fault::ALL`] without those with an

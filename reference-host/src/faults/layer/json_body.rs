@@ -27,6 +27,14 @@ fn edits(x: &Exchange<'_>) -> Vec<Edit> {
             strip_token(&mut b["Url"])
         }),
         (Op::GetShareUrl, Fault::ShareUrlRelative, share_url_relative),
+        (Op::PutFile, Fault::PutFileWithoutLastModifiedTime, |_, b| {
+            remove(b, "LastModifiedTime")
+        }),
+        (Op::CheckFileInfo, Fault::SupportsLocksDroppedForCollabora, |x, b| {
+            if x.request.contains_key("X-COOL-WOPI-ServerId") {
+                remove(b, "SupportsLocks")
+            }
+        }),
         (Op::EnumerateAncestors, Fault::AncestorsRootLast, |_, b| {
             if let Some(list) = b["AncestorsWithRootFirst"].as_array_mut() {
                 list.reverse();

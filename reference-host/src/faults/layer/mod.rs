@@ -65,6 +65,10 @@ pub fn answer_instead(x: &Exchange<'_>) -> Option<Result<Response, WopiError>> {
 pub async fn rewrite(x: &Exchange<'_>, answer: Result<Response, WopiError>) -> Result<Response, WopiError> {
     let mut response = match answer {
         Ok(response) => response,
+        // Collabora's conflict as a plain 409: no {"COOLStatusCode":1010} body.
+        Err(WopiError::ModifiedSince) if x.op == Op::PutFile && x.has(Fault::CoolConflictWithoutStatusCode) => {
+            return Ok((StatusCode::CONFLICT, "the file changed since X-COOL-WOPI-Timestamp").into_response());
+        }
         Err(error) => return Err(error_faults(x, error)),
     };
     if let Some(error) = success_as_error(x, &response) {

@@ -6,6 +6,7 @@ use wopi_protocol::headers::X_WOPI_LOCK;
 
 use super::check_size;
 use crate::error::WopiError;
+use crate::faults::Fault;
 use crate::wopi::iso8601;
 use crate::wopi::request::{Body, FileRequest, body_bytes, json, lock_header, single_header, with_item_version};
 
@@ -41,8 +42,13 @@ pub async fn handle(req: FileRequest, body: Body) -> Result<Response, WopiError>
 /// Collabora Online's save precondition: the `LastModifiedTime` it last saw, in `X-COOL-WOPI-Timestamp` (or
 /// `X-LOOL-WOPI-Timestamp`, its name before 2021). Absent or empty means "overwrite whatever is there".
 fn cool_timestamp(req: &FileRequest) -> Result<Option<String>, WopiError> {
+    let faults = &req.state.faults;
+    if faults.has(Fault::CoolTimestampIgnored) {
+        return Ok(None);
+    }
     let value = match single_header(&req.headers, X_COOL_WOPI_TIMESTAMP)? {
         Some(v) => Some(v),
+        None if faults.has(Fault::LoolTimestampIgnored) => None,
         None => single_header(&req.headers, X_LOOL_WOPI_TIMESTAMP)?,
     };
     Ok(value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned))
