@@ -146,8 +146,9 @@ pub struct RunArgs {
     pub jobs: u16,
     /// The WOPI client profile, recorded in the reports. `collabora` and `onlyoffice` also run the suite
     /// `profiles/<profile>.xml` of the suites directory (what that client asks of a host beyond the shared
-    /// protocol). The embedded mock serves that client's discovery and the WOPI client sends that client's
-    /// identity headers (`wopi_mock_office::profile`).
+    /// protocol), and the WOPI client sends that client's identity headers (`wopi_mock_office::profile`). The
+    /// mock keeps serving Office's discovery, which the built-in suites need; `office --profile` serves the
+    /// client's own.
     #[arg(long, value_enum, default_value_t = Profile::Office)]
     pub profile: Profile,
     /// URL template of the host's own host page, for browser (postMessage) suites: `{wopisrc}`, `{file_id}` and

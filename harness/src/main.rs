@@ -318,7 +318,10 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 discovery_listen: args.target.discovery_listen,
                 faults: run_faults(&args),
                 instances: args.instances,
-                profile: args.profile.client(),
+                // The built-in (Office) suites need Office's discovery: the `.wopitest` actions the host page
+                // loads and the old proof key the proof cases sign with. The profile's own discovery is served by
+                // `office --profile`; the client's headers are sent here (client_config).
+                ..EmbeddedOptions::default()
             })
             .await
             .context("starting the embedded reference host and mock Office client")?;
