@@ -156,7 +156,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "URL_TEMPLATE")]
     pub host_page: Option<String>,
     /// Embedded mode only: start the reference host with this named fault (repeatable), to watch a case catch
-    /// it. Names as in reference-host/src/faults.rs; only in builds with `--features faults`.
+    /// it. Names as in reference-host/src/faults/mod.rs; only in builds with `--features faults`.
     #[cfg(feature = "faults")]
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<wopi_reference_host::faults::Fault>,

@@ -219,7 +219,7 @@ impl MutationMatrix {
              `--features faults`) prints the same matrix.\n\n",
         );
         md.push_str(
-            "Each fault of the reference host (`reference-host/src/faults.rs`) is switched on alone, on a fresh \
+            "Each fault of the reference host (`reference-host/src/faults/mod.rs`) is switched on alone, on a fresh \
              host, and the built-in suites run against it. A case *catches* the fault when it passes on the clean \
              host and fails with the fault on; **(W)** marks a case that reports it as a warning (a SHOULD of the \
              docs). With a fault on, only the cases that passed on the clean host run (no other case can catch \
@@ -562,7 +562,7 @@ pub enum MutationError {
     NoSuites(PathBuf),
     #[error(transparent)]
     Suite(#[from] SuiteError),
-    #[error("unknown fault {0:?} (see reference-host/src/faults.rs for the names)")]
+    #[error("unknown fault {0:?} (see reference-host/src/faults/mod.rs for the names)")]
     UnknownFault(String),
 }
 
@@ -1154,7 +1154,7 @@ pub struct MutationArgs {
     /// binary.
     #[arg(long, value_name = "DIR", env = "WOPI_SUITES_DIR")]
     pub suites_dir: Option<PathBuf>,
-    /// Only this fault (repeatable; names as in reference-host/src/faults.rs). Default: every fault.
+    /// Only this fault (repeatable; names as in reference-host/src/faults/mod.rs). Default: every fault.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
     /// Fault runs at the same time, each with its own host.

@@ -1,5 +1,5 @@
 //! The mutation matrix as a test (issue 6): the built-in suites against the clean reference host (everything
-//! passes), then against the host with each fault of `reference-host/src/faults.rs` switched on alone. Every fault
+//! passes), then against the host with each fault of `reference-host/src/faults/mod.rs` switched on alone. Every fault
 //! must be caught by a case, and every case must catch a fault or say in its description, after `No fault:`, why
 //! none can be injected.
 //!

@@ -236,6 +236,14 @@ faults! {
     /// host must implement all operations represented by that capability property", and SupportsLocks covers
     /// Lock, Unlock, RefreshLock and UnlockAndRelock.
     RefreshLockNotImplemented,
+    // --- AddActivities (CSPP Plus; ../shared/notes/cspp-plus.md §7.1) ---
+    /// CheckFileInfo declares `SupportsAddActivities` but AddActivities answers 501. Breaks CheckFileInfo.rst: "a WOPI
+    /// host must implement all operations represented by that capability property if they set the property to true."
+    AddActivitiesNotImplemented,
+    /// Every activity is answered Status 0 (Success), an unknown type included (must be 3, UnknownType).
+    AddActivitiesUnknownTypeSucceeds,
+    /// The activity ids are echoed lower-cased (must be the request's ids byte for byte).
+    AddActivitiesIdCaseFolded,
     // --- Proof keys, continued (online/scenarios/proofkeys.rst; applied by crate::proof) ---
     /// Only `X-WOPI-Proof` with the current key is tried. Breaks proofkeys.rst: "you have to check three
     /// combinations of proof key values", so requests during a key rotation are refused.

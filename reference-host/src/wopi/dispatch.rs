@@ -126,6 +126,7 @@ async fn run(op: Op, target: Target, body: Body) -> Result<Response, WopiError> 
         (Op::DeleteFile, F(req)) => files::delete::handle(req).await,
         (Op::PutUserInfo, F(req)) => files::user_info::handle(req, body_bytes(body)?).await,
         (Op::GetShareUrl, F(req)) => files::share_url::handle(req).await,
+        (Op::AddActivities, F(req)) => files::add_activities::handle(req, body_bytes(body)?).await,
         (Op::EnumerateAncestors, F(req)) => ancestry::of_file(req).await,
         (Op::EnumerateAncestors, C(req)) => ancestry::of_container(req).await,
         (Op::GetEcosystem, F(req)) => ecosystem::pointer::of_file(req).await,

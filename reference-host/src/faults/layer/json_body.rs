@@ -54,6 +54,16 @@ fn edits(x: &Exchange<'_>) -> Vec<Edit> {
         (Op::GetRootContainer, Fault::RootContainerPointerMissing, |_, b| {
             remove(b, "ContainerPointer")
         }),
+        (Op::AddActivities, Fault::AddActivitiesUnknownTypeSucceeds, |_, b| {
+            activity_responses(b, |r| r["Status"] = Value::from(0))
+        }),
+        (Op::AddActivities, Fault::AddActivitiesIdCaseFolded, |_, b| {
+            activity_responses(b, |r| {
+                if let Some(id) = r["Id"].as_str() {
+                    r["Id"] = Value::String(id.to_lowercase());
+                }
+            })
+        }),
     ];
     table
         .iter()
@@ -86,6 +96,13 @@ pub(super) async fn rewrite(x: &Exchange<'_>, response: Response) -> Result<Resp
 fn strip_token(url: &mut Value) {
     if let Some(bare) = url.as_str().and_then(|u| u.split('?').next()) {
         *url = Value::String(bare.to_owned());
+    }
+}
+
+/// Applies `edit` to every entry of AddActivities' `ActivityResponses`.
+fn activity_responses(body: &mut Value, edit: impl Fn(&mut Value)) {
+    if let Some(list) = body["ActivityResponses"].as_array_mut() {
+        list.iter_mut().for_each(edit);
     }
 }
 

@@ -57,6 +57,9 @@ pub fn answer_instead(x: &Exchange<'_>) -> Option<Result<Response, WopiError>> {
         Op::GetLock if x.has(Fault::CapabilityNotImplemented) => {
             Some(Err(WopiError::NotImplemented("GET_LOCK".into())))
         }
+        Op::AddActivities if x.has(Fault::AddActivitiesNotImplemented) => {
+            Some(Err(WopiError::NotImplemented("ADD_ACTIVITIES".into())))
+        }
         _ => None,
     }
 }

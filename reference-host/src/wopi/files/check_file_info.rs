@@ -36,6 +36,9 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.supports_containers = Some(true);
     info.supports_ecosystem = Some(true);
     info.supports_get_file_wopi_src = Some(true);
+    // CSPP Plus: not a property of the public CheckFileInfo page, so it rides in the model's unmodelled members.
+    info.extra
+        .insert("SupportsAddActivities".into(), serde_json::Value::Bool(true));
     info.supported_share_url_types = Some(vec![
         ShareUrlType::ReadOnly.as_str().to_owned(),
         ShareUrlType::ReadWrite.as_str().to_owned(),

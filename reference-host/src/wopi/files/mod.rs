@@ -5,6 +5,7 @@
 //! to the documented status and headers. Writes by read-only users answer 404 ("user unauthorized" in the docs'
 //! status tables); PutRelativeFile answers 501 for them, as `UserCanNotWriteRelative` is true for them.
 
+pub mod add_activities;
 pub mod check_file_info;
 pub mod delete;
 pub mod get_file;
