@@ -229,19 +229,6 @@ pub(crate) fn root(base: &Url) -> String {
     base.as_str().trim_end_matches('/').to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip() {
-        for p in ClientProfile::ALL {
-            assert_eq!(p.name().parse::<ClientProfile>(), Ok(p));
-        }
-        assert!("libreoffice".parse::<ClientProfile>().is_err());
-    }
-}
-
 /// One step of a client session: sends `req` (with the profile's proof mode) and requires `expected`. A failure
 /// names the step, the request line and the headers the step added, the status and the start of the body, and the
 /// client's rule (`rule`, with its source).
@@ -300,4 +287,17 @@ pub(crate) async fn step(
 /// A JSON property as a string, if it is one.
 pub(crate) fn json_str(v: &serde_json::Value, name: &str) -> Option<String> {
     v.get(name).and_then(serde_json::Value::as_str).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for p in ClientProfile::ALL {
+            assert_eq!(p.name().parse::<ClientProfile>(), Ok(p));
+        }
+        assert!("libreoffice".parse::<ClientProfile>().is_err());
+    }
 }

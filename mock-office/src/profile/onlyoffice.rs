@@ -146,7 +146,14 @@ const TAIL: &str = "<rs=DC_LLCC&><dchat=DISABLE_CHAT&><embed=EMBEDDED&><fs=FULLS
 const LOCKS_UPDATE: &str = "locks,update";
 
 /// (app, document type, view-only exts, editable exts, convert target).
-const APPS: &[(&str, &str, &[&str], &[&str], Option<&str>)] = &[
+type AppRow = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Option<&'static str>,
+);
+const APPS: &[AppRow] = &[
     ("Word", "word", &["doc", "rtf"], &["docx", "odt", "txt"], Some("docx")),
     ("Excel", "cell", &["xls"], &["xlsx", "ods", "csv"], Some("xlsx")),
     ("PowerPoint", "slide", &["ppt"], &["pptx", "odp"], Some("pptx")),
