@@ -1,6 +1,8 @@
 //! Client profiles (`run --profile collabora|onlyoffice`): the profile suites in `suites/profiles/` load, are picked
-//! only for their profile, and pass against the in-process reference host; plus Collabora's save precondition
-//! (`X-COOL-WOPI-Timestamp`), which no suite element can send, checked with the mock client directly.
+//! only for their profile, and pass against the in-process reference host (also sent with the client's own
+//! headers); each client's editing session (`wopi_mock_office::profile`) passes end to end; each Collabora fault
+//! of the reference host fails its profile case and a named session step; plus Collabora's save precondition
+//! (`X-COOL-WOPI-Timestamp`) checked with the mock client directly.
 //!
 //! The Collabora rules come from `../shared/notes/ecosystem.md` §5 and §3 #51-#56: PutFile carries the
 //! `LastModifiedTime` Collabora last saw; if the file changed since, the host answers 409 with
