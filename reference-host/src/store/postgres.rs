@@ -264,6 +264,16 @@ async fn query_opt<C: GenericClient>(
     Ok(query(c, sql, params).await?.into_iter().next())
 }
 
+/// The row a lookup finds, if any, read by `from`.
+async fn query_opt_as<C: GenericClient, T>(
+    c: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    from: fn(&Row) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    query_opt(c, sql, params).await?.as_ref().map(from).transpose()
+}
+
 /// The row a lookup by key finds, or [`StoreError::NotFound`].
 async fn query_one<C: GenericClient>(c: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
     query_opt(c, sql, params).await?.ok_or(StoreError::NotFound)
@@ -436,10 +446,7 @@ impl PgStore {
             "SELECT {FILE_COLS} FROM files WHERE container = $1 AND lower(name) = lower($2){}",
             if for_update { " FOR UPDATE" } else { "" }
         );
-        query_opt(c, &sql, &[&container.as_str(), &name])
-            .await?
-            .map(|r| record_from(&r))
-            .transpose()
+        query_opt_as(c, &sql, &[&container.as_str(), &name], record_from).await
     }
 
     async fn container_named<C: GenericClient>(
@@ -448,14 +455,8 @@ impl PgStore {
         parent: &ContainerId,
         name: &str,
     ) -> Result<Option<Container>, StoreError> {
-        query_opt(
-            c,
-            "SELECT id, name, parent FROM containers WHERE parent = $1 AND lower(name) = lower($2)",
-            &[&parent.as_str(), &name],
-        )
-        .await?
-        .map(|r| container_from(&r))
-        .transpose()
+        let sql = "SELECT id, name, parent FROM containers WHERE parent = $1 AND lower(name) = lower($2)";
+        query_opt_as(c, sql, &[&parent.as_str(), &name], container_from).await
     }
 
     /// The first free numbered variant of `name` among the files or the sub-containers of a container.
