@@ -37,7 +37,7 @@ pub mod wopi;
 /// [`store`] and [`tokens`] is private to the crate (an embedding program uses [`embed`]).
 pub mod testing {
     pub use crate::store::postgres::{ExpiryClock, PgOptions, PgStore};
-    pub use crate::store::{Store, UserId};
+    pub use crate::store::{ContentWrite, Store, UserId};
     pub use crate::tokens::{IssuedToken, Resource, epoch_ms};
 }
 

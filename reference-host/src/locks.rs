@@ -86,6 +86,33 @@ pub enum Change {
     Nothing,
 }
 
+impl Change {
+    /// The lock the file holds after this change, from the `current` one: `None` for [`Change::Nothing`] (nothing
+    /// to store), else `Some` of the new lock (`Some(None)`: no lock). A set or extended lock expires `lifetime`
+    /// after `now` (sooner under [`Fault::LockExpiresEarly`]).
+    pub fn resulting_lock(
+        self,
+        current: Option<ActiveLock>,
+        now: SystemTime,
+        faults: &FaultSet,
+        lifetime: std::time::Duration,
+    ) -> Option<Option<ActiveLock>> {
+        let expires_at = || expiry_from(now, faults, lifetime);
+        match self {
+            Change::Nothing => None,
+            Change::Set(id) => Some(Some(ActiveLock {
+                id,
+                expires_at: expires_at(),
+            })),
+            Change::Extend => Some(current.map(|l| ActiveLock {
+                id: l.id,
+                expires_at: expires_at(),
+            })),
+            Change::Clear => Some(None),
+        }
+    }
+}
+
 /// The lock in effect at `now`: `None` if there is none or it has expired.
 pub fn effective(stored: Option<ActiveLock>, now: SystemTime, faults: &FaultSet) -> Option<ActiveLock> {
     stored.filter(|lock| faults.has(Fault::LockNeverExpires) || lock.expires_at > now)

@@ -22,6 +22,7 @@ use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
+use crate::faults::{Fault, FaultSet};
 use crate::locks::{ActiveLock, LockOp, LockOutcome};
 
 /// The future every store method returns.
@@ -278,18 +279,8 @@ pub trait Store: Send + Sync + 'static {
     /// Runs one lock operation (Lock, Unlock, RefreshLock, UnlockAndRelock, GetLock, and the lock checks of PutFile,
     /// RenameFile and DeleteFile) atomically; see [`crate::locks`].
     fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome>;
-    /// PutFile: checks the lock rules and writes a new version in one atomic step. With `if_last_modified` (the
-    /// file's `LastModifiedTime` as CheckFileInfo formats it, from Collabora's `X-COOL-WOPI-Timestamp`) the write
-    /// happens only if the file still has that time, else [`StoreError::ModifiedSince`].
-    fn put_content(
-        &self,
-        id: &FileId,
-        lock: Option<LockId>,
-        content: Bytes,
-        author: UserId,
-        now: SystemTime,
-        if_last_modified: Option<String>,
-    ) -> StoreFuture<'_, FileRecord>;
+    /// PutFile: checks the lock rules and writes a new version in one atomic step (see [`ContentWrite`]).
+    fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord>;
     /// RenameFile: checks the lock rules, then renames (to a free variant of the name if it clashes).
     fn rename_file(
         &self,
@@ -331,6 +322,54 @@ pub(crate) fn no_free_name(name: &FileName) -> StoreError {
         "no free name for {:?} after {FREE_NAME_ATTEMPTS} attempts",
         name.as_str()
     ))
+}
+
+/// A PutFile write, as [`Store::put_content`] takes it.
+#[derive(Debug, Clone)]
+pub struct ContentWrite {
+    /// The file written.
+    pub id: FileId,
+    /// The lock the client presented (`X-WOPI-Lock`), if any.
+    pub lock: Option<LockId>,
+    /// The new content.
+    pub content: Bytes,
+    /// Who writes it (the new version's author).
+    pub author: UserId,
+    /// When, on the host's clock.
+    pub now: SystemTime,
+    /// The file's `LastModifiedTime` as CheckFileInfo formats it (from Collabora's `X-COOL-WOPI-Timestamp`): the
+    /// write happens only if the file still has that time, else [`StoreError::ModifiedSince`].
+    pub if_last_modified: Option<String>,
+}
+
+impl ContentWrite {
+    /// Checks the write against the file as it is now: the lock rules of [`crate::locks`], then `if_last_modified`.
+    pub(crate) fn check(&self, current: &FileRecord, faults: &FaultSet) -> Result<(), StoreError> {
+        // PutFile.rst: "the host must check the current size of the file"; the fault checks the body instead.
+        let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
+            self.content.len() as u64
+        } else {
+            current.size
+        };
+        crate::locks::check_put(self.lock.as_ref(), current.lock.as_ref(), size_checked, faults).map_err(conflict)?;
+        // Compared as formatted, because that string is what the client got and sends back.
+        if self
+            .if_last_modified
+            .as_ref()
+            .is_some_and(|t| *t != crate::wopi::iso8601(current.last_modified))
+        {
+            return Err(StoreError::ModifiedSince);
+        }
+        Ok(())
+    }
+}
+
+/// A broken lock rule, as the store reports it.
+pub(crate) fn conflict(c: crate::locks::Conflict) -> StoreError {
+    StoreError::LockMismatch {
+        current: c.current,
+        reason: c.reason,
+    }
 }
 
 /// Milliseconds since the Unix epoch, as both stores keep times (0 before the epoch, saturating far ahead).

@@ -32,8 +32,8 @@ use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
 use super::{
-    Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture, User, UserId,
-    VersionRecord, from_ms, name_candidates, no_free_name, sha256, to_ms,
+    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
+    User, UserId, VersionRecord, conflict, from_ms, name_candidates, no_free_name, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
@@ -169,13 +169,6 @@ fn i64_from(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn conflict(c: locks::Conflict) -> StoreError {
-    StoreError::LockMismatch {
-        current: c.current,
-        reason: c.reason,
-    }
-}
-
 /// The rows of a new file: its content blob first (the file row references it), then the file at version 0
 /// (the first version row sets it to 1).
 async fn insert_file<C: GenericClient>(tx: &C, record: &FileRecord, content: &Bytes) -> Result<(), StoreError> {
@@ -271,9 +264,24 @@ async fn query_opt<C: GenericClient>(
     Ok(query(c, sql, params).await?.into_iter().next())
 }
 
+/// The row a lookup finds, if any, read by `from`.
+async fn query_opt_as<C: GenericClient, T>(
+    c: &C,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+    from: fn(&Row) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    query_opt(c, sql, params).await?.as_ref().map(from).transpose()
+}
+
 /// The row a lookup by key finds, or [`StoreError::NotFound`].
 async fn query_one<C: GenericClient>(c: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
     query_opt(c, sql, params).await?.ok_or(StoreError::NotFound)
+}
+
+/// A container by id, or [`StoreError::NotFound`].
+async fn container<C: GenericClient>(c: &C, id: &str) -> Result<Container, StoreError> {
+    container_from(&container_row(c, id, false).await?)
 }
 
 /// A container by id (locked for the transaction with `for_update`).
@@ -353,6 +361,23 @@ impl PgStore {
             .map_err(|e| backend(format!("PostgreSQL connection pool: {e}")))
     }
 
+    // One statement on a pooled connection, outside any transaction (the reads and single writes of the trait).
+    async fn query_pooled(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>, StoreError> {
+        query(&self.client().await?, sql, params).await
+    }
+
+    async fn query_opt_pooled(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>, StoreError> {
+        query_opt(&self.client().await?, sql, params).await
+    }
+
+    async fn query_one_pooled(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row, StoreError> {
+        query_one(&self.client().await?, sql, params).await
+    }
+
+    async fn execute_pooled(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
+        execute(&self.client().await?, sql, params).await
+    }
+
     /// Reads `key` from `meta`, or stores `init()` under it if absent; every instance ends up with the same value
     /// (the token signing key, so a token from one instance verifies on all).
     pub async fn meta_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
@@ -421,10 +446,7 @@ impl PgStore {
             "SELECT {FILE_COLS} FROM files WHERE container = $1 AND lower(name) = lower($2){}",
             if for_update { " FOR UPDATE" } else { "" }
         );
-        query_opt(c, &sql, &[&container.as_str(), &name])
-            .await?
-            .map(|r| record_from(&r))
-            .transpose()
+        query_opt_as(c, &sql, &[&container.as_str(), &name], record_from).await
     }
 
     async fn container_named<C: GenericClient>(
@@ -433,14 +455,8 @@ impl PgStore {
         parent: &ContainerId,
         name: &str,
     ) -> Result<Option<Container>, StoreError> {
-        query_opt(
-            c,
-            "SELECT id, name, parent FROM containers WHERE parent = $1 AND lower(name) = lower($2)",
-            &[&parent.as_str(), &name],
-        )
-        .await?
-        .map(|r| container_from(&r))
-        .transpose()
+        let sql = "SELECT id, name, parent FROM containers WHERE parent = $1 AND lower(name) = lower($2)";
+        query_opt_as(c, sql, &[&parent.as_str(), &name], container_from).await
     }
 
     /// The first free numbered variant of `name` among the files or the sub-containers of a container.
@@ -512,17 +528,8 @@ impl PgStore {
         current: Option<ActiveLock>,
         now: SystemTime,
     ) -> Result<(), StoreError> {
-        let new_lock = match change {
-            Change::Nothing => return Ok(()),
-            Change::Set(lock_id) => Some(ActiveLock {
-                id: lock_id,
-                expires_at: locks::expiry_from(now, &self.inner.faults, self.inner.lock_lifetime),
-            }),
-            Change::Extend => current.map(|l| ActiveLock {
-                id: l.id,
-                expires_at: locks::expiry_from(now, &self.inner.faults, self.inner.lock_lifetime),
-            }),
-            Change::Clear => None,
+        let Some(new_lock) = change.resulting_lock(current, now, &self.inner.faults, self.inner.lock_lifetime) else {
+            return Ok(());
         };
         self.store_lock(c, id, new_lock.as_ref()).await
     }
@@ -578,9 +585,7 @@ impl PgStore {
     /// the foreign key instead of removing live content; such a failure is only logged.
     async fn prune_blobs(&self) {
         let result = async {
-            let client = self.client().await?;
-            execute(
-                &client,
+            self.execute_pooled(
                 "DELETE FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = b.sha256) \
                  AND NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = b.sha256)",
                 &[],
@@ -632,23 +637,16 @@ impl PgStore {
         guard(&self.inner.record_cache).remove(id);
     }
 
-    async fn put_content_impl(
-        &self,
-        id: FileId,
-        lock: Option<LockId>,
-        content: Bytes,
-        author: UserId,
-        host_now: SystemTime,
-        if_last_modified: Option<String>,
-    ) -> Result<FileRecord, StoreError> {
+    async fn put_content_impl(&self, write: ContentWrite) -> Result<FileRecord, StoreError> {
         let faults = self.inner.faults;
         let separate = faults.has(Fault::LockCheckSeparateTransaction);
+        let (id, host_now) = (&write.id, write.now);
         let mut client = self.client().await?;
         // The check: under the fault outside the write's transaction (and without the row lock), else inside it.
         let current = if separate {
-            let stored = self.read_file(&client, &id, false).await?;
+            let stored = self.read_file(&client, id, false).await?;
             let current = self.effective(stored, host_now);
-            self.check_put(&current, lock.as_ref(), &content, if_last_modified.as_deref())?;
+            write.check(&current, &faults)?;
             tokio::time::sleep(Duration::from_millis(20)).await;
             Some(current)
         } else {
@@ -658,13 +656,13 @@ impl PgStore {
         let current = match current {
             Some(c) => c,
             None => {
-                let stored = self.read_file(&tx, &id, true).await?;
+                let stored = self.read_file(&tx, id, true).await?;
                 let current = self.effective(stored, host_now);
-                self.check_put(&current, lock.as_ref(), &content, if_last_modified.as_deref())?;
+                write.check(&current, &faults)?;
                 current
             }
         };
-        let hash = sha256(&content);
+        let hash = sha256(&write.content);
         // The version is taken from the row as it is now (a separate-transaction writer may have moved it).
         let now = host_now;
         let version = if separate {
@@ -680,11 +678,11 @@ impl PgStore {
         } else {
             current.version + 1
         };
-        self.write_version(&tx, &id, version, &content, &hash, &author, now)
+        self.write_version(&tx, id, version, &write.content, &hash, &write.author, now)
             .await?;
         tx.commit().await.map_err(pg)?;
         let record = FileRecord {
-            size: content.len() as u64,
+            size: write.content.len() as u64,
             version,
             sha256: hash,
             last_modified: now,
@@ -695,26 +693,6 @@ impl PgStore {
             self.prune_blobs().await;
         }
         Ok(record)
-    }
-
-    fn check_put(
-        &self,
-        current: &FileRecord,
-        lock: Option<&LockId>,
-        content: &Bytes,
-        if_last_modified: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let faults = &self.inner.faults;
-        let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
-            content.len() as u64
-        } else {
-            current.size
-        };
-        locks::check_put(lock, current.lock.as_ref(), size_checked, faults).map_err(conflict)?;
-        if if_last_modified.is_some_and(|t| t != crate::wopi::iso8601(current.last_modified)) {
-            return Err(StoreError::ModifiedSince);
-        }
-        Ok(())
     }
 
     async fn create_file_impl(&self, new: NewFile, host_now: SystemTime) -> Result<Created, StoreError> {
@@ -779,25 +757,20 @@ impl PgStore {
 
 impl Store for PgStore {
     fn root_container(&self) -> StoreFuture<'_, Container> {
-        Box::pin(async move {
-            let client = self.client().await?;
-            let row = container_row(&client, ROOT_CONTAINER_ID, false).await?;
-            container_from(&row)
-        })
+        Box::pin(async move { container(&self.client().await?, ROOT_CONTAINER_ID).await })
     }
 
     fn put_user(&self, user: NewUser) -> StoreFuture<'_, User> {
         Box::pin(async move {
-            let client = self.client().await?;
-            let row = query_opt(
-                &client,
-                "INSERT INTO users (id, friendly_name, can_write) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE \
+            let row = self
+                .query_opt_pooled(
+                    "INSERT INTO users (id, friendly_name, can_write) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE \
                  SET friendly_name = excluded.friendly_name, can_write = excluded.can_write \
                  RETURNING id, friendly_name, can_write, user_info",
-                &[&user.id.as_str(), &user.friendly_name, &user.can_write],
-            )
-            .await?
-            .ok_or_else(|| backend("upsert returned no row"))?;
+                    &[&user.id.as_str(), &user.friendly_name, &user.can_write],
+                )
+                .await?
+                .ok_or_else(|| backend("upsert returned no row"))?;
             user_from(&row)
         })
     }
@@ -805,13 +778,12 @@ impl Store for PgStore {
     fn user(&self, id: &UserId) -> StoreFuture<'_, User> {
         let id = id.clone();
         Box::pin(async move {
-            let client = self.client().await?;
-            let row = query_one(
-                &client,
-                "SELECT id, friendly_name, can_write, user_info FROM users WHERE id = $1",
-                &[&id.as_str()],
-            )
-            .await?;
+            let row = self
+                .query_one_pooled(
+                    "SELECT id, friendly_name, can_write, user_info FROM users WHERE id = $1",
+                    &[&id.as_str()],
+                )
+                .await?;
             user_from(&row)
         })
     }
@@ -819,13 +791,9 @@ impl Store for PgStore {
     fn set_user_info(&self, id: &UserId, info: String) -> StoreFuture<'_, ()> {
         let id = id.clone();
         Box::pin(async move {
-            let client = self.client().await?;
-            let n = execute(
-                &client,
-                "UPDATE users SET user_info = $2 WHERE id = $1",
-                &[&id.as_str(), &info],
-            )
-            .await?;
+            let n = self
+                .execute_pooled("UPDATE users SET user_info = $2 WHERE id = $1", &[&id.as_str(), &info])
+                .await?;
             if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
         })
     }
@@ -838,8 +806,7 @@ impl Store for PgStore {
             {
                 return Ok(cached);
             }
-            let client = self.client().await?;
-            let stored = self.read_file(&client, &id, false).await?;
+            let stored = self.read_file(&self.client().await?, &id, false).await?;
             let record = self.effective(stored, now);
             self.remember(&record);
             Ok(record)
@@ -849,12 +816,11 @@ impl Store for PgStore {
     fn content(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, Bytes)> {
         let id = id.clone();
         Box::pin(async move {
-            let client = self.client().await?;
             // One statement, so the record and the bytes are of the same version.
             let sql = format!(
                 "SELECT {FILE_COLS_F}, b.data FROM files f JOIN blobs b ON b.sha256 = f.sha256 WHERE f.id = $1"
             );
-            let row = query_one(&client, &sql, &[&id.as_str()]).await?;
+            let row = self.query_one_pooled(&sql, &[&id.as_str()]).await?;
             let data: Vec<u8> = row.try_get(11).map_err(pg)?;
             let stored = record_from(&row)?;
             Ok((self.effective(stored, now), Bytes::from(data)))
@@ -864,13 +830,12 @@ impl Store for PgStore {
     fn versions(&self, id: &FileId) -> StoreFuture<'_, Vec<VersionRecord>> {
         let id = id.clone();
         Box::pin(async move {
-            let client = self.client().await?;
-            let rows = query(
-                &client,
-                "SELECT version, size, sha256, modified_ms, author FROM versions WHERE file = $1 ORDER BY version",
-                &[&id.as_str()],
-            )
-            .await?;
+            let rows = self
+                .query_pooled(
+                    "SELECT version, size, sha256, modified_ms, author FROM versions WHERE file = $1 ORDER BY version",
+                    &[&id.as_str()],
+                )
+                .await?;
             let out = rows
                 .iter()
                 .map(|r| {
@@ -899,16 +864,8 @@ impl Store for PgStore {
         Box::pin(self.lock_op_impl(id.clone(), op, now))
     }
 
-    fn put_content(
-        &self,
-        id: &FileId,
-        lock: Option<LockId>,
-        content: Bytes,
-        author: UserId,
-        now: SystemTime,
-        if_last_modified: Option<String>,
-    ) -> StoreFuture<'_, FileRecord> {
-        Box::pin(self.put_content_impl(id.clone(), lock, content, author, now, if_last_modified))
+    fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord> {
+        Box::pin(self.put_content_impl(write))
     }
 
     fn rename_file(
@@ -971,9 +928,8 @@ impl Store for PgStore {
         let container = container.clone();
         let name = name.to_owned();
         Box::pin(async move {
-            let client = self.client().await?;
             let stored = self
-                .file_named(&client, &container, &name, false)
+                .file_named(&self.client().await?, &container, &name, false)
                 .await?
                 .ok_or(StoreError::NotFound)?;
             Ok(self.effective(stored, now))
@@ -982,11 +938,7 @@ impl Store for PgStore {
 
     fn container(&self, id: &ContainerId) -> StoreFuture<'_, Container> {
         let id = id.clone();
-        Box::pin(async move {
-            let client = self.client().await?;
-            let row = container_row(&client, id.as_str(), false).await?;
-            container_from(&row)
-        })
+        Box::pin(async move { container(&self.client().await?, id.as_str()).await })
     }
 
     fn create_container(&self, parent: &ContainerId, name: FileName, mode: NameMode) -> StoreFuture<'_, Container> {
@@ -1126,26 +1078,13 @@ impl Store for PgStore {
         let id = id.clone();
         Box::pin(async move {
             let client = self.client().await?;
-            let mut current = query_opt(
-                &client,
-                "SELECT id, name, parent FROM containers WHERE id = $1",
-                &[&id.as_str()],
-            )
-            .await?
-            .map(|r| container_from(&r))
-            .transpose()?
-            .ok_or(StoreError::NotFound)?;
+            let mut current = container(&client, id.as_str()).await?;
             let mut chain = Vec::new();
             while let Some(parent) = current.parent.clone() {
-                current = query_opt(
-                    &client,
-                    "SELECT id, name, parent FROM containers WHERE id = $1",
-                    &[&parent.as_str()],
-                )
-                .await?
-                .map(|r| container_from(&r))
-                .transpose()?
-                .ok_or_else(|| backend("dangling container parent"))?;
+                current = container(&client, parent.as_str()).await.map_err(|e| match e {
+                    StoreError::NotFound => backend("dangling container parent"),
+                    e => e,
+                })?;
                 chain.push(current.clone());
                 if chain.len() > 10_000 {
                     return Err(backend("container parent cycle"));

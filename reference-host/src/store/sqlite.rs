@@ -33,8 +33,8 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 }
 
 use super::{
-    Container, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture, User, UserId,
-    VersionRecord, from_ms, sha256, to_ms,
+    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
+    User, UserId, VersionRecord, conflict, from_ms, sha256, to_ms,
 };
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
@@ -537,13 +537,6 @@ fn store_lock(tx: &Connection, file: &FileId, lock: Option<&ActiveLock>) -> rusq
     Ok(())
 }
 
-fn conflict(c: locks::Conflict) -> StoreError {
-    StoreError::LockMismatch {
-        current: c.current,
-        reason: c.reason,
-    }
-}
-
 /// Where a new file goes (PutRelativeFile.rst, CreateChildFile.rst): its name, and the file it replaces if any.
 /// A taken name in suggested mode gets a free variant; in exact mode it is replaced only with overwrite and when
 /// unlocked, otherwise a 409 offering a free name.
@@ -804,30 +797,18 @@ impl Store for SqliteStore {
         })
     }
 
-    fn put_content(
-        &self,
-        id: &FileId,
-        lock: Option<LockId>,
-        content: Bytes,
-        author: UserId,
-        now: SystemTime,
-        if_last_modified: Option<String>,
-    ) -> StoreFuture<'_, FileRecord> {
-        let id = id.clone();
+    fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord> {
         self.write(move |inner, conn| {
             let faults = inner.faults;
-            let current = inner.current(&id, now)?;
-            // PutFile.rst: "the host must check the current size of the file"; the fault checks the body instead.
-            let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
-                content.len() as u64
-            } else {
-                current.size
-            };
-            locks::check_put(lock.as_ref(), current.lock.as_ref(), size_checked, &faults).map_err(conflict)?;
-            // Compared as formatted, because that string is what the client got and sends back.
-            if if_last_modified.is_some_and(|t| t != crate::wopi::iso8601(current.last_modified)) {
-                return Err(StoreError::ModifiedSince);
-            }
+            let current = inner.current(&write.id, write.now)?;
+            write.check(&current, &faults)?;
+            let ContentWrite {
+                id,
+                content,
+                author,
+                now,
+                ..
+            } = write;
             let hash = sha256(&content);
             let version = if faults.has(Fault::PutFileKeepsVersion) {
                 current.version
@@ -1162,17 +1143,8 @@ fn apply_change(
     current: Option<ActiveLock>,
     now: SystemTime,
 ) -> Result<(), StoreError> {
-    let new_lock = match change {
-        Change::Nothing => return Ok(()),
-        Change::Set(lock_id) => Some(ActiveLock {
-            id: lock_id,
-            expires_at: locks::expiry_from(now, &inner.faults, inner.lock_lifetime),
-        }),
-        Change::Extend => current.map(|l| ActiveLock {
-            id: l.id,
-            expires_at: locks::expiry_from(now, &inner.faults, inner.lock_lifetime),
-        }),
-        Change::Clear => None,
+    let Some(new_lock) = change.resulting_lock(current, now, &inner.faults, inner.lock_lifetime) else {
+        return Ok(());
     };
     store_lock(conn, id, new_lock.as_ref()).map_err(backend)?;
     if let Some(row) = inner.index_mut().files.get_mut(id) {
@@ -1247,7 +1219,14 @@ mod tests {
             let lock = LockId::new("L1").unwrap();
             store.lock_op(&file.id, LockOp::Lock(lock.clone()), now).await.unwrap();
             store
-                .put_content(&file.id, Some(lock), Bytes::from_static(b"world!"), user(), now, None)
+                .put_content(ContentWrite {
+                    id: file.id.clone(),
+                    lock: Some(lock),
+                    content: Bytes::from_static(b"world!"),
+                    author: user(),
+                    now,
+                    if_last_modified: None,
+                })
                 .await
                 .unwrap();
             file.id

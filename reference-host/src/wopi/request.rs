@@ -155,12 +155,19 @@ impl UserLicensing {
 }
 
 /// The context of a request on `/wopi/files/{id}...`: the file ID, a verified caller, and the request headers.
+pub type FileRequest = ResourceRequest<FileId>;
+
+/// The context of a request on `/wopi/containers/{id}...`.
+pub type ContainerRequest = ResourceRequest<ContainerId>;
+
+/// The context of a request on one resource named in the path (a file or a container): its ID, a verified caller,
+/// and the request headers.
 #[derive(Debug)]
-pub struct FileRequest {
+pub struct ResourceRequest<I> {
     /// Host state.
     pub state: AppState,
-    /// The file in the path.
-    pub id: FileId,
+    /// The resource in the path.
+    pub id: I,
     /// The verified caller.
     pub caller: Caller,
     /// Request headers.
@@ -169,9 +176,35 @@ pub struct FileRequest {
     pub now: SystemTime,
 }
 
-// The extractors below take the headers out of the request parts instead of cloning them (CheckFileInfo is the hot
-// path); they must be the last parts extractor of a handler, before at most a body extractor.
-impl FromRequestParts<AppState> for FileRequest {
+/// An ID taken from the request path, naming a resource a token can be bound to.
+pub trait PathId: Clone + Sized {
+    /// The ID, or `None` when it is not one we could have issued (then it names nothing).
+    fn parse(raw: String) -> Option<Self>;
+    /// The resource the caller's token must be bound to.
+    fn resource(&self) -> Resource;
+}
+
+impl PathId for FileId {
+    fn parse(raw: String) -> Option<Self> {
+        FileId::new(raw).ok()
+    }
+    fn resource(&self) -> Resource {
+        Resource::File(self.clone())
+    }
+}
+
+impl PathId for ContainerId {
+    fn parse(raw: String) -> Option<Self> {
+        ContainerId::new(raw).ok()
+    }
+    fn resource(&self) -> Resource {
+        Resource::Container(self.clone())
+    }
+}
+
+// The extractor takes the headers out of the request parts instead of cloning them (CheckFileInfo is the hot path);
+// it must be the last parts extractor of a handler, before at most a body extractor.
+impl<I: PathId + Send> FromRequestParts<AppState> for ResourceRequest<I> {
     type Rejection = WopiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -179,42 +212,8 @@ impl FromRequestParts<AppState> for FileRequest {
             .await
             .map_err(|_| WopiError::NotFound)?;
         // An ID that is not one we could have issued names no file; a token cannot be bound to it either.
-        let id = FileId::new(raw).map_err(|_| WopiError::NotFound)?;
-        let caller = authorize(state, parts, &Resource::File(id.clone())).await?;
-        Ok(Self {
-            state: state.clone(),
-            id,
-            caller,
-            headers: std::mem::take(&mut parts.headers),
-            now: state.now(),
-        })
-    }
-}
-
-/// The context of a request on `/wopi/containers/{id}...`.
-#[derive(Debug)]
-pub struct ContainerRequest {
-    /// Host state.
-    pub state: AppState,
-    /// The container in the path.
-    pub id: ContainerId,
-    /// The verified caller.
-    pub caller: Caller,
-    /// Request headers.
-    pub headers: HeaderMap,
-    /// When the request is handled.
-    pub now: SystemTime,
-}
-
-impl FromRequestParts<AppState> for ContainerRequest {
-    type Rejection = WopiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let Path(raw) = Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| WopiError::NotFound)?;
-        let id = ContainerId::new(raw).map_err(|_| WopiError::NotFound)?;
-        let caller = authorize(state, parts, &Resource::Container(id.clone())).await?;
+        let id = I::parse(raw).ok_or(WopiError::NotFound)?;
+        let caller = authorize(state, parts, &id.resource()).await?;
         Ok(Self {
             state: state.clone(),
             id,

@@ -198,21 +198,18 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// Records a broken rule: `Must` fails the check, `Should` is reported without failing it.
-    #[allow(clippy::too_many_arguments)]
-    fn record(
-        &mut self,
-        level: Level,
-        ctx: &CheckContext,
-        check: Check,
-        expected: impl Into<String>,
-        actual: impl Into<String>,
-        rule: &str,
-        doc: &str,
-    ) {
+    /// Records a broken rule (`at` names it): `Must` fails the check, `Should` is reported without failing it.
+    fn record(&mut self, level: Level, at: &At<'_>, expected: impl Into<String>, actual: impl Into<String>) {
         let should_only = level == Level::Should;
-        self.failures
-            .push(failure(ctx, check, expected, actual, rule, doc, should_only));
+        self.failures.push(failure(
+            at.ctx,
+            at.check,
+            expected,
+            actual,
+            at.rule,
+            at.doc,
+            should_only,
+        ));
     }
 
     /// The rule could not be observed: `precondition` did not hold (`seen` says what happened instead).
@@ -255,12 +252,9 @@ impl CheckResult {
                 let actual = format!("{id} from {}", m.origin);
                 self.record(
                     Must,
-                    ctx,
-                    check,
+                    &At::new(ctx, check, rule, POSTMESSAGE_DOC),
                     format!("{id} from {host}"),
                     actual,
-                    rule,
-                    POSTMESSAGE_DOC,
                 );
                 false
             }
@@ -273,6 +267,32 @@ impl CheckResult {
 
     pub fn failed(&self) -> bool {
         self.failures.iter().any(|f| !f.should_only)
+    }
+}
+
+/// The rule a check judges, bound once per check: the context and check a finding is reported under, the rule's
+/// text and the doc page that states it.
+#[derive(Debug, Clone, Copy)]
+struct At<'a> {
+    ctx: &'a CheckContext,
+    check: Check,
+    rule: &'a str,
+    doc: &'a str,
+}
+
+impl<'a> At<'a> {
+    fn new(ctx: &'a CheckContext, check: Check, rule: &'a str, doc: &'a str) -> Self {
+        At { ctx, check, rule, doc }
+    }
+
+    /// Another rule of the same check.
+    fn rule(self, rule: &'a str) -> Self {
+        At { rule, ..self }
+    }
+
+    /// The same rule, as another doc page states it.
+    fn doc(self, doc: &'a str) -> Self {
+        At { doc, ..self }
     }
 }
 
@@ -406,26 +426,21 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
     let f = page.frame().await?;
     let rule = "the host page must use a form element and POST the access token and access_token_ttl to the \
                 WOPI client iframe";
+    let at = At::new(ctx, c, rule, HOSTPAGE_DOC);
     if f.method != "POST" {
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "the frame loaded by a form POST",
             format!("the frame was loaded with {}", f.method),
-            rule,
-            HOSTPAGE_DOC,
         );
     }
     if f.action != spec.action {
         r.record(
             Must,
-            ctx,
-            c,
+            &at.rule("the host page must load the discovery action URL for the action the user asked for"),
             format!("the `{}` action URL", spec.action),
             format!("the page opened the `{}` action ({} app)", f.action, f.app),
-            "the host page must load the discovery action URL for the action the user asked for",
-            HOSTPAGE_DOC,
         );
     }
     let name = properties(&f)
@@ -446,12 +461,12 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
             if expected_path != actual_path {
                 r.record(
                     Must,
-                    ctx,
-                    c,
+                    &at.rule(
+                        "the host page must use the action URL discovery lists for the file's extension and action",
+                    )
+                    .doc("online/discovery.rst"),
                     format!("the {} {} action URL ({expected_path})", app.name, spec.action),
                     actual_path,
-                    "the host page must use the action URL discovery lists for the file's extension and action",
-                    "online/discovery.rst",
                 );
             }
         }
@@ -464,34 +479,28 @@ async fn form_post(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext)
     match &f.wopisrc {
         None => r.record(
             Must,
-            ctx,
-            c,
+            &at.rule("the action URL carries the file's WOPISrc")
+                .doc("online/discovery.rst"),
             "a WOPISrc parameter in the action URL",
             format!("query parameters: {}", keys(&f.query)),
-            "the action URL carries the file's WOPISrc",
-            "online/discovery.rst",
         ),
         Some(src) => match Url::parse(src) {
             Err(e) => r.record(
                 Must,
-                ctx,
-                c,
+                &at.rule("WOPISrc is the URL of the file's WOPI endpoint")
+                    .doc("online/discovery.rst"),
                 "WOPISrc is an absolute URL",
                 format!("{src:?}: {e}"),
-                "WOPISrc is the URL of the file's WOPI endpoint",
-                "online/discovery.rst",
             ),
             Ok(u) => {
                 let same = u.origin() == ctx.wopisrc.origin() && u.path() == ctx.wopisrc.path();
                 if !same {
                     r.record(
                         Should,
-                        ctx,
-                        c,
+                        &at.rule("the page should open the file under test")
+                            .doc("online/discovery.rst"),
                         format!("WOPISrc {}", ctx.wopisrc),
                         format!("WOPISrc {u}"),
-                        "the page should open the file under test",
-                        "online/discovery.rst",
                     );
                 }
             }
@@ -514,6 +523,7 @@ async fn token_in_body(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
     let f = page.frame().await?;
     let rule = "access tokens must not be passed to the WOPI client iframe as a query string parameter; hosts must \
                 pass them with a form POST";
+    let at = At::new(ctx, c, rule, HOSTPAGE_DOC);
     let in_query: Vec<&str> = f
         .query
         .iter()
@@ -523,23 +533,17 @@ async fn token_in_body(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
     if !in_query.is_empty() {
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "no access_token in the action URL",
             format!("the action URL carries {}", in_query.join(" and ")),
-            rule,
-            HOSTPAGE_DOC,
         );
     }
     if f.token_source != "form" {
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "access_token in the POSTed form body",
             format!("form fields: {}; token found in: {}", keys(&f.form), f.token_source),
-            rule,
-            HOSTPAGE_DOC,
         );
     }
     Ok(r)
@@ -551,6 +555,7 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
     let f = page.frame().await?;
     let rule = "access_token_ttl is POSTed with the token: the time the token expires, in milliseconds since \
                 1 January 1970 UTC";
+    let at = At::new(ctx, c, rule, HOSTPAGE_DOC);
     let Some(ttl) = find(&f.form, "access_token_ttl") else {
         let where_ = if find(&f.query, "access_token_ttl").is_some() {
             "only in the URL"
@@ -559,52 +564,32 @@ async fn token_ttl(page: &PageSession<'_>, ctx: &CheckContext) -> Result<CheckRe
         };
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "access_token_ttl in the POSTed form",
             format!("access_token_ttl is {where_}"),
-            rule,
-            HOSTPAGE_DOC,
         );
         return Ok(r);
     };
     let now = now_ms();
     match ttl.trim().parse::<u64>() {
-        Err(_) => r.record(
-            Must,
-            ctx,
-            c,
-            "a whole number of milliseconds",
-            format!("{ttl:?}"),
-            rule,
-            HOSTPAGE_DOC,
-        ),
+        Err(_) => r.record(Must, &at, "a whole number of milliseconds", format!("{ttl:?}")),
         Ok(0) => r.record(
             Should,
-            ctx,
-            c,
+            &at,
             "the token's expiry in milliseconds since the epoch",
             "0 (unknown): the client cannot warn the user before the token expires",
-            rule,
-            HOSTPAGE_DOC,
         ),
         Ok(v) if v < now / 100 => r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!("milliseconds since the epoch, after now ({now})"),
             format!("{v}: this is seconds (or a duration), which clients read as long expired"),
-            rule,
-            HOSTPAGE_DOC,
         ),
         Ok(v) if v <= now => r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!("an expiry in the future (now is {now})"),
             format!("{v}, {} s ago", (now - v) / 1000),
-            rule,
-            HOSTPAGE_DOC,
         ),
         Ok(v) => r
             .notes
@@ -640,15 +625,13 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     let c = Check::FrameFillsWindow;
     let rule = "the host page must apply the documented styles: the WOPI client iframe takes the whole window \
                 (width and height 100%, absolutely positioned at 0, no border) and the body has no margin";
+    let at = At::new(ctx, c, rule, HOSTPAGE_DOC);
     let Some(el) = frame_element(page).await? else {
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "an iframe in the host page holding the editor frame",
             "none found",
-            rule,
-            HOSTPAGE_DOC,
         );
         return Ok(r);
     };
@@ -668,38 +651,24 @@ async fn frame_fills_window(page: &PageSession<'_>, ctx: &CheckContext) -> Resul
     if !(near(x, 0.0) && near(y, 0.0) && near(w, vw) && near(h, vh)) {
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!("the iframe covering the window ({vw}x{vh} at 0,0)"),
             geometry,
-            rule,
-            HOSTPAGE_DOC,
         );
     } else {
         r.notes.push(geometry);
     }
     let margin = v.get("margin").and_then(Value::as_str).unwrap_or("");
     if margin.split(' ').any(|m| m != "0px") {
-        r.record(
-            Should,
-            ctx,
-            c,
-            "body margin 0",
-            format!("body margin {margin}"),
-            rule,
-            HOSTPAGE_DOC,
-        );
+        r.record(Should, &at, "body margin 0", format!("body margin {margin}"));
     }
     let overflow = v.get("overflow").and_then(Value::as_str).unwrap_or("");
     if overflow != "hidden" {
         r.record(
             Should,
-            ctx,
-            c,
+            &at,
             "body overflow: hidden",
             format!("body overflow: {overflow}"),
-            rule,
-            HOSTPAGE_DOC,
         );
     }
     Ok(r)
@@ -710,6 +679,7 @@ async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
     let c = Check::ViewportMeta;
     let rule =
         "the host page must declare a viewport meta tag to avoid visual and functional problems in mobile browsers";
+    let at = At::new(ctx, c, rule, HOSTPAGE_DOC);
     let v = page
         .eval(
             "var m = document.querySelector('meta[name=viewport]'); return m ? m.getAttribute('content') : null;",
@@ -719,12 +689,9 @@ async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
     match v.as_str() {
         None => r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "<meta name=\"viewport\" content=\"width=device-width, ...\">",
             "no viewport meta tag",
-            rule,
-            HOSTPAGE_DOC,
         ),
         Some(content)
             if !content
@@ -734,12 +701,9 @@ async fn viewport_meta(page: &PageSession<'_>, ctx: &CheckContext) -> Result<Che
         {
             r.record(
                 Must,
-                ctx,
-                c,
+                &at,
                 "a viewport with width=device-width",
                 format!("content={content:?}"),
-                rule,
-                HOSTPAGE_DOC,
             )
         }
         Some(content) => r.notes.push(format!("viewport: {content}")),
@@ -752,6 +716,7 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
     let c = Check::NoCacheHeaders;
     let rule = "at the very least, the host page should be served with Cache-Control: no-cache, no-store, \
                 Expires: -1 and Pragma: no-cache, so a reload never replays an expired token";
+    let at = At::new(ctx, c, rule, HOSTPAGE_DOC);
     // Fetched from the page itself so the host's cookies (sign-in) apply, as they did for the page.
     let d = page.browser.driver()?;
     d.enter_default_frame().await?;
@@ -769,12 +734,9 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
     if let Some(e) = v.get("error").and_then(Value::as_str) {
         r.record(
             Should,
-            ctx,
-            c,
+            &at,
             "the host page's headers",
             format!("the page could not be fetched again: {e}"),
-            rule,
-            HOSTPAGE_DOC,
         );
         return Ok(r);
     }
@@ -783,16 +745,13 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
     if !(cc.contains("no-cache") && cc.contains("no-store")) {
         r.record(
             Should,
-            ctx,
-            c,
+            &at,
             "Cache-Control: no-cache, no-store",
             format!("Cache-Control: {:?}", h("cc")),
-            rule,
-            HOSTPAGE_DOC,
         );
     }
     match h("expires") {
-        None => r.record(Should, ctx, c, "Expires: -1", "no Expires header", rule, HOSTPAGE_DOC),
+        None => r.record(Should, &at, "Expires: -1", "no Expires header"),
         Some(e) => r.notes.push(format!("Expires: {e}")),
     }
     if !h("pragma")
@@ -800,15 +759,7 @@ async fn no_cache_headers(page: &PageSession<'_>, ctx: &CheckContext) -> Result<
         .to_ascii_lowercase()
         .contains("no-cache")
     {
-        r.record(
-            Should,
-            ctx,
-            c,
-            "Pragma: no-cache",
-            format!("Pragma: {:?}", h("pragma")),
-            rule,
-            HOSTPAGE_DOC,
-        );
+        r.record(Should, &at, "Pragma: no-cache", format!("Pragma: {:?}", h("pragma")));
     }
     Ok(r)
 }
@@ -818,6 +769,7 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
     let c = Check::PostMessageOrigin;
     let rule = "PostMessageOrigin in CheckFileInfo must be the host page's origin (scheme, host and port), or the \
                 WOPI client ignores the page's messages and cannot post its own";
+    let at = At::new(ctx, c, rule, POSTMESSAGE_DOC);
     let f = page.frame().await?;
     let cfi = match &f.check_file_info {
         Some(cfi) if cfi.error.is_none() => cfi,
@@ -825,24 +777,18 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
             let why = cfi.error.clone().unwrap_or_default();
             r.record(
                 Must,
-                ctx,
-                c,
+                &at.doc("rest/files/CheckFileInfo.rst"),
                 "CheckFileInfo answering 200 with JSON",
                 why,
-                rule,
-                "rest/files/CheckFileInfo.rst",
             );
             return Ok(r);
         }
         None => {
             r.record(
                 Must,
-                ctx,
-                c,
+                &at,
                 "the frame calling CheckFileInfo",
                 "the frame had no WOPISrc or token to call it with",
-                rule,
-                POSTMESSAGE_DOC,
             );
             return Ok(r);
         }
@@ -850,32 +796,23 @@ async fn post_message_origin(page: &PageSession<'_>, ctx: &CheckContext) -> Resu
     match cfi.properties.get("PostMessageOrigin") {
         None => r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!("PostMessageOrigin {}", page.host_origin),
             "no PostMessageOrigin",
-            rule,
-            POSTMESSAGE_DOC,
         ),
         Some(raw) => match f.post_message_origin.as_deref() {
             Some(o) if o == page.host_origin => r.notes.push(format!("PostMessageOrigin {raw} matches the page")),
             Some(o) => r.record(
                 Must,
-                ctx,
-                c,
+                &at,
                 format!("PostMessageOrigin {}", page.host_origin),
                 format!("{raw} (origin {o})"),
-                rule,
-                POSTMESSAGE_DOC,
             ),
             None => r.record(
                 Must,
-                ctx,
-                c,
+                &at,
                 format!("PostMessageOrigin {}", page.host_origin),
                 format!("{raw}, which is not an origin"),
-                rule,
-                POSTMESSAGE_DOC,
             ),
         },
     }
@@ -904,13 +841,13 @@ async fn postmessage_ready(
     let c = Check::PostmessageReady;
     let rule = "until the host page sends Host_PostmessageReady, the WOPI client keeps UI such as Share disabled; \
                 the page answers App_LoadingStatus with Host_PostmessageReady, posted to the frame's origin";
+    let at = At::new(ctx, c, rule, POSTMESSAGE_DOC);
     if !wait_loading_status(page, spec.timeout).await? {
         let f = page.frame().await?;
         let sent = f.sent.iter().any(|s| s.message_id == "App_LoadingStatus");
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             "the page receiving App_LoadingStatus from the frame",
             if sent {
                 format!(
@@ -920,8 +857,6 @@ async fn postmessage_ready(
             } else {
                 "the frame could not post it (no usable PostMessageOrigin or CheckFileInfo failed)".to_string()
             },
-            rule,
-            POSTMESSAGE_DOC,
         );
         return Ok(r);
     }
@@ -946,8 +881,7 @@ async fn postmessage_ready(
             .collect();
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!(
                 "Host_PostmessageReady from {} within {:?}",
                 page.host_origin, spec.timeout
@@ -959,8 +893,6 @@ async fn postmessage_ready(
             } else {
                 other.join(", ")
             },
-            rule,
-            POSTMESSAGE_DOC,
         );
     }
     Ok(r)
@@ -1038,6 +970,7 @@ async fn target_origin(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCont
     let c = Check::TargetOrigin;
     let rule = "the host page posts its messages to the WOPI client frame's origin (the targetOrigin argument of \
                 postMessage is the client's origin, never \"*\"), so no other page that ends up in the frame reads them";
+    let at = At::new(ctx, c, rule, POSTMESSAGE_DOC);
     let client_origin = frame_origin(page);
     let Some(el) = frame_element(page).await? else {
         return Err(PageError::Expectation(
@@ -1100,15 +1033,12 @@ async fn target_origin(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckCont
             .unwrap_or_else(|| "a message".into());
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!("the page's answer posted to {client_origin} only, dropped once the frame holds another origin"),
             format!(
                 "{id} reached a page on {untrusted} that replaced the editor in the frame: the page posts with \
                  targetOrigin \"*\" (or that origin)"
             ),
-            rule,
-            POSTMESSAGE_DOC,
         );
         return Ok(r);
     }
@@ -1203,6 +1133,7 @@ async fn untrusted_origin_ignored(
     let c = Check::UntrustedOriginIgnored;
     let rule = "the host page acts only on messages whose origin is the WOPI client frame's; anything else may be \
                 a hostile page";
+    let at = At::new(ctx, c, rule, POSTMESSAGE_DOC);
     let mark = settle(page, spec).await?;
     let new_name = format!("untrusted-rename-{}", now_ms());
     let frame_origin = frame_origin(page);
@@ -1246,12 +1177,9 @@ async fn untrusted_origin_ignored(
     if reaction.any() {
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!("UI_Sharing, UI_FileVersions, File_Rename and UI_Close from {from} ignored"),
             format!("the page reacted: {}", reaction.describe()),
-            rule,
-            POSTMESSAGE_DOC,
         );
     } else {
         r.notes
@@ -1276,18 +1204,16 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
     let c = Check::UiClose;
     let rule = "UI_Close is posted when the WOPI client closes; the host navigates to its CloseUrl (or elsewhere \
                 appropriate). Without CloseUrl, Office greys out its Close UI";
+    let at = At::new(ctx, c, rule, POSTMESSAGE_DOC);
     let f = page.frame().await?;
     let props = properties(&f);
     let close_url = props.get("CloseUrl").and_then(Value::as_str).map(str::to_string);
     if close_url.is_none() {
         r.record(
             Should,
-            ctx,
-            c,
+            &at.doc("rest/files/CheckFileInfo.rst"),
             "CheckFileInfo CloseUrl",
             "no CloseUrl: the client's Close/Exit UI is disabled",
-            rule,
-            "rest/files/CheckFileInfo.rst",
         );
     }
     if !flag(&props, "ClosePostMessage") {
@@ -1307,8 +1233,7 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         let reaction = page.reaction_since(&mark, BASELINE_MS).await?;
         r.record(
             Must,
-            ctx,
-            c,
+            &at,
             format!(
                 "navigation to {} after UI_Close",
                 close_url.as_deref().unwrap_or("the CloseUrl")
@@ -1318,8 +1243,6 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
                 spec.timeout,
                 reaction.describe()
             ),
-            rule,
-            POSTMESSAGE_DOC,
         );
     } else if let Some(close) = &close_url {
         if same_url(&now, close) {
@@ -1327,12 +1250,9 @@ async fn ui_close(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
         } else {
             r.record(
                 Should,
-                ctx,
-                c,
+                &at,
                 format!("navigation to the CloseUrl {close}"),
                 format!("navigated to {now}"),
-                rule,
-                POSTMESSAGE_DOC,
             );
         }
     }
@@ -1371,25 +1291,20 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
             "CheckFileInfo declares {property}, so the WOPI client sends {id} instead of showing its own UI; the host \
              page must handle it (postmessage.rst)"
         );
+        let at = At::new(ctx, c, &rule, POSTMESSAGE_DOC);
         if !delivered {
             r.record(
                 Must,
-                ctx,
-                c,
+                &at,
                 format!("{id} reaching the page"),
                 "the page never received it",
-                &rule,
-                POSTMESSAGE_DOC,
             );
         } else if !reaction.any() {
             r.record(
                 Must,
-                ctx,
-                c,
+                &at,
                 format!("the page handling {id} (declared by {property})"),
                 format!("after {:?} the page did {}", spec.timeout, reaction.describe()),
-                &rule,
-                POSTMESSAGE_DOC,
             );
         } else {
             r.notes.push(format!("{id} handled: {}", reaction.describe()));
@@ -1410,16 +1325,18 @@ async fn ui_message(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext
         } else if reaction.any() {
             r.record(
                 Should,
-                ctx,
-                c,
+                &At::new(
+                    ctx,
+                    c,
+                    &format!("the WOPI client sends {id} only when CheckFileInfo sets {property}"),
+                    POSTMESSAGE_DOC,
+                ),
                 format!("{id} ignored, as CheckFileInfo does not declare {property}"),
                 format!(
                     "the page handled it ({}); declare {property}=true, or Office never sends {id} and this UI is \
                      unreachable",
                     reaction.describe()
                 ),
-                &format!("the WOPI client sends {id} only when CheckFileInfo sets {property}"),
-                POSTMESSAGE_DOC,
             );
         } else {
             r.notes.push(format!("{property} not declared; {id} ignored"));
@@ -1529,6 +1446,7 @@ async fn exchange(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
     let c = Check::Exchange;
     let rule = "the host page answers the WOPI client's messages as postmessage.rst describes, posting to the \
                 frame's origin";
+    let at = At::new(ctx, c, rule, POSTMESSAGE_DOC);
     let mark = page.mark().await?;
     let mut since = mark.frame_received;
     if let Some(id) = spec.send.as_deref() {
@@ -1548,15 +1466,7 @@ async fn exchange(page: &PageSession<'_>, spec: &CheckSpec, ctx: &CheckContext) 
                 .is_none()
                 && page.same_page().await?
             {
-                r.record(
-                    Must,
-                    ctx,
-                    c,
-                    format!("{id} reaching the page"),
-                    "never received",
-                    rule,
-                    POSTMESSAGE_DOC,
-                );
+                r.record(Must, &at, format!("{id} reaching the page"), "never received");
             }
         }
         return Ok(r);

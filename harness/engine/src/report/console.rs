@@ -13,7 +13,7 @@ use std::time::Duration;
 use console::Style;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::model::{CaseResult, Outcome, RunReport, Totals};
+use super::model::{CaseResult, Outcome, RunReport, Totals, Verdict};
 use super::text::{case_reason, format_ms, one_line, plural};
 
 // The runner's progress trait, re-exported so reporters and their callers need only this module.
@@ -220,26 +220,16 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
         }
     }
 
-    let (word, style) = if totals.failed > 0 || totals.blocked > 0 {
-        ("FAILED", Style::new().red().bold())
-    } else if totals.not_run > 0 {
-        ("INCOMPLETE", Style::new().red().bold())
-    } else {
-        ("PASSED", Style::new().green().bold())
-    };
-    let extra = if extra {
-        format!(", {} blocked, {} not run", totals.blocked, totals.not_run)
-    } else {
-        String::new()
+    let (word, style) = match totals.verdict() {
+        Verdict::Failed => ("FAILED", Style::new().red().bold()),
+        Verdict::Incomplete => ("INCOMPLETE", Style::new().red().bold()),
+        Verdict::Passed => ("PASSED", Style::new().green().bold()),
     };
     let _ = writeln!(
         out,
-        "\n{}: {} passed, {} failed, {} skipped, {}{extra}; {} in {}",
+        "\n{}: {}; {} in {}",
         paint(style).apply_to(word),
-        totals.passed,
-        totals.failed,
-        totals.skipped,
-        plural(totals.warning, "warning"),
+        totals.count_phrases().join(", "),
         plural(totals.total(), "case"),
         format_ms(report.duration_ms)
     );

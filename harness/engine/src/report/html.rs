@@ -10,7 +10,7 @@ use base64::Engine as _;
 use wopi_protocol::transcript::{Exchange, RecordedOutcome, redact_header, redact_url};
 
 use super::ReportError;
-use super::model::{CaseResult, DocRef, Failure, Outcome, RootCause, RunReport, Totals};
+use super::model::{CaseResult, DocRef, Failure, Outcome, RootCause, RunReport, Totals, Verdict};
 use super::text::{case_reason, doc_url, format_ms, outcome_name, status_text};
 
 /// Renders the run as one HTML document.
@@ -109,14 +109,11 @@ struct BodyView {
 impl Page {
     fn new(report: &RunReport) -> Self {
         let totals = report.totals();
-        let (verdict, verdict_class) = if totals.failed > 0 || totals.blocked > 0 {
-            ("Failed", "failed")
-        } else if totals.not_run > 0 {
-            ("Incomplete", "failed")
-        } else if totals.warning > 0 {
-            ("Passed with warnings", "warning")
-        } else {
-            ("Passed", "passed")
+        let (verdict, verdict_class) = match totals.verdict() {
+            Verdict::Failed => ("Failed", "failed"),
+            Verdict::Incomplete => ("Incomplete", "failed"),
+            Verdict::Passed if totals.warning > 0 => ("Passed with warnings", "warning"),
+            Verdict::Passed => ("Passed", "passed"),
         };
         let groups = report
             .totals_by_group()

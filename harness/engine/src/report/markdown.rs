@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{CaseResult, Outcome, RunReport};
+use super::model::{CaseResult, Outcome, RunReport, Verdict};
 use super::text::{case_reason, doc_url, format_ms, one_line, plural, transcript_text};
 
 /// Cases after which transcripts are left out: a CI summary page has a size limit (1 MiB on GitHub), and the JSON
@@ -17,29 +17,20 @@ const TRANSCRIPT_CASE_LIMIT: usize = 50;
 pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let totals = report.totals();
-    let verdict = if totals.failed > 0 || totals.blocked > 0 {
-        "❌ Failed"
-    } else if totals.not_run > 0 {
-        "❌ Incomplete"
-    } else {
-        "✅ Passed"
+    let verdict = match totals.verdict() {
+        Verdict::Failed => "❌ Failed",
+        Verdict::Incomplete => "❌ Incomplete",
+        Verdict::Passed => "✅ Passed",
     };
     let _ = writeln!(out, "## WOPI conformance: {verdict}\n");
     for h in report.headlines() {
         let _ = writeln!(out, "> **{}**\n", text(&one_line(&h)));
     }
-    let extra = if totals.blocked + totals.not_run > 0 {
-        format!(" · **{} blocked** · **{} not run**", totals.blocked, totals.not_run)
-    } else {
-        String::new()
-    };
+    let counts: Vec<String> = totals.count_phrases().iter().map(|c| format!("**{c}**")).collect();
     let _ = writeln!(
         out,
-        "**{} passed** · **{} failed** · **{} skipped** · **{}**{extra} · {} in {}\n",
-        totals.passed,
-        totals.failed,
-        totals.skipped,
-        plural(totals.warning, "warning"),
+        "{} · {} in {}\n",
+        counts.join(" · "),
         plural(totals.total(), "case"),
         format_ms(report.duration_ms)
     );

@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 pub use model::{
     CaseResult, DocRef, Failure, HostStopped, Outcome, RootCause, RunReport, SCHEMA_VERSION, TargetInfo, Totals,
+    Verdict,
 };
 
 /// Where each report format goes; `None` skips that format.

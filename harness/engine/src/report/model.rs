@@ -199,6 +199,41 @@ impl Totals {
     pub fn total(&self) -> usize {
         self.passed + self.failed + self.skipped + self.warning + self.blocked + self.not_run
     }
+
+    /// The run's verdict: a failed or blocked case fails it, a case not run leaves it incomplete.
+    pub fn verdict(&self) -> Verdict {
+        if self.failed > 0 || self.blocked > 0 {
+            Verdict::Failed
+        } else if self.not_run > 0 {
+            Verdict::Incomplete
+        } else {
+            Verdict::Passed
+        }
+    }
+
+    /// The counts of a totals line in their order ("3 passed", "1 failed", …, "2 warnings"), with the blocked and
+    /// not-run counts only where either is non-zero; each report format adds its own markup around them.
+    pub fn count_phrases(&self) -> Vec<String> {
+        let mut out = vec![
+            format!("{} passed", self.passed),
+            format!("{} failed", self.failed),
+            format!("{} skipped", self.skipped),
+            super::text::plural(self.warning, "warning"),
+        ];
+        if self.blocked + self.not_run > 0 {
+            out.push(format!("{} blocked", self.blocked));
+            out.push(format!("{} not run", self.not_run));
+        }
+        out
+    }
+}
+
+/// The overall verdict of a run, from its [`Totals`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Incomplete,
 }
 
 impl RunReport {

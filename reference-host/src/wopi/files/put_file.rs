@@ -7,6 +7,7 @@ use wopi_protocol::headers::X_WOPI_LOCK;
 use super::check_size;
 use crate::error::WopiError;
 use crate::faults::Fault;
+use crate::store::ContentWrite;
 use crate::wopi::iso8601;
 use crate::wopi::request::{Body, FileRequest, body_bytes, json, lock_header, single_header, with_item_version};
 
@@ -24,14 +25,14 @@ pub async fn handle(req: FileRequest, body: Body) -> Result<Response, WopiError>
     let file = req
         .state
         .store
-        .put_content(
-            &req.id,
+        .put_content(ContentWrite {
+            id: req.id.clone(),
             lock,
             content,
-            req.caller.user.id.clone(),
-            req.now,
+            author: req.caller.user.id.clone(),
+            now: req.now,
             if_last_modified,
-        )
+        })
         .await?;
     // Collabora reads the new LastModifiedTime from the body for its next X-COOL-WOPI-Timestamp (ecosystem.md §5);
     // other clients ignore the body.
