@@ -778,15 +778,15 @@ fn html_escape(s: &str) -> String {
     out
 }
 
-/// Messages a person can send with a button (the ones `postmessage.rst` lists as sent by the frame).
-const BUTTONS: &[&str] = &[
-    "UI_Close",
-    "UI_Edit",
-    "UI_Sharing",
-    "UI_FileVersions",
-    "File_Rename",
-    "Edit_Notification",
-];
+/// Messages a person can send with a button: what the Office dialect sends, but the loading status (the frame
+/// posts that itself once loaded).
+fn buttons() -> impl Iterator<Item = &'static str> {
+    crate::profile::office::DIALECT
+        .outgoing
+        .iter()
+        .copied()
+        .filter(|m| *m != "App_LoadingStatus")
+}
 
 fn render_frame(p: &FramePage<'_>) -> String {
     let untrusted_origin = p.untrusted_src.as_ref().map(|u| u.origin().ascii_serialization());
@@ -811,8 +811,7 @@ fn render_frame(p: &FramePage<'_>) -> String {
         ),
     };
     // A button whose message CheckFileInfo does not enable stays disabled, as Office hides that UI.
-    let buttons: String = BUTTONS
-        .iter()
+    let buttons: String = buttons()
         .map(|b| {
             let enabled =
                 gating_property(b).is_none_or(|prop| p.properties.get(prop).and_then(Value::as_bool).unwrap_or(false));
