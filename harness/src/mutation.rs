@@ -379,17 +379,10 @@ impl MutationMatrix {
                 group: group.into(),
                 name: name.into(),
                 category: "Mutation".into(),
-                description: String::new(),
-                doc: None,
                 outcome,
                 reason,
-                failures: Vec::new(),
-                duration_ms: 0.0,
-                transcript: Vec::new(),
-                screenshots: Vec::new(),
                 notes,
-                blocked_by: None,
-                left_dirty: None,
+                ..CaseResult::default()
             };
         let mut cases = Vec::new();
         for e in &self.errors {

@@ -30,6 +30,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
+use wopi_protocol::html::{self, script_json};
 use wopi_protocol::transcript::{Exchange, redact_token_pairs};
 
 use crate::client::{WopiClient, WopiTarget};
@@ -755,29 +756,6 @@ struct FramePage<'a> {
     frame_trust_handshake: bool,
 }
 
-/// JSON safe inside a `<script>` element: `<`, `>` and `&` escaped so the text cannot close the element.
-fn script_json(v: &Value) -> String {
-    v.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-}
-
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Messages a person can send with a button: what the Office dialect sends, but the loading status (the frame
 /// posts that itself once loaded).
 fn buttons() -> impl Iterator<Item = &'static str> {
@@ -800,14 +778,14 @@ fn render_frame(p: &FramePage<'_>) -> String {
     let status = match (p.problem, p.target_origin) {
         (Some(problem), _) => format!(
             "<p id=\"status\" class=\"error\">Cannot open the file: {}</p>",
-            html_escape(problem)
+            html::escape(problem)
         ),
         (None, None) => "<p id=\"status\" class=\"error\">CheckFileInfo has no usable PostMessageOrigin: this frame \
                          will not post messages to the host page.</p>"
             .to_string(),
         (None, Some(o)) => format!(
             "<p id=\"status\">Waiting for Host_PostmessageReady from {}</p>",
-            html_escape(o)
+            html::escape(o)
         ),
     };
     // A button whose message CheckFileInfo does not enable stays disabled, as Office hides that UI.
@@ -828,7 +806,7 @@ fn render_frame(p: &FramePage<'_>) -> String {
     let child = match (&p.untrusted_src, p.problem) {
         (Some(src), None) => format!(
             "<iframe id=\"untrusted\" title=\"untrusted origin\" src=\"{}\" style=\"width:1px;height:1px;border:0\"></iframe>",
-            html_escape(src.as_str())
+            html::escape(src.as_str())
         ),
         _ => String::new(),
     };
@@ -838,12 +816,12 @@ fn render_frame(p: &FramePage<'_>) -> String {
          <h1>{app} {action}: {title}</h1>{status}<div id=\"buttons\">{buttons}</div>\
          <p>Session <code id=\"session\">{session}</code></p>{child}\
          <script type=\"application/json\" id=\"cfg\">{cfg}</script><script>{js}</script></body></html>",
-        title = html_escape(p.title),
-        app = html_escape(p.app),
-        action = html_escape(p.action),
+        title = html::escape(p.title),
+        app = html::escape(p.app),
+        action = html::escape(p.action),
         status = status,
         buttons = buttons,
-        session = html_escape(p.session),
+        session = html::escape(p.session),
         child = child,
         cfg = script_json(&cfg),
         js = FRAME_JS,
@@ -955,15 +933,6 @@ mod tests {
         );
         assert_eq!(normalise_origin("*"), None);
         assert_eq!(normalise_origin("data:text/plain,x"), None);
-    }
-
-    #[test]
-    fn script_json_cannot_close_the_script_element() {
-        let v = serde_json::json!({ "x": "</script><script>alert(1)</script>" });
-        let s = script_json(&v);
-        assert!(!s.contains("</script>"));
-        let back: Value = serde_json::from_str(&s).expect("still JSON");
-        assert_eq!(back, v);
     }
 
     #[test]

@@ -8,10 +8,6 @@
 //! (`A-Z a-z 0-9 - . _ ~`), so an ID never needs percent-encoding inside a path segment or a WOPISrc query value.
 //! `.` and `..` alone are refused because URL normalisation would resolve them as dot segments.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 /// Longest identifier we accept, in characters (all ASCII, so also bytes).
@@ -67,9 +63,11 @@ fn validate_id(s: &str) -> Result<(), IdError> {
 
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(String);
+        crate::newtype::checked_string! {
+            $(#[$meta])*
+            #[derive(Hash, PartialOrd, Ord)]
+            pub struct $name(String): IdError;
+        }
 
         impl $name {
             /// Validates `s`: 1 to 256 characters of `A-Z a-z 0-9 - . _ ~`, and not `.` or `..`.
@@ -79,53 +77,9 @@ macro_rules! id_type {
                 Ok(Self(s))
             }
 
-            /// The ID as it appears in a URL (it never needs escaping).
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
             /// Gives back the owned string.
             pub fn into_string(self) -> String {
                 self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl AsRef<str> for $name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Self::new(s)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = IdError;
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                Self::new(s)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(deserializer)?;
-                Self::new(s).map_err(serde::de::Error::custom)
             }
         }
     };

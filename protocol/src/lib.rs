@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`dotnet`] | .NET ticks ([`dotnet::Ticks`]), civil dates and their string forms, `bool.ToString()` | `rest/common_headers.rst`, `online/scenarios/proofkeys.rst` |
 //! | [`headers`] | every `X-WOPI-*` header name, the `X-WOPI-Override` values, typed parsing of structured values | `rest/common_headers.rst`, `rest/files/*.rst` |
+//! | [`html`] | escaping for the host page and the editor frame: element text, attributes, JSON in `<script>` | `online/hostpage.rst` |
 //! | [`ids`] | [`ids::FileId`] and [`ids::ContainerId`]: identifiers that are safe in a URL path | `rest/concepts.rst` |
 //! | [`lock`] | [`lock::LockId`] (1 to 1024 characters), the exact-match comparison rule, the 30-minute expiry | `rest/files/Lock.rst` |
 //! | [`ops`] | the operation catalogue: method, endpoint, path, `X-WOPI-Override`, headers and status codes of every operation; [`ops::Op::resolve`] routes a request | `rest/files/*.rst`, `rest/containers/*.rst`, `rest/ecosystem/*.rst` |
@@ -31,9 +32,11 @@ pub mod cspp;
 pub mod discovery;
 pub mod dotnet;
 pub mod headers;
+pub mod html;
 pub mod ids;
 pub mod lock;
 pub mod names;
+mod newtype;
 pub mod ops;
 pub mod proof;
 pub mod transcript;

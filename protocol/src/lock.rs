@@ -13,11 +13,8 @@
 //! - When a lock does not match, the host answers 409 with `X-WOPI-Lock` set to the current lock, or to the empty
 //!   string when the file is unlocked ([`lock_header_value`]).
 
-use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 /// How long a lock lives without a refresh: "WOPI locks must automatically expire after 30 minutes if not renewed"
@@ -56,13 +53,15 @@ pub enum LockIdError {
     },
 }
 
-/// A WOPI lock ID: 1 to 1024 characters, otherwise opaque.
-///
-/// Length is counted in Unicode scalar values. The docs speak of "ASCII characters", which for the ASCII IDs real
-/// clients send is the same count; non-ASCII IDs are accepted rather than rejected because the docs require hosts
-/// to treat the value as opaque. Whitespace is preserved exactly as received.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct LockId(String);
+crate::newtype::checked_string! {
+    /// A WOPI lock ID: 1 to 1024 characters, otherwise opaque.
+    ///
+    /// Length is counted in Unicode scalar values. The docs speak of "ASCII characters", which for the ASCII IDs real
+    /// clients send is the same count; non-ASCII IDs are accepted rather than rejected because the docs require hosts
+    /// to treat the value as opaque. Whitespace is preserved exactly as received.
+    #[derive(Hash)]
+    pub struct LockId(String): LockIdError;
+}
 
 impl LockId {
     /// Validates a lock ID against the 1024-character limit of `concepts.rst`.
@@ -93,11 +92,6 @@ impl LockId {
         Ok(LockId(s))
     }
 
-    /// The lock ID exactly as received.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Length in characters.
     pub fn char_len(&self) -> usize {
         self.0.chars().count()
@@ -122,45 +116,6 @@ impl LockId {
     /// Gives back the owned string.
     pub fn into_string(self) -> String {
         self.0
-    }
-}
-
-impl fmt::Display for LockId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for LockId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl FromStr for LockId {
-    type Err = LockIdError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::new(s)
-    }
-}
-
-impl TryFrom<String> for LockId {
-    type Error = LockIdError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Self::new(s)
-    }
-}
-
-impl Serialize for LockId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for LockId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        LockId::new(s).map_err(serde::de::Error::custom)
     }
 }
 

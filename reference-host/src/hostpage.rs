@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use wopi_protocol::discovery::{ActionUrlParams, Discovery, expand_action_url};
+use wopi_protocol::html::{self, script_json};
 use wopi_protocol::ids::FileId;
 
 use crate::AppState;
@@ -370,41 +371,6 @@ struct ScriptConfig<'a> {
     remove_params: [&'a str; 2],
 }
 
-/// Escapes text for HTML element content and double-quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// JSON that is safe inside a `<script>` element: no `<`, `>` or `&` can end the element or open a comment, and
-/// U+2028/U+2029 are escaped for old script parsers.
-pub fn script_json<T: Serialize>(value: &T) -> String {
-    // Serialising plain structs of strings, options and bools cannot fail; "null" keeps the page well-formed anyway.
-    let raw = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
-    let mut out = String::with_capacity(raw.len() + 16);
-    for c in raw.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A target origin guaranteed to differ from the client's, for the `wrong_target_origin` fault.
 const WRONG_ORIGIN: &str = "https://wrong-origin.invalid";
 
@@ -465,12 +431,12 @@ pub fn render(model: &PageModel) -> String {
 </html>
 "#,
         head = head(model),
-        action = escape_html(&action_url),
+        action = html::escape(&action_url),
         method = if faults.form_uses_get { "get" } else { "post" },
-        token = escape_html(&model.access_token),
+        token = html::escape(&model.access_token),
         ttl = ttl,
-        title = escape_html(&model.file_name),
-        share = escape_html(model.share_url.as_deref().unwrap_or("")),
+        title = html::escape(&model.file_name),
+        share = html::escape(model.share_url.as_deref().unwrap_or("")),
         config = script_json(&script_config(model)),
         script = SCRIPT,
     )
@@ -482,7 +448,7 @@ fn head(model: &PageModel) -> String {
     let favicon = model
         .favicon_url
         .as_deref()
-        .map(|u| format!("    <link rel=\"shortcut icon\" href=\"{}\">\n", escape_html(u)))
+        .map(|u| format!("    <link rel=\"shortcut icon\" href=\"{}\">\n", html::escape(u)))
         .unwrap_or_default();
     format!(
         r#"<head>
@@ -525,7 +491,7 @@ fn head(model: &PageModel) -> String {
     </style>
 </head>
 "#,
-        title = escape_html(&model.file_name),
+        title = html::escape(&model.file_name),
         favicon = favicon,
         viewport = if faults.no_viewport_meta { "" } else { VIEWPORT_META },
         frame_position = if faults.frame_not_full_window {

@@ -87,10 +87,11 @@ pub fn non_empty(v: Option<&str>) -> Option<&str> {
     v.filter(|s| !s.is_empty())
 }
 
-/// A coauth lock id: 1 to 1024 printable ASCII characters, compared exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CoauthLockId(String);
+crate::newtype::checked_string! {
+    /// A coauth lock id: 1 to 1024 printable ASCII characters, compared exactly.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub struct CoauthLockId(String): CoauthRequestError;
+}
 
 impl CoauthLockId {
     /// Checks the length and alphabet.
@@ -114,30 +115,6 @@ impl CoauthLockId {
     /// From an optional header (empty = absent).
     pub fn from_header(v: Option<&str>) -> Result<Self, CoauthRequestError> {
         non_empty(v).map_or(Err(CoauthRequestError::MissingId), CoauthLockId::new)
-    }
-
-    /// The id.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CoauthLockId {
-    type Error = CoauthRequestError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        CoauthLockId::new(s)
-    }
-}
-
-impl From<CoauthLockId> for String {
-    fn from(id: CoauthLockId) -> String {
-        id.0
-    }
-}
-
-impl fmt::Display for CoauthLockId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -210,10 +187,11 @@ impl UnixMillis {
     }
 }
 
-/// Lock metadata, at most 4 KB.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Metadata(String);
+crate::newtype::checked_string! {
+    /// Lock metadata, at most 4 KB.
+    #[derive(Default)]
+    pub struct Metadata(String): CoauthRequestError;
+}
 
 impl Metadata {
     /// Checks the size.
@@ -223,24 +201,6 @@ impl Metadata {
             return Err(CoauthRequestError::MetadataTooLong { len: s.len() });
         }
         Ok(Metadata(s))
-    }
-
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Metadata {
-    type Error = CoauthRequestError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        Metadata::new(s)
-    }
-}
-
-impl From<Metadata> for String {
-    fn from(m: Metadata) -> String {
-        m.0
     }
 }
 
@@ -310,59 +270,68 @@ impl HolderName {
     }
 }
 
-/// A GetCoauthLock request, checked (every failure is a 400).
+/// A checked GetCoauthLock or RefreshCoauthLock request (every failure is a 400). The two carry the same id and
+/// timeout; GetCoauthLock adds a type and requires metadata, RefreshCoauthLock has no type (`T = ()`) and may keep
+/// the old metadata (`M = Option<Metadata>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GetCoauthLock {
-    /// The id.
+pub struct CoauthLockRequest<T, M> {
+    /// The id (length checked before any lookup, TC 30).
     pub id: CoauthLockId,
-    /// The type.
-    pub lock_type: CoauthLockType,
-    /// The timeout.
+    /// The type (GetCoauthLock only).
+    pub lock_type: T,
+    /// The (new) timeout.
     pub timeout: ExpirationTimeout,
-    /// The metadata to store.
-    pub metadata: Metadata,
+    /// The metadata to store; for a refresh, `None` keeps the old.
+    pub metadata: M,
+}
+
+/// A GetCoauthLock request, checked.
+pub type GetCoauthLock = CoauthLockRequest<CoauthLockType, Metadata>;
+/// A RefreshCoauthLock request, checked.
+pub type RefreshCoauthLock = CoauthLockRequest<(), Option<Metadata>>;
+
+impl<T, M> CoauthLockRequest<T, M> {
+    /// Checks in the order the cases need: id, type, timeout, metadata (§2.1 rules 1–3, §2.2).
+    fn check(
+        id: Option<&str>,
+        lock_type: impl FnOnce() -> Result<T, CoauthRequestError>,
+        timeout: Option<&str>,
+        metadata: impl FnOnce() -> Result<M, CoauthRequestError>,
+    ) -> Result<Self, CoauthRequestError> {
+        Ok(CoauthLockRequest {
+            id: CoauthLockId::from_header(id)?,
+            lock_type: lock_type()?,
+            timeout: ExpirationTimeout::from_header(timeout)?,
+            metadata: metadata()?,
+        })
+    }
 }
 
 impl GetCoauthLock {
-    /// Checks the headers and body in the order the cases need: id, type, timeout, metadata (§2.1 rules 1–3).
+    /// Checks GetCoauthLock's headers and body.
     pub fn from_request(
         id: Option<&str>,
         lock_type: Option<&str>,
         timeout: Option<&str>,
         metadata: MetadataSource,
     ) -> Result<Self, CoauthRequestError> {
-        Ok(GetCoauthLock {
-            id: CoauthLockId::from_header(id)?,
-            lock_type: CoauthLockType::from_header(lock_type)?,
-            timeout: ExpirationTimeout::from_header(timeout)?,
-            metadata: metadata.for_get()?,
-        })
+        Self::check(
+            id,
+            || CoauthLockType::from_header(lock_type),
+            timeout,
+            || metadata.for_get(),
+        )
     }
 }
 
-/// A RefreshCoauthLock request, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshCoauthLock {
-    /// The id (length checked before the lookup, TC 30).
-    pub id: CoauthLockId,
-    /// The new timeout.
-    pub timeout: ExpirationTimeout,
-    /// New metadata, or `None` to keep the old.
-    pub metadata: Option<Metadata>,
-}
-
 impl RefreshCoauthLock {
-    /// Checks the headers and body (§2.2).
+    /// Checks RefreshCoauthLock's headers and body.
     pub fn from_request(
         id: Option<&str>,
         timeout: Option<&str>,
         metadata: MetadataSource,
     ) -> Result<Self, CoauthRequestError> {
-        Ok(RefreshCoauthLock {
-            id: CoauthLockId::from_header(id)?,
-            timeout: ExpirationTimeout::from_header(timeout)?,
-            metadata: metadata.for_refresh()?,
-        })
+        Self::check(id, || Ok(()), timeout, || metadata.for_refresh())
     }
 }
 
@@ -857,104 +826,24 @@ mod tests {
             Option<&'a str>,
             Result<(), CoauthRequestError>,
         );
+        #[rustfmt::skip] // one case a line: the table reads as the validator's list
         let cases: Vec<Case<'_>> = vec![
-            (
-                "TC 22 WithoutCoauthLockId",
-                None,
-                Some("Coauth"),
-                Some("120"),
-                Err(CoauthRequestError::MissingId),
-            ),
-            (
-                "empty id = absent",
-                Some(""),
-                Some("Coauth"),
-                Some("120"),
-                Err(CoauthRequestError::MissingId),
-            ),
-            (
-                "TC 20 WithoutCoauthLockType",
-                Some("C1"),
-                None,
-                Some("120"),
-                Err(CoauthRequestError::MissingType),
-            ),
-            (
-                "TC 27 EmptyCoauthLockType",
-                Some("C1"),
-                Some(""),
-                Some("120"),
-                Err(CoauthRequestError::MissingType),
-            ),
-            (
-                "TC 26 InvalidCoauthLockType None",
-                Some("C1"),
-                Some("None"),
-                Some("120"),
-                Err(CoauthRequestError::InvalidType("None".into())),
-            ),
-            (
-                "types are case-sensitive",
-                Some("C1"),
-                Some("coauth"),
-                Some("120"),
-                Err(CoauthRequestError::InvalidType("coauth".into())),
-            ),
-            (
-                "TC 21 WithoutExpirationTimeout",
-                Some("C1"),
-                Some("Coauth"),
-                None,
-                Err(CoauthRequestError::MissingTimeout),
-            ),
-            (
-                "TC 28 id of 1025 chars",
-                Some(&long),
-                Some("Coauth"),
-                Some("120"),
-                Err(CoauthRequestError::IdTooLong { len: 1025 }),
-            ),
+            ("TC 22 WithoutCoauthLockId", None, Some("Coauth"), Some("120"), Err(CoauthRequestError::MissingId)),
+            ("empty id = absent", Some(""), Some("Coauth"), Some("120"), Err(CoauthRequestError::MissingId)),
+            ("TC 20 WithoutCoauthLockType", Some("C1"), None, Some("120"), Err(CoauthRequestError::MissingType)),
+            ("TC 27 EmptyCoauthLockType", Some("C1"), Some(""), Some("120"), Err(CoauthRequestError::MissingType)),
+            ("TC 26 InvalidCoauthLockType None", Some("C1"), Some("None"), Some("120"), Err(CoauthRequestError::InvalidType("None".into()))),
+            ("types are case-sensitive", Some("C1"), Some("coauth"), Some("120"), Err(CoauthRequestError::InvalidType("coauth".into()))),
+            ("TC 21 WithoutExpirationTimeout", Some("C1"), Some("Coauth"), None, Err(CoauthRequestError::MissingTimeout)),
+            ("TC 28 id of 1025 chars", Some(&long), Some("Coauth"), Some("120"), Err(CoauthRequestError::IdTooLong { len: 1025 })),
             ("id of 1024 chars", Some(&max), Some("Coauth"), Some("120"), Ok(())),
-            (
-                "non-ASCII id",
-                Some("Cé"),
-                Some("Coauth"),
-                Some("120"),
-                Err(CoauthRequestError::IdNotAscii {
-                    position: 1,
-                    code: 0xe9,
-                }),
-            ),
-            (
-                "TC 31 timeout 59",
-                Some("C1"),
-                Some("Coauth"),
-                Some("59"),
-                Err(CoauthRequestError::TimeoutOutOfRange(59)),
-            ),
-            (
-                "TC 31 timeout 3601",
-                Some("C1"),
-                Some("Coauth"),
-                Some("3601"),
-                Err(CoauthRequestError::TimeoutOutOfRange(3601)),
-            ),
+            ("non-ASCII id", Some("Cé"), Some("Coauth"), Some("120"), Err(CoauthRequestError::IdNotAscii { position: 1, code: 0xe9, })),
+            ("TC 31 timeout 59", Some("C1"), Some("Coauth"), Some("59"), Err(CoauthRequestError::TimeoutOutOfRange(59))),
+            ("TC 31 timeout 3601", Some("C1"), Some("Coauth"), Some("3601"), Err(CoauthRequestError::TimeoutOutOfRange(3601))),
             ("timeout 60", Some("C1"), Some("CoauthExclusive"), Some("60"), Ok(())),
             ("timeout 3600", Some("C1"), Some("Coauth"), Some("3600"), Ok(())),
-            (
-                "timeout not a number",
-                Some("C1"),
-                Some("Coauth"),
-                Some("1e3"),
-                Err(CoauthRequestError::InvalidTimeout("1e3".into())),
-            ),
-            (
-                "timeout negative",
-                Some("C1"),
-                Some("Coauth"),
-                Some("-60"),
-                Err(CoauthRequestError::InvalidTimeout("-60".into())),
-            ),
+            ("timeout not a number", Some("C1"), Some("Coauth"), Some("1e3"), Err(CoauthRequestError::InvalidTimeout("1e3".into()))),
+            ("timeout negative", Some("C1"), Some("Coauth"), Some("-60"), Err(CoauthRequestError::InvalidTimeout("-60".into()))),
         ];
         for (case, i, ty, timeout, want) in cases {
             let got = GetCoauthLock::from_request(i, ty, timeout, MetadataSource::default()).map(|_| ());
@@ -1182,6 +1071,7 @@ mod tests {
         let mut t = CoauthTable::default();
         t.get_lock(&req("C1", Coauth, 120, "m1"), name(), None, T0).expect("C1");
         let refresh = |meta: Option<&str>, secs| RefreshCoauthLock {
+            lock_type: (),
             id: id("C1"),
             timeout: ExpirationTimeout::from_secs(secs).expect("t"),
             metadata: meta.map(|m| Metadata::new(m).expect("m")),
@@ -1249,6 +1139,7 @@ mod tests {
         let mut t = CoauthTable::default();
         t.get_lock(&sixty("C1"), name(), None, T0).expect("C1");
         let r = RefreshCoauthLock {
+            lock_type: (),
             id: id("C1"),
             timeout: ExpirationTimeout::from_secs(240).expect("t"),
             metadata: None,
@@ -1273,6 +1164,7 @@ mod tests {
             Err(CoauthConflict::NoSuchLock(id("C1")))
         );
         let r = RefreshCoauthLock {
+            lock_type: (),
             id: id("C1"),
             timeout: ExpirationTimeout::from_secs(60).expect("t"),
             metadata: None,
@@ -1578,6 +1470,7 @@ mod tests {
                     }
                     Op::Refresh(i, secs, m) => {
                         let r = RefreshCoauthLock {
+                            lock_type: (),
                             id: id(ids[usize::from(i)]),
                             timeout: ExpirationTimeout::from_secs(secs).expect("t"),
                             metadata: m.map(|m| Metadata::new(format!("m{m}")).expect("m")),

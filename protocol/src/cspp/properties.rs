@@ -86,10 +86,11 @@ pub enum Retention {
     DeleteOnContentChange,
 }
 
-/// A content property name: 1 to 256 characters, compared exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct PropertyName(String);
+crate::newtype::checked_string! {
+    /// A content property name: 1 to 256 characters, compared exactly.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub struct PropertyName(String): ContentError;
+}
 
 impl PropertyName {
     /// Checks the docs' limits.
@@ -103,30 +104,6 @@ impl PropertyName {
             return Err(ContentError::PropertyNameTooLong { len });
         }
         Ok(PropertyName(s))
-    }
-
-    /// The name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for PropertyName {
-    type Error = ContentError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        PropertyName::new(s)
-    }
-}
-
-impl From<PropertyName> for String {
-    fn from(n: PropertyName) -> String {
-        n.0
-    }
-}
-
-impl fmt::Display for PropertyName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 
@@ -257,11 +234,12 @@ impl ContentProperties {
 
 // ---------------------------------------------------------------- streams (§5.3)
 
-/// A stream ID: `MainContent` or the name of an alternate stream (the validator uses `Alternate`). Non-empty,
-/// compared exactly.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct StreamId(String);
+crate::newtype::checked_string! {
+    /// A stream ID: `MainContent` or the name of an alternate stream (the validator uses `Alternate`). Non-empty,
+    /// compared exactly.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub struct StreamId(String): ContentError;
+}
 
 impl StreamId {
     /// The ID of the main stream.
@@ -284,30 +262,6 @@ impl StreamId {
     /// Whether this is `MainContent`.
     pub fn is_main(&self) -> bool {
         self.0 == Self::MAIN
-    }
-
-    /// The ID.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for StreamId {
-    type Error = ContentError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        StreamId::new(s)
-    }
-}
-
-impl From<StreamId> for String {
-    fn from(s: StreamId) -> String {
-        s.0
-    }
-}
-
-impl fmt::Display for StreamId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -504,18 +504,9 @@ impl Inner {
             suite,
             group,
             name: case,
-            category: String::new(),
-            description: String::new(),
-            doc: None,
             outcome: Outcome::Failed,
             reason: Some("the harness task running this case failed (a harness bug; see the log)".into()),
-            failures: Vec::new(),
-            duration_ms: 0.0,
-            transcript: Vec::new(),
-            screenshots: Vec::new(),
-            notes: Vec::new(),
-            blocked_by: None,
-            left_dirty: None,
+            ..CaseResult::default()
         }
     }
 
@@ -536,14 +527,7 @@ impl Inner {
                 url: Some(l.clone()),
             }),
             outcome: Outcome::Passed,
-            reason: None,
-            failures: Vec::new(),
-            duration_ms: 0.0,
-            transcript: Vec::new(),
-            screenshots: Vec::new(),
-            notes: Vec::new(),
-            blocked_by: None,
-            left_dirty: None,
+            ..CaseResult::default()
         };
         let mut secrets: Vec<String> = Vec::new();
         let work = self.run_case_inner(si, group, case, &mut result, &mut secrets);

@@ -743,13 +743,8 @@ pub fn interleaving(history: &History, marked: &[usize]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::tests::{M, UNLOCKED};
     use super::*;
-
-    const M: LockModel = LockModel { initially_empty: false };
-    const UNLOCKED: FileState = FileState {
-        holder: None,
-        content: INITIAL_CONTENT,
-    };
 
     fn op(call: Call, answer: Answer, inv: u64, ret: u64) -> LinOp {
         LinOp { call, answer, inv, ret }

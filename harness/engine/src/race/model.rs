@@ -158,11 +158,12 @@ impl LockModel {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    const M: LockModel = LockModel { initially_empty: false };
-    const UNLOCKED: FileState = FileState {
+    /// The model and starting state most tests of the race module use.
+    pub(in crate::race) const M: LockModel = LockModel { initially_empty: false };
+    pub(in crate::race) const UNLOCKED: FileState = FileState {
         holder: None,
         content: INITIAL_CONTENT,
     };
