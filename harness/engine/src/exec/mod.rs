@@ -163,7 +163,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RunOptions {
     /// Cases at once in provisioned mode (fixed mode is always serial).
     pub jobs: usize,
-    /// Run `HasDelay` groups (their `<Delay>` steps really sleep); otherwise they are skipped with a reason.
+    /// Run `HasDelay` groups (their `<Delay>` steps really sleep); otherwise they are skipped with a reason. A runner
+    /// with a [`ClockControl`] runs them regardless, stepping the clock instead of sleeping.
     pub include_delay_groups: bool,
     pub filters: Filters,
     /// Recorded in the report.
