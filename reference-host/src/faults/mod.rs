@@ -501,9 +501,11 @@ impl Fault {
 }
 
 impl Fault {
-    /// The fault's bit in a [`FaultSet`]: its declaration index (fewer than 128 faults, checked by a test).
-    fn bit(self) -> u128 {
-        1u128 << (self as u32 % 128)
+    /// The fault's bit in a [`FaultSet`]: its declaration index, as (word, mask) (fewer than
+    /// [`FaultSet::CAPACITY`] faults, checked by a test).
+    fn bit(self) -> (usize, u128) {
+        let i = self as usize % FaultSet::CAPACITY;
+        (i / 128, 1u128 << (i % 128))
     }
 }
 
@@ -533,13 +535,27 @@ impl FromStr for Fault {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FaultSet {
     #[cfg_attr(not(feature = "faults"), allow(dead_code))]
-    bits: u128,
+    bits: [u128; 2],
 }
 
 impl FaultSet {
+    /// How many faults a set can hold.
+    pub const CAPACITY: usize = 256;
+
     /// No faults: the correct host.
     pub const fn none() -> Self {
-        Self { bits: 0 }
+        Self { bits: [0; 2] }
+    }
+
+    fn contains(&self, fault: Fault) -> bool {
+        let (word, mask) = fault.bit();
+        self.bits[word] & mask != 0
+    }
+
+    #[cfg(feature = "faults")]
+    fn insert(&mut self, fault: Fault) {
+        let (word, mask) = fault.bit();
+        self.bits[word] |= mask;
     }
 
     /// Whether `fault` is switched on. Always false without the `faults` feature.
@@ -547,7 +563,7 @@ impl FaultSet {
     pub fn has(&self, fault: Fault) -> bool {
         #[cfg(feature = "faults")]
         {
-            self.bits & fault.bit() != 0
+            self.contains(fault)
         }
         #[cfg(not(feature = "faults"))]
         {
@@ -558,12 +574,12 @@ impl FaultSet {
 
     /// True when no fault is on.
     pub fn is_empty(&self) -> bool {
-        self.bits == 0
+        self.bits == [0; 2]
     }
 
     /// The faults that are on.
     pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
-        Fault::ALL.iter().copied().filter(|f| self.bits & f.bit() != 0)
+        Fault::ALL.iter().copied().filter(|f| self.contains(*f))
     }
 
     /// A set with these faults on.
@@ -571,7 +587,7 @@ impl FaultSet {
     pub fn of(faults: impl IntoIterator<Item = Fault>) -> Self {
         let mut set = Self::none();
         for fault in faults {
-            set.bits |= fault.bit();
+            set.insert(fault);
         }
         set
     }
@@ -579,7 +595,7 @@ impl FaultSet {
     /// This set plus `fault`.
     #[cfg(feature = "faults")]
     pub fn with(mut self, fault: Fault) -> Self {
-        self.bits |= fault.bit();
+        self.insert(fault);
         self
     }
 }
@@ -590,7 +606,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        assert!(Fault::ALL.len() < 128);
+        assert!(Fault::ALL.len() <= FaultSet::CAPACITY);
         for fault in Fault::ALL {
             assert_eq!(fault.name().parse::<Fault>(), Ok(*fault));
         }
