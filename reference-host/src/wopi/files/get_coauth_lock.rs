@@ -4,12 +4,10 @@
 
 use axum::response::Response;
 use bytes::Bytes;
-use wopi_protocol::cspp::coauth::{GetCoauthLock, HolderName, MetadataSource};
-use wopi_protocol::headers::{
-    X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT, X_WOPI_COAUTH_LOCK_ID, X_WOPI_COAUTH_LOCK_METADATA, X_WOPI_COAUTH_LOCK_TYPE,
-};
+use wopi_protocol::cspp::coauth::{GetCoauthLock, HolderName};
+use wopi_protocol::headers::{X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT, X_WOPI_COAUTH_LOCK_ID, X_WOPI_COAUTH_LOCK_TYPE};
 
-use super::get_coauth_table::{bad, run};
+use super::get_coauth_table::{bad, run, writer_metadata};
 use crate::coauth::CoauthOp;
 use crate::error::WopiError;
 use crate::wopi::request::{FileRequest, single_header};
@@ -18,16 +16,11 @@ use crate::wopi::request::{FileRequest, single_header};
 /// `X-WOPI-ConflictingLockUsername` when that lock is user-visible) or another id's CoauthExclusive lock; else 200
 /// with the table.
 pub async fn handle(req: FileRequest, body: Bytes) -> Result<Response, WopiError> {
-    req.caller.require_write()?;
+    let metadata = writer_metadata(&req, &body)?;
     let h = |name| single_header(&req.headers, name);
-    let metadata = MetadataSource::from_request(h(X_WOPI_COAUTH_LOCK_METADATA)?, &body).map_err(bad)?;
-    let get = GetCoauthLock::from_request(
-        h(X_WOPI_COAUTH_LOCK_ID)?,
-        h(X_WOPI_COAUTH_LOCK_TYPE)?,
-        h(X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT)?,
-        metadata,
-    )
-    .map_err(bad)?;
+    let (id, lock_type) = (h(X_WOPI_COAUTH_LOCK_ID)?, h(X_WOPI_COAUTH_LOCK_TYPE)?);
+    let timeout = h(X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT)?;
+    let get = GetCoauthLock::from_request(id, lock_type, timeout, metadata).map_err(bad)?;
     let user = &req.caller.user;
     // UserFriendlyName must be non-empty in the table (§6.4); a user without one is shown by id.
     let holder = HolderName::new(user.friendly_name.clone())

@@ -3,8 +3,8 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use wopi_protocol::cspp::coauth::CoauthRequestError;
-use wopi_protocol::headers::X_WOPI_COAUTH_TABLE_VERSION;
+use wopi_protocol::cspp::coauth::{CoauthRequestError, MetadataSource};
+use wopi_protocol::headers::{X_WOPI_COAUTH_LOCK_METADATA, X_WOPI_COAUTH_TABLE_VERSION};
 
 use crate::coauth::{CoauthAnswer, CoauthOp};
 use crate::error::{WopiError, header_value};
@@ -34,6 +34,14 @@ fn respond(answer: CoauthAnswer) -> Response {
         .headers_mut()
         .insert(X_WOPI_COAUTH_TABLE_VERSION, header_value(&answer.version));
     response
+}
+
+/// For GetCoauthLock and RefreshCoauthLock: the caller may write (coauth locks gate writes), and the metadata the
+/// request carries, as body and header (a body that is not `{"CoauthLockMetadata": …}` is a 400).
+pub(super) fn writer_metadata(req: &FileRequest, body: &[u8]) -> Result<MetadataSource, WopiError> {
+    req.caller.require_write()?;
+    let header = single_header(&req.headers, X_WOPI_COAUTH_LOCK_METADATA)?;
+    MetadataSource::from_request(header, body).map_err(bad)
 }
 
 /// A coauth request the host refuses with 400, saying what is wrong.

@@ -3,12 +3,10 @@
 
 use axum::response::Response;
 use bytes::Bytes;
-use wopi_protocol::cspp::coauth::{MetadataSource, RefreshCoauthLock};
-use wopi_protocol::headers::{
-    X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT, X_WOPI_COAUTH_LOCK_ID, X_WOPI_COAUTH_LOCK_METADATA,
-};
+use wopi_protocol::cspp::coauth::RefreshCoauthLock;
+use wopi_protocol::headers::{X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT, X_WOPI_COAUTH_LOCK_ID};
 
-use super::get_coauth_table::{bad, run};
+use super::get_coauth_table::{bad, run, writer_metadata};
 use crate::coauth::CoauthOp;
 use crate::error::WopiError;
 use crate::wopi::request::{FileRequest, single_header};
@@ -17,14 +15,9 @@ use crate::wopi::request::{FileRequest, single_header};
 /// when the id has no unexpired row; else the expiry moves to now + timeout, non-empty metadata replaces the old,
 /// and the answer is 200 with the table.
 pub async fn handle(req: FileRequest, body: Bytes) -> Result<Response, WopiError> {
-    req.caller.require_write()?;
-    let h = |name| single_header(&req.headers, name);
-    let metadata = MetadataSource::from_request(h(X_WOPI_COAUTH_LOCK_METADATA)?, &body).map_err(bad)?;
-    let refresh = RefreshCoauthLock::from_request(
-        h(X_WOPI_COAUTH_LOCK_ID)?,
-        h(X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT)?,
-        metadata,
-    )
-    .map_err(bad)?;
+    let metadata = writer_metadata(&req, &body)?;
+    let id = single_header(&req.headers, X_WOPI_COAUTH_LOCK_ID)?;
+    let timeout = single_header(&req.headers, X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT)?;
+    let refresh = RefreshCoauthLock::from_request(id, timeout, metadata).map_err(bad)?;
     run(&req, CoauthOp::Refresh(refresh)).await
 }
