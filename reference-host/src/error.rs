@@ -6,9 +6,10 @@
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use wopi_protocol::cspp::coauth::{CoauthConflict, LockConflict};
 use wopi_protocol::headers::{
-    X_WOPI_INVALID_CONTAINER_NAME_ERROR, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON,
-    X_WOPI_VALID_RELATIVE_TARGET,
+    X_WOPI_CONFLICTING_LOCK_USERNAME, X_WOPI_CONFLICTING_MECHANISM, X_WOPI_INVALID_CONTAINER_NAME_ERROR,
+    X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON, X_WOPI_VALID_RELATIVE_TARGET,
 };
 use wopi_protocol::lock::LockId;
 
@@ -56,6 +57,13 @@ pub enum WopiError {
         /// Logged and sent as `X-WOPI-LockFailureReason`.
         reason: &'static str,
     },
+    /// 409 from a coauth operation (`X-WOPI-ConflictingLockUsername` when a user-visible WOPI lock is the cause).
+    #[error("{0}")]
+    Coauth(CoauthConflict),
+    /// 409 for a write against a lock (CSPP Plus rules): `X-WOPI-Lock` only when the conflict carries one (never
+    /// while coauth rows exist), and `X-WOPI-ConflictingMechanism` when one applies.
+    #[error("{0}")]
+    WriteConflict(LockConflict),
     /// 409: a file or container of that name exists; `valid` is sent UTF-7 encoded in `X-WOPI-ValidRelativeTarget`.
     #[error("the name already exists")]
     NameExists {
@@ -95,6 +103,8 @@ impl From<StoreError> for WopiError {
             StoreError::ModifiedSince => WopiError::ModifiedSince,
             StoreError::NotEmpty => WopiError::ContainerNotEmpty,
             StoreError::RootContainer => WopiError::NotImplemented("the root container cannot be changed".into()),
+            StoreError::Coauth(c) => WopiError::Coauth(c),
+            StoreError::WriteConflict(c) => WopiError::WriteConflict(c),
             StoreError::Backend(detail) => WopiError::Internal(detail),
         }
     }
@@ -111,6 +121,8 @@ impl WopiError {
             WopiError::Token(_) | WopiError::WrongResource => StatusCode::UNAUTHORIZED,
             WopiError::NotFound | WopiError::Forbidden => StatusCode::NOT_FOUND,
             WopiError::LockMismatch { .. }
+            | WopiError::Coauth(_)
+            | WopiError::WriteConflict(_)
             | WopiError::NameExists { .. }
             | WopiError::ModifiedSince
             | WopiError::ContainerNotEmpty => StatusCode::CONFLICT,
@@ -160,6 +172,17 @@ impl IntoResponse for WopiError {
             WopiError::LockMismatch { current, reason } => {
                 set(X_WOPI_LOCK, header_value(current.as_ref().map_or("", LockId::as_str)));
                 set(X_WOPI_LOCK_FAILURE_REASON, header_value(reason));
+            }
+            WopiError::Coauth(CoauthConflict::WopiLock {
+                conflicting_lock_username: Some(name),
+            }) => set(X_WOPI_CONFLICTING_LOCK_USERNAME, header_value(name)),
+            WopiError::WriteConflict(c) => {
+                if let Some(lock) = &c.x_wopi_lock {
+                    set(X_WOPI_LOCK, header_value(lock));
+                }
+                if let Some(m) = c.mechanism {
+                    set(X_WOPI_CONFLICTING_MECHANISM, HeaderValue::from_static(m.header_value()));
+                }
             }
             WopiError::NameExists { valid: Some(valid) } => {
                 set(

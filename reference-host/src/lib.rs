@@ -11,7 +11,7 @@
 //! [`wopi::dispatch`] resolves the operation from the catalogue (400 without `X-WOPI-Override`, 501 for an unknown
 //! or unimplemented one) → the operation's module reads its headers with [`wopi_protocol`] parsers (400 on
 //! malformed, duplicated or missing headers) and calls one atomic store method, which applies the lock rules of
-//! [`locks`] → the result or [`error::WopiError`] becomes the documented status and headers (rewritten by
+//! [`locks`] (and, against coauth locks, [`coauth`]) → the result or [`error::WopiError`] becomes the documented status and headers (rewritten by
 //! [`faults::layer`] when faults are on).
 //!
 //! ## Embedding
@@ -22,6 +22,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod coauth;
 pub mod embed;
 pub mod error;
 pub mod faults;

@@ -198,3 +198,42 @@ async fn database_clock_measures_expiry_in_production_mode() {
     assert_eq!(record.lock.map(|l| l.id.as_str().to_owned()).as_deref(), Some("L"));
     host.stop().await;
 }
+
+/// Coauth locks live in the shared database: a coauth lock taken through one instance keeps WOPI locks out through
+/// another, every instance lists the same table with the same version, and a release anywhere frees the file
+/// everywhere (cspp-plus.md §6.1, §6.4).
+#[tokio::test]
+async fn instances_agree_on_coauth_locks() {
+    let hosts = Instances::start(2, FaultSet::none()).await;
+    let t = new_file(&hosts.hosts[0], "c.docx", b"v1").await;
+    let (a, b) = (hosts.via(&t, 0), hosts.via(&t, 1));
+    assert_eq!(get_coauth_lock(&a, "C1").await.status(), StatusCode::OK);
+    let refused = lock(&b, "L1").await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        header(&refused, "X-WOPI-Lock"),
+        None,
+        "no X-WOPI-Lock while coauth rows exist"
+    );
+    let (va, ids_a) = coauth_table(&a).await;
+    let (vb, ids_b) = coauth_table(&b).await;
+    assert_eq!((va, ids_a), (vb, ids_b.clone()));
+    assert_eq!(ids_b, vec!["C1".to_string()]);
+    let unlocked = post(&b, "", "UNLOCK_COAUTH_LOCK", &[("X-WOPI-CoauthLockId", "C1")], b"").await;
+    assert_eq!(unlocked.status(), StatusCode::OK);
+    assert_eq!(lock(&a, "L1").await.status(), StatusCode::OK);
+    assert_eq!(get_coauth_lock(&b, "C2").await.status(), StatusCode::CONFLICT);
+    assert!(coauth_table(&a).await.1.is_empty());
+
+    // Racing a WOPI Lock through one instance against a coauth lock through the other: one mechanism wins.
+    assert_eq!(unlock(&a, "L1").await.status(), StatusCode::OK);
+    let (lock_a, coauth_b) = tokio::join!(lock(&a, "L2"), get_coauth_lock(&b, "C3"));
+    let won = [lock_a.status(), coauth_b.status()];
+    assert_eq!(won.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{won:?}");
+    let listed = coauth_table(&b).await.1;
+    assert_eq!(
+        listed.is_empty(),
+        lock_a.status() == StatusCode::OK,
+        "the table agrees with the winner"
+    );
+}

@@ -244,6 +244,20 @@ faults! {
     AddActivitiesUnknownTypeSucceeds,
     /// The activity ids are echoed lower-cased (must be the request's ids byte for byte).
     AddActivitiesIdCaseFolded,
+    // --- Coauth locks (CSPP Plus; ../shared/notes/cspp-plus.md §2.1–2.4, §6; applied by crate::coauth) ---
+    /// WOPI Lock (and PutFile) ignore live coauth locks. Breaks D:coauthoring/locks-about: "A WOPI lock excludes
+    /// every other kind" (note §6.1: Lock while coauth rows exist is a 409 without X-WOPI-Lock).
+    WopiLockIgnoresCoauth,
+    /// GetCoauthLock ignores a WOPI lock held on the file. Breaks D:get-coauth-lock (note §2.1 rule 4: 409).
+    CoauthIgnoresWopiLock,
+    /// Writers and WOPI Lock judge coauth rows by presence, not expiry, so an expired row still holds the file.
+    /// Breaks note §6.4: "Expired rows never grant write access" (D:get-coauth-lock: the lock expires).
+    ExpiredCoauthRowStillHolds,
+    /// The coauth table version is the number of rows, so a retyped row, new metadata or a swapped row keeps it.
+    /// Breaks D:get-coauth-table (note §6.4: the version changes whenever a row is added, removed or changed).
+    CoauthTableVersionIsRowCount,
+    /// RefreshCoauthLock of an id with no (unexpired) row answers 200. Breaks D:refresh-coauth-lock (note §2.2: 409).
+    RefreshCoauthUnknownSucceeds,
     // --- Proof keys, continued (online/scenarios/proofkeys.rst; applied by crate::proof) ---
     /// Only `X-WOPI-Proof` with the current key is tried. Breaks proofkeys.rst: "you have to check three
     /// combinations of proof key values", so requests during a key rotation are refused.
@@ -487,9 +501,11 @@ impl Fault {
 }
 
 impl Fault {
-    /// The fault's bit in a [`FaultSet`]: its declaration index (fewer than 128 faults, checked by a test).
-    fn bit(self) -> u128 {
-        1u128 << (self as u32 % 128)
+    /// The fault's bit in a [`FaultSet`]: its declaration index, as (word, mask) (fewer than
+    /// [`FaultSet::CAPACITY`] faults, checked by a test).
+    fn bit(self) -> (usize, u128) {
+        let i = self as usize % FaultSet::CAPACITY;
+        (i / 128, 1u128 << (i % 128))
     }
 }
 
@@ -519,13 +535,27 @@ impl FromStr for Fault {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FaultSet {
     #[cfg_attr(not(feature = "faults"), allow(dead_code))]
-    bits: u128,
+    bits: [u128; 2],
 }
 
 impl FaultSet {
+    /// How many faults a set can hold.
+    pub const CAPACITY: usize = 256;
+
     /// No faults: the correct host.
     pub const fn none() -> Self {
-        Self { bits: 0 }
+        Self { bits: [0; 2] }
+    }
+
+    fn contains(&self, fault: Fault) -> bool {
+        let (word, mask) = fault.bit();
+        self.bits[word] & mask != 0
+    }
+
+    #[cfg(feature = "faults")]
+    fn insert(&mut self, fault: Fault) {
+        let (word, mask) = fault.bit();
+        self.bits[word] |= mask;
     }
 
     /// Whether `fault` is switched on. Always false without the `faults` feature.
@@ -533,7 +563,7 @@ impl FaultSet {
     pub fn has(&self, fault: Fault) -> bool {
         #[cfg(feature = "faults")]
         {
-            self.bits & fault.bit() != 0
+            self.contains(fault)
         }
         #[cfg(not(feature = "faults"))]
         {
@@ -544,12 +574,12 @@ impl FaultSet {
 
     /// True when no fault is on.
     pub fn is_empty(&self) -> bool {
-        self.bits == 0
+        self.bits == [0; 2]
     }
 
     /// The faults that are on.
     pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
-        Fault::ALL.iter().copied().filter(|f| self.bits & f.bit() != 0)
+        Fault::ALL.iter().copied().filter(|f| self.contains(*f))
     }
 
     /// A set with these faults on.
@@ -557,7 +587,7 @@ impl FaultSet {
     pub fn of(faults: impl IntoIterator<Item = Fault>) -> Self {
         let mut set = Self::none();
         for fault in faults {
-            set.bits |= fault.bit();
+            set.insert(fault);
         }
         set
     }
@@ -565,7 +595,7 @@ impl FaultSet {
     /// This set plus `fault`.
     #[cfg(feature = "faults")]
     pub fn with(mut self, fault: Fault) -> Self {
-        self.bits |= fault.bit();
+        self.insert(fault);
         self
     }
 }
@@ -576,7 +606,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        assert!(Fault::ALL.len() < 128);
+        assert!(Fault::ALL.len() <= FaultSet::CAPACITY);
         for fault in Fault::ALL {
             assert_eq!(fault.name().parse::<Fault>(), Ok(*fault));
         }

@@ -141,3 +141,28 @@ pub fn assert_lock_mismatch(r: &Response, current: &str) {
     assert_eq!(r.status(), StatusCode::CONFLICT, "expected 409");
     assert_eq!(header(r, "X-WOPI-Lock").as_deref(), Some(current), "X-WOPI-Lock on 409");
 }
+
+/// GetCoauthLock of `id` (type Coauth, 120 s, no metadata).
+pub async fn get_coauth_lock(t: &Target, id: &str) -> Response {
+    let headers = [
+        ("X-WOPI-CoauthLockId", id),
+        ("X-WOPI-CoauthLockType", "Coauth"),
+        ("X-WOPI-CoauthLockExpirationTimeout", "120"),
+    ];
+    post(t, "", "GET_COAUTH_LOCK", &headers, b"").await
+}
+
+/// GetCoauthTable without a version: the table version header and the ids listed.
+pub async fn coauth_table(t: &Target) -> (String, Vec<String>) {
+    let r = post(t, "", "GET_COAUTH_TABLE", &[], b"").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let version = header(&r, "X-WOPI-CoauthTableVersion").expect("GetCoauthTable must send the version");
+    let body: serde_json::Value = r.json().await.unwrap();
+    let ids = body["CoauthTable"]
+        .as_array()
+        .expect("a CoauthTable array")
+        .iter()
+        .map(|row| row["CoauthLockId"].as_str().unwrap().to_owned())
+        .collect();
+    (version, ids)
+}
