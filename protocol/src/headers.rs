@@ -141,6 +141,9 @@ pub const X_WOPI_COAUTH_LOCK_METADATA: &str = "X-WOPI-CoauthLockMetadata";
 pub const X_WOPI_COAUTH_TABLE_VERSION: &str = "X-WOPI-CoauthTableVersion";
 /// `X-WOPI-SequenceNumber`: the content sequence number (PutChunkedFile request, GetSequenceNumber response).
 pub const X_WOPI_SEQUENCE_NUMBER: &str = "X-WOPI-SequenceNumber";
+/// `X-WOPI-ConflictingMechanism`: on a 409 to a CSPP Plus write, which lock refused it (`WOPI-Lock`,
+/// `WOPI-CoauthExclusiveLock`, `Other`).
+pub const X_WOPI_CONFLICTING_MECHANISM: &str = "X-WOPI-ConflictingMechanism";
 /// `X-WOPI-UploadSessionToken`: ties the parts of one chunked upload together (PutChunkedFile).
 pub const X_WOPI_UPLOAD_SESSION_TOKEN: &str = "X-WOPI-UploadSessionToken";
 
@@ -194,6 +197,7 @@ pub const ALL_HEADERS: &[&str] = &[
     X_WOPI_COAUTH_LOCK_METADATA,
     X_WOPI_COAUTH_TABLE_VERSION,
     X_WOPI_SEQUENCE_NUMBER,
+    X_WOPI_CONFLICTING_MECHANISM,
     X_WOPI_UPLOAD_SESSION_TOKEN,
 ];
 

@@ -7,8 +7,8 @@
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use wopi_protocol::headers::{
-    X_WOPI_INVALID_CONTAINER_NAME_ERROR, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON,
-    X_WOPI_VALID_RELATIVE_TARGET,
+    X_WOPI_CONFLICTING_MECHANISM, X_WOPI_INVALID_CONTAINER_NAME_ERROR, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK,
+    X_WOPI_LOCK_FAILURE_REASON, X_WOPI_SEQUENCE_NUMBER, X_WOPI_VALID_RELATIVE_TARGET,
 };
 use wopi_protocol::lock::LockId;
 
@@ -69,6 +69,13 @@ pub enum WopiError {
     /// 409: the container still has children.
     #[error("the container is not empty")]
     ContainerNotEmpty,
+    /// 409 from a CSPP Plus write (PutChunkedFile): `X-WOPI-ConflictingMechanism` and `X-WOPI-Lock` as the
+    /// conflict names them (cspp-plus.md §6.2).
+    #[error("{0}")]
+    CoauthConflict(wopi_protocol::cspp::coauth::LockConflict),
+    /// 412 with an empty body and the current `X-WOPI-SequenceNumber` (PutChunkedFile with a stale number).
+    #[error("stale sequence number")]
+    SequenceMismatch(wopi_protocol::cspp::properties::SequenceNumber),
     /// 412: the file is larger than `X-WOPI-MaxExpectedSize`.
     #[error("the file is larger than X-WOPI-MaxExpectedSize")]
     TooLargeForClient,
@@ -95,6 +102,9 @@ impl From<StoreError> for WopiError {
             StoreError::ModifiedSince => WopiError::ModifiedSince,
             StoreError::NotEmpty => WopiError::ContainerNotEmpty,
             StoreError::RootContainer => WopiError::NotImplemented("the root container cannot be changed".into()),
+            StoreError::LockConflict(c) => WopiError::CoauthConflict(c),
+            StoreError::SequenceMismatch(current) => WopiError::SequenceMismatch(current),
+            StoreError::BadContent(why) => WopiError::BadRequest(why),
             StoreError::Backend(detail) => WopiError::Internal(detail),
         }
     }
@@ -113,8 +123,9 @@ impl WopiError {
             WopiError::LockMismatch { .. }
             | WopiError::NameExists { .. }
             | WopiError::ModifiedSince
-            | WopiError::ContainerNotEmpty => StatusCode::CONFLICT,
-            WopiError::TooLargeForClient => StatusCode::PRECONDITION_FAILED,
+            | WopiError::ContainerNotEmpty
+            | WopiError::CoauthConflict(_) => StatusCode::CONFLICT,
+            WopiError::TooLargeForClient | WopiError::SequenceMismatch(_) => StatusCode::PRECONDITION_FAILED,
             WopiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WopiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             WopiError::ProofFailed | WopiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -142,6 +153,13 @@ impl IntoResponse for WopiError {
         if matches!(self, WopiError::ModifiedSince) {
             let body = serde_json::json!({ "COOLStatusCode": COOL_DOC_CHANGED, "LOOLStatusCode": COOL_DOC_CHANGED });
             return (status, axum::Json(body)).into_response();
+        }
+        if let WopiError::SequenceMismatch(current) = &self {
+            let mut response = status.into_response();
+            response
+                .headers_mut()
+                .insert(X_WOPI_SEQUENCE_NUMBER, header_value(&current.to_string()));
+            return response;
         }
         let body = match &self {
             WopiError::Internal(detail) => {
@@ -176,6 +194,14 @@ impl IntoResponse for WopiError {
                 );
             }
             WopiError::InvalidContainerName(reason) => set(X_WOPI_INVALID_CONTAINER_NAME_ERROR, header_value(reason)),
+            WopiError::CoauthConflict(c) => {
+                if let Some(m) = c.mechanism {
+                    set(X_WOPI_CONFLICTING_MECHANISM, HeaderValue::from_static(m.header_value()));
+                }
+                if let Some(lock) = &c.x_wopi_lock {
+                    set(X_WOPI_LOCK, header_value(lock));
+                }
+            }
             _ => {}
         }
         response

@@ -244,6 +244,24 @@ faults! {
     AddActivitiesUnknownTypeSucceeds,
     /// The activity ids are echoed lower-cased (must be the request's ids byte for byte).
     AddActivitiesIdCaseFolded,
+    // --- Incremental file transfer (CSPP Plus; ../shared/notes/cspp-plus.md §2.5, §2.6, §5; applied by
+    // crate::store::chunked and the GetChunkedFile/PutChunkedFile handlers) ---
+    /// PutChunkedFile writes whatever sequence number it is given. Breaks plus: put-chunked-file ("412: the
+    /// sequence number doesn't match"), so a client that read an older state overwrites a newer one.
+    StaleSequenceNumberAccepted,
+    /// A PutFile leaves the alternate streams in place. Breaks plus: file-content-data-model: a content change
+    /// other than PutChunkedFile deletes every alternate stream.
+    AlternateStreamsKeptAfterPutFile,
+    /// GetChunkedFile writes every chunk ID with its two 64-bit halves swapped (the byte order the validator's
+    /// SpookyHash comment warns other Microsoft code uses). Breaks plus: chunk-streams: a ChunkId is the SpookyHash
+    /// of the chunk's bytes.
+    ChunkIdsByteSwapped,
+    /// PutChunkedFile commits the chunks it received before the stream was cut off (no EndFrame). Breaks plus:
+    /// content-sequence: a write is transactional, so a cut-off PutChunkedFile leaves the file as it was.
+    PutChunkedFileNotAtomic,
+    /// PutChunkedFile ignores the WOPI lock (and coauth locks). Breaks plus: put-chunked-file: 409 when the client's
+    /// lock does not match the lock on the file.
+    PutChunkedFileIgnoresLock,
     // --- Proof keys, continued (online/scenarios/proofkeys.rst; applied by crate::proof) ---
     /// Only `X-WOPI-Proof` with the current key is tried. Breaks proofkeys.rst: "you have to check three
     /// combinations of proof key values", so requests during a key rotation are refused.

@@ -9,6 +9,7 @@
 //! Methods return boxed futures so the trait stays object-safe (`Arc<dyn Store>`) and a networked backend can await
 //! I/O; the SQLite backend answers reads from memory and runs writes on the blocking thread pool.
 
+pub mod chunked;
 pub mod postgres;
 pub mod sqlite;
 
@@ -250,6 +251,15 @@ pub enum StoreError {
     /// The root container cannot be deleted or renamed.
     #[error("the root container cannot be changed")]
     RootContainer,
+    /// PutChunkedFile refused by the lock rules of CSPP Plus (§6.2): 409 with the headers the conflict names.
+    #[error("{0}")]
+    LockConflict(wopi_protocol::cspp::coauth::LockConflict),
+    /// PutChunkedFile presented a sequence number other than the current one: 412 with the current one.
+    #[error("stale sequence number; the current one is {0}")]
+    SequenceMismatch(wopi_protocol::cspp::properties::SequenceNumber),
+    /// PutChunkedFile content that cannot be rebuilt or stored (unknown chunk, wrong length, too many streams).
+    #[error("{0}")]
+    BadContent(String),
     /// The backend failed; details are logged, never sent to clients.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -289,6 +299,14 @@ pub trait Store: Send + Sync + 'static {
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord>;
+    /// The file's CSPP Plus content state (GetChunkedFile, GetSequenceNumber, CheckFileInfo `SequenceNumber`).
+    fn chunked(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, chunked::ChunkedFile)>;
+    /// PutChunkedFile: the lock and sequence checks, then the new streams, properties and MainContent version, in
+    /// one atomic step; on any error nothing changes. Answers the new record and sequence number.
+    fn put_chunked(
+        &self,
+        write: chunked::ChunkedWrite,
+    ) -> StoreFuture<'_, (FileRecord, wopi_protocol::cspp::properties::SequenceNumber)>;
     /// DeleteFile: refuses a locked file, otherwise deletes the file, its versions and unreferenced content.
     fn delete_file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, ()>;
     /// Finds a file by container and name (case-insensitive, as Windows and Office compare names).
@@ -415,6 +433,8 @@ CREATE TABLE IF NOT EXISTS versions (
     file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version {int} NOT NULL, size {int} NOT NULL,
     sha256 {blob} NOT NULL REFERENCES blobs(sha256), modified_ms {int} NOT NULL, author TEXT NOT NULL,
     PRIMARY KEY (file, version));
+CREATE TABLE IF NOT EXISTS chunked (
+    file TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, state TEXT NOT NULL, data {blob} NOT NULL);
 "
     )
 }

@@ -27,10 +27,12 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMe
 use tokio_postgres::NoTls;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
+use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
     Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
     User, UserId, VersionRecord, conflict, from_ms, name_candidates, no_free_name, sha256, to_ms,
@@ -695,6 +697,61 @@ impl PgStore {
         Ok(record)
     }
 
+    /// The CSPP Plus state of a file, read inside `c` (with the file row locked when `for_update`).
+    async fn chunked_in<C: GenericClient>(
+        &self,
+        c: &C,
+        id: &FileId,
+        now: SystemTime,
+        for_update: bool,
+    ) -> Result<(FileRecord, ChunkedFile), StoreError> {
+        let current = self.effective(self.read_file(c, id, for_update).await?, now);
+        let main: Vec<u8> = query_one(c, "SELECT data FROM blobs WHERE sha256 = $1", &[&&current.sha256[..]])
+            .await?
+            .try_get(0)
+            .map_err(pg)?;
+        let row = query_opt_as(c, "SELECT state, data FROM chunked WHERE file = $1", &[&id.as_str()], |r| {
+            Ok(ChunkedRow {
+                state: r.try_get(0).map_err(pg)?,
+                data: r.try_get(1).map_err(pg)?,
+            })
+        })
+        .await?;
+        let state = ChunkedFile::load(&current, Bytes::from(main), row.as_ref(), &self.inner.faults)?;
+        Ok((current, state))
+    }
+
+    async fn put_chunked_impl(&self, write: ChunkedWrite) -> Result<(FileRecord, SequenceNumber), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        let (current, state) = self.chunked_in(&tx, &write.id, write.now, true).await?;
+        let applied = write.apply(&current, &state, &self.inner.faults)?;
+        let (hash, version) = (sha256(&applied.main), current.version + 1);
+        let row = applied.row(version, hash)?;
+        self.write_version(&tx, &write.id, version, &applied.main, &hash, &write.author, write.now)
+            .await?;
+        execute(
+            &tx,
+            "INSERT INTO chunked (file, state, data) VALUES ($1, $2, $3) \
+             ON CONFLICT (file) DO UPDATE SET state = excluded.state, data = excluded.data",
+            &[&write.id.as_str(), &row.state, &row.data],
+        )
+        .await?;
+        tx.commit().await.map_err(pg)?;
+        let record = FileRecord {
+            size: applied.main.len() as u64,
+            version,
+            sha256: hash,
+            last_modified: write.now,
+            ..current
+        };
+        self.remember(&record);
+        if version > MAX_VERSIONS_KEPT {
+            self.prune_blobs().await;
+        }
+        Ok((record, applied.state.content().sequence()))
+    }
+
     async fn create_file_impl(&self, new: NewFile, host_now: SystemTime) -> Result<Created, StoreError> {
         let faults = self.inner.faults;
         let hash = sha256(&new.content);
@@ -866,6 +923,18 @@ impl Store for PgStore {
 
     fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord> {
         Box::pin(self.put_content_impl(write))
+    }
+
+    fn chunked(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, ChunkedFile)> {
+        let id = id.clone();
+        Box::pin(async move {
+            let client = self.client().await?;
+            self.chunked_in(&client, &id, now, false).await
+        })
+    }
+
+    fn put_chunked(&self, write: ChunkedWrite) -> StoreFuture<'_, (FileRecord, SequenceNumber)> {
+        Box::pin(self.put_chunked_impl(write))
     }
 
     fn rename_file(

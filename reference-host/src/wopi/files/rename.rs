@@ -2,14 +2,15 @@
 
 use axum::response::Response;
 use serde_json::json;
-use wopi_protocol::headers::{X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
+use wopi_protocol::cspp::coauth::Presented;
+use wopi_protocol::headers::{X_WOPI_COAUTH_LOCK_ID, X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
 
 use super::utf7_header;
 use crate::AppState;
 use crate::error::WopiError;
 use crate::faults::deviations::rename::Deviations;
 use crate::tokens::Resource;
-use crate::wopi::request::{FileRequest, json, lock_header};
+use crate::wopi::request::{FileRequest, json, lock_header, single_header};
 
 /// RenameFile: `X-WOPI-RequestedName` is UTF-7 and has no extension; the response `Name` has none either.
 pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
@@ -18,6 +19,12 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
     let Some(requested) = utf7_header(&req, X_WOPI_REQUESTED_NAME)? else {
         return Err(WopiError::BadRequest("X-WOPI-RequestedName is required".into()));
     };
+    // CSPP Plus (rename-file-plus): both X-WOPI-Lock and X-WOPI-CoauthLockId is a 400; empty counts as absent.
+    Presented::from_headers(
+        single_header(&req.headers, X_WOPI_LOCK)?,
+        single_header(&req.headers, X_WOPI_COAUTH_LOCK_ID)?,
+    )
+    .map_err(|e| WopiError::BadRequest(e.to_string()))?;
     let lock = lock_header(&req.headers, X_WOPI_LOCK)?;
     let current = req.state.store.file(&req.id, req.now).await?;
     let name = match current
