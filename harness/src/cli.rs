@@ -630,8 +630,9 @@ pub struct FilterArgs {
     #[arg(short = 'e', long = "category", visible_alias = "testcategory", value_name = "CATEGORY",
           value_parser = parse_category_filter)]
     pub category: Vec<CategoryFilter>,
-    /// Also run groups marked `HasDelay="true"` (they sleep; the validator's `-d`). Without it their cases are
-    /// reported as skipped with that reason.
+    /// Also run groups marked `HasDelay="true"` against a remote host (they sleep; the validator's `-d`). Without
+    /// it their cases are reported as skipped with that reason. The embedded host runs them always: its clock and
+    /// the mock client's are stepped instead of waiting.
     #[arg(short = 'd', long = "include-delay", visible_alias = "include-delaytests")]
     pub include_delay: bool,
 }

@@ -129,6 +129,9 @@ pub const X_WOPI_SESSION_CONTEXT: &str = "X-WOPI-SessionContext";
 pub const X_WOPI_LOCK_USER_VISIBLE: &str = "X-WOPI-LockUserVisible";
 /// `X-WOPI-ConflictingLockUsername`: on a 409 for a coauth request, the friendly name of a visible WOPI lock's holder.
 pub const X_WOPI_CONFLICTING_LOCK_USERNAME: &str = "X-WOPI-ConflictingLockUsername";
+/// `X-WOPI-ConflictingMechanism`: on a 409 for a CSPP Plus write, which lock holds the file (`WOPI-Lock`,
+/// `WOPI-CoauthExclusiveLock`, `Other`; D:put-chunked-file).
+pub const X_WOPI_CONFLICTING_MECHANISM: &str = "X-WOPI-ConflictingMechanism";
 /// `X-WOPI-CoauthLockId`: the coauth lock a request acts on (up to 1,024 ASCII characters).
 pub const X_WOPI_COAUTH_LOCK_ID: &str = "X-WOPI-CoauthLockId";
 /// `X-WOPI-CoauthLockType`: `Coauth` or `CoauthExclusive` (GetCoauthLock).
@@ -141,9 +144,6 @@ pub const X_WOPI_COAUTH_LOCK_METADATA: &str = "X-WOPI-CoauthLockMetadata";
 pub const X_WOPI_COAUTH_TABLE_VERSION: &str = "X-WOPI-CoauthTableVersion";
 /// `X-WOPI-SequenceNumber`: the content sequence number (PutChunkedFile request, GetSequenceNumber response).
 pub const X_WOPI_SEQUENCE_NUMBER: &str = "X-WOPI-SequenceNumber";
-/// `X-WOPI-ConflictingMechanism`: on a 409 to a CSPP Plus write, which lock refused it (`WOPI-Lock`,
-/// `WOPI-CoauthExclusiveLock`, `Other`).
-pub const X_WOPI_CONFLICTING_MECHANISM: &str = "X-WOPI-ConflictingMechanism";
 /// `X-WOPI-UploadSessionToken`: ties the parts of one chunked upload together (PutChunkedFile).
 pub const X_WOPI_UPLOAD_SESSION_TOKEN: &str = "X-WOPI-UploadSessionToken";
 
@@ -191,13 +191,13 @@ pub const ALL_HEADERS: &[&str] = &[
     X_WOPI_SESSION_CONTEXT,
     X_WOPI_LOCK_USER_VISIBLE,
     X_WOPI_CONFLICTING_LOCK_USERNAME,
+    X_WOPI_CONFLICTING_MECHANISM,
     X_WOPI_COAUTH_LOCK_ID,
     X_WOPI_COAUTH_LOCK_TYPE,
     X_WOPI_COAUTH_LOCK_EXPIRATION_TIMEOUT,
     X_WOPI_COAUTH_LOCK_METADATA,
     X_WOPI_COAUTH_TABLE_VERSION,
     X_WOPI_SEQUENCE_NUMBER,
-    X_WOPI_CONFLICTING_MECHANISM,
     X_WOPI_UPLOAD_SESSION_TOKEN,
 ];
 

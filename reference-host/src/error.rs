@@ -6,9 +6,11 @@
 
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use wopi_protocol::cspp::coauth::{CoauthConflict, LockConflict};
 use wopi_protocol::headers::{
-    X_WOPI_CONFLICTING_MECHANISM, X_WOPI_INVALID_CONTAINER_NAME_ERROR, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK,
-    X_WOPI_LOCK_FAILURE_REASON, X_WOPI_SEQUENCE_NUMBER, X_WOPI_VALID_RELATIVE_TARGET,
+    X_WOPI_CONFLICTING_LOCK_USERNAME, X_WOPI_CONFLICTING_MECHANISM, X_WOPI_INVALID_CONTAINER_NAME_ERROR,
+    X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON, X_WOPI_SEQUENCE_NUMBER,
+    X_WOPI_VALID_RELATIVE_TARGET,
 };
 use wopi_protocol::lock::LockId;
 
@@ -56,6 +58,13 @@ pub enum WopiError {
         /// Logged and sent as `X-WOPI-LockFailureReason`.
         reason: &'static str,
     },
+    /// 409 from a coauth operation (`X-WOPI-ConflictingLockUsername` when a user-visible WOPI lock is the cause).
+    #[error("{0}")]
+    Coauth(CoauthConflict),
+    /// 409 for a write against a lock (CSPP Plus rules): `X-WOPI-Lock` only when the conflict carries one (never
+    /// while coauth rows exist), and `X-WOPI-ConflictingMechanism` when one applies.
+    #[error("{0}")]
+    WriteConflict(LockConflict),
     /// 409: a file or container of that name exists; `valid` is sent UTF-7 encoded in `X-WOPI-ValidRelativeTarget`.
     #[error("the name already exists")]
     NameExists {
@@ -69,10 +78,6 @@ pub enum WopiError {
     /// 409: the container still has children.
     #[error("the container is not empty")]
     ContainerNotEmpty,
-    /// 409 from a CSPP Plus write (PutChunkedFile): `X-WOPI-ConflictingMechanism` and `X-WOPI-Lock` as the
-    /// conflict names them (cspp-plus.md §6.2).
-    #[error("{0}")]
-    CoauthConflict(wopi_protocol::cspp::coauth::LockConflict),
     /// 412 with an empty body and the current `X-WOPI-SequenceNumber` (PutChunkedFile with a stale number).
     #[error("stale sequence number")]
     SequenceMismatch(wopi_protocol::cspp::properties::SequenceNumber),
@@ -102,9 +107,10 @@ impl From<StoreError> for WopiError {
             StoreError::ModifiedSince => WopiError::ModifiedSince,
             StoreError::NotEmpty => WopiError::ContainerNotEmpty,
             StoreError::RootContainer => WopiError::NotImplemented("the root container cannot be changed".into()),
-            StoreError::LockConflict(c) => WopiError::CoauthConflict(c),
             StoreError::SequenceMismatch(current) => WopiError::SequenceMismatch(current),
             StoreError::BadContent(why) => WopiError::BadRequest(why),
+            StoreError::Coauth(c) => WopiError::Coauth(c),
+            StoreError::WriteConflict(c) => WopiError::WriteConflict(c),
             StoreError::Backend(detail) => WopiError::Internal(detail),
         }
     }
@@ -121,10 +127,11 @@ impl WopiError {
             WopiError::Token(_) | WopiError::WrongResource => StatusCode::UNAUTHORIZED,
             WopiError::NotFound | WopiError::Forbidden => StatusCode::NOT_FOUND,
             WopiError::LockMismatch { .. }
+            | WopiError::Coauth(_)
+            | WopiError::WriteConflict(_)
             | WopiError::NameExists { .. }
             | WopiError::ModifiedSince
-            | WopiError::ContainerNotEmpty
-            | WopiError::CoauthConflict(_) => StatusCode::CONFLICT,
+            | WopiError::ContainerNotEmpty => StatusCode::CONFLICT,
             WopiError::TooLargeForClient | WopiError::SequenceMismatch(_) => StatusCode::PRECONDITION_FAILED,
             WopiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WopiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
@@ -179,6 +186,17 @@ impl IntoResponse for WopiError {
                 set(X_WOPI_LOCK, header_value(current.as_ref().map_or("", LockId::as_str)));
                 set(X_WOPI_LOCK_FAILURE_REASON, header_value(reason));
             }
+            WopiError::Coauth(CoauthConflict::WopiLock {
+                conflicting_lock_username: Some(name),
+            }) => set(X_WOPI_CONFLICTING_LOCK_USERNAME, header_value(name)),
+            WopiError::WriteConflict(c) => {
+                if let Some(lock) = &c.x_wopi_lock {
+                    set(X_WOPI_LOCK, header_value(lock));
+                }
+                if let Some(m) = c.mechanism {
+                    set(X_WOPI_CONFLICTING_MECHANISM, HeaderValue::from_static(m.header_value()));
+                }
+            }
             WopiError::NameExists { valid: Some(valid) } => {
                 set(
                     X_WOPI_VALID_RELATIVE_TARGET,
@@ -194,14 +212,6 @@ impl IntoResponse for WopiError {
                 );
             }
             WopiError::InvalidContainerName(reason) => set(X_WOPI_INVALID_CONTAINER_NAME_ERROR, header_value(reason)),
-            WopiError::CoauthConflict(c) => {
-                if let Some(m) = c.mechanism {
-                    set(X_WOPI_CONFLICTING_MECHANISM, HeaderValue::from_static(m.header_value()));
-                }
-                if let Some(lock) = &c.x_wopi_lock {
-                    set(X_WOPI_LOCK, header_value(lock));
-                }
-            }
             _ => {}
         }
         response

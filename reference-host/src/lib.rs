@@ -22,6 +22,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod coauth;
 pub mod embed;
 pub mod error;
 pub mod faults;

@@ -366,8 +366,8 @@ impl RefreshCoauthLock {
     }
 }
 
-/// One row of the coauth table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One row of the coauth table. Serde is for a host's storage (not the wire form, which is [`CoauthRowJson`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoauthRow {
     /// The type.
     pub lock_type: CoauthLockType,
@@ -470,8 +470,9 @@ pub struct TableAnswer {
     pub body: Option<CoauthTableJson>,
 }
 
-/// A file's coauth table.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A file's coauth table. Serde is for a host's storage (rows with their expiry, and the version counter); the wire
+/// form is [`CoauthTableJson`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CoauthTable {
     rows: BTreeMap<CoauthLockId, CoauthRow>,
     version: u64,

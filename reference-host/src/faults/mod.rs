@@ -262,6 +262,20 @@ faults! {
     /// PutChunkedFile ignores the WOPI lock (and coauth locks). Breaks plus: put-chunked-file: 409 when the client's
     /// lock does not match the lock on the file.
     PutChunkedFileIgnoresLock,
+    // --- Coauth locks (CSPP Plus; ../shared/notes/cspp-plus.md §2.1–2.4, §6; applied by crate::coauth) ---
+    /// WOPI Lock (and PutFile) ignore live coauth locks. Breaks D:coauthoring/locks-about: "A WOPI lock excludes
+    /// every other kind" (note §6.1: Lock while coauth rows exist is a 409 without X-WOPI-Lock).
+    WopiLockIgnoresCoauth,
+    /// GetCoauthLock ignores a WOPI lock held on the file. Breaks D:get-coauth-lock (note §2.1 rule 4: 409).
+    CoauthIgnoresWopiLock,
+    /// Writers and WOPI Lock judge coauth rows by presence, not expiry, so an expired row still holds the file.
+    /// Breaks note §6.4: "Expired rows never grant write access" (D:get-coauth-lock: the lock expires).
+    ExpiredCoauthRowStillHolds,
+    /// The coauth table version is the number of rows, so a retyped row, new metadata or a swapped row keeps it.
+    /// Breaks D:get-coauth-table (note §6.4: the version changes whenever a row is added, removed or changed).
+    CoauthTableVersionIsRowCount,
+    /// RefreshCoauthLock of an id with no (unexpired) row answers 200. Breaks D:refresh-coauth-lock (note §2.2: 409).
+    RefreshCoauthUnknownSucceeds,
     // --- Proof keys, continued (online/scenarios/proofkeys.rst; applied by crate::proof) ---
     /// Only `X-WOPI-Proof` with the current key is tried. Breaks proofkeys.rst: "you have to check three
     /// combinations of proof key values", so requests during a key rotation are refused.

@@ -18,13 +18,14 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use wopi_protocol::cspp::chunking;
-use wopi_protocol::cspp::coauth::{self, CoauthTable, LockState, Presented, UnixMillis, WopiLockHeld};
+use wopi_protocol::cspp::coauth::Presented;
 use wopi_protocol::cspp::message::{PutChunkedFileRequest, StreamSignature};
 use wopi_protocol::cspp::properties::{ContentProperty, FileContent, SequenceNumber, StoredStream, StreamId};
 use wopi_protocol::cspp::spooky::ChunkId;
 use wopi_protocol::ids::FileId;
 
-use super::{FileRecord, StoreError, UserId, to_ms};
+use super::{FileRecord, StoreError, UserId};
+use crate::coauth::{CoauthState, Writer};
 use crate::faults::{Fault, FaultSet};
 
 /// The stored row of a file's CSPP Plus state.
@@ -219,29 +220,26 @@ impl Applied {
 }
 
 impl ChunkedWrite {
-    /// The lock check (§6.2), the sequence check (§5.4), then every stream rebuilt from the request's chunks and
+    /// The lock check (§6.2, [`crate::coauth::write_access`]), the sequence check (§5.4), then every stream rebuilt from the request's chunks and
     /// the chunks the file already has (any stream). Nothing is changed here; an error leaves the file as it was.
     pub(crate) fn apply(
         &self,
         file: &FileRecord,
         current: &ChunkedFile,
+        coauth: &CoauthState,
         faults: &FaultSet,
     ) -> Result<Applied, StoreError> {
-        let wopi = file.lock.as_ref().map(|l| WopiLockHeld {
-            lock: l.id.clone(),
-            visible_user: None,
-        });
-        // Coauth locks are not stored by this host yet: an empty table leaves the WOPI-lock and unlocked rows of
-        // the decision.
-        let table = CoauthTable::default();
-        let state = LockState {
-            wopi: wopi.as_ref(),
-            coauth: &table,
-            now: UnixMillis(u64::try_from(to_ms(self.now)).unwrap_or(0)),
-        };
         if !faults.has(Fault::PutChunkedFileIgnoresLock) {
-            coauth::put_chunked_file_decision(state, &self.presented, current.content.main().len())
-                .map_err(StoreError::LockConflict)?;
+            crate::coauth::write_access(
+                Writer::PutChunkedFile,
+                &self.presented,
+                file.lock.as_ref(),
+                coauth,
+                current.content.main().len(),
+                crate::coauth::millis(self.now),
+                faults,
+            )
+            .map_err(StoreError::WriteConflict)?;
         }
         if !faults.has(Fault::StaleSequenceNumberAccepted) {
             current

@@ -23,6 +23,9 @@ use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
+use wopi_protocol::cspp::coauth::{CoauthConflict, LockConflict, Presented};
+
+use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState, Writer};
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{ActiveLock, LockOp, LockOutcome};
 
@@ -251,15 +254,19 @@ pub enum StoreError {
     /// The root container cannot be deleted or renamed.
     #[error("the root container cannot be changed")]
     RootContainer,
-    /// PutChunkedFile refused by the lock rules of CSPP Plus (§6.2): 409 with the headers the conflict names.
-    #[error("{0}")]
-    LockConflict(wopi_protocol::cspp::coauth::LockConflict),
     /// PutChunkedFile presented a sequence number other than the current one: 412 with the current one.
     #[error("stale sequence number; the current one is {0}")]
     SequenceMismatch(wopi_protocol::cspp::properties::SequenceNumber),
     /// PutChunkedFile content that cannot be rebuilt or stored (unknown chunk, wrong length, too many streams).
     #[error("{0}")]
     BadContent(String),
+    /// A coauth operation was refused (409, `crate::coauth`).
+    #[error("coauth lock conflict: {0}")]
+    Coauth(CoauthConflict),
+    /// A write or WOPI lock operation was refused by a coauth lock, or by the WOPI lock under the CSPP Plus rules
+    /// (409 with the headers the conflict names, [`crate::coauth::write_access`]).
+    #[error("{0}")]
+    WriteConflict(LockConflict),
     /// The backend failed; details are logged, never sent to clients.
     #[error("storage backend failure: {0}")]
     Backend(String),
@@ -312,6 +319,10 @@ pub trait Store: Send + Sync + 'static {
     /// Finds a file by container and name (case-insensitive, as Windows and Office compare names).
     fn file_by_name(&self, container: &ContainerId, name: &str, now: SystemTime) -> StoreFuture<'_, FileRecord>;
 
+    /// Runs one coauth operation ([`crate::coauth::apply`]) atomically with the file's WOPI lock, and stores the
+    /// file's coauth state (expired rows purged) even when the operation is refused.
+    fn coauth_op(&self, id: &FileId, op: CoauthOp, now: SystemTime) -> StoreFuture<'_, CoauthAnswer>;
+
     /// Reads a container.
     fn container(&self, id: &ContainerId) -> StoreFuture<'_, Container>;
     /// Creates a child container.
@@ -361,8 +372,29 @@ pub struct ContentWrite {
 }
 
 impl ContentWrite {
-    /// Checks the write against the file as it is now: the lock rules of [`crate::locks`], then `if_last_modified`.
-    pub(crate) fn check(&self, current: &FileRecord, faults: &FaultSet) -> Result<(), StoreError> {
+    /// Checks the write against the file as it is now: coauth locks ([`crate::coauth::write_access`]), the lock
+    /// rules of [`crate::locks`], then `if_last_modified`.
+    pub(crate) fn check(
+        &self,
+        current: &FileRecord,
+        coauth: &CoauthState,
+        faults: &FaultSet,
+    ) -> Result<(), StoreError> {
+        let presented = self
+            .lock
+            .as_ref()
+            .map_or(Presented::Nothing, |l| Presented::WopiLock(l.as_str().to_string()));
+        let now = crate::coauth::millis(self.now);
+        crate::coauth::write_access(
+            Writer::PutFile,
+            &presented,
+            current.lock.as_ref(),
+            coauth,
+            current.size,
+            now,
+            faults,
+        )
+        .map_err(StoreError::WriteConflict)?;
         // PutFile.rst: "the host must check the current size of the file"; the fault checks the body instead.
         let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
             self.content.len() as u64
@@ -414,7 +446,8 @@ pub(crate) struct SqlTypes {
     pub boolean: &'static str,
 }
 
-/// The tables both SQL stores share (users, containers, content blobs, files, versions), in a dialect's types.
+/// The tables both SQL stores share (users, containers, content blobs, files, coauth state as JSON, versions), in a
+/// dialect's types.
 pub(crate) fn schema(t: SqlTypes) -> String {
     let SqlTypes { blob, int, boolean } = t;
     format!(
@@ -429,6 +462,8 @@ CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY, container TEXT NOT NULL REFERENCES containers(id), name TEXT NOT NULL,
     owner TEXT NOT NULL, version {int} NOT NULL, size {int} NOT NULL,
     sha256 {blob} NOT NULL REFERENCES blobs(sha256), modified_ms {int} NOT NULL);
+CREATE TABLE IF NOT EXISTS coauth (
+    file TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS versions (
     file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version {int} NOT NULL, size {int} NOT NULL,
     sha256 {blob} NOT NULL REFERENCES blobs(sha256), modified_ms {int} NOT NULL, author TEXT NOT NULL,

@@ -37,6 +37,7 @@ use super::{
     Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
     User, UserId, VersionRecord, conflict, from_ms, name_candidates, no_free_name, sha256, to_ms,
 };
+use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState};
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
 use crate::store::sqlite::{MAX_VERSIONS_KEPT, ROOT_CONTAINER_ID};
@@ -294,6 +295,25 @@ async fn container_row<C: GenericClient>(c: &C, id: &str, for_update: bool) -> R
         "SELECT id, name, parent FROM containers WHERE id = $1"
     };
     query_one(c, sql, &[&id]).await
+}
+
+/// The file's coauth state as stored (empty when it never had any). Callers read it in the transaction that holds
+/// the file row `FOR UPDATE`, so instances sharing the database decide on what the last one wrote.
+async fn load_coauth<C: GenericClient>(c: &C, file: &FileId) -> Result<CoauthState, StoreError> {
+    let row = query_opt(c, "SELECT state FROM coauth WHERE file = $1", &[&file.as_str()]).await?;
+    let json: Option<String> = row.map(|r| r.try_get(0)).transpose().map_err(pg)?;
+    CoauthState::from_stored(json.as_deref()).map_err(|e| backend(format!("stored coauth state: {e}")))
+}
+
+/// Persists a file's coauth state.
+async fn store_coauth<C: GenericClient>(c: &C, file: &FileId, state: &CoauthState) -> Result<(), StoreError> {
+    execute(
+        c,
+        "INSERT INTO coauth (file, state) VALUES ($1, $2) ON CONFLICT (file) DO UPDATE SET state = excluded.state",
+        &[&file.as_str(), &state.to_stored()],
+    )
+    .await
+    .map(drop)
 }
 
 async fn execute<C: GenericClient>(c: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64, StoreError> {
@@ -627,8 +647,17 @@ impl PgStore {
         let stored = self.read_file(&tx, &id, true).await?;
         let now = self.lock_now(host_now, stored.db_now);
         let current = self.effective(stored, host_now).lock;
+        let mut coauth = load_coauth(&tx, &id).await?;
+        if !matches!(op, LockOp::GetLock) {
+            crate::coauth::wopi_lock_access(&coauth, crate::coauth::millis(now), &faults)
+                .map_err(StoreError::WriteConflict)?;
+        }
         let (change, outcome) = locks::decide(&op, current.as_ref(), &faults).map_err(conflict)?;
+        let relocked = matches!(change, Change::Set(_) | Change::Clear);
         self.apply_change(&tx, &id, change, current, now).await?;
+        if relocked && coauth.wopi_lock_changed() {
+            store_coauth(&tx, &id, &coauth).await?;
+        }
         tx.commit().await.map_err(pg)?;
         self.forget_cached_record(&id);
         Ok(outcome)
@@ -648,7 +677,7 @@ impl PgStore {
         let current = if separate {
             let stored = self.read_file(&client, id, false).await?;
             let current = self.effective(stored, host_now);
-            write.check(&current, &faults)?;
+            write.check(&current, &load_coauth(&client, id).await?, &faults)?;
             tokio::time::sleep(Duration::from_millis(20)).await;
             Some(current)
         } else {
@@ -660,7 +689,7 @@ impl PgStore {
             None => {
                 let stored = self.read_file(&tx, id, true).await?;
                 let current = self.effective(stored, host_now);
-                write.check(&current, &faults)?;
+                write.check(&current, &load_coauth(&tx, id).await?, &faults)?;
                 current
             }
         };
@@ -725,7 +754,8 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(pg)?;
         let (current, state) = self.chunked_in(&tx, &write.id, write.now, true).await?;
-        let applied = write.apply(&current, &state, &self.inner.faults)?;
+        let coauth = load_coauth(&tx, &write.id).await?;
+        let applied = write.apply(&current, &state, &coauth, &self.inner.faults)?;
         let (hash, version) = (sha256(&applied.main), current.version + 1);
         let row = applied.row(version, hash)?;
         self.write_version(&tx, &write.id, version, &applied.main, &hash, &write.author, write.now)
@@ -1002,6 +1032,26 @@ impl Store for PgStore {
                 .await?
                 .ok_or(StoreError::NotFound)?;
             Ok(self.effective(stored, now))
+        })
+    }
+
+    fn coauth_op(&self, id: &FileId, op: CoauthOp, host_now: SystemTime) -> StoreFuture<'_, CoauthAnswer> {
+        let id = id.clone();
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            // The file row's lock serialises this with every lock operation and write on the file, on any instance.
+            let stored = self.read_file(&tx, &id, true).await?;
+            let now = crate::coauth::millis(self.lock_now(host_now, stored.db_now));
+            let wopi = self.effective(stored, host_now).lock;
+            let mut state = load_coauth(&tx, &id).await?;
+            let before = state.clone();
+            let answer = crate::coauth::apply(&op, &mut state, wopi.as_ref(), now, &self.inner.faults);
+            if state != before {
+                store_coauth(&tx, &id, &state).await?;
+                tx.commit().await.map_err(pg)?;
+            }
+            answer.map_err(StoreError::Coauth)
         })
     }
 

@@ -38,6 +38,7 @@ use super::{
     Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
     User, UserId, VersionRecord, conflict, from_ms, sha256, to_ms,
 };
+use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState};
 use crate::faults::{Fault, FaultSet};
 use crate::locks::{self, ActiveLock, Change, LockOp, LockOutcome};
 
@@ -583,6 +584,27 @@ fn prune_blobs(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// The file's coauth state as stored (empty when it never had any). Read with the writer connection held, so the
+/// read, the decision and [`store_coauth`] are one critical section.
+fn load_coauth(conn: &Connection, file: &FileId) -> Result<CoauthState, StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT state FROM coauth WHERE file = ?1")
+        .and_then(|mut q| q.query_row(params![file.as_str()], |r| r.get(0)).optional())
+        .map_err(backend)?;
+    CoauthState::from_stored(json.as_deref()).map_err(|e| backend(format!("stored coauth state: {e}")))
+}
+
+/// Persists a file's coauth state.
+fn store_coauth(conn: &Connection, file: &FileId, state: &CoauthState) -> Result<(), StoreError> {
+    exec(
+        conn,
+        "INSERT INTO coauth (file, state) VALUES (?1, ?2) ON CONFLICT(file) DO UPDATE SET state = excluded.state",
+        params![file.as_str(), state.to_stored()],
+    )
+    .map(drop)
+    .map_err(backend)
+}
+
 fn store_lock(tx: &Connection, file: &FileId, lock: Option<&ActiveLock>) -> rusqlite::Result<()> {
     match lock {
         Some(lock) => exec(
@@ -837,9 +859,18 @@ impl Store for SqliteStore {
             } else {
                 current
             };
+            let mut coauth = load_coauth(conn, &id)?;
+            if !matches!(op, LockOp::GetLock) {
+                crate::coauth::wopi_lock_access(&coauth, crate::coauth::millis(now), &faults)
+                    .map_err(StoreError::WriteConflict)?;
+            }
             let (change, outcome) = locks::decide(&op, current.as_ref(), &faults).map_err(conflict)?;
-            let bump = faults.has(Fault::LockBumpsVersion) && matches!(change, Change::Set(_) | Change::Clear);
+            let relocked = matches!(change, Change::Set(_) | Change::Clear);
+            let bump = faults.has(Fault::LockBumpsVersion) && relocked;
             apply_change(inner, conn, &id, change, current, now)?;
+            if relocked && coauth.wopi_lock_changed() {
+                store_coauth(conn, &id, &coauth)?;
+            }
             if bump {
                 // The fault: the lock is kept on the file row, so every lock change counts as a new version.
                 exec(
@@ -860,7 +891,7 @@ impl Store for SqliteStore {
         self.write(move |inner, conn| {
             let faults = inner.faults;
             let current = inner.current(&write.id, write.now)?;
-            write.check(&current, &faults)?;
+            write.check(&current, &load_coauth(conn, &write.id)?, &faults)?;
             let ContentWrite {
                 id,
                 content,
@@ -910,7 +941,7 @@ impl Store for SqliteStore {
         self.write(move |inner, conn| {
             let current = inner.current(&write.id, write.now)?;
             let state = load_chunked(inner, conn, &current)?;
-            let applied = write.apply(&current, &state, &inner.faults)?;
+            let applied = write.apply(&current, &state, &load_coauth(conn, &write.id)?, &inner.faults)?;
             let (hash, version) = (sha256(&applied.main), current.version + 1);
             let row = applied.row(version, hash)?;
             let tx = conn.transaction().map_err(backend)?;
@@ -1008,6 +1039,26 @@ impl Store for SqliteStore {
             .map(|f| f.at(now, &self.inner.faults))
             .ok_or(StoreError::NotFound);
         Box::pin(std::future::ready(result))
+    }
+
+    fn coauth_op(&self, id: &FileId, op: CoauthOp, now: SystemTime) -> StoreFuture<'_, CoauthAnswer> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let wopi = inner.current(&id, now)?.lock;
+            let mut state = load_coauth(conn, &id)?;
+            let before = state.clone();
+            let answer = crate::coauth::apply(
+                &op,
+                &mut state,
+                wopi.as_ref(),
+                crate::coauth::millis(now),
+                &inner.faults,
+            );
+            if state != before {
+                store_coauth(conn, &id, &state)?;
+            }
+            answer.map_err(StoreError::Coauth)
+        })
     }
 
     fn container(&self, id: &ContainerId) -> StoreFuture<'_, Container> {

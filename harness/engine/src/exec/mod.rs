@@ -163,7 +163,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct RunOptions {
     /// Cases at once in provisioned mode (fixed mode is always serial).
     pub jobs: usize,
-    /// Run `HasDelay` groups (their `<Delay>` steps really sleep); otherwise they are skipped with a reason.
+    /// Run `HasDelay` groups (their `<Delay>` steps really sleep); otherwise they are skipped with a reason. A runner
+    /// with a [`ClockControl`] runs them regardless, stepping the clock instead of sleeping.
     pub include_delay_groups: bool,
     pub filters: Filters,
     /// Recorded in the report.
@@ -580,7 +581,8 @@ impl Inner {
             not_run(result, halt.reason());
             return;
         }
-        if group.has_delay && !self.options.include_delay_groups {
+        // With a clock the harness steps (embedded), a <Delay> costs nothing and the group runs without -d.
+        if group.has_delay && !self.options.include_delay_groups && self.clock.get().is_none() {
             skip(
                 result,
                 "the group waits with <Delay> (30-60 s per step); run with the include-delay option",
@@ -992,12 +994,14 @@ impl CaseExec<'_> {
     async fn run(&self, secrets: &mut Vec<String>) -> StepsOutcome {
         // A case that steps the host's clock or rotates the client's keys changes the world for every case in
         // flight (locks expire, proofs go stale): it runs alone; all other cases share the gate.
+        let steps_clock = self.runner.clock.get().is_some();
         let exclusive = self.case.exclusive
-            || self
-                .case
-                .requests
-                .iter()
-                .any(|s| matches!(s, Step::AdvanceClock { .. } | Step::RotateKeys { .. }));
+            || self.case.requests.iter().any(|s| match s {
+                Step::AdvanceClock { .. } | Step::RotateKeys { .. } => true,
+                // A <Delay> steps the host's clock when the harness controls it.
+                Step::Request(r) => steps_clock && matches!(r.kind, crate::suite::RequestKind::Delay { .. }),
+                _ => false,
+            });
         let (_shared, _exclusive) = if exclusive {
             (None, Some(self.runner.gate.write().await))
         } else {
@@ -1100,8 +1104,24 @@ impl CaseExec<'_> {
                     .push(harness_failure(&label, "Delay needs DelayTimeInSeconds"));
                 return true;
             };
-            tokio::time::sleep(Duration::from_secs(u64::from(s)).min(self.runner.options.max_delay)).await;
-            return false;
+            // A host whose clock the harness controls (embedded) has its clock and the client's stepped instead:
+            // the HasDelay groups run in milliseconds. Any other host is really waited for (run with -d).
+            let Some(clock) = self.runner.clock.get() else {
+                tokio::time::sleep(Duration::from_secs(u64::from(s)).min(self.runner.options.max_delay)).await;
+                return false;
+            };
+            return match steps::step_clock(self.runner, clock.as_ref(), u64::from(s)) {
+                Ok(()) => {
+                    out.notes
+                        .push(format!("{label}: host clock advanced by {s} s instead of waiting"));
+                    false
+                }
+                Err(e) => {
+                    out.failures
+                        .push(harness_failure(&label, &format!("clock step failed: {e}")));
+                    true
+                }
+            };
         }
         let mut built = match request::build(r, &label, self.case, self.suite, self.target, state) {
             Ok(b) => b,

@@ -21,6 +21,16 @@ use crate::validate::State;
 /// The docs' lock lifetime (rest/concepts.rst: 'WOPI locks must automatically expire after 30 minutes').
 const LOCK_LIFETIME_SECS: f64 = 1800.0;
 
+/// Steps the host's clock (and the client's with it, [`super::ClockControl::advance`]) by `seconds`, and keeps the
+/// proofs the harness signs on the host's time.
+pub(super) fn step_clock(runner: &super::Inner, clock: &dyn super::ClockControl, seconds: u64) -> Result<(), String> {
+    clock.advance(Duration::from_secs(seconds))?;
+    runner
+        .clock_offset
+        .fetch_add(seconds, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
 /// Runs one extension step; returns true when the case must stop.
 pub(super) async fn extension_step(
     exec: &CaseExec<'_>,
@@ -87,11 +97,8 @@ pub(super) async fn extension_step(
                         true
                     }
                 },
-                Some(clock) => match clock.advance(Duration::from_secs(*seconds)) {
+                Some(clock) => match step_clock(exec.runner, clock.as_ref(), *seconds) {
                     Ok(()) => {
-                        exec.runner
-                            .clock_offset
-                            .fetch_add(*seconds, std::sync::atomic::Ordering::SeqCst);
                         out.notes.push(format!("{label}: host clock advanced by {seconds} s"));
                         false
                     }

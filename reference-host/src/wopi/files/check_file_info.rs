@@ -68,7 +68,11 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
 /// CheckFileInfo: `GET /wopi/files/{id}`.
 pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
     let file = req.state.store.file(&req.id, req.now).await?;
-    let info = check_file_info(&req.state, &req.caller.user, &file);
+    let mut info = check_file_info(&req.state, &req.caller.user, &file);
+    // CSPP Plus: coauth locks (crate::coauth). The file version stands in for the content sequence number until
+    // the chunked-transfer store keeps one.
+    let expiry = req.caller.claims.expires_at_ms;
+    crate::coauth::declare_cspp_plus(&mut info, req.state.origin(), file.version, expiry, req.now);
     if !req.state.faults.is_empty() {
         return Ok(crate::faults::layer::check_file_info::answer(&req.state, &file, info));
     }

@@ -1,5 +1,5 @@
 //! File operations (`rest/files/*.rst`), one module per operation; the four lock operations and GetLock share
-//! [`lock`].
+//! [`lock`]. The coauth operations (CSPP Plus) answer through [`get_coauth_table`].
 //!
 //! Each handler parses its headers, checks the caller's permission, makes one atomic store call and maps the result
 //! to the documented status and headers. Writes by read-only users answer 404 ("user unauthorized" in the docs'
@@ -10,14 +10,18 @@ pub mod check_file_info;
 mod chunked_body;
 pub mod delete;
 pub mod get_chunked_file;
+pub mod get_coauth_lock;
+pub mod get_coauth_table;
 pub mod get_file;
 pub mod get_sequence_number;
 pub mod lock;
 pub mod put_chunked_file;
 pub mod put_file;
 pub mod put_relative;
+pub mod refresh_coauth_lock;
 pub mod rename;
 pub mod share_url;
+pub mod unlock_coauth_lock;
 pub mod user_info;
 
 pub use crate::faults::deviations::put_relative::EXIT_ON_FAULT_STATUS;
