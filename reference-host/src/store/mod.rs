@@ -298,11 +298,12 @@ pub trait Store: Send + Sync + 'static {
     fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome>;
     /// PutFile: checks the lock rules and writes a new version in one atomic step (see [`ContentWrite`]).
     fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord>;
-    /// RenameFile: checks the lock rules, then renames (to a free variant of the name if it clashes).
+    /// RenameFile: checks the lock rules ([`check_rename`]), then renames (to a free variant of the name if it
+    /// clashes).
     fn rename_file(
         &self,
         id: &FileId,
-        lock: Option<LockId>,
+        presented: Presented,
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord>;
@@ -412,6 +413,28 @@ impl ContentWrite {
         }
         Ok(())
     }
+}
+
+/// RenameFile's lock check, run by a store in its critical section. Without a WOPI lock the CSPP Plus rule decides
+/// first (rename-file-plus, cspp-plus.md §6.3: with coauth rows held a row's id is needed; with none any presented
+/// id is ignored); then the WopiCore rule of [`crate::locks`] on `X-WOPI-Lock`, where a coauth id counts as no lock.
+pub(crate) fn check_rename(
+    presented: &Presented,
+    current: &FileRecord,
+    coauth: &CoauthState,
+    now: SystemTime,
+    faults: &FaultSet,
+) -> Result<(), StoreError> {
+    if current.lock.is_none() {
+        let now = crate::coauth::millis(now);
+        crate::coauth::write_access(Writer::RenameFile, presented, None, coauth, current.size, now, faults)
+            .map_err(StoreError::WriteConflict)?;
+    }
+    let lock = match presented {
+        Presented::WopiLock(l) => Some(LockId::new(l.as_str()).map_err(|e| StoreError::BadContent(e.to_string()))?),
+        _ => None,
+    };
+    crate::locks::check_rename(lock.as_ref(), current.lock.as_ref(), faults).map_err(conflict)
 }
 
 /// A broken lock rule, as the store reports it.

@@ -27,6 +27,7 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMe
 use tokio_postgres::NoTls;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use wopi_protocol::cspp::coauth::Presented;
 use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
@@ -970,7 +971,7 @@ impl Store for PgStore {
     fn rename_file(
         &self,
         id: &FileId,
-        lock: Option<LockId>,
+        presented: Presented,
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord> {
@@ -981,7 +982,8 @@ impl Store for PgStore {
             let tx = client.transaction().await.map_err(pg)?;
             let stored = self.read_file(&tx, &id, true).await?;
             let current = self.effective(stored, now);
-            locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
+            let coauth = load_coauth(&tx, &id).await?;
+            super::check_rename(&presented, &current, &coauth, now, &faults)?;
             execute(
                 &tx,
                 "SELECT id FROM containers WHERE id = $1 FOR UPDATE",

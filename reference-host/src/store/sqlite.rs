@@ -23,6 +23,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
 use wopi_protocol::ids::{ContainerId, FileId};
+use wopi_protocol::cspp::coauth::Presented;
 use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
@@ -964,7 +965,7 @@ impl Store for SqliteStore {
     fn rename_file(
         &self,
         id: &FileId,
-        lock: Option<LockId>,
+        presented: Presented,
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord> {
@@ -978,7 +979,7 @@ impl Store for SqliteStore {
                     .get(&id)
                     .map(|f| f.at(now, &faults))
                     .ok_or(StoreError::NotFound)?;
-                locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
+                super::check_rename(&presented, &current, &load_coauth(conn, &id)?, now, &faults)?;
                 // RenameFile.rst: on a clash "the host should try to generate a different name".
                 let (name, replaced) = match index.file_named(&current.container, name.as_str()) {
                     Some(other) if other.record.id != id && faults.has(Fault::RenameOverwritesExisting) => {
