@@ -53,7 +53,10 @@ fn put_body(streams: &[Stream<'_>], props: Vec<ContentProperty>, send: impl Fn(&
         signatures,
         upload_session_token_to_commit: None,
     };
-    let chunks = streams.iter().flat_map(|s| s.chunks.iter().copied()).filter(|c| send(c));
+    let chunks = streams
+        .iter()
+        .flat_map(|s| s.chunks.iter().copied())
+        .filter(|c| send(c));
     write_body("PutChunkedFile", &request, chunks).unwrap()
 }
 
@@ -76,7 +79,11 @@ impl Got {
         let sig = self.signature(id);
         let mut out = Vec::new();
         for c in &sig.chunk_signatures {
-            let from_answer = self.chunks.iter().find(|(i, _)| *i == c.chunk_id).map(|(_, d)| d.as_slice());
+            let from_answer = self
+                .chunks
+                .iter()
+                .find(|(i, _)| *i == c.chunk_id)
+                .map(|(_, d)| d.as_slice());
             let from_known = known.iter().copied().find(|k| ChunkId::of(k) == c.chunk_id);
             out.extend_from_slice(from_answer.or(from_known).expect("every chunk is sent or known"));
         }
@@ -138,7 +145,11 @@ async fn scenario(host: &wopi_reference_host::TestHost) {
         prop("Keep", "k", Retention::KeepOnContentChange),
         prop("Drop", "d", Retention::DeleteOnContentChange),
     ];
-    let body = put_body(&[stream("MainContent", &[v1]), stream("Alternate", &[alt1])], props, |_| true);
+    let body = put_body(
+        &[stream("MainContent", &[v1]), stream("Alternate", &[alt1])],
+        props,
+        |_| true,
+    );
     let r = put_chunked(&t, "1", &[], &body).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(header(&r, "X-WOPI-SequenceNumber").as_deref(), Some("2"));
@@ -206,9 +217,18 @@ async fn scenario(host: &wopi_reference_host::TestHost) {
     assert_eq!(got.seq, 3);
     assert_eq!(got.bytes("MainContent", &[v1]), v1);
     assert_eq!(got.bytes("Alternate", &[]), [v1, tail].concat());
-    assert_eq!(got.chunks.len(), 2, "the known Main chunk is not sent; the shared chunk once");
+    assert_eq!(
+        got.chunks.len(),
+        2,
+        "the known Main chunk is not sent; the shared chunk once"
+    );
     assert_eq!(got.signature("Alternate").chunking_scheme, ChunkingScheme::Zip);
-    let names: Vec<&str> = got.message.content_properties.iter().map(|p| p.name().as_str()).collect();
+    let names: Vec<&str> = got
+        .message
+        .content_properties
+        .iter()
+        .map(|p| p.name().as_str())
+        .collect();
     assert_eq!(names, ["Keep", "Drop"], "unknown property names are omitted");
     // None and LastZipChunk (on a FullFile stream) send no chunk; LastZipChunk on a Zip stream sends its last.
     let got = get_chunked(
@@ -224,13 +244,27 @@ async fn scenario(host: &wopi_reference_host::TestHost) {
 
     // PutFile: the alternate streams and the DeleteOnContentChange properties go, the number grows.
     assert_eq!(put_file(&t, Some("L"), b"plain").await.status(), StatusCode::OK);
-    let got = get_chunked(&t, &[("MainContent", ALL, &[]), ("Alternate", ALL, &[])], &["Keep", "Drop"]).await;
+    let got = get_chunked(
+        &t,
+        &[("MainContent", ALL, &[]), ("Alternate", ALL, &[])],
+        &["Keep", "Drop"],
+    )
+    .await;
     assert_eq!(got.seq, 4);
     assert_eq!(got.bytes("MainContent", &[]), b"plain");
     let alt = got.signature("Alternate");
     assert!(alt.chunk_signatures.is_empty());
-    assert_eq!(alt.chunking_scheme, ChunkingScheme::Zip, "a missing stream answers Zip (§9 item 4)");
-    let names: Vec<&str> = got.message.content_properties.iter().map(|p| p.name().as_str()).collect();
+    assert_eq!(
+        alt.chunking_scheme,
+        ChunkingScheme::Zip,
+        "a missing stream answers Zip (§9 item 4)"
+    );
+    let names: Vec<&str> = got
+        .message
+        .content_properties
+        .iter()
+        .map(|p| p.name().as_str())
+        .collect();
     assert_eq!(names, ["Keep"]);
 
     let r = post(&t, "", "GET_SEQUENCE_NUMBER", &[], b"").await;

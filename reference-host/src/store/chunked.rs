@@ -107,13 +107,14 @@ impl ChunkedFile {
         let base = i64::from(saved.sequence.get()) + i64::try_from(versions_since - 1).unwrap_or(i64::MAX);
         let base = SequenceNumber::new(base).map_err(backend)?;
         let kept = alternates.clone();
-        let mut content = FileContent::restore(by_content.clone(), alternates, saved.properties, base).map_err(backend)?;
+        let mut content =
+            FileContent::restore(by_content.clone(), alternates, saved.properties, base).map_err(backend)?;
         content.other_content_change(by_content).map_err(backend)?;
         if faults.has(Fault::AlternateStreamsKeptAfterPutFile) {
             // The fault: the alternate streams outlive the other write.
             let props: Vec<ContentProperty> = content.properties().iter().cloned().collect();
-            let content = FileContent::restore(content.main().clone(), kept, props, content.sequence())
-                .map_err(backend)?;
+            let content =
+                FileContent::restore(content.main().clone(), kept, props, content.sequence()).map_err(backend)?;
             return Self::index(content, main, alt_bytes);
         }
         Self::index(content, main, BTreeMap::new())

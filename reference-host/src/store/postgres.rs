@@ -740,12 +740,17 @@ impl PgStore {
             .await?
             .try_get(0)
             .map_err(pg)?;
-        let row = query_opt_as(c, "SELECT state, data FROM chunked WHERE file = $1", &[&id.as_str()], |r| {
-            Ok(ChunkedRow {
-                state: r.try_get(0).map_err(pg)?,
-                data: r.try_get(1).map_err(pg)?,
-            })
-        })
+        let row = query_opt_as(
+            c,
+            "SELECT state, data FROM chunked WHERE file = $1",
+            &[&id.as_str()],
+            |r| {
+                Ok(ChunkedRow {
+                    state: r.try_get(0).map_err(pg)?,
+                    data: r.try_get(1).map_err(pg)?,
+                })
+            },
+        )
         .await?;
         let state = ChunkedFile::load(&current, Bytes::from(main), row.as_ref(), &self.inner.faults)?;
         Ok((current, state))

@@ -22,9 +22,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
-use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::cspp::coauth::Presented;
 use wopi_protocol::cspp::properties::SequenceNumber;
+use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
@@ -501,9 +501,11 @@ fn load_chunked(inner: &Inner, conn: &Connection, file: &FileRecord) -> Result<C
     let main = match inner.cached(&file.sha256) {
         Some(data) => data,
         None => conn
-            .query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&file.sha256[..]], |r| {
-                r.get::<_, Vec<u8>>(0)
-            })
+            .query_row(
+                "SELECT data FROM blobs WHERE sha256 = ?1",
+                params![&file.sha256[..]],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
             .map(Bytes::from)
             .map_err(backend)?,
     };
@@ -511,7 +513,12 @@ fn load_chunked(inner: &Inner, conn: &Connection, file: &FileRecord) -> Result<C
         .query_row(
             "SELECT state, data FROM chunked WHERE file = ?1",
             params![file.id.as_str()],
-            |r| Ok(ChunkedRow { state: r.get(0)?, data: r.get(1)? }),
+            |r| {
+                Ok(ChunkedRow {
+                    state: r.get(0)?,
+                    data: r.get(1)?,
+                })
+            },
         )
         .optional()
         .map_err(backend)?;
@@ -958,7 +965,10 @@ impl Store for SqliteStore {
                 .map_err(backend)?;
             tx.commit().map_err(backend)?;
             let sequence = applied.state.content().sequence();
-            Ok((inner.remember_write(current, applied.main, hash, version, write.now), sequence))
+            Ok((
+                inner.remember_write(current, applied.main, hash, version, write.now),
+                sequence,
+            ))
         })
     }
 

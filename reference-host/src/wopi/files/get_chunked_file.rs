@@ -35,9 +35,9 @@ pub async fn handle(req: FileRequest, body: Body) -> Result<Response, WopiError>
             if !seen.insert(id) {
                 continue;
             }
-            let bytes = state
-                .chunk(&id)
-                .ok_or_else(|| WopiError::Internal(format!("chunk {id} of stream {} is not stored", filter.stream_id)))?;
+            let bytes = state.chunk(&id).ok_or_else(|| {
+                WopiError::Internal(format!("chunk {id} of stream {} is not stored", filter.stream_id))
+            })?;
             chunks.push((id, bytes.clone()));
         }
         let mut sig = StreamSignature::of(filter.stream_id.clone(), &stream);
@@ -52,10 +52,7 @@ pub async fn handle(req: FileRequest, body: Body) -> Result<Response, WopiError>
         signatures,
     };
     let json = to_wire_json("GetChunkedFile", &message).map_err(|e| WopiError::Internal(e.to_string()))?;
-    let frames = chunks.iter().map(|(id, data)| Frame::Chunk {
-        id: id_out(*id),
-        data,
-    });
+    let frames = chunks.iter().map(|(id, data)| Frame::Chunk { id: id_out(*id), data });
     Ok(answer(write_stream(&json, frames), content.sequence(), &file))
 }
 

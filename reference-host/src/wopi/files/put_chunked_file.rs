@@ -36,7 +36,11 @@ pub async fn handle(req: FileRequest, body: Body) -> Result<Response, WopiError>
     let limits = limits(&req.state);
     let (message, chunks) = match parse::<PutChunkedFileRequest>("PutChunkedFile", &body, &limits) {
         Ok((frames, message)) => {
-            let chunks = frames.chunks.iter().map(|(id, data)| (*id, body.slice_ref(data))).collect();
+            let chunks = frames
+                .chunks
+                .iter()
+                .map(|(id, data)| (*id, body.slice_ref(data)))
+                .collect();
             (message, chunks)
         }
         Err(_) if req.state.faults.has(Fault::PutChunkedFileNotAtomic) => cut_off_as_received(&body, &limits)?,
@@ -72,7 +76,9 @@ fn cut_off_as_received(
     let mut chunks = HashMap::new();
     let mut offset = 0;
     for index in 0..limits.max_frames {
-        let Ok((frame, next)) = parse_frame(body, index, offset, limits) else { break };
+        let Ok((frame, next)) = parse_frame(body, index, offset, limits) else {
+            break;
+        };
         offset = next;
         match frame {
             Frame::MessageJson(m) => message = Some(m),
