@@ -90,6 +90,14 @@ impl Got {
         out
     }
 
+    fn property_names(&self) -> Vec<&str> {
+        self.message
+            .content_properties
+            .iter()
+            .map(|p| p.name().as_str())
+            .collect()
+    }
+
     fn signature(&self, id: &str) -> &StreamSignature {
         self.message
             .signatures
@@ -223,12 +231,7 @@ async fn scenario(host: &wopi_reference_host::TestHost) {
         "the known Main chunk is not sent; the shared chunk once"
     );
     assert_eq!(got.signature("Alternate").chunking_scheme, ChunkingScheme::Zip);
-    let names: Vec<&str> = got
-        .message
-        .content_properties
-        .iter()
-        .map(|p| p.name().as_str())
-        .collect();
+    let names = got.property_names();
     assert_eq!(names, ["Keep", "Drop"], "unknown property names are omitted");
     // None and LastZipChunk (on a FullFile stream) send no chunk; LastZipChunk on a Zip stream sends its last.
     let got = get_chunked(
@@ -259,12 +262,7 @@ async fn scenario(host: &wopi_reference_host::TestHost) {
         ChunkingScheme::Zip,
         "a missing stream answers Zip (§9 item 4)"
     );
-    let names: Vec<&str> = got
-        .message
-        .content_properties
-        .iter()
-        .map(|p| p.name().as_str())
-        .collect();
+    let names = got.property_names();
     assert_eq!(names, ["Keep"]);
 
     let r = post(&t, "", "GET_SEQUENCE_NUMBER", &[], b"").await;

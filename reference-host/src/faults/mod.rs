@@ -520,8 +520,10 @@ impl Fault {
 
 impl Fault {
     /// The fault's bit in a [`FaultSet`]: its declaration index (fewer than 128 faults, checked by a test).
-    fn bit(self) -> u128 {
-        1u128 << (self as u32 % 128)
+    /// The word of a [`FaultSet`] and the bit in it.
+    fn bit(self) -> (usize, u128) {
+        let n = self as usize;
+        (n / 128, 1u128 << (n % 128))
     }
 }
 
@@ -551,13 +553,16 @@ impl FromStr for Fault {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FaultSet {
     #[cfg_attr(not(feature = "faults"), allow(dead_code))]
-    bits: u128,
+    bits: [u128; FAULT_WORDS],
 }
+
+/// Words of a [`FaultSet`]: room for `128 * FAULT_WORDS` faults (a test checks that they fit).
+const FAULT_WORDS: usize = 2;
 
 impl FaultSet {
     /// No faults: the correct host.
     pub const fn none() -> Self {
-        Self { bits: 0 }
+        Self { bits: [0; FAULT_WORDS] }
     }
 
     /// Whether `fault` is switched on. Always false without the `faults` feature.
@@ -565,7 +570,7 @@ impl FaultSet {
     pub fn has(&self, fault: Fault) -> bool {
         #[cfg(feature = "faults")]
         {
-            self.bits & fault.bit() != 0
+            self.contains(fault)
         }
         #[cfg(not(feature = "faults"))]
         {
@@ -576,12 +581,23 @@ impl FaultSet {
 
     /// True when no fault is on.
     pub fn is_empty(&self) -> bool {
-        self.bits == 0
+        self.bits.iter().all(|w| *w == 0)
+    }
+
+    fn contains(&self, fault: Fault) -> bool {
+        let (word, bit) = fault.bit();
+        self.bits[word] & bit != 0
+    }
+
+    #[cfg(feature = "faults")]
+    fn insert(&mut self, fault: Fault) {
+        let (word, bit) = fault.bit();
+        self.bits[word] |= bit;
     }
 
     /// The faults that are on.
     pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
-        Fault::ALL.iter().copied().filter(|f| self.bits & f.bit() != 0)
+        Fault::ALL.iter().copied().filter(|f| self.contains(*f))
     }
 
     /// A set with these faults on.
@@ -589,7 +605,7 @@ impl FaultSet {
     pub fn of(faults: impl IntoIterator<Item = Fault>) -> Self {
         let mut set = Self::none();
         for fault in faults {
-            set.bits |= fault.bit();
+            set.insert(fault);
         }
         set
     }
@@ -597,7 +613,7 @@ impl FaultSet {
     /// This set plus `fault`.
     #[cfg(feature = "faults")]
     pub fn with(mut self, fault: Fault) -> Self {
-        self.bits |= fault.bit();
+        self.insert(fault);
         self
     }
 }
@@ -608,7 +624,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        assert!(Fault::ALL.len() < 128);
+        assert!(Fault::ALL.len() <= 128 * FAULT_WORDS);
         for fault in Fault::ALL {
             assert_eq!(fault.name().parse::<Fault>(), Ok(*fault));
         }
@@ -635,5 +651,10 @@ mod tests {
         assert!(!set.has(Fault::NonAtomicLock));
         assert_eq!(set.iter().count(), 2);
         assert!(FaultSet::none().is_empty());
+        // Past the first 128 faults a fault has its own bit, not the one of the fault 128 places earlier.
+        let last = Fault::ALL[Fault::ALL.len() - 1];
+        let only_last = FaultSet::of([last]);
+        assert_eq!(only_last.iter().collect::<Vec<_>>(), [last]);
+        assert!(!only_last.has(Fault::ALL[(Fault::ALL.len() - 1) % 128]) || Fault::ALL.len() <= 128);
     }
 }

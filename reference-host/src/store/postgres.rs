@@ -713,8 +713,21 @@ impl PgStore {
         self.write_version(&tx, id, version, &write.content, &hash, &write.author, now)
             .await?;
         tx.commit().await.map_err(pg)?;
+        Ok(self.committed(current, write.content.len(), hash, version, now).await)
+    }
+
+    /// The record after content of `size` bytes (hashing to `hash`) was committed as `version` of `current`;
+    /// remembered, and old blobs pruned once versions start to fall out.
+    async fn committed(
+        &self,
+        current: FileRecord,
+        size: usize,
+        hash: [u8; 32],
+        version: u64,
+        now: SystemTime,
+    ) -> FileRecord {
         let record = FileRecord {
-            size: write.content.len() as u64,
+            size: size as u64,
             version,
             sha256: hash,
             last_modified: now,
@@ -724,7 +737,7 @@ impl PgStore {
         if version > MAX_VERSIONS_KEPT {
             self.prune_blobs().await;
         }
-        Ok(record)
+        record
     }
 
     /// The CSPP Plus state of a file, read inside `c` (with the file row locked when `for_update`).
@@ -774,17 +787,9 @@ impl PgStore {
         )
         .await?;
         tx.commit().await.map_err(pg)?;
-        let record = FileRecord {
-            size: applied.main.len() as u64,
-            version,
-            sha256: hash,
-            last_modified: write.now,
-            ..current
-        };
-        self.remember(&record);
-        if version > MAX_VERSIONS_KEPT {
-            self.prune_blobs().await;
-        }
+        let record = self
+            .committed(current, applied.main.len(), hash, version, write.now)
+            .await;
         Ok((record, applied.state.content().sequence()))
     }
 
