@@ -157,9 +157,15 @@ impl FileRecord {
 
     /// This record after `content` (hashing to `sha256`) was written over the file as its next version.
     pub fn overwritten(self, content: &Bytes, sha256: [u8; 32], now: SystemTime) -> FileRecord {
+        let version = self.version + 1;
+        self.written(content.len(), sha256, version, now)
+    }
+
+    /// This record after `size` bytes hashing to `sha256` were written as `version`.
+    pub fn written(self, size: usize, sha256: [u8; 32], version: u64, now: SystemTime) -> FileRecord {
         FileRecord {
-            size: content.len() as u64,
-            version: self.version + 1,
+            size: size as u64,
+            version,
             sha256,
             last_modified: now,
             ..self

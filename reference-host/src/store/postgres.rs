@@ -726,13 +726,7 @@ impl PgStore {
         version: u64,
         now: SystemTime,
     ) -> FileRecord {
-        let record = FileRecord {
-            size: size as u64,
-            version,
-            sha256: hash,
-            last_modified: now,
-            ..current
-        };
+        let record = current.written(size, hash, version, now);
         self.remember(&record);
         if version > MAX_VERSIONS_KEPT {
             self.prune_blobs().await;

@@ -312,13 +312,7 @@ impl Inner {
         version: u64,
         now: SystemTime,
     ) -> FileRecord {
-        let record = FileRecord {
-            size: content.len() as u64,
-            version,
-            sha256: hash,
-            last_modified: now,
-            ..current
-        };
+        let record = current.written(content.len(), hash, version, now);
         let mut index = self.index_mut();
         if let Some(row) = index.files.get_mut(&record.id) {
             // The fault: a metadata cache whose size is never refreshed after a write.
