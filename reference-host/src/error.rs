@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use wopi_protocol::cspp::coauth::{CoauthConflict, LockConflict};
 use wopi_protocol::headers::{
     X_WOPI_CONFLICTING_LOCK_USERNAME, X_WOPI_CONFLICTING_MECHANISM, X_WOPI_INVALID_CONTAINER_NAME_ERROR,
-    X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON, X_WOPI_VALID_RELATIVE_TARGET,
+    X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_LOCK, X_WOPI_LOCK_FAILURE_REASON, X_WOPI_SEQUENCE_NUMBER,
+    X_WOPI_VALID_RELATIVE_TARGET,
 };
 use wopi_protocol::lock::LockId;
 
@@ -77,6 +78,9 @@ pub enum WopiError {
     /// 409: the container still has children.
     #[error("the container is not empty")]
     ContainerNotEmpty,
+    /// 412 with an empty body and the current `X-WOPI-SequenceNumber` (PutChunkedFile with a stale number).
+    #[error("stale sequence number")]
+    SequenceMismatch(wopi_protocol::cspp::properties::SequenceNumber),
     /// 412: the file is larger than `X-WOPI-MaxExpectedSize`.
     #[error("the file is larger than X-WOPI-MaxExpectedSize")]
     TooLargeForClient,
@@ -103,6 +107,8 @@ impl From<StoreError> for WopiError {
             StoreError::ModifiedSince => WopiError::ModifiedSince,
             StoreError::NotEmpty => WopiError::ContainerNotEmpty,
             StoreError::RootContainer => WopiError::NotImplemented("the root container cannot be changed".into()),
+            StoreError::SequenceMismatch(current) => WopiError::SequenceMismatch(current),
+            StoreError::BadContent(why) => WopiError::BadRequest(why),
             StoreError::Coauth(c) => WopiError::Coauth(c),
             StoreError::WriteConflict(c) => WopiError::WriteConflict(c),
             StoreError::Backend(detail) => WopiError::Internal(detail),
@@ -126,7 +132,7 @@ impl WopiError {
             | WopiError::NameExists { .. }
             | WopiError::ModifiedSince
             | WopiError::ContainerNotEmpty => StatusCode::CONFLICT,
-            WopiError::TooLargeForClient => StatusCode::PRECONDITION_FAILED,
+            WopiError::TooLargeForClient | WopiError::SequenceMismatch(_) => StatusCode::PRECONDITION_FAILED,
             WopiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             WopiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             WopiError::ProofFailed | WopiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -154,6 +160,13 @@ impl IntoResponse for WopiError {
         if matches!(self, WopiError::ModifiedSince) {
             let body = serde_json::json!({ "COOLStatusCode": COOL_DOC_CHANGED, "LOOLStatusCode": COOL_DOC_CHANGED });
             return (status, axum::Json(body)).into_response();
+        }
+        if let WopiError::SequenceMismatch(current) = &self {
+            let mut response = status.into_response();
+            response
+                .headers_mut()
+                .insert(X_WOPI_SEQUENCE_NUMBER, header_value(&current.to_string()));
+            return response;
         }
         let body = match &self {
             WopiError::Internal(detail) => {

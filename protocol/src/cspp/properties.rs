@@ -402,6 +402,23 @@ impl FileContent {
         }
     }
 
+    /// A file state as a host stored it (a durable store reads its rows back through this).
+    pub fn restore(
+        main: StoredStream,
+        alternates: BTreeMap<StreamId, StoredStream>,
+        properties: impl IntoIterator<Item = ContentProperty>,
+        sequence: SequenceNumber,
+    ) -> Result<FileContent, ContentError> {
+        let mut props = ContentProperties::default();
+        props.upsert(properties)?;
+        Ok(FileContent {
+            main,
+            alternates,
+            properties: props,
+            sequence,
+        })
+    }
+
     /// The current sequence number.
     pub fn sequence(&self) -> SequenceNumber {
         self.sequence

@@ -244,6 +244,24 @@ faults! {
     AddActivitiesUnknownTypeSucceeds,
     /// The activity ids are echoed lower-cased (must be the request's ids byte for byte).
     AddActivitiesIdCaseFolded,
+    // --- Incremental file transfer (CSPP Plus; ../shared/notes/cspp-plus.md §2.5, §2.6, §5; applied by
+    // crate::store::chunked and the GetChunkedFile/PutChunkedFile handlers) ---
+    /// PutChunkedFile writes whatever sequence number it is given. Breaks plus: put-chunked-file ("412: the
+    /// sequence number doesn't match"), so a client that read an older state overwrites a newer one.
+    StaleSequenceNumberAccepted,
+    /// A PutFile leaves the alternate streams in place. Breaks plus: file-content-data-model: a content change
+    /// other than PutChunkedFile deletes every alternate stream.
+    AlternateStreamsKeptAfterPutFile,
+    /// GetChunkedFile writes every chunk ID with its two 64-bit halves swapped (the byte order the validator's
+    /// SpookyHash comment warns other Microsoft code uses). Breaks plus: chunk-streams: a ChunkId is the SpookyHash
+    /// of the chunk's bytes.
+    ChunkIdsByteSwapped,
+    /// PutChunkedFile commits the chunks it received before the stream was cut off (no EndFrame). Breaks plus:
+    /// content-sequence: a write is transactional, so a cut-off PutChunkedFile leaves the file as it was.
+    PutChunkedFileNotAtomic,
+    /// PutChunkedFile ignores the WOPI lock (and coauth locks). Breaks plus: put-chunked-file: 409 when the client's
+    /// lock does not match the lock on the file.
+    PutChunkedFileIgnoresLock,
     // --- Coauth locks (CSPP Plus; ../shared/notes/cspp-plus.md §2.1–2.4, §6; applied by crate::coauth) ---
     /// WOPI Lock (and PutFile) ignore live coauth locks. Breaks D:coauthoring/locks-about: "A WOPI lock excludes
     /// every other kind" (note §6.1: Lock while coauth rows exist is a 409 without X-WOPI-Lock).
@@ -501,11 +519,11 @@ impl Fault {
 }
 
 impl Fault {
-    /// The fault's bit in a [`FaultSet`]: its declaration index, as (word, mask) (fewer than
-    /// [`FaultSet::CAPACITY`] faults, checked by a test).
+    /// The fault's bit in a [`FaultSet`]: its declaration index (fewer than 128 faults, checked by a test).
+    /// The word of a [`FaultSet`] and the bit in it.
     fn bit(self) -> (usize, u128) {
-        let i = self as usize % FaultSet::CAPACITY;
-        (i / 128, 1u128 << (i % 128))
+        let n = self as usize;
+        (n / 128, 1u128 << (n % 128))
     }
 }
 
@@ -535,27 +553,16 @@ impl FromStr for Fault {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FaultSet {
     #[cfg_attr(not(feature = "faults"), allow(dead_code))]
-    bits: [u128; 2],
+    bits: [u128; FAULT_WORDS],
 }
 
-impl FaultSet {
-    /// How many faults a set can hold.
-    pub const CAPACITY: usize = 256;
+/// Words of a [`FaultSet`]: room for `128 * FAULT_WORDS` faults (a test checks that they fit).
+const FAULT_WORDS: usize = 2;
 
+impl FaultSet {
     /// No faults: the correct host.
     pub const fn none() -> Self {
-        Self { bits: [0; 2] }
-    }
-
-    fn contains(&self, fault: Fault) -> bool {
-        let (word, mask) = fault.bit();
-        self.bits[word] & mask != 0
-    }
-
-    #[cfg(feature = "faults")]
-    fn insert(&mut self, fault: Fault) {
-        let (word, mask) = fault.bit();
-        self.bits[word] |= mask;
+        Self { bits: [0; FAULT_WORDS] }
     }
 
     /// Whether `fault` is switched on. Always false without the `faults` feature.
@@ -574,7 +581,18 @@ impl FaultSet {
 
     /// True when no fault is on.
     pub fn is_empty(&self) -> bool {
-        self.bits == [0; 2]
+        self.bits.iter().all(|w| *w == 0)
+    }
+
+    fn contains(&self, fault: Fault) -> bool {
+        let (word, bit) = fault.bit();
+        self.bits[word] & bit != 0
+    }
+
+    #[cfg(feature = "faults")]
+    fn insert(&mut self, fault: Fault) {
+        let (word, bit) = fault.bit();
+        self.bits[word] |= bit;
     }
 
     /// The faults that are on.
@@ -606,7 +624,7 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_are_unique() {
-        assert!(Fault::ALL.len() <= FaultSet::CAPACITY);
+        assert!(Fault::ALL.len() <= 128 * FAULT_WORDS);
         for fault in Fault::ALL {
             assert_eq!(fault.name().parse::<Fault>(), Ok(*fault));
         }
@@ -633,5 +651,10 @@ mod tests {
         assert!(!set.has(Fault::NonAtomicLock));
         assert_eq!(set.iter().count(), 2);
         assert!(FaultSet::none().is_empty());
+        // Past the first 128 faults a fault has its own bit, not the one of the fault 128 places earlier.
+        let last = Fault::ALL[Fault::ALL.len() - 1];
+        let only_last = FaultSet::of([last]);
+        assert_eq!(only_last.iter().collect::<Vec<_>>(), [last]);
+        assert!(!only_last.has(Fault::ALL[(Fault::ALL.len() - 1) % 128]) || Fault::ALL.len() <= 128);
     }
 }

@@ -9,6 +9,7 @@
 //! Methods return boxed futures so the trait stays object-safe (`Arc<dyn Store>`) and a networked backend can await
 //! I/O; the SQLite backend answers reads from memory and runs writes on the blocking thread pool.
 
+pub mod chunked;
 pub mod postgres;
 pub mod sqlite;
 
@@ -156,9 +157,15 @@ impl FileRecord {
 
     /// This record after `content` (hashing to `sha256`) was written over the file as its next version.
     pub fn overwritten(self, content: &Bytes, sha256: [u8; 32], now: SystemTime) -> FileRecord {
+        let version = self.version + 1;
+        self.written(content.len(), sha256, version, now)
+    }
+
+    /// This record after `size` bytes hashing to `sha256` were written as `version`.
+    pub fn written(self, size: usize, sha256: [u8; 32], version: u64, now: SystemTime) -> FileRecord {
         FileRecord {
-            size: content.len() as u64,
-            version: self.version + 1,
+            size: size as u64,
+            version,
             sha256,
             last_modified: now,
             ..self
@@ -253,6 +260,12 @@ pub enum StoreError {
     /// The root container cannot be deleted or renamed.
     #[error("the root container cannot be changed")]
     RootContainer,
+    /// PutChunkedFile presented a sequence number other than the current one: 412 with the current one.
+    #[error("stale sequence number; the current one is {0}")]
+    SequenceMismatch(wopi_protocol::cspp::properties::SequenceNumber),
+    /// PutChunkedFile content that cannot be rebuilt or stored (unknown chunk, wrong length, too many streams).
+    #[error("{0}")]
+    BadContent(String),
     /// A coauth operation was refused (409, `crate::coauth`).
     #[error("coauth lock conflict: {0}")]
     Coauth(CoauthConflict),
@@ -291,14 +304,23 @@ pub trait Store: Send + Sync + 'static {
     fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome>;
     /// PutFile: checks the lock rules and writes a new version in one atomic step (see [`ContentWrite`]).
     fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord>;
-    /// RenameFile: checks the lock rules, then renames (to a free variant of the name if it clashes).
+    /// RenameFile: checks the lock rules ([`check_rename`]), then renames (to a free variant of the name if it
+    /// clashes).
     fn rename_file(
         &self,
         id: &FileId,
-        lock: Option<LockId>,
+        presented: Presented,
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord>;
+    /// The file's CSPP Plus content state (GetChunkedFile, GetSequenceNumber, CheckFileInfo `SequenceNumber`).
+    fn chunked(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, chunked::ChunkedFile)>;
+    /// PutChunkedFile: the lock and sequence checks, then the new streams, properties and MainContent version, in
+    /// one atomic step; on any error nothing changes. Answers the new record and sequence number.
+    fn put_chunked(
+        &self,
+        write: chunked::ChunkedWrite,
+    ) -> StoreFuture<'_, (FileRecord, wopi_protocol::cspp::properties::SequenceNumber)>;
     /// DeleteFile: refuses a locked file, otherwise deletes the file, its versions and unreferenced content.
     fn delete_file(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, ()>;
     /// Finds a file by container and name (case-insensitive, as Windows and Office compare names).
@@ -399,6 +421,28 @@ impl ContentWrite {
     }
 }
 
+/// RenameFile's lock check, run by a store in its critical section. Without a WOPI lock the CSPP Plus rule decides
+/// first (rename-file-plus, cspp-plus.md §6.3: with coauth rows held a row's id is needed; with none any presented
+/// id is ignored); then the WopiCore rule of [`crate::locks`] on `X-WOPI-Lock`, where a coauth id counts as no lock.
+pub(crate) fn check_rename(
+    presented: &Presented,
+    current: &FileRecord,
+    coauth: &CoauthState,
+    now: SystemTime,
+    faults: &FaultSet,
+) -> Result<(), StoreError> {
+    if current.lock.is_none() {
+        let now = crate::coauth::millis(now);
+        crate::coauth::write_access(Writer::RenameFile, presented, None, coauth, current.size, now, faults)
+            .map_err(StoreError::WriteConflict)?;
+    }
+    let lock = match presented {
+        Presented::WopiLock(l) => Some(LockId::new(l.as_str()).map_err(|e| StoreError::BadContent(e.to_string()))?),
+        _ => None,
+    };
+    crate::locks::check_rename(lock.as_ref(), current.lock.as_ref(), faults).map_err(conflict)
+}
+
 /// A broken lock rule, as the store reports it.
 pub(crate) fn conflict(c: crate::locks::Conflict) -> StoreError {
     StoreError::LockMismatch {
@@ -453,6 +497,8 @@ CREATE TABLE IF NOT EXISTS versions (
     file TEXT NOT NULL REFERENCES files(id) ON DELETE CASCADE, version {int} NOT NULL, size {int} NOT NULL,
     sha256 {blob} NOT NULL REFERENCES blobs(sha256), modified_ms {int} NOT NULL, author TEXT NOT NULL,
     PRIMARY KEY (file, version));
+CREATE TABLE IF NOT EXISTS chunked (
+    file TEXT PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, state TEXT NOT NULL, data {blob} NOT NULL);
 "
     )
 }

@@ -27,10 +27,13 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMe
 use tokio_postgres::NoTls;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use wopi_protocol::cspp::coauth::Presented;
+use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
 
+use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
     Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
     User, UserId, VersionRecord, conflict, from_ms, name_candidates, no_free_name, sha256, to_ms,
@@ -710,18 +713,78 @@ impl PgStore {
         self.write_version(&tx, id, version, &write.content, &hash, &write.author, now)
             .await?;
         tx.commit().await.map_err(pg)?;
-        let record = FileRecord {
-            size: write.content.len() as u64,
-            version,
-            sha256: hash,
-            last_modified: now,
-            ..current
-        };
+        Ok(self.committed(current, write.content.len(), hash, version, now).await)
+    }
+
+    /// The record after content of `size` bytes (hashing to `hash`) was committed as `version` of `current`;
+    /// remembered, and old blobs pruned once versions start to fall out.
+    async fn committed(
+        &self,
+        current: FileRecord,
+        size: usize,
+        hash: [u8; 32],
+        version: u64,
+        now: SystemTime,
+    ) -> FileRecord {
+        let record = current.written(size, hash, version, now);
         self.remember(&record);
         if version > MAX_VERSIONS_KEPT {
             self.prune_blobs().await;
         }
-        Ok(record)
+        record
+    }
+
+    /// The CSPP Plus state of a file, read inside `c` (with the file row locked when `for_update`).
+    async fn chunked_in<C: GenericClient>(
+        &self,
+        c: &C,
+        id: &FileId,
+        now: SystemTime,
+        for_update: bool,
+    ) -> Result<(FileRecord, ChunkedFile), StoreError> {
+        let current = self.effective(self.read_file(c, id, for_update).await?, now);
+        let main: Vec<u8> = query_one(c, "SELECT data FROM blobs WHERE sha256 = $1", &[&&current.sha256[..]])
+            .await?
+            .try_get(0)
+            .map_err(pg)?;
+        let row = query_opt_as(
+            c,
+            "SELECT state, data FROM chunked WHERE file = $1",
+            &[&id.as_str()],
+            |r| {
+                Ok(ChunkedRow {
+                    state: r.try_get(0).map_err(pg)?,
+                    data: r.try_get(1).map_err(pg)?,
+                })
+            },
+        )
+        .await?;
+        let state = ChunkedFile::load(&current, Bytes::from(main), row.as_ref(), &self.inner.faults)?;
+        Ok((current, state))
+    }
+
+    async fn put_chunked_impl(&self, write: ChunkedWrite) -> Result<(FileRecord, SequenceNumber), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg)?;
+        let (current, state) = self.chunked_in(&tx, &write.id, write.now, true).await?;
+        let coauth = load_coauth(&tx, &write.id).await?;
+        let applied = write.apply(&current, &state, &coauth, &self.inner.faults)?;
+        let (hash, version) = (sha256(&applied.main), current.version + 1);
+        let row = applied.row(version, hash)?;
+        self.write_version(&tx, &write.id, version, &applied.main, &hash, &write.author, write.now)
+            .await?;
+        execute(
+            &tx,
+            "INSERT INTO chunked (file, state, data) VALUES ($1, $2, $3) \
+             ON CONFLICT (file) DO UPDATE SET state = excluded.state, data = excluded.data",
+            &[&write.id.as_str(), &row.state, &row.data],
+        )
+        .await?;
+        tx.commit().await.map_err(pg)?;
+        let record = self
+            .committed(current, applied.main.len(), hash, version, write.now)
+            .await;
+        Ok((record, applied.state.content().sequence()))
     }
 
     async fn create_file_impl(&self, new: NewFile, host_now: SystemTime) -> Result<Created, StoreError> {
@@ -897,10 +960,22 @@ impl Store for PgStore {
         Box::pin(self.put_content_impl(write))
     }
 
+    fn chunked(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, ChunkedFile)> {
+        let id = id.clone();
+        Box::pin(async move {
+            let client = self.client().await?;
+            self.chunked_in(&client, &id, now, false).await
+        })
+    }
+
+    fn put_chunked(&self, write: ChunkedWrite) -> StoreFuture<'_, (FileRecord, SequenceNumber)> {
+        Box::pin(self.put_chunked_impl(write))
+    }
+
     fn rename_file(
         &self,
         id: &FileId,
-        lock: Option<LockId>,
+        presented: Presented,
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord> {
@@ -911,7 +986,8 @@ impl Store for PgStore {
             let tx = client.transaction().await.map_err(pg)?;
             let stored = self.read_file(&tx, &id, true).await?;
             let current = self.effective(stored, now);
-            locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
+            let coauth = load_coauth(&tx, &id).await?;
+            super::check_rename(&presented, &current, &coauth, now, &faults)?;
             execute(
                 &tx,
                 "SELECT id FROM containers WHERE id = $1 FOR UPDATE",

@@ -22,6 +22,8 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
+use wopi_protocol::cspp::coauth::Presented;
+use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
 use wopi_protocol::names::FileName;
@@ -32,6 +34,7 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
     conn.prepare_cached(sql)?.execute(params)
 }
 
+use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
     Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
     User, UserId, VersionRecord, conflict, from_ms, sha256, to_ms,
@@ -300,6 +303,31 @@ impl SqliteStore {
 }
 
 impl Inner {
+    /// The index and content cache after `content` was committed as `version` of `current`; the new record.
+    fn remember_write(
+        &self,
+        current: FileRecord,
+        content: Bytes,
+        hash: [u8; 32],
+        version: u64,
+        now: SystemTime,
+    ) -> FileRecord {
+        let record = current.written(content.len(), hash, version, now);
+        let mut index = self.index_mut();
+        if let Some(row) = index.files.get_mut(&record.id) {
+            // The fault: a metadata cache whose size is never refreshed after a write.
+            if !self.faults.has(Fault::SizeNotUpdated) {
+                row.record.size = record.size;
+            }
+            row.record.version = version;
+            row.record.sha256 = hash;
+            row.record.last_modified = now;
+        }
+        drop(index);
+        self.cache_content(hash, content);
+        record
+    }
+
     /// The file as a read at `now` sees it (expired locks dropped, faults applied), or [`StoreError::NotFound`].
     fn current(&self, id: &FileId, now: SystemTime) -> Result<FileRecord, StoreError> {
         self.index()
@@ -319,6 +347,10 @@ impl Inner {
 
     fn cache_content(&self, hash: [u8; 32], data: Bytes) {
         lock_mutex(&self.content).insert(hash, data);
+    }
+
+    fn cached(&self, hash: &[u8; 32]) -> Option<Bytes> {
+        lock_mutex(&self.content).get(hash)
     }
 }
 
@@ -456,6 +488,35 @@ async fn read_content(inner: &Arc<Inner>, id: &FileId, now: SystemTime) -> Resul
     Err(StoreError::Backend(
         "file content changed during three consecutive reads".into(),
     ))
+}
+
+/// The CSPP Plus state of `file`, read on the writer connection (so it sees the last commit).
+fn load_chunked(inner: &Inner, conn: &Connection, file: &FileRecord) -> Result<ChunkedFile, StoreError> {
+    let main = match inner.cached(&file.sha256) {
+        Some(data) => data,
+        None => conn
+            .query_row(
+                "SELECT data FROM blobs WHERE sha256 = ?1",
+                params![&file.sha256[..]],
+                |r| r.get::<_, Vec<u8>>(0),
+            )
+            .map(Bytes::from)
+            .map_err(backend)?,
+    };
+    let row = conn
+        .query_row(
+            "SELECT state, data FROM chunked WHERE file = ?1",
+            params![file.id.as_str()],
+            |r| {
+                Ok(ChunkedRow {
+                    state: r.get(0)?,
+                    data: r.get(1)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(backend)?;
+    ChunkedFile::load(file, main, row.as_ref(), &inner.faults)
 }
 
 fn new_file_id() -> Result<FileId, StoreError> {
@@ -865,33 +926,50 @@ impl Store for SqliteStore {
                 write_version(&tx, &id, version, &content, &hash, &author, now).map_err(backend)?;
             }
             tx.commit().map_err(backend)?;
-            let record = FileRecord {
-                size: content.len() as u64,
-                version,
-                sha256: hash,
-                last_modified: now,
-                ..current
-            };
-            let mut index = inner.index_mut();
-            if let Some(row) = index.files.get_mut(&id) {
-                // The fault: a metadata cache whose size is never refreshed after a write.
-                if !faults.has(Fault::SizeNotUpdated) {
-                    row.record.size = record.size;
-                }
-                row.record.version = version;
-                row.record.sha256 = hash;
-                row.record.last_modified = now;
-            }
-            drop(index);
-            inner.cache_content(hash, content);
-            Ok(record)
+            Ok(inner.remember_write(current, content, hash, version, now))
+        })
+    }
+
+    fn chunked(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, ChunkedFile)> {
+        let id = id.clone();
+        self.write(move |inner, conn| {
+            let current = inner.current(&id, now)?;
+            let state = load_chunked(inner, conn, &current)?;
+            Ok((current, state))
+        })
+    }
+
+    fn put_chunked(&self, write: ChunkedWrite) -> StoreFuture<'_, (FileRecord, SequenceNumber)> {
+        self.write(move |inner, conn| {
+            let current = inner.current(&write.id, write.now)?;
+            let state = load_chunked(inner, conn, &current)?;
+            let applied = write.apply(&current, &state, &load_coauth(conn, &write.id)?, &inner.faults)?;
+            let (hash, version) = (sha256(&applied.main), current.version + 1);
+            let row = applied.row(version, hash)?;
+            let tx = conn.transaction().map_err(backend)?;
+            write_version(&tx, &write.id, version, &applied.main, &hash, &write.author, write.now)
+                .and_then(|_| {
+                    exec(
+                        &tx,
+                        "INSERT INTO chunked (file, state, data) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (file) DO UPDATE SET state = excluded.state, data = excluded.data",
+                        params![write.id.as_str(), row.state, row.data],
+                    )
+                })
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            let sequence = applied.state.content().sequence();
+            Ok((
+                inner.remember_write(current, applied.main, hash, version, write.now),
+                sequence,
+            ))
         })
     }
 
     fn rename_file(
         &self,
         id: &FileId,
-        lock: Option<LockId>,
+        presented: Presented,
         name: FileName,
         now: SystemTime,
     ) -> StoreFuture<'_, FileRecord> {
@@ -905,7 +983,7 @@ impl Store for SqliteStore {
                     .get(&id)
                     .map(|f| f.at(now, &faults))
                     .ok_or(StoreError::NotFound)?;
-                locks::check_rename(lock.as_ref(), current.lock.as_ref(), &faults).map_err(conflict)?;
+                super::check_rename(&presented, &current, &load_coauth(conn, &id)?, now, &faults)?;
                 // RenameFile.rst: on a clash "the host should try to generate a different name".
                 let (name, replaced) = match index.file_named(&current.container, name.as_str()) {
                     Some(other) if other.record.id != id && faults.has(Fault::RenameOverwritesExisting) => {

@@ -405,6 +405,8 @@ pub struct PutChunkedFile {
     pub lock: Option<String>,
     pub coauth_lock_id: Option<String>,
     pub editors: Option<String>,
+    /// `ext:CutTailBytes`: send the body without its last N bytes.
+    pub cut_tail_bytes: Option<usize>,
     pub properties: Vec<ContentProperty>,
     pub streams: Vec<ContentStream>,
     pub upload_session_token: Option<String>,

@@ -7,11 +7,15 @@
 
 pub mod add_activities;
 pub mod check_file_info;
+mod chunked_body;
 pub mod delete;
+pub mod get_chunked_file;
 pub mod get_coauth_lock;
 pub mod get_coauth_table;
 pub mod get_file;
+pub mod get_sequence_number;
 pub mod lock;
+pub mod put_chunked_file;
 pub mod put_file;
 pub mod put_relative;
 pub mod refresh_coauth_lock;

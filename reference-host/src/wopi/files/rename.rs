@@ -2,14 +2,15 @@
 
 use axum::response::Response;
 use serde_json::json;
-use wopi_protocol::headers::{X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
+use wopi_protocol::cspp::coauth::Presented;
+use wopi_protocol::headers::{X_WOPI_COAUTH_LOCK_ID, X_WOPI_LOCK, X_WOPI_REQUESTED_NAME};
 
 use super::utf7_header;
 use crate::AppState;
 use crate::error::WopiError;
 use crate::faults::deviations::rename::Deviations;
 use crate::tokens::Resource;
-use crate::wopi::request::{FileRequest, json, lock_header};
+use crate::wopi::request::{FileRequest, json, lock_header, single_header};
 
 /// RenameFile: `X-WOPI-RequestedName` is UTF-7 and has no extension; the response `Name` has none either.
 pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
@@ -18,7 +19,14 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
     let Some(requested) = utf7_header(&req, X_WOPI_REQUESTED_NAME)? else {
         return Err(WopiError::BadRequest("X-WOPI-RequestedName is required".into()));
     };
-    let lock = lock_header(&req.headers, X_WOPI_LOCK)?;
+    // X-WOPI-Lock is validated as a WOPI lock id; with CSPP Plus (rename-file-plus) X-WOPI-CoauthLockId may come
+    // instead, both is a 400, and empty counts as absent.
+    lock_header(&req.headers, X_WOPI_LOCK)?;
+    let presented = Presented::from_headers(
+        single_header(&req.headers, X_WOPI_LOCK)?,
+        single_header(&req.headers, X_WOPI_COAUTH_LOCK_ID)?,
+    )
+    .map_err(|e| WopiError::BadRequest(e.to_string()))?;
     let current = req.state.store.file(&req.id, req.now).await?;
     let name = match current
         .name
@@ -28,7 +36,7 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
         Err(_) if deviate.accepts_invalid_name() => return Ok(json(&json!({ "Name": requested }))),
         Err(e) => return Err(WopiError::InvalidFileName(e.to_string())),
     };
-    let renamed = req.state.store.rename_file(&req.id, lock, name, req.now).await?;
+    let renamed = req.state.store.rename_file(&req.id, presented, name, req.now).await?;
     let reported = deviate.reported_name(&renamed.name);
     // Collabora needs `Url` as well, or it reverts the rename in its UI (ecosystem.md §1.4); the ID and so the
     // WOPISrc are unchanged (RenameFile.rst).

@@ -1,6 +1,7 @@
 //! `<PutChunkedFile>` (CSPP Plus, `plus: file-transfer/put-chunked-file`): the sequence number (literal or saved),
 //! `X-WOPI-Lock`, `X-WOPI-CoauthLockId` and `X-WOPI-Editors` always sent, and a frame stream of the content
-//! properties, each stream's chunk signatures and only the chunks the host does not already have.
+//! properties, each stream's chunk signatures and only the chunks the host does not already have. Our extension
+//! `ext:CutTailBytes` drops the body's last bytes (a PutChunkedFile cut off mid-stream).
 
 use std::collections::HashSet;
 
@@ -24,6 +25,7 @@ pub(super) const ELEMENT: Element = Element {
         "Lock",
         "CoauthLockId",
         "Editors",
+        "ext:CutTailBytes",
     ],
     children: &["ContentProperties", "ContentStreams", "UploadSessionTokenToCommit"],
     binary_response: true,
@@ -78,6 +80,7 @@ fn parse(b: &mut Builder, r: &Node, _: &[Resource]) -> R<RequestKind> {
         lock: b.opt(r, "Lock"),
         coauth_lock_id: b.opt(r, "CoauthLockId"),
         editors: b.opt(r, "Editors"),
+        cut_tail_bytes: b.parse_attr(r, "ext:CutTailBytes", "a whole number of bytes")?,
         properties,
         streams,
         upload_session_token,
@@ -154,7 +157,12 @@ pub(super) fn send(p: &PutChunkedFile, w: &mut Wire) -> Result<(), BuildError> {
         signatures,
         upload_session_token_to_commit: p.upload_session_token.clone(),
     };
-    let body = message::write_body("PutChunkedFile", &request, delta).map_err(|e| BuildError(e.to_string()))?;
+    let mut body = message::write_body("PutChunkedFile", &request, delta).map_err(|e| BuildError(e.to_string()))?;
+    // ext:CutTailBytes: the body ends that many bytes early, as a connection cut mid-stream leaves it (the
+    // Content-Length matches what is sent, so the host sees a frame stream without its end).
+    if let Some(cut) = p.cut_tail_bytes {
+        body.truncate(body.len().saturating_sub(cut));
+    }
     w.set_body(body);
     Ok(())
 }
