@@ -390,6 +390,7 @@ impl MutationMatrix {
                 notes,
                 blocked_by: None,
                 left_dirty: None,
+                configuration: None,
             };
         let mut cases = Vec::new();
         for e in &self.errors {

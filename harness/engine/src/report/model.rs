@@ -169,6 +169,10 @@ pub struct CaseResult {
     /// (`left the file locked with 'abc'; Unlock with 'abc' answered 409`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_dirty: Option<String>,
+    /// The host configuration the case ran on, when the target offers several (the embedded reference host:
+    /// `default`, `no-relative`, ...); absent for a host the harness does not configure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
 }
 
 /// Counts by outcome.
