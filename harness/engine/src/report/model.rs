@@ -266,6 +266,22 @@ impl RunReport {
         out
     }
 
+    /// The host configuration each group (`suite::Group`, as in [`RunReport::totals_by_group`]) ran on, when the
+    /// target offers several (several names joined with `, ` should a group ever span more than one); empty when no
+    /// case names one.
+    pub fn configurations_by_group(&self) -> std::collections::BTreeMap<String, String> {
+        let mut seen: std::collections::BTreeMap<String, Vec<&str>> = std::collections::BTreeMap::new();
+        for c in &self.cases {
+            if let Some(name) = &c.configuration {
+                let names = seen.entry(format!("{}::{}", c.suite, c.group)).or_default();
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        seen.into_iter().map(|(g, names)| (g, names.join(", "))).collect()
+    }
+
     /// Blocked cases grouped by the case whose leftover state blocked them, in run order: (culprit id, count).
     pub fn blocked_by_case(&self) -> Vec<(String, usize)> {
         let mut out: Vec<(String, usize)> = Vec::new();
