@@ -523,4 +523,75 @@ mod tests {
             "host still answers after shutdown"
         );
     }
+
+    #[tokio::test]
+    async fn other_configurations_get_their_own_host_on_the_same_clock() {
+        let target = EmbeddedTarget::start(EmbeddedOptions::default()).await.unwrap();
+        let p = target.provisioner();
+        assert_eq!(
+            Provisioner::configuration(&p, &["UserCanNotWriteRelativePrereq".to_owned()]).as_deref(),
+            Some("no-relative")
+        );
+        assert_eq!(Provisioner::configuration(&p, &[]).as_deref(), Some("default"));
+        let on_default = Provisioner::provision_on(&p, "default", "s::G::A").await.unwrap();
+        let other = Provisioner::provision_on(&p, "no-relative", "s::G::B").await.unwrap();
+        let again = Provisioner::provision_on(&p, "no-relative", "s::G::C").await.unwrap();
+        assert!(on_default.wopisrc.as_str().starts_with(target.host_url()));
+        assert!(
+            !other.wopisrc.as_str().starts_with(target.host_url()),
+            "{}",
+            other.wopisrc
+        );
+        assert_eq!(
+            other.wopisrc.origin(),
+            again.wopisrc.origin(),
+            "one host per configuration"
+        );
+        assert!(Provisioner::provision_on(&p, "no-such", "s::G::D").await.is_err());
+
+        // The host really is configured (and checks the mock's proofs): CheckFileInfo declares
+        // UserCanNotWriteRelative.
+        let wopi = target.mock().client(Default::default()).unwrap();
+        let mut url = other.wopisrc.clone();
+        url.query_pairs_mut().append_pair("access_token", &other.access_token);
+        let raw = wopi_mock_office::client::RawRequest::new(
+            "CheckFileInfo",
+            http::Method::GET,
+            url,
+            other.access_token.clone(),
+        );
+        let answer = wopi.send(raw).await.unwrap();
+        assert_eq!(answer.status, 200);
+        let info: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!(info["UserCanNotWriteRelative"], true);
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+
+        // One clock: a step moves both hosts; the hook's tokens come from the host serving the target.
+        let before = p.now();
+        ClockControl::advance(&p, Duration::from_secs(60)).unwrap();
+        let other_host = p.host_of(&other).await;
+        assert_eq!(
+            other_host.now().duration_since(before).unwrap(),
+            Duration::from_secs(60)
+        );
+        let expired = ClockControl::special_token(&p, &other, TokenUse::Expired)
+            .await
+            .unwrap();
+        assert!(matches!(other_host.check_token(&expired), TokenCheck::Expired { .. }));
+        assert_eq!(
+            p.host.check_token(&expired),
+            TokenCheck::Invalid,
+            "signed by the other host's key"
+        );
+
+        let other_base = other.wopisrc.origin().ascii_serialization();
+        target.shutdown().await;
+        assert!(
+            client.get(format!("{other_base}/")).send().await.is_err(),
+            "still answers after shutdown"
+        );
+    }
 }
