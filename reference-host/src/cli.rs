@@ -63,11 +63,7 @@ pub struct HostArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=1800))]
     pub lock_ttl: Option<u64>,
     /// The host configuration: which of the docs' host-wide choices this host makes, declared in CheckFileInfo and
-    /// honoured by the handlers. default: the full host. no-relative: no PutRelativeFile (UserCanNotWriteRelative
-    /// true, every PutRelativeFile answers 501). file-url: CheckFileInfo gives a FileUrl the host serves (unsigned,
-    /// with its own token). no-containers: SupportsContainers false, container operations answer 501.
-    /// container-share-urls: containers list SupportedShareUrlTypes and answer GetShareUrl. anonymous: every
-    /// session is anonymous (IsAnonymousUser true). workflow: CheckFileInfo gives WorkflowUrl and WorkflowType.
+    /// honoured by the handlers (the README's "Host configurations").
     #[arg(long, value_enum, default_value_t = Configuration::Default, env = "WOPI_HOST_CONFIGURATION",
         value_name = "NAME")]
     pub configuration: Configuration,

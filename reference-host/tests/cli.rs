@@ -186,3 +186,58 @@ async fn exit_on_utf7_relative_name_ends_the_process() {
         status.1
     );
 }
+
+/// `--configuration` starts the host with that configuration: the binary's no-relative host declares
+/// UserCanNotWriteRelative and refuses PutRelativeFile; an unknown name is a usage error naming the choices.
+#[tokio::test]
+async fn configuration_selects_a_real_host_setting() {
+    let mut child = Child(
+        Command::new(BIN)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--no-proof-keys",
+                "--seed",
+                "--configuration",
+                "no-relative",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let seed: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let url = format!(
+        "{}?access_token={}",
+        seed["wopisrc"].as_str().unwrap(),
+        seed["access_token"].as_str().unwrap()
+    );
+    let client = reqwest::Client::new();
+    let body: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["UserCanNotWriteRelative"], true);
+    let r = client
+        .post(&url)
+        .header("X-WOPI-Override", "PUT_RELATIVE")
+        .header("X-WOPI-SuggestedTarget", ".wopitest")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_IMPLEMENTED);
+
+    let out = Command::new(BIN)
+        .args(["--no-proof-keys", "--configuration", "no-such"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such") && err.contains("no-relative"), "{err}");
+}
