@@ -252,11 +252,14 @@ struct PrereqResult {
     transcript: Vec<Exchange>,
 }
 
+/// A prereq of a suite: (suite index, prereq name).
+type PrereqKey = (usize, String);
+
 /// What the runner learns once per host configuration ([`Provisioner::configuration`]; one, unnamed, for every
 /// other target): its prereq verdicts, the file they ran on, and what its CheckFileInfo declares.
 #[derive(Default)]
 struct PerConfiguration {
-    prereqs: std::sync::Mutex<HashMap<(usize, String), Arc<OnceCell<PrereqResult>>>>,
+    prereqs: std::sync::Mutex<HashMap<PrereqKey, Arc<OnceCell<PrereqResult>>>>,
     prereq_target: OnceCell<Result<Target, String>>,
     declared: OnceCell<Option<Declared>>,
 }
