@@ -10,10 +10,14 @@ use reqwest::StatusCode;
 use wopi_reference_host::configuration::Configuration;
 use wopi_reference_host::{TestHost, spawn_for_test};
 
-async fn host_in(configuration: Configuration) -> TestHost {
+/// A host in `configuration`, a file on it, and that file's CheckFileInfo.
+async fn file_in(configuration: Configuration, content: &[u8]) -> (TestHost, Target, serde_json::Value) {
     let mut config = config();
     config.configuration = configuration;
-    spawn_for_test(config).await.unwrap()
+    let host = spawn_for_test(config).await.unwrap();
+    let t = new_file(&host, "a.wopitest", content).await;
+    let info = cfi(&t).await;
+    (host, t, info)
 }
 
 /// The file's parent container, through EnumerateAncestors.
@@ -32,9 +36,7 @@ async fn parent(t: &Target) -> Target {
 
 #[tokio::test]
 async fn the_default_is_the_full_host() {
-    let host = host_in(Configuration::Default).await;
-    let t = new_file(&host, "a.wopitest", b"abc").await;
-    let info = cfi(&t).await;
+    let (_host, t, info) = file_in(Configuration::Default, b"abc").await;
     assert_eq!(info["UserCanNotWriteRelative"], false);
     assert_eq!(info["SupportsContainers"], true);
     assert_eq!(info["IsAnonymousUser"], false);
@@ -56,9 +58,7 @@ async fn the_default_is_the_full_host() {
 
 #[tokio::test]
 async fn no_relative_declares_it_and_refuses_put_relative_file_with_501() {
-    let host = host_in(Configuration::NoRelative).await;
-    let t = new_file(&host, "a.wopitest", b"abc").await;
-    let info = cfi(&t).await;
+    let (_host, t, info) = file_in(Configuration::NoRelative, b"abc").await;
     assert_eq!(info["UserCanNotWriteRelative"], true);
     assert_eq!(info["UserCanWrite"], true, "the user can still write the file itself");
     for headers in [
@@ -79,9 +79,8 @@ async fn no_relative_declares_it_and_refuses_put_relative_file_with_501() {
 
 #[tokio::test]
 async fn file_url_serves_the_current_content_unsigned_and_get_file_still_works() {
-    let host = host_in(Configuration::FileUrl).await;
-    let t = new_file(&host, "a.wopitest", b"first").await;
-    let url = cfi(&t).await["FileUrl"].as_str().unwrap().to_owned();
+    let (host, t, info) = file_in(Configuration::FileUrl, b"first").await;
+    let url = info["FileUrl"].as_str().unwrap().to_owned();
     assert!(url.starts_with(&format!("{}/download/", host.base_url)), "{url}");
     let fetch = |u: String| async move { client().get(u).send().await.unwrap() };
     assert_eq!(fetch(url.clone()).await.bytes().await.unwrap().as_ref(), b"first");
@@ -96,9 +95,8 @@ async fn file_url_serves_the_current_content_unsigned_and_get_file_still_works()
 
 #[tokio::test]
 async fn no_containers_declares_it_and_answers_501_to_container_operations() {
-    let host = host_in(Configuration::NoContainers).await;
-    let t = new_file(&host, "a.wopitest", b"abc").await;
-    assert_eq!(cfi(&t).await["SupportsContainers"], false);
+    let (_host, t, info) = file_in(Configuration::NoContainers, b"abc").await;
+    assert_eq!(info["SupportsContainers"], false);
     assert_eq!(get(&t, "/ancestry", &[]).await.status(), StatusCode::NOT_IMPLEMENTED);
     // File operations still work: PutRelativeFile, RenameFile, DeleteFile.
     let r = post(&t, "", "PUT_RELATIVE", &[("X-WOPI-SuggestedTarget", ".wopitest")], b"x").await;
@@ -119,8 +117,7 @@ async fn no_containers_declares_it_and_answers_501_to_container_operations() {
 
 #[tokio::test]
 async fn container_share_urls_are_declared_and_answered() {
-    let host = host_in(Configuration::ContainerShareUrls).await;
-    let t = new_file(&host, "a.wopitest", b"abc").await;
+    let (_host, t, _info) = file_in(Configuration::ContainerShareUrls, b"abc").await;
     let c = parent(&t).await;
     let info = cfi(&c).await;
     assert_eq!(
@@ -144,9 +141,7 @@ async fn container_share_urls_are_declared_and_answered() {
 
 #[tokio::test]
 async fn anonymous_sessions_say_so_in_file_and_container_info() {
-    let host = host_in(Configuration::Anonymous).await;
-    let t = new_file(&host, "a.wopitest", b"abc").await;
-    let info = cfi(&t).await;
+    let (_host, t, info) = file_in(Configuration::Anonymous, b"abc").await;
     assert_eq!(info["IsAnonymousUser"], true);
     assert!(info.get("UserFriendlyName").is_none());
     assert!(info["OwnerId"].is_string());
@@ -155,9 +150,7 @@ async fn anonymous_sessions_say_so_in_file_and_container_info() {
 
 #[tokio::test]
 async fn workflow_gives_url_and_type_and_serves_the_page() {
-    let host = host_in(Configuration::Workflow).await;
-    let t = new_file(&host, "a.wopitest", b"abc").await;
-    let info = cfi(&t).await;
+    let (_host, _t, info) = file_in(Configuration::Workflow, b"abc").await;
     assert_eq!(info["WorkflowType"], serde_json::json!(["Submit"]));
     let url = info["WorkflowUrl"].as_str().unwrap();
     let page = client().get(url).send().await.unwrap();
