@@ -5,8 +5,11 @@
 //! then the host with proof checking on and a test clock so suites can step time, and seeds the validator's
 //! `test.wopitest`. [`EmbeddedProvisioner`] gives every case a fresh `test.wopitest` of its own, each in its own
 //! container, so cases can run in parallel without meeting each other's locks or PutRelativeFile targets.
-//! [`EmbeddedTarget::shutdown`] stops both servers and waits for them (bounded).
+//! Groups whose prereqs need another host configuration ([`crate::configurations`]) get their files from a
+//! reference host started with that configuration on first use, on the same clock, with the same faults and the
+//! same discovery. [`EmbeddedTarget::shutdown`] stops every server and waits for them (bounded).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +23,8 @@ use tokio::net::TcpListener;
 use url::Url;
 use wopi_mock_office::{MockConfig, MockError, MockOffice, MockOfficeHandle};
 use wopi_protocol::ids::FileId;
+use wopi_reference_host::clock::TestClock;
+use wopi_reference_host::configuration::Configuration;
 use wopi_reference_host::embed::Embedded;
 use wopi_reference_host::faults::FaultSet;
 use wopi_reference_host::pgcluster::{ClusterError, PrivateCluster};
@@ -104,6 +109,8 @@ impl EmbeddedTarget {
         config.discovery_url = Some(mock.discovery_url.clone());
         config.proof_keys = true;
         config.faults = options.faults;
+        // What a host of another configuration starts from: everything but the database of several instances.
+        let template = config.clone();
         // spawn_for_test binds 127.0.0.1:0, fixes public_url to it and installs a TestClock at the current time.
         let (host, others, cluster) = match start_hosts(config, options.instances).await {
             Ok(h) => h,
@@ -133,6 +140,11 @@ impl EmbeddedTarget {
             host: host.embedded(),
             frame_clock: mock.frame_clock().clone(),
             next: Arc::new(AtomicU64::new(1)),
+            configured: Arc::new(ConfiguredHosts {
+                template,
+                clock: host.clock.clone(),
+                started: tokio::sync::Mutex::new(BTreeMap::new()),
+            }),
         };
         tracing::info!(host = %host.base_url, discovery = %mock.discovery_url, "embedded target started");
         Ok(Self {
@@ -182,8 +194,10 @@ impl EmbeddedTarget {
             host,
             others,
             cluster,
+            provisioner,
             ..
         } = self;
+        provisioner.configured.stop().await;
         stop_hosts(host, others, cluster).await;
         mock.shutdown().await;
         tracing::debug!("embedded target stopped");
@@ -256,6 +270,49 @@ pub struct EmbeddedProvisioner {
     /// The mock client's frame clock, stepped with the host's so the frame's proofs stay fresh to the host.
     frame_clock: wopi_mock_office::client::ClientClock,
     next: Arc<AtomicU64>,
+    /// The hosts of configurations other than the default, started when a group first needs one.
+    configured: Arc<ConfiguredHosts>,
+}
+
+/// The reference hosts of other configurations ([`crate::configurations`]): each one SQLite-backed host on the
+/// default host's clock, with its faults and discovery, started on first use and stopped with the target.
+struct ConfiguredHosts {
+    template: wopi_reference_host::Config,
+    clock: Arc<TestClock>,
+    started: tokio::sync::Mutex<BTreeMap<Configuration, TestHost>>,
+}
+
+impl ConfiguredHosts {
+    /// The host of `configuration`, started now if it is not running yet.
+    async fn host(&self, configuration: Configuration) -> Result<Embedded, EmbeddedError> {
+        let mut started = self.started.lock().await;
+        if let Some(h) = started.get(&configuration) {
+            return Ok(h.embedded());
+        }
+        let mut config = self.template.clone();
+        config.configuration = configuration;
+        let host = wopi_reference_host::spawn_for_test_with_clock(config, self.clock.clone()).await?;
+        tracing::info!(%configuration, host = %host.base_url, "embedded reference host of another configuration started");
+        let embedded = host.embedded();
+        started.insert(configuration, host);
+        Ok(embedded)
+    }
+
+    /// The started host whose base URL `url` is under, if any.
+    async fn serving(&self, url: &Url) -> Option<Embedded> {
+        let started = self.started.lock().await;
+        started
+            .values()
+            .find(|h| url.as_str().starts_with(&format!("{}/", h.base_url)))
+            .map(TestHost::embedded)
+    }
+
+    async fn stop(&self) {
+        let hosts = std::mem::take(&mut *self.started.lock().await);
+        for h in hosts.into_values() {
+            h.stop().await;
+        }
+    }
 }
 
 impl std::fmt::Debug for EmbeddedProvisioner {
@@ -288,11 +345,42 @@ impl EmbeddedProvisioner {
 
     /// A new file holding `content`.
     pub async fn fresh_file_with(&self, content: Bytes) -> Result<Provisioned, EmbeddedError> {
+        self.fresh_file_on(&self.host, content).await
+    }
+
+    /// A new, empty file on the reference host of `configuration` (started now if need be).
+    pub async fn fresh_file_in(&self, configuration: Configuration) -> Result<Provisioned, EmbeddedError> {
+        let host = match configuration {
+            Configuration::Default => self.host.clone(),
+            other => self.configured.host(other).await?,
+        };
+        self.fresh_file_on(&host, Bytes::new()).await
+    }
+
+    async fn fresh_file_on(&self, host: &Embedded, content: Bytes) -> Result<Provisioned, EmbeddedError> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        Ok(self
-            .host
+        Ok(host
             .create_file_in_new_container(&format!("case-{n}"), SEED_FILE_NAME, content)
             .await?)
+    }
+
+    /// The host that serves `target` (the default one, or that of another configuration).
+    async fn host_of(&self, target: &Target) -> Embedded {
+        self.configured
+            .serving(&target.wopisrc)
+            .await
+            .unwrap_or_else(|| self.host.clone())
+    }
+
+    fn target_of(&self, file: Provisioned) -> Result<Target, ProvisionError> {
+        let wopisrc = Url::parse(&file.wopisrc)
+            .map_err(|e| ProvisionError::Other(format!("the host built an invalid WOPISrc: {e}")))?;
+        Ok(Target {
+            wopisrc,
+            access_token: file.access_token,
+            access_token_ttl: file.access_token_ttl,
+            instances: self.instances.clone(),
+        })
     }
 
     /// Moves the host's clock forward (lock expiry, token expiry) without waiting, and the mock client's frame
@@ -315,14 +403,23 @@ impl Provisioner for EmbeddedProvisioner {
                 .fresh_file()
                 .await
                 .map_err(|e| ProvisionError::Other(format!("{case_id}: {e}")))?;
-            let wopisrc = Url::parse(&file.wopisrc)
-                .map_err(|e| ProvisionError::Other(format!("the host built an invalid WOPISrc: {e}")))?;
-            Ok(Target {
-                wopisrc,
-                access_token: file.access_token,
-                access_token_ttl: file.access_token_ttl,
-                instances: self.instances.clone(),
-            })
+            self.target_of(file)
+        })
+    }
+
+    fn configuration(&self, prereqs: &[String]) -> Option<String> {
+        Some(crate::configurations::for_prereqs(prereqs).name().to_owned())
+    }
+
+    fn provision_on<'a>(&'a self, configuration: &'a str, case_id: &'a str) -> ProvisionFuture<'a> {
+        Box::pin(async move {
+            let c = Configuration::from_name(configuration)
+                .ok_or_else(|| ProvisionError::Other(format!("no host configuration named {configuration:?}")))?;
+            let file = self
+                .fresh_file_in(c)
+                .await
+                .map_err(|e| ProvisionError::Other(format!("{case_id} (configuration {c}): {e}")))?;
+            self.target_of(file)
         })
     }
 }
@@ -330,20 +427,22 @@ impl Provisioner for EmbeddedProvisioner {
 impl EmbeddedProvisioner {
     /// A token for the file behind `target` (its WOPISrc's last path segment) that expired a minute ago on the
     /// host's clock, signed by the host's own key: only its lifetime is wrong.
-    pub fn expired_token(&self, target: &Target) -> Result<String, String> {
+    pub async fn expired_token(&self, target: &Target) -> Result<String, String> {
         let id = target
             .wopisrc
             .path_segments()
             .and_then(|mut s| s.next_back())
             .ok_or_else(|| "the WOPISrc has no file id".to_string())?;
         let file = FileId::new(id).map_err(|e| format!("the WOPISrc's file id '{id}' is invalid: {e}"))?;
-        let expired = self.host.now() - Duration::from_secs(60);
-        self.host.file_token_until(&file, expired).map_err(|e| e.to_string())
+        let host = self.host_of(target).await;
+        let expired = host.now() - Duration::from_secs(60);
+        host.file_token_until(&file, expired).map_err(|e| e.to_string())
     }
 
-    /// A valid token for a new file that is not the one behind any case.
-    pub async fn other_file_token(&self) -> Result<String, String> {
-        self.fresh_file()
+    /// A valid token, from the host serving `target`, for a new file that is not the one behind any case.
+    pub async fn other_file_token(&self, target: &Target) -> Result<String, String> {
+        let host = self.host_of(target).await;
+        self.fresh_file_on(&host, Bytes::new())
             .await
             .map(|p| p.access_token)
             .map_err(|e| e.to_string())
@@ -363,8 +462,8 @@ impl ClockControl for EmbeddedProvisioner {
     fn special_token<'a>(&'a self, target: &'a Target, kind: TokenUse) -> TokenFuture<'a> {
         Box::pin(async move {
             match kind {
-                TokenUse::Expired => self.expired_token(target),
-                TokenUse::OtherFile => self.other_file_token().await,
+                TokenUse::Expired => self.expired_token(target).await,
+                TokenUse::OtherFile => self.other_file_token(target).await,
             }
         })
     }
@@ -422,6 +521,77 @@ mod tests {
         assert!(
             client.get(format!("{host}/")).send().await.is_err(),
             "host still answers after shutdown"
+        );
+    }
+
+    #[tokio::test]
+    async fn other_configurations_get_their_own_host_on_the_same_clock() {
+        let target = EmbeddedTarget::start(EmbeddedOptions::default()).await.unwrap();
+        let p = target.provisioner();
+        assert_eq!(
+            Provisioner::configuration(&p, &["UserCanNotWriteRelativePrereq".to_owned()]).as_deref(),
+            Some("no-relative")
+        );
+        assert_eq!(Provisioner::configuration(&p, &[]).as_deref(), Some("default"));
+        let on_default = Provisioner::provision_on(&p, "default", "s::G::A").await.unwrap();
+        let other = Provisioner::provision_on(&p, "no-relative", "s::G::B").await.unwrap();
+        let again = Provisioner::provision_on(&p, "no-relative", "s::G::C").await.unwrap();
+        assert!(on_default.wopisrc.as_str().starts_with(target.host_url()));
+        assert!(
+            !other.wopisrc.as_str().starts_with(target.host_url()),
+            "{}",
+            other.wopisrc
+        );
+        assert_eq!(
+            other.wopisrc.origin(),
+            again.wopisrc.origin(),
+            "one host per configuration"
+        );
+        assert!(Provisioner::provision_on(&p, "no-such", "s::G::D").await.is_err());
+
+        // The host really is configured (and checks the mock's proofs): CheckFileInfo declares
+        // UserCanNotWriteRelative.
+        let wopi = target.mock().client(Default::default()).unwrap();
+        let mut url = other.wopisrc.clone();
+        url.query_pairs_mut().append_pair("access_token", &other.access_token);
+        let raw = wopi_mock_office::client::RawRequest::new(
+            "CheckFileInfo",
+            http::Method::GET,
+            url,
+            other.access_token.clone(),
+        );
+        let answer = wopi.send(raw).await.unwrap();
+        assert_eq!(answer.status, 200);
+        let info: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        assert_eq!(info["UserCanNotWriteRelative"], true);
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap();
+
+        // One clock: a step moves both hosts; the hook's tokens come from the host serving the target.
+        let before = p.now();
+        ClockControl::advance(&p, Duration::from_secs(60)).unwrap();
+        let other_host = p.host_of(&other).await;
+        assert_eq!(
+            other_host.now().duration_since(before).unwrap(),
+            Duration::from_secs(60)
+        );
+        let expired = ClockControl::special_token(&p, &other, TokenUse::Expired)
+            .await
+            .unwrap();
+        assert!(matches!(other_host.check_token(&expired), TokenCheck::Expired { .. }));
+        assert_eq!(
+            p.host.check_token(&expired),
+            TokenCheck::Invalid,
+            "signed by the other host's key"
+        );
+
+        let other_base = other.wopisrc.origin().ascii_serialization();
+        target.shutdown().await;
+        assert!(
+            client.get(format!("{other_base}/")).send().await.is_err(),
+            "still answers after shutdown"
         );
     }
 }

@@ -8,6 +8,7 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`embedded`] | the in-process reference host and mock Office client that `run` uses when no host is given |
+//! | [`configurations`] | which reference-host configuration (`--configuration`) each group runs on in embedded mode |
 //! | [`mutation`] | the mutation matrix: every suite against the reference host with each of its faults on |
 //! | [`builtin`] | the built-in suites, compiled into the binary from `suites/` (by `build.rs`) |
 //! | [`cli`] | the command line of `wopi-conformance` |
@@ -24,5 +25,6 @@ pub use wopi_harness_engine::{browser, exec, instances, race, report, suite, val
 
 pub mod builtin;
 pub mod cli;
+pub mod configurations;
 pub mod embedded;
 pub mod mutation;

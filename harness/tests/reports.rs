@@ -81,6 +81,8 @@ fn case(group: &str, name: &str, outcome: Outcome) -> CaseResult {
         notes: Vec::new(),
         blocked_by: None,
         left_dirty: None,
+        // As in embedded mode: every case names the reference-host configuration it ran on.
+        configuration: Some("default".into()),
     }
 }
 
@@ -198,6 +200,7 @@ fn fixture() -> RunReport {
     )];
 
     let mut hostile = case("Hostile", "EchoesMarkup", Outcome::Failed);
+    hostile.configuration = Some("no-relative".into());
     hostile.description = "A host that answers with markup must be shown as text <b>not bold</b>.".into();
     hostile.reason = Some("GetFile: ResponseCode: expected 200, got 500 <img src=x onerror=alert(3)>".into());
     hostile.failures = vec![Failure {
@@ -580,7 +583,7 @@ fn console_reporter_prints_a_line_per_failed_warning_or_skipped_case_then_the_su
             "BLOCKED core::Locks::RefreshLockExtends: blocked by core::Locks::LockMismatchReturnsCurrentLock: the shared file is still as that case left it (left the file locked with 'lock-b'; Unlock with 'lock-b' answered 409)",
             "SKIP core::Coauth::CoauthLockSequence: prerequisite SupportsCoauth failed: CheckFileInfo has no SupportsCoauth: true",
             "WARN ext_recommended::CheckFileInfo::BreadcrumbsPresent: BreadcrumbBrandName is missing (recommended)",
-            "FAIL core::Hostile::EchoesMarkup: GetFile: ResponseCode: expected 200, got 500 <img src=x onerror=alert(3)>",
+            "FAIL core::Hostile::EchoesMarkup [on no-relative]: GetFile: ResponseCode: expected 200, got 500 <img src=x onerror=alert(3)>",
             "NOT RUN core::Naming::Utf7SuggestedTarget: not run: the host had stopped answering (see the top of the report)",
             "NOT RUN core::Naming::Utf7RelativeTarget: not run: the host had stopped answering (see the top of the report)",
         ]

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use url::Url;
 use wopi_protocol::ids::FileId;
 
+use crate::configuration::Configuration;
 use crate::store::UserId;
 use crate::{Config, DEFAULT_USER, app, serve};
 
@@ -61,6 +62,11 @@ pub struct HostArgs {
     /// production: Office renews locks every few minutes on the assumption that they last 30.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=1800))]
     pub lock_ttl: Option<u64>,
+    /// The host configuration: which of the docs' host-wide choices this host makes, declared in CheckFileInfo and
+    /// honoured by the handlers (the README's "Host configurations").
+    #[arg(long, value_enum, default_value_t = Configuration::Default, env = "WOPI_HOST_CONFIGURATION",
+        value_name = "NAME")]
+    pub configuration: Configuration,
     /// Switch on a named fault (repeatable). Only in builds with the `faults` feature.
     #[cfg(feature = "faults")]
     #[arg(long = "fault", value_name = "NAME")]
@@ -133,6 +139,7 @@ impl HostArgs {
         config.token_ttl = Duration::from_secs(self.token_ttl_secs);
         config.max_file_size = self.max_file_size;
         config.lock_ttl = self.lock_ttl.map(Duration::from_secs);
+        config.configuration = self.configuration;
         if let Some(ttl) = self.lock_ttl {
             tracing::warn!(
                 seconds = ttl,

@@ -23,11 +23,13 @@
 pub mod cli;
 pub mod clock;
 pub mod coauth;
+pub mod configuration;
 pub mod embed;
 pub mod error;
 pub mod faults;
 pub mod hostpage;
 pub mod locks;
+pub mod pages;
 pub mod pgcluster;
 pub mod proof;
 pub(crate) mod store;
@@ -55,6 +57,7 @@ use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::names::FileName;
 
 use crate::clock::{Clock, SystemClock, TestClock};
+use crate::configuration::{Configuration, Settings};
 use crate::faults::FaultSet;
 use crate::proof::{DiscoveryCache, ProofCheckConfig, ProofChecker};
 use crate::store::postgres::{ExpiryClock, PgOptions, PgStore};
@@ -108,6 +111,8 @@ pub struct Config {
     /// A shortened lock lifetime for test configurations (`--lock-ttl`), so a harness can run the lock-expiry
     /// cases by waiting; `None` is the docs' 30 minutes.
     pub lock_ttl: Option<Duration>,
+    /// The named host configuration (`--configuration`): what CheckFileInfo declares and the handlers honour.
+    pub configuration: Configuration,
 }
 
 impl std::fmt::Debug for Config {
@@ -126,6 +131,7 @@ impl std::fmt::Debug for Config {
             .field("file_name_max_length", &self.file_name_max_length)
             .field("own_process", &self.own_process)
             .field("lock_ttl", &self.lock_ttl)
+            .field("configuration", &self.configuration)
             .finish_non_exhaustive()
     }
 }
@@ -149,6 +155,7 @@ impl Config {
             file_name_max_length: wopi_protocol::names::DEFAULT_FILE_NAME_MAX_LENGTH,
             own_process: false,
             lock_ttl: None,
+            configuration: Configuration::Default,
         }
     }
 
@@ -221,6 +228,8 @@ pub struct AppState {
     pub faults: FaultSet,
     /// Enforced limits.
     pub limits: Limits,
+    /// The host-wide choices of its configuration ([`Config::configuration`]).
+    pub settings: Settings,
     /// The public base URL, without a trailing slash.
     base: Arc<str>,
     /// The origin of `base` (scheme, host, port), computed once.
@@ -287,6 +296,22 @@ impl AppState {
     /// The host page for a file: `{base}/host/{id}?action={action}` (`view`, `edit` or `editnew`).
     pub fn host_page_url(&self, id: &FileId, action: &str) -> String {
         format!("{}/host/{id}?action={action}", self.base)
+    }
+
+    /// The `FileUrl` of a file, before its token is added: `{base}/download/{id}` (served by [`pages`], outside
+    /// `/wopi`, since a client fetches it unsigned).
+    pub fn file_url(&self, id: &FileId) -> String {
+        format!("{}/download/{id}", self.base)
+    }
+
+    /// The `WorkflowUrl` of a file: `{base}/workflow/{id}`.
+    pub fn workflow_url(&self, id: &FileId) -> String {
+        format!("{}/workflow/{id}", self.base)
+    }
+
+    /// The share URL of a container: `{base}/browse/{id}?action={action}` (`view` or `edit`).
+    pub fn container_page_url(&self, id: &ContainerId, action: &str) -> String {
+        format!("{}/browse/{id}?action={action}", self.base)
     }
 
     /// Where the client navigates on close: the host's start page.
@@ -404,6 +429,10 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
         .map_err(|_| HostError::Config("could not create a random token key".into()))?;
 
     let (proof, discovery) = proof_checking(&config)?;
+    if config.configuration != Configuration::Default {
+        tracing::info!(configuration = %config.configuration, settings = ?config.configuration.settings(),
+            "host configuration");
+    }
     for fault in config.faults.iter() {
         tracing::warn!(%fault, "FAULT ENABLED: this host deliberately breaks a WOPI rule");
     }
@@ -422,6 +451,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
             file_name_max_length: config.file_name_max_length,
             token_ttl: config.token_ttl,
         },
+        settings: config.configuration.settings(),
         base: base.into(),
         origin: origin.into(),
         data_dir: Arc::new(data_dir),
@@ -433,6 +463,7 @@ pub async fn app(config: Config) -> Result<(Router, AppState), HostError> {
     }
     let router = wopi::router(state.clone())
         .merge(hostpage::router())
+        .merge(pages::router())
         .with_state(state.clone());
     Ok((router, state))
 }

@@ -18,6 +18,28 @@ impl Drop for Child {
     }
 }
 
+/// The first line the host prints on standard output (the `--seed` line).
+async fn first_line(child: &mut Child) -> String {
+    let stdout = child.0.stdout.take().unwrap();
+    tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap()
+}
+
+/// The URL that opens the seeded file, from the `--seed` line.
+fn seed_url(line: &str) -> String {
+    let seed: serde_json::Value = serde_json::from_str(line).unwrap();
+    format!(
+        "{}?access_token={}",
+        seed["wopisrc"].as_str().unwrap(),
+        seed["access_token"].as_str().unwrap()
+    )
+}
+
 #[tokio::test]
 async fn seed_prints_one_json_line_that_opens_the_test_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -30,14 +52,7 @@ async fn seed_prints_one_json_line_that_opens_the_test_file() {
             .spawn()
             .unwrap(),
     );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
+    let line = first_line(&mut child).await;
     let seed: serde_json::Value = serde_json::from_str(&line).unwrap();
     let keys: Vec<_> = seed.as_object().unwrap().keys().cloned().collect();
     assert_eq!(keys, vec!["wopisrc", "access_token", "access_token_ttl"]);
@@ -129,20 +144,8 @@ async fn exit_on_utf7_relative_name_ends_the_process() {
             .spawn()
             .unwrap(),
     );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let seed: serde_json::Value = serde_json::from_str(&line).unwrap();
-    let url = format!(
-        "{}?access_token={}",
-        seed["wopisrc"].as_str().unwrap(),
-        seed["access_token"].as_str().unwrap()
-    );
+    let line = first_line(&mut child).await;
+    let url = seed_url(&line);
     let http = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .build()
@@ -185,4 +188,41 @@ async fn exit_on_utf7_relative_name_ends_the_process() {
         "the request is logged before exiting: {}",
         status.1
     );
+}
+
+/// `--configuration` starts the host with that configuration: the binary's no-relative host declares
+/// UserCanNotWriteRelative and refuses PutRelativeFile; an unknown name is a usage error naming the choices.
+#[tokio::test]
+async fn configuration_selects_a_real_host_setting() {
+    let mut child = Child(
+        Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--no-proof-keys", "--seed"])
+            .args(["--configuration", "no-relative"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let line = first_line(&mut child).await;
+    let url = seed_url(&line);
+    let client = reqwest::Client::new();
+    let body: serde_json::Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["UserCanNotWriteRelative"], true);
+    let r = client
+        .post(&url)
+        .header("X-WOPI-Override", "PUT_RELATIVE")
+        .header("X-WOPI-SuggestedTarget", ".wopitest")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_IMPLEMENTED);
+
+    let out = Command::new(BIN)
+        .args(["--no-proof-keys", "--configuration", "no-such"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no-such") && err.contains("no-relative"), "{err}");
 }

@@ -229,6 +229,13 @@ faults! {
     /// `SupportsDeleteFile` is false while `SupportsContainers` is true. Breaks CheckFileInfo.rst,
     /// SupportsContainers: "WOPI hosts should explicitly return true for both properties".
     ContainersWithoutDeleteFile,
+    /// `WorkflowUrl` is sent without `WorkflowType` (`--configuration workflow`). Breaks CheckFileInfo.rst,
+    /// WorkflowType: "This property must always be specified if WorkflowUrl or WorkflowPostMessage are provided."
+    WorkflowUrlWithoutType,
+    /// An anonymous session's CheckFileInfo (`--configuration anonymous`) leaves out `OwnerId` along with the user's
+    /// name. Breaks CheckFileInfo.rst, IsAnonymousUser: hosts "can choose to omit the UserId property, but must
+    /// still set the OwnerId property."
+    AnonymousWithoutOwnerId,
     /// `SupportsGetLock` is true but GetLock answers 501. Breaks CheckFileInfo.rst: "a WOPI host must implement all
     /// operations represented by that capability property if they set the property to true."
     CapabilityNotImplemented,
@@ -308,6 +315,10 @@ faults! {
     /// PutRelativeFile operation may be called on a file that is not locked, so the X-WOPI-Lock request header is
     /// not included in this operation."
     RelativeNeedsSourceLock,
+    /// A host configured without PutRelativeFile (`--configuration no-relative`, `UserCanNotWriteRelative: true`)
+    /// still creates the file and answers 200. Breaks PutRelativeFile.rst: such a host must "Return a 501 to all
+    /// PutRelativeFile requests."
+    RelativeWritesWhileDeclaredUnsupported,
     // --- RenameFile / DeleteFile, continued (rest/files/RenameFile.rst, DeleteFile.rst) ---
     /// RenameFile of an unlocked file with a (stale) `X-WOPI-Lock` answers 409. Breaks RenameFile.rst: "If the file
     /// is currently unlocked, the host should respond with a 200 and proceed with the rename."

@@ -112,6 +112,9 @@ fn resolve(target: &Target, method: Method, path: PathForm) -> Result<Op, WopiEr
 /// The one table from an operation to its handler.
 async fn run(op: Op, target: Target, body: Body) -> Result<Response, WopiError> {
     use Target::{Container as C, Ecosystem as E, File as F};
+    if let Some(why) = not_offered(op, &target) {
+        return Err(WopiError::NotImplemented(why));
+    }
     match (op, target) {
         (Op::CheckFileInfo, F(req)) => files::check_file_info::handle(req).await,
         (Op::GetFile, F(req)) => files::get_file::handle(req).await,
@@ -133,6 +136,7 @@ async fn run(op: Op, target: Target, body: Body) -> Result<Response, WopiError> 
         (Op::RefreshCoauthLock, F(req)) => files::refresh_coauth_lock::handle(req, body_bytes(body)?).await,
         (Op::UnlockCoauthLock, F(req)) => files::unlock_coauth_lock::handle(req).await,
         (Op::GetCoauthTable, F(req)) => files::get_coauth_table::handle(req).await,
+        (Op::GetShareUrl, C(req)) => containers::share_url::handle(req).await,
         (Op::AddActivities, F(req)) => files::add_activities::handle(req, body_bytes(body)?).await,
         (Op::EnumerateAncestors, F(req)) => ancestry::of_file(req).await,
         (Op::EnumerateAncestors, C(req)) => ancestry::of_container(req).await,
@@ -152,4 +156,13 @@ async fn run(op: Op, target: Target, body: Body) -> Result<Response, WopiError> 
             target.endpoint()
         ))),
     }
+}
+
+/// Why the host's configuration does not offer `op` here: without containers (`--configuration no-containers`)
+/// there is nothing to address on `/wopi/containers`, no ancestors to enumerate and no root container.
+fn not_offered(op: Op, target: &Target) -> Option<String> {
+    let needs_containers =
+        matches!(target, Target::Container(_)) || matches!(op, Op::EnumerateAncestors | Op::GetRootContainer);
+    (needs_containers && !target.state().settings.containers)
+        .then(|| format!("{op}: this host has no containers (SupportsContainers is false)"))
 }

@@ -253,6 +253,18 @@ struct PrereqResult {
     transcript: Vec<Exchange>,
 }
 
+/// A prereq of a suite: (suite index, prereq name).
+type PrereqKey = (usize, String);
+
+/// What the runner learns once per host configuration ([`Provisioner::configuration`]; one, unnamed, for every
+/// other target): its prereq verdicts, the file they ran on, and what its CheckFileInfo declares.
+#[derive(Default)]
+struct PerConfiguration {
+    prereqs: std::sync::Mutex<HashMap<PrereqKey, Arc<OnceCell<PrereqResult>>>>,
+    prereq_target: OnceCell<Result<Target, String>>,
+    declared: OnceCell<Option<Declared>>,
+}
+
 /// The runner. Build with [`Runner::new`], adjust, then [`Runner::run`].
 ///
 /// Cases run on their own tokio tasks (up to `jobs` at once in provisioned mode), so the client-side work of
@@ -272,8 +284,8 @@ pub(crate) struct Inner {
     clock: std::sync::OnceLock<Arc<dyn ClockControl>>,
     post_message: std::sync::OnceLock<Arc<dyn PostMessageDriver>>,
     options: RunOptions,
-    prereqs: HashMap<(usize, String), Arc<OnceCell<PrereqResult>>>,
-    prereq_target: OnceCell<Result<Target, String>>,
+    /// Prereqs, their file and the declarations, per host configuration (`None`: the target's only one).
+    configurations: std::sync::Mutex<HashMap<Option<String>, Arc<PerConfiguration>>>,
     first_prereq: std::sync::Mutex<Option<Option<String>>>,
     /// Seconds the host's clock was stepped forward by `<ext:AdvanceClock>`: proofs are timestamped on the
     /// host's timeline, as a real client's clock and the host's move together.
@@ -282,8 +294,6 @@ pub(crate) struct Inner {
     gate: tokio::sync::RwLock<()>,
     /// Consecutive transport failures and the deadline: when to stop sending.
     health: Health,
-    /// What the host's CheckFileInfo declares (read once, from the first file).
-    declared: OnceCell<Option<Declared>>,
     /// Single-file mode: the case that left the shared file in a state the harness could not undo, and how.
     dirty: tokio::sync::Mutex<Option<(String, Dirty)>>,
 }
@@ -310,12 +320,6 @@ impl Runner {
         };
         let anonymous = WopiClient::new(anon_config, client.keys().clone())?;
         let suites: Vec<Arc<Suite>> = suites.into_iter().map(Arc::new).collect();
-        let mut prereqs = HashMap::new();
-        for (i, s) in suites.iter().enumerate() {
-            for p in &s.prereqs {
-                prereqs.insert((i, p.name.clone()), Arc::new(OnceCell::new()));
-            }
-        }
         let options_health = (options.health, options.request_timeout);
         let inner = Inner {
             suites,
@@ -326,13 +330,11 @@ impl Runner {
             clock: std::sync::OnceLock::new(),
             post_message: std::sync::OnceLock::new(),
             options,
-            prereqs,
-            prereq_target: OnceCell::new(),
+            configurations: std::sync::Mutex::new(HashMap::new()),
             first_prereq: std::sync::Mutex::new(None),
             clock_offset: std::sync::atomic::AtomicU64::new(0),
             gate: tokio::sync::RwLock::new(()),
             health: Health::new(options_health.0, options_health.1, None),
-            declared: OnceCell::new(),
             dirty: tokio::sync::Mutex::new(None),
         };
         Ok(Runner { inner: Arc::new(inner) })
@@ -558,9 +560,15 @@ impl Inner {
         secrets: &mut Vec<String>,
     ) {
         let suite = &self.suites[si];
-        if let TargetSource::Fixed(t) = &self.source {
-            secrets.push(t.access_token.clone());
-        }
+        // Named first, so that every report says where a case would have run even when it is skipped.
+        let configuration = match &self.source {
+            TargetSource::Fixed(t) => {
+                secrets.push(t.access_token.clone());
+                None
+            }
+            TargetSource::Provisioned(p) => p.configuration(&group.prereqs),
+        };
+        result.configuration.clone_from(&configuration);
         if let Some(halt) = self.health.halted() {
             not_run(result, halt.reason());
             return;
@@ -579,7 +587,7 @@ impl Inner {
             return;
         }
         for name in &group.prereqs {
-            let p = self.prereq(si, name).await;
+            let p = self.prereq(si, name, configuration.as_deref()).await;
             if let Some(reason) = &p.failure {
                 skip(result, format!("prerequisite {name} failed: {reason}"));
                 result.transcript = p.transcript.clone();
@@ -588,24 +596,26 @@ impl Inner {
         }
         let target = match &self.source {
             TargetSource::Fixed(t) => t.clone(),
-            TargetSource::Provisioned(p) => match p.provision(&result.id).await {
-                Ok(t) => t,
-                Err(e) => {
-                    fail(
-                        result,
-                        Failure {
-                            request: "provision".into(),
-                            check: "Provisioner".into(),
-                            expected: "a fresh test file".into(),
-                            actual: e.to_string(),
-                            rule: Some("the provisioning command must create a file and print its WOPISrc".into()),
-                            doc: None,
-                            should_only: false,
-                        },
-                    );
-                    return;
+            TargetSource::Provisioned(p) => {
+                match provision_on(p.as_ref(), configuration.as_deref(), &result.id).await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        fail(
+                            result,
+                            Failure {
+                                request: "provision".into(),
+                                check: "Provisioner".into(),
+                                expected: "a fresh test file".into(),
+                                actual: e.to_string(),
+                                rule: Some("the provisioning command must create a file and print its WOPISrc".into()),
+                                doc: None,
+                                should_only: false,
+                            },
+                        );
+                        return;
+                    }
                 }
-            },
+            }
         };
         secrets.push(target.access_token.clone());
         let case_id = result.id.clone();
@@ -622,7 +632,10 @@ impl Inner {
             return;
         }
         if Declared::matter_to(case)
-            && let Some(reason) = self.declared(&case_id, &target).await.and_then(|d| d.skip_reason(case))
+            && let Some(reason) = self
+                .declared(configuration.as_deref(), &case_id, &target)
+                .await
+                .and_then(|d| d.skip_reason(case))
         {
             skip(result, reason);
             return;
@@ -774,9 +787,16 @@ impl Inner {
         result.transcript.push(last);
     }
 
-    /// What the host's CheckFileInfo declares, read once per run from `target` (`None` when it cannot be read).
-    pub(crate) async fn declared(&self, case_id: &str, target: &Target) -> Option<Declared> {
-        self.declared
+    /// What the host's CheckFileInfo declares, read once per run and host configuration from `target` (`None` when
+    /// it cannot be read).
+    pub(crate) async fn declared(
+        &self,
+        configuration: Option<&str>,
+        case_id: &str,
+        target: &Target,
+    ) -> Option<Declared> {
+        self.per_configuration(configuration)
+            .declared
             .get_or_init(|| async {
                 let mut url = target.wopisrc.clone();
                 url.query_pairs_mut().append_pair("access_token", &target.access_token);
@@ -867,13 +887,21 @@ impl Inner {
         (answer, ex)
     }
 
-    /// Runs (once per run) the prereq `name` of suite `si`.
-    async fn prereq(&self, si: usize, name: &str) -> PrereqResult {
-        let Some(cell) = self.prereqs.get(&(si, name.to_string())) else {
-            return PrereqResult {
-                failure: Some(format!("no prereq named {name}")),
-                transcript: Vec::new(),
-            };
+    /// What the run learnt so far about `configuration`.
+    fn per_configuration(&self, configuration: Option<&str>) -> Arc<PerConfiguration> {
+        let mut map = self
+            .configurations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(configuration.map(str::to_owned)).or_default().clone()
+    }
+
+    /// Runs (once per run and host configuration) the prereq `name` of suite `si`.
+    async fn prereq(&self, si: usize, name: &str, configuration: Option<&str>) -> PrereqResult {
+        let per = self.per_configuration(configuration);
+        let cell = {
+            let mut prereqs = per.prereqs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            prereqs.entry((si, name.to_owned())).or_default().clone()
         };
         cell.get_or_init(|| async {
             let suite = &self.suites[si];
@@ -883,7 +911,7 @@ impl Inner {
                     transcript: Vec::new(),
                 };
             };
-            let target = match self.prereq_target().await {
+            let target = match self.prereq_target(&per, configuration).await {
                 Ok(t) => t,
                 Err(e) => {
                     return PrereqResult {
@@ -924,19 +952,30 @@ impl Inner {
         .clone()
     }
 
-    async fn prereq_target(&self) -> Result<Target, String> {
-        self.prereq_target
+    async fn prereq_target(&self, per: &PerConfiguration, configuration: Option<&str>) -> Result<Target, String> {
+        per.prereq_target
             .get_or_init(|| async {
                 match &self.source {
                     TargetSource::Fixed(t) => Ok(t.clone()),
-                    TargetSource::Provisioned(p) => p
-                        .provision("prereqs")
+                    TargetSource::Provisioned(p) => provision_on(p.as_ref(), configuration, "prereqs")
                         .await
                         .map_err(|e| format!("provisioning failed: {e}")),
                 }
             })
             .await
             .clone()
+    }
+}
+
+/// A file from `p` on `configuration`, or on its only one.
+fn provision_on<'a>(
+    p: &'a dyn Provisioner,
+    configuration: Option<&'a str>,
+    case_id: &'a str,
+) -> provision::ProvisionFuture<'a> {
+    match configuration {
+        Some(c) => p.provision_on(c, case_id),
+        None => p.provision(case_id),
     }
 }
 

@@ -32,6 +32,20 @@ pub type ProvisionFuture<'a> = Pin<Box<dyn Future<Output = Result<Target, Provis
 pub trait Provisioner: Send + Sync {
     /// A new file for the case `case_id` (`suite::Group::Case`, or `prereqs` for the file prereqs run on).
     fn provision<'a>(&'a self, case_id: &'a str) -> ProvisionFuture<'a>;
+
+    /// The host configuration a group with these prereqs runs on, for a provisioner that offers several (the
+    /// embedded reference host: `wopi_harness::configurations`); `None`, the default, when it has one. Prereqs,
+    /// declarations and files are then kept per configuration, and every report names it.
+    fn configuration(&self, prereqs: &[String]) -> Option<String> {
+        let _ = prereqs;
+        None
+    }
+
+    /// A new file for `case_id` on `configuration` (a name [`Provisioner::configuration`] gave).
+    fn provision_on<'a>(&'a self, configuration: &'a str, case_id: &'a str) -> ProvisionFuture<'a> {
+        let _ = configuration;
+        self.provision(case_id)
+    }
 }
 
 /// Runs a shell command that creates a file and prints one JSON line:

@@ -206,7 +206,7 @@ impl Inner {
     ) -> Result<(), Dirty> {
         // Without the host's declarations nothing can be concluded about its file (a host whose CheckFileInfo
         // fails fails every case on its own).
-        let Some(declared) = self.declared(case_id, target).await else {
+        let Some(declared) = self.declared(None, case_id, target).await else {
             return Ok(());
         };
         let locks = declared.supports_locks();
@@ -361,7 +361,7 @@ impl Inner {
         prefix: &str,
         t: &mut Vec<Exchange>,
     ) -> Result<(), String> {
-        let declared = self.declared(case_id, target).await;
+        let declared = self.declared(None, case_id, target).await;
         let locks = declared.as_ref().is_none_or(super::declared::Declared::supports_locks);
         let h = [("X-WOPI-Lock", HARNESS_LOCK)];
         let label = |op: &str| format!("{prefix}setup/{op}");

@@ -127,7 +127,20 @@ pub fn case_line(case: &CaseResult, colour: bool) -> Option<String> {
     };
     let tag = style.force_styling(colour).apply_to(tag);
     let reason = case_reason(case).map(|r| format!(": {r}")).unwrap_or_default();
-    Some(format!("{tag} {}{reason}", one_line(&case.id)))
+    Some(format!(
+        "{tag} {}{}{reason}",
+        one_line(&case.id),
+        on_configuration(case)
+    ))
+}
+
+/// ` [on no-relative]` for a case that ran on a host configuration other than the default (the summary table names
+/// every group's configuration).
+fn on_configuration(case: &CaseResult) -> String {
+    match case.configuration.as_deref() {
+        Some(name) if name != "default" => format!(" [on {}]", one_line(name)),
+        _ => String::new(),
+    }
 }
 
 /// The end-of-run summary without colour: a table by group, the failed cases again, and the totals.
@@ -139,6 +152,12 @@ pub fn summary(report: &RunReport) -> String {
 pub fn summary_styled(report: &RunReport, colour: bool) -> String {
     let paint = |s: Style| s.force_styling(colour);
     let groups = report.totals_by_group();
+    let configurations = report.configurations_by_group();
+    let config_width = configurations
+        .values()
+        .map(|c| c.chars().count())
+        .max()
+        .map_or(0, |w| w.max("Configuration".len()));
     let totals = report.totals();
     let width = groups
         .iter()
@@ -165,12 +184,27 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
     } else {
         String::new()
     };
+    // The configuration column is there only when the target has named configurations (the embedded host).
+    let config_cell = |c: &str| {
+        if config_width == 0 {
+            String::new()
+        } else {
+            format!("  {c:<config_width$}")
+        }
+    };
     let header = format!(
-        "{:<width$}  {:>6}  {:>6}  {:>7}  {:>7}{middle}  {:>5}",
-        "Group", "Passed", "Failed", "Skipped", "Warning", "Total"
+        "{:<width$}{}  {:>6}  {:>6}  {:>7}  {:>7}{middle}  {:>5}",
+        "Group",
+        config_cell("Configuration"),
+        "Passed",
+        "Failed",
+        "Skipped",
+        "Warning",
+        "Total"
     );
     let _ = writeln!(out, "{}", paint(Style::new().bold()).apply_to(header));
     let row = |name: &str, t: &Totals| {
+        let configuration = config_cell(configurations.get(name).map_or("", String::as_str));
         let failed = format!("{:>6}", t.failed);
         let failed = if t.failed > 0 {
             paint(Style::new().red().bold()).apply_to(failed).to_string()
@@ -189,7 +223,7 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
             String::new()
         };
         format!(
-            "{name:<width$}  {:>6}  {failed}  {:>7}  {warning}{middle}  {:>5}\n",
+            "{name:<width$}{configuration}  {:>6}  {failed}  {:>7}  {warning}{middle}  {:>5}\n",
             t.passed,
             t.skipped,
             t.total()
@@ -198,7 +232,8 @@ pub fn summary_styled(report: &RunReport, colour: bool) -> String {
     for (group, t) in &groups {
         out.push_str(&row(group, t));
     }
-    let rule = width + 2 + 6 + 2 + 6 + 2 + 7 + 2 + 7 + 2 + 5 + if extra { 18 } else { 0 };
+    let configuration_columns = if config_width == 0 { 0 } else { config_width + 2 };
+    let rule = width + configuration_columns + 2 + 6 + 2 + 6 + 2 + 7 + 2 + 7 + 2 + 5 + if extra { 18 } else { 0 };
     let _ = writeln!(out, "{}", "-".repeat(rule));
     out.push_str(&row("Total", &totals));
 

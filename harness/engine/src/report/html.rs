@@ -34,6 +34,8 @@ struct Page {
     totals: Totals,
     total: usize,
     groups: Vec<GroupView>,
+    /// Whether the cases name host configurations (a column in the group table).
+    show_configurations: bool,
     cases: Vec<CaseView>,
     /// Host stopped, deadline, blocked-by lines: shown above everything.
     headlines: Vec<String>,
@@ -42,6 +44,8 @@ struct Page {
 
 struct GroupView {
     name: String,
+    /// The host configuration the group ran on (empty when the target has none).
+    configuration: String,
     totals: Totals,
     total: usize,
     /// Bar segment widths in percent, in the order passed, warning, skipped, failed.
@@ -55,6 +59,8 @@ struct CaseView {
     name: String,
     group: String,
     category: String,
+    /// The host configuration the case ran on, when the target has named ones.
+    configuration: Option<String>,
     outcome: &'static str,
     outcome_label: &'static str,
     description: String,
@@ -115,10 +121,12 @@ impl Page {
             Verdict::Passed if totals.warning > 0 => ("Passed with warnings", "warning"),
             Verdict::Passed => ("Passed", "passed"),
         };
+        let configurations = report.configurations_by_group();
         let groups = report
             .totals_by_group()
             .into_iter()
             .map(|(name, t)| GroupView {
+                configuration: configurations.get(&name).cloned().unwrap_or_default(),
                 segments: segments(&t),
                 total: t.total(),
                 totals: t,
@@ -155,6 +163,7 @@ impl Page {
             total: totals.total(),
             totals,
             groups,
+            show_configurations: !configurations.is_empty(),
             cases,
             headlines: report.headlines(),
             root_causes: if totals.failed > 1 {
@@ -204,6 +213,7 @@ impl CaseView {
             name: c.name.clone(),
             group: format!("{}::{}", c.suite, c.group),
             category: c.category.clone(),
+            configuration: c.configuration.clone(),
             outcome: outcome_name(c.outcome),
             outcome_label: match c.outcome {
                 Outcome::Passed => "Passed",

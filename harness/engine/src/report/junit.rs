@@ -102,6 +102,9 @@ fn test_case(case: &CaseResult, classname: &str) -> TestCase {
     tc.set_classname(classname);
     tc.set_time(duration(case.duration_ms));
     tc.add_property(("category", case.category.as_str()));
+    if let Some(configuration) = &case.configuration {
+        tc.add_property(("configuration", configuration.as_str()));
+    }
     if case.outcome == Outcome::Warning {
         let mut out = String::from("warning: passed, but a recommendation (SHOULD) is not met\n");
         if let Some(r) = &reason {

@@ -54,17 +54,32 @@ pub fn render(report: &RunReport) -> String {
     );
 
     let wide = totals.blocked + totals.not_run > 0;
+    let configurations = report.configurations_by_group();
+    // The configuration column only when the target has named configurations (the embedded host).
+    let (config_head, config_rule) = if configurations.is_empty() {
+        ("", "")
+    } else {
+        (" Configuration |", ":---|")
+    };
     if wide {
         let _ = writeln!(
             out,
-            "| Group | Passed | Failed | Skipped | Warnings | Blocked | Not run | Total |"
+            "| Group |{config_head} Passed | Failed | Skipped | Warnings | Blocked | Not run | Total |"
         );
-        let _ = writeln!(out, "|:---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|:---|{config_rule}---:|---:|---:|---:|---:|---:|---:|");
     } else {
-        let _ = writeln!(out, "| Group | Passed | Failed | Skipped | Warnings | Total |");
-        let _ = writeln!(out, "|:---|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| Group |{config_head} Passed | Failed | Skipped | Warnings | Total |"
+        );
+        let _ = writeln!(out, "|:---|{config_rule}---:|---:|---:|---:|---:|");
     }
     for (group, g) in report.totals_by_group() {
+        let configuration = match configurations.get(&group) {
+            Some(c) => format!(" {} |", text(c)),
+            None if configurations.is_empty() => String::new(),
+            None => " |".to_owned(),
+        };
         let middle = if wide {
             format!(" {} | {} |", count(g.blocked, "⛔"), g.not_run)
         } else {
@@ -72,7 +87,7 @@ pub fn render(report: &RunReport) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |{middle} {} |",
+            "| {} |{configuration} {} | {} | {} | {} |{middle} {} |",
             text(&group),
             g.passed,
             count(g.failed, "❌"),
@@ -136,6 +151,9 @@ fn case_section(out: &mut String, case: &CaseResult, show_transcript: bool) {
     }
     if let Some(doc) = &case.doc {
         let _ = writeln!(out, "Documentation: {}\n", doc_link(doc));
+    }
+    if let Some(configuration) = &case.configuration {
+        let _ = writeln!(out, "Host configuration: {}\n", code(configuration));
     }
     if case.failures.is_empty() {
         let reason = case_reason(case).unwrap_or_else(|| "no details recorded".to_string());

@@ -169,6 +169,10 @@ pub struct CaseResult {
     /// (`left the file locked with 'abc'; Unlock with 'abc' answered 409`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_dirty: Option<String>,
+    /// The host configuration the case ran on, when the target offers several (the embedded reference host:
+    /// `default`, `no-relative`, ...); absent for a host the harness does not configure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<String>,
 }
 
 /// Counts by outcome.
@@ -260,6 +264,22 @@ impl RunReport {
             }
         }
         out
+    }
+
+    /// The host configuration each group (`suite::Group`, as in [`RunReport::totals_by_group`]) ran on, when the
+    /// target offers several (several names joined with `, ` should a group ever span more than one); empty when no
+    /// case names one.
+    pub fn configurations_by_group(&self) -> std::collections::BTreeMap<String, String> {
+        let mut seen: std::collections::BTreeMap<String, Vec<&str>> = std::collections::BTreeMap::new();
+        for c in &self.cases {
+            if let Some(name) = &c.configuration {
+                let names = seen.entry(format!("{}::{}", c.suite, c.group)).or_default();
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+        }
+        seen.into_iter().map(|(g, names)| (g, names.join(", "))).collect()
     }
 
     /// Blocked cases grouped by the case whose leftover state blocked them, in run order: (culprit id, count).

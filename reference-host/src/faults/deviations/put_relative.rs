@@ -45,6 +45,12 @@ impl Deviations {
         }
     }
 
+    /// `RelativeWritesWhileDeclaredUnsupported`: the host declares `UserCanNotWriteRelative` (its configuration
+    /// turned PutRelativeFile off) but creates the file anyway.
+    pub fn relative_writes(self, configured: bool) -> bool {
+        configured || self.0.has(Fault::RelativeWritesWhileDeclaredUnsupported)
+    }
+
     /// `RelativeNeedsSourceLock`: a locked source file refuses the copy.
     pub fn check_source(self, source: &FileRecord) -> Result<(), WopiError> {
         match &source.lock {

@@ -108,6 +108,12 @@ fn model_faults(state: &AppState, file: &FileRecord, info: &mut CheckFileInfo) {
     if faults.has(Fault::ContainersWithoutDeleteFile) {
         info.supports_delete_file = Some(false);
     }
+    if faults.has(Fault::WorkflowUrlWithoutType) && info.workflow_url.is_some() {
+        info.workflow_type = None;
+    }
+    if faults.has(Fault::AnonymousWithoutOwnerId) && info.is_anonymous_user == Some(true) {
+        info.owner_id = None;
+    }
 }
 
 /// The CheckFileInfo faults that change JSON types: `Size` as a string, booleans as strings.

@@ -9,6 +9,7 @@ pub mod create_child_file;
 pub mod delete_container;
 pub mod enumerate_children;
 pub mod rename_container;
+pub mod share_url;
 
 use serde_json::{Value, json};
 use wopi_protocol::headers::{X_WOPI_RELATIVE_TARGET, X_WOPI_SUGGESTED_TARGET};

@@ -8,6 +8,7 @@ use wopi_protocol::headers::ShareUrlType;
 use crate::AppState;
 use crate::error::WopiError;
 use crate::store::{FileRecord, User};
+use crate::tokens::Resource;
 use crate::wopi::iso8601;
 use crate::wopi::request::{FileRequest, UserLicensing};
 
@@ -20,9 +21,11 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
         user.id.as_str(),
         file.version_string(),
     );
-    info.user_friendly_name = Some(user.friendly_name.clone());
+    let settings = state.settings;
+    // An anonymous session has no name to show (CheckFileInfo.rst, IsAnonymousUser); OwnerId and UserId stay.
+    info.user_friendly_name = (!settings.anonymous_sessions).then(|| user.friendly_name.clone());
     info.user_info = user.user_info.clone();
-    info.is_anonymous_user = Some(false);
+    info.is_anonymous_user = Some(settings.anonymous_sessions);
     let licensing = UserLicensing::of(user);
     info.license_check_for_edit_is_enabled = Some(licensing.license_check_for_edit_is_enabled);
     info.is_edu_user = Some(licensing.is_edu_user);
@@ -33,7 +36,7 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.supports_rename = Some(true);
     info.supports_delete_file = Some(true);
     info.supports_user_info = Some(true);
-    info.supports_containers = Some(true);
+    info.supports_containers = Some(settings.containers);
     info.supports_ecosystem = Some(true);
     info.supports_get_file_wopi_src = Some(true);
     // CSPP Plus: not a property of the public CheckFileInfo page, so it rides in the model's unmodelled members.
@@ -46,7 +49,7 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.user_can_write = Some(user.can_write);
     info.read_only = Some(!user.can_write);
     info.user_can_rename = Some(user.can_write);
-    info.user_can_not_write_relative = Some(!user.can_write);
+    info.user_can_not_write_relative = Some(!user.can_write || !settings.relative_writes);
     info.host_view_url = Some(state.host_page_url(&file.id, "view"));
     info.host_edit_url = Some(state.host_page_url(&file.id, "edit"));
     info.close_url = Some(state.close_url());
@@ -62,6 +65,15 @@ pub fn check_file_info(state: &AppState, user: &User, file: &FileRecord) -> Chec
     info.breadcrumb_brand_name = Some("WOPI reference host".to_owned());
     info.breadcrumb_brand_url = Some(state.close_url());
     info.breadcrumb_doc_name = Some(file.name.as_str().to_owned());
+    if settings.file_url {
+        // The client adds nothing to a FileUrl, so it carries a token of its own for this user and file.
+        let token = state.issue_token(&user.id, &Resource::File(file.id.clone()));
+        info.file_url = Some(AppState::with_token(&state.file_url(&file.id), &token));
+    }
+    if settings.workflow {
+        info.workflow_url = Some(state.workflow_url(&file.id));
+        info.workflow_type = Some(vec!["Submit".to_owned()]);
+    }
     info
 }
 

@@ -29,6 +29,13 @@ pub async fn handle(req: FileRequest, content: Bytes) -> Result<Response, WopiEr
             "this user cannot create files (UserCanNotWriteRelative)".into(),
         ));
     }
+    // PutRelativeFile.rst: a host that does not implement the operation must "Return a 501 to all PutRelativeFile
+    // requests" (the no-relative configuration).
+    if !deviate.relative_writes(state.settings.relative_writes) {
+        return Err(WopiError::NotImplemented(
+            "this host does not implement PutRelativeFile (UserCanNotWriteRelative)".into(),
+        ));
+    }
     deviate.on_raw_targets(
         single_header(&req.headers, X_WOPI_SUGGESTED_TARGET)?,
         single_header(&req.headers, X_WOPI_RELATIVE_TARGET)?,
