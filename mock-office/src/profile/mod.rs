@@ -35,7 +35,7 @@ use crate::flows::{self, FlowOutcome, FlowTimers};
 pub type ClockHook = std::sync::Arc<dyn Fn(std::time::Duration) + Send + Sync>;
 
 /// Which WOPI client the mock plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientProfile {
     /// Microsoft Office for the web (the validator's client).

@@ -10,13 +10,13 @@ use wopi_protocol::proof::ProofKeys;
 use super::{Dialect, root};
 
 /// The frame's dialect (`scenarios/postmessage.rst`): `App_LoadingStatus` once loaded, host messages after
-/// `Host_PostmessageReady`.
+/// `Host_PostmessageReady`; a host message is "a string (or JSON object)" (postmessage.rst, `msg`).
 pub const DIALECT: Dialect = Dialect {
     loading_statuses: &[],
     silent_without_origin: true,
     waits_for_host_ready: true,
     accepted_before_ready: &[],
-    incoming_must_be_string: true,
+    incoming_must_be_string: false,
     outgoing: &[
         "App_LoadingStatus",
         "UI_Close",

@@ -442,6 +442,11 @@ faults! {
     /// host that special-cases the client: Collabora then edits without locks and its PutFile meets the lock rules
     /// of a host that has them (CO-WS: locks only with `SupportsLocks`).
     SupportsLocksDroppedForCollabora,
+    /// The host page posts its messages to the frame as objects, not JSON text. Office takes either
+    /// (postmessage.rst: "A string (or JSON object)"), but ONLYOFFICE's frame ignores anything that is not a string
+    /// (clients.md §6.2, `OO-web` `editor-wopi.ejs`), so its `Host_PostmessageReady`, `Blur_Focus` and `Grab_Focus`
+    /// never arrive.
+    HostPagePostsObjects,
 }
 
 impl Fault {
@@ -469,6 +474,7 @@ impl Fault {
             | Fault::CoolConflictWithoutStatusCode
             | Fault::PutFileWithoutLastModifiedTime
             | Fault::SupportsLocksDroppedForCollabora => Some("collabora"),
+            Fault::HostPagePostsObjects => Some("onlyoffice"),
             _ => None,
         }
     }
