@@ -502,6 +502,10 @@ async fn each_profile_fault_is_caught_by_its_profile_case() {
             Fault::SupportsLocksDroppedForCollabora,
             &["Collabora.SupportsLocksDeclared"],
         ),
+        (
+            Fault::PutFileRejectsEditorsHeader,
+            &["Onlyoffice.PutFileWithOnlyofficeHeaders"],
+        ),
     ];
     // Host-page faults of a profile are proven in the browser (harness/tests/browser.rs,
     // each_client_profile_frame_against_the_reference_host_page).
@@ -516,8 +520,12 @@ async fn each_profile_fault_is_caught_by_its_profile_case() {
         );
     }
     for (fault, cases) in expected {
-        assert_eq!(fault.client_profile(), Some("collabora"));
-        let outcomes = run_profile_suite(ClientProfile::Collabora, FaultSet::of([*fault])).await;
+        let profile: ClientProfile = fault
+            .client_profile()
+            .expect("a profile fault")
+            .parse()
+            .expect("profile");
+        let outcomes = run_profile_suite(profile, FaultSet::of([*fault])).await;
         for case in *cases {
             let (_, outcome, why) = outcomes
                 .iter()

@@ -447,6 +447,11 @@ faults! {
     /// (clients.md §6.2, `OO-web` `editor-wopi.ejs`), so its `Host_PostmessageReady`, `Blur_Focus` and `Grab_Focus`
     /// never arrive.
     HostPagePostsObjects,
+    /// PutFile refuses (400) a request carrying `X-WOPI-Editors`, as a host that rejects headers it does not know.
+    /// ONLYOFFICE sends it on every save with the `X-LOOL-WOPI-*` flags (clients.md §8.2 O8, `OO-srv` `putFile`;
+    /// api.onlyoffice.com/editors/wopi/restapi/putfile), so none of its saves lands; rest/files/PutFile.rst has no
+    /// rule that refuses unknown headers.
+    PutFileRejectsEditorsHeader,
 }
 
 impl Fault {
@@ -474,7 +479,7 @@ impl Fault {
             | Fault::CoolConflictWithoutStatusCode
             | Fault::PutFileWithoutLastModifiedTime
             | Fault::SupportsLocksDroppedForCollabora => Some("collabora"),
-            Fault::HostPagePostsObjects => Some("onlyoffice"),
+            Fault::HostPagePostsObjects | Fault::PutFileRejectsEditorsHeader => Some("onlyoffice"),
             _ => None,
         }
     }
