@@ -144,11 +144,11 @@ pub struct RunArgs {
     /// `--wopisrc` file cases always run one after another, as the validator does.
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: u16,
-    /// The WOPI client profile, recorded in the reports. `collabora` and `onlyoffice` also run the suite
+    /// The WOPI client the run plays, recorded in every report. `collabora` and `onlyoffice` also run the suite
     /// `profiles/<profile>.xml` of the suites directory (what that client asks of a host beyond the shared
-    /// protocol), and the WOPI client sends that client's identity headers (`wopi_mock_office::profile`). The
-    /// mock keeps serving Office's discovery, which the built-in suites need; `office --profile` serves the
-    /// client's own.
+    /// protocol); the mock serves that client's discovery and proof keys to the host and its identity headers go
+    /// on every request (`wopi_mock_office::profile`). Cases marked `ext:Profiles` for other clients are skipped
+    /// with a reason naming the profile.
     #[arg(long, value_enum, default_value_t = Profile::Office)]
     pub profile: Profile,
     /// URL template of the host's own host page, for browser (postMessage) suites: `{wopisrc}`, `{file_id}` and

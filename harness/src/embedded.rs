@@ -343,6 +343,16 @@ impl EmbeddedProvisioner {
         })
     }
 
+    /// A new file called `name` holding `content` (a client profile whose discovery has no `wopitest` action
+    /// needs a `.docx`).
+    pub async fn fresh_file_named(&self, name: &str, content: Bytes) -> Result<Provisioned, EmbeddedError> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        Ok(self
+            .host
+            .create_file_in_new_container(&format!("case-{n}"), name, content)
+            .await?)
+    }
+
     /// A new file holding `content`.
     pub async fn fresh_file_with(&self, content: Bytes) -> Result<Provisioned, EmbeddedError> {
         self.fresh_file_on(&self.host, content).await

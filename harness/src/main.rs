@@ -318,10 +318,10 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
                 discovery_listen: args.target.discovery_listen,
                 faults: run_faults(&args),
                 instances: args.instances,
-                // The built-in (Office) suites need Office's discovery: the `.wopitest` actions the host page
-                // loads and the old proof key the proof cases sign with. The profile's own discovery is served by
-                // `office --profile`; the client's headers are sent here (client_config).
-                ..EmbeddedOptions::default()
+                // The client plays the profile for the whole run: its discovery (and proof keys) for the host, its
+                // headers on every request (client_config). Cases that need what only Office's discovery has
+                // (`.wopitest` actions, an old proof key) say so with `ext:Profiles` and are skipped.
+                profile: args.profile.client(),
             })
             .await
             .context("starting the embedded reference host and mock Office client")?;
@@ -457,6 +457,7 @@ async fn run(args: RunArgs) -> Result<ExitStatus, Fail> {
     if let Some(hint) = discovery_hint(&outcome.first_prereq_failure, rep, &discovery_url) {
         rep.notes.push(hint);
     }
+    rep.notes.extend(profile_notes(args.profile.client(), rep));
     progress.finish(&outcome.report);
     // A host page problem that ended many browser steps at once is named once, after the totals.
     for line in browser.iter().flat_map(|b| b.unmet_summary()) {
@@ -596,6 +597,36 @@ async fn ctrl_c() {
     }
     #[cfg(not(unix))]
     interrupt.await;
+}
+
+/// What a report says about a client profile other than Office: which client the run played, how many cases
+/// did not apply to it, and for ONLYOFFICE the warning about its old default proof keys (clients.md §7).
+fn profile_notes(profile: wopi_mock_office::ClientProfile, rep: &report::RunReport) -> Vec<String> {
+    use wopi_mock_office::ClientProfile;
+    if profile == ClientProfile::Office {
+        return Vec::new();
+    }
+    let prefix = format!("does not apply to the {} profile", profile.name());
+    let skipped = rep
+        .cases
+        .iter()
+        .filter(|c| c.reason.as_deref().is_some_and(|r| r.starts_with(&prefix)))
+        .count();
+    let mut notes = vec![format!(
+        "Client profile {}: the mock client played it for the whole run (its discovery and proof keys for the host, \
+         its headers on every request); {skipped} case(s) do not apply to it and were skipped, each saying why.",
+        profile.name()
+    )];
+    if profile == ClientProfile::Onlyoffice {
+        notes.push(
+            "Warning: ONLYOFFICE Docs before 8.3 shipped one proof key pair, the same on every installation \
+             (api.onlyoffice.com/editors/wopi/proofkeys; removed in 8.3): a host that trusts a server still on those \
+             keys verifies nothing. This run's mock signs with keys of its own; check that your ONLYOFFICE server \
+             publishes its own (wopi.privateKey, wopi.privateKeyOld) and that current and old differ."
+                .to_string(),
+        );
+    }
+    notes
 }
 
 /// For an external host: the mock client serving discovery (the host fetches the proof keys there), and a WOPI

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use wopi_mock_office::ClientProfile;
 use wopi_reference_host::faults::Fault;
 
 use crate::report::model::{CaseResult, Outcome, RunReport, SCHEMA_VERSION, TargetInfo};
@@ -493,15 +494,11 @@ pub fn out_of_matrix_markdown() -> String {
     }
     let mut profiles = String::new();
     for fault in Fault::ALL {
-        if let Some(profile) = fault.client_profile() {
+        if let Some(why) = fault.outside_matrix() {
             if profiles.is_empty() {
-                profiles.push_str(
-                    "Not in the matrix, because they break a rule of one client that only that client's headers \
-                     exercise; each is caught by its profile suite (`run --profile P --fault NAME`, proven by \
-                     harness/tests/profiles.rs):\n\n",
-                );
+                profiles.push_str("Not in the matrix, because the matrix cannot show them:\n\n");
             }
-            let _ = writeln!(profiles, "- {fault}: suites/profiles/{profile}.xml");
+            let _ = writeln!(profiles, "- {fault}: {}", md_inline(why));
         }
     }
     if !profiles.is_empty() {
@@ -596,6 +593,15 @@ pub fn load_compiled_in_suites() -> Result<Vec<Suite>, MutationError> {
         .collect()
 }
 
+/// The profile suites compiled into the binary (`profiles/<profile>.xml`), each with the client it is run as.
+pub fn load_compiled_in_profile_suites() -> Result<Vec<(ClientProfile, Suite)>, MutationError> {
+    ClientProfile::ALL
+        .into_iter()
+        .filter_map(|p| crate::builtin::profile_suite(p.name()).map(|f| (p, f)))
+        .map(|(p, f)| Ok((p, crate::cli::SuiteSource::Builtin(f).load()?)))
+        .collect()
+}
+
 /// The `suites/` directory of the source tree this crate was built from.
 pub fn default_suites_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("suites")
@@ -606,6 +612,9 @@ pub fn default_suites_dir() -> PathBuf {
 pub struct MatrixOptions {
     /// The suites to prove (normally [`load_builtin_suites`]).
     pub suites: Vec<Suite>,
+    /// The profile suites, each run with its client's discovery and headers (normally
+    /// [`load_compiled_in_profile_suites`]; left out in single-file mode).
+    pub profile_suites: Vec<(ClientProfile, Suite)>,
     /// The faults to switch on, one at a time (normally [`Fault::in_process`]; any with an
     /// [`Fault::in_process_hazard`] is left out of the run and named in its scope notes).
     pub faults: Vec<Fault>,
@@ -636,8 +645,13 @@ impl MatrixOptions {
     /// committed matrix could not be compared with a fresh one. A serial run waits on the network more than it
     /// computes, so two of them (on separate hosts, which cannot meet) fit two cores.
     pub fn new(suites: Vec<Suite>) -> MatrixOptions {
+        let profile_suites = load_compiled_in_profile_suites().unwrap_or_else(|e| {
+            tracing::error!(error = %e, "a compiled-in profile suite does not parse; the matrix runs without them");
+            Vec::new()
+        });
         MatrixOptions {
             suites,
+            profile_suites,
             faults: Fault::in_matrix().collect(),
             jobs: 2,
             case_jobs: 1,
@@ -827,6 +841,7 @@ mod running {
     use std::time::{Duration, Instant};
 
     use futures_util::StreamExt;
+    use wopi_mock_office::ClientProfile;
     use wopi_mock_office::client::ClientConfig;
     use wopi_reference_host::faults::{Fault, FaultSet};
 
@@ -892,6 +907,8 @@ mod running {
         /// Three PostgreSQL-backed instances even without a cross-instance fault (the clean run of the cases
         /// that compare instances, which skip on one instance).
         several_instances: bool,
+        /// The client the run plays: its discovery for the host, its headers on every request.
+        profile: ClientProfile,
     }
 
     /// The shared file's starting content in single-file mode: not empty, as a host builder's `.wopitest` often
@@ -909,6 +926,16 @@ mod running {
         timeout: Duration,
     ) -> Result<Vec<CaseResult>, String> {
         let mut results = run_once(suites.rest.clone(), faults, shape, None, timeout).await?;
+        for (profile, own) in &suites.profiles {
+            let as_client = Shape {
+                profile: *profile,
+                ..shape
+            };
+            let more = run_once(own.clone(), faults, as_client, None, timeout)
+                .await
+                .map_err(|e| format!("{profile} profile suite: {e}"))?;
+            results.extend(more);
+        }
         if let Some(b) = browser
             && !suites.browser.is_empty()
         {
@@ -927,10 +954,11 @@ mod running {
         Ok(results)
     }
 
-    /// The suites split into REST cases and browser cases.
+    /// The suites split into REST cases and browser cases, and the profile suites' (REST) cases per client.
     struct Suites {
         rest: Vec<Suite>,
         browser: Vec<Suite>,
+        profiles: Vec<(ClientProfile, Vec<Suite>)>,
     }
 
     /// One run of `suites` against a fresh embedded host with `faults` on.
@@ -954,6 +982,7 @@ mod running {
         let target = EmbeddedTarget::start(EmbeddedOptions {
             faults,
             instances,
+            profile: shape.profile,
             ..EmbeddedOptions::default()
         })
         .await
@@ -972,7 +1001,7 @@ mod running {
     ) -> Result<Vec<CaseResult>, String> {
         let client = target
             .mock()
-            .client(ClientConfig::default())
+            .client(shape.profile.client_config(ClientConfig::default()))
             .map_err(|e| format!("building the WOPI client: {e}"))?;
         let provisioner = Arc::new(target.provisioner());
         let clock: Arc<dyn ClockControl> = provisioner.clone();
@@ -980,6 +1009,7 @@ mod running {
         let options = RunOptions {
             jobs: shape.case_jobs.max(1),
             host_kind: "embedded reference host".into(),
+            profile: shape.profile.name().into(),
             ..RunOptions::default()
         };
         let source = if shape.single_file {
@@ -1022,8 +1052,33 @@ mod running {
             } else {
                 Vec::new()
             },
+            profiles: if options.single_file {
+                Vec::new()
+            } else {
+                options
+                    .profile_suites
+                    .iter()
+                    .map(|(p, s)| (*p, filter_cases(std::slice::from_ref(s), |c, _| !is_browser_case(c))))
+                    .collect()
+            },
         };
         let mut scope_notes = Vec::new();
+        if options.single_file && !options.profile_suites.is_empty() {
+            scope_notes.push("single-file mode: the profile suites are not part of this matrix".to_owned());
+        }
+        // The profile suites' cases are proven like the others when they take part.
+        let proven: Vec<Suite> = options
+            .suites
+            .iter()
+            .cloned()
+            .chain(
+                all.profiles
+                    .iter()
+                    .filter(|(_, s)| !s.is_empty())
+                    .flat_map(|(p, _)| options.profile_suites.iter().filter(move |(q, _)| q == p))
+                    .map(|(_, s)| s.clone()),
+            )
+            .collect();
         // Every host here is embedded: a fault that ends the process would end the matrix (and its test) too.
         let (requested, hazards): (Vec<Fault>, Vec<Fault>) = options
             .faults
@@ -1053,6 +1108,7 @@ mod running {
             case_jobs: options.case_jobs,
             single_file: options.single_file,
             several_instances: false,
+            profile: ClientProfile::Office,
         };
         let mut clean = run_config(&all, FaultSet::none(), shape, browser.as_ref(), options.run_timeout).await;
         // The cases that compare instances skip on one: their clean verdicts come from three clean instances, so
@@ -1060,6 +1116,7 @@ mod running {
         let per_instance = Suites {
             rest: filter_cases(&all.rest, |c, _| super::uses_instances(c)),
             browser: Vec::new(),
+            profiles: Vec::new(),
         };
         if faults.iter().copied().any(super::is_instance_fault)
             && !per_instance.rest.is_empty()
@@ -1091,7 +1148,7 @@ mod running {
 
         let total = faults.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let cases = case_rows(&options.suites, include_browser);
+        let cases = case_rows(&proven, include_browser);
         let clean_map = clean_outcomes(&clean);
         // A fault run needs only the cases that passed on the clean host (no other case can catch anything), and
         // only the fault's side: the REST cases for a REST fault, the browser cases for a host-page fault.
@@ -1099,10 +1156,16 @@ mod running {
         let rest_only = Suites {
             rest: filter_cases(&all.rest, passed),
             browser: Vec::new(),
+            profiles: all
+                .profiles
+                .iter()
+                .map(|(p, s)| (*p, filter_cases(s, passed)))
+                .collect(),
         };
         let browser_only = Suites {
             rest: Vec::new(),
             browser: filter_cases(&all.browser, passed),
+            profiles: Vec::new(),
         };
         let mut rows: Vec<(usize, FaultRow)> = futures_util::stream::iter(faults.iter().copied().enumerate())
             .map(|(i, fault)| {
@@ -1131,7 +1194,7 @@ mod running {
             b.shutdown().await;
         }
         assemble(
-            &options.suites,
+            &proven,
             cases,
             clean,
             rows.into_iter().map(|(_, r)| r).collect(),
@@ -1524,6 +1587,7 @@ mod tests {
     fn host_page_faults_are_recognised() {
         assert!(is_host_page_fault(Fault::HostPageIgnoresClose));
         assert!(!is_host_page_fault(Fault::LockNeverExpires));
-        assert_eq!(Fault::ALL.iter().filter(|f| is_host_page_fault(**f)).count(), 16);
+        // 16 in the matrix, and HostPagePostsObjects, which only ONLYOFFICE's frame shows (Fault::outside_matrix).
+        assert_eq!(Fault::ALL.iter().filter(|f| is_host_page_fault(**f)).count(), 17);
     }
 }

@@ -434,3 +434,115 @@ fn a_run_stopped_by_a_signal_leaves_no_browser_behind() {
         );
     }
 }
+
+/// A reference host (with `faults`) whose mock plays `profile`.
+async fn profile_variant(
+    profile: wopi_mock_office::profile::ClientProfile,
+    faults: FaultSet,
+    shared: Option<&BrowserRunner>,
+) -> Variant {
+    let target = EmbeddedTarget::start(EmbeddedOptions {
+        profile,
+        faults,
+        ..EmbeddedOptions::default()
+    })
+    .await
+    .expect("embedded host and mock start");
+    let template = HostPageTemplate::new(target.host_page_template()).expect("template");
+    let mock = target.mock().base_url.clone();
+    let runner = match shared {
+        Some(r) => r.for_target(mock, template),
+        None => BrowserRunner::new(mock, template, BrowserOptions::default()),
+    }
+    .expect("runner");
+    Variant { target, runner }
+}
+
+/// One check on a fresh `.docx` (neither Collabora's nor ONLYOFFICE's discovery lists `wopitest`).
+async fn run_on_docx(v: &Variant, spec: &CheckSpec) -> StepOutcome {
+    let file = v
+        .target
+        .provisioner()
+        .fresh_file_named("test.docx", bytes::Bytes::new())
+        .await
+        .expect("fresh file");
+    let wopisrc = Url::parse(&file.wopisrc).expect("wopisrc");
+    v.runner
+        .run_step(spec, &wopisrc, &format!("PostMessage {}", spec.check.name()))
+        .await
+}
+
+/// The editor frame speaks each client's postMessage dialect (mock-office/src/frame.rs, clients.md §6) and the
+/// reference host page does what each client needs: every host-page check of suites/postmessage.xml that applies
+/// to the client passes with that client's discovery, frame URL and messages. A page that posts objects instead of
+/// JSON text (`HostPagePostsObjects`) passes with Office, which takes either, and fails the handshake with
+/// ONLYOFFICE, which ignores anything but strings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_client_profile_frame_against_the_reference_host_page() {
+    use wopi_mock_office::profile::ClientProfile;
+    let steps = suite_steps();
+    let mut shared: Option<Variant> = None;
+    let mut problems = Vec::new();
+    for profile in [ClientProfile::Collabora, ClientProfile::Onlyoffice] {
+        let v = profile_variant(profile, FaultSet::default(), shared.as_ref().map(|s| &s.runner)).await;
+        for (name, spec) in &steps {
+            // Collabora's discovery has no `view` action for .docx (`writer` edits it; CO-CRD), so a host page
+            // cannot open it for viewing: that case does not apply to Collabora.
+            if profile == ClientProfile::Collabora && spec.action == "view" {
+                continue;
+            }
+            let out = run_on_docx(&v, spec).await;
+            eprintln!("{profile} {name}: {:?} skipped {:?}", must_failures(&out), out.skipped);
+            if !must_failures(&out).is_empty() || out.skipped.is_some() {
+                problems.push(format!("{profile} {name}: {:?} {:?}", must_failures(&out), out.skipped));
+            }
+            // The frame spoke the client's dialect: its App_LoadingStatus messages, in order.
+            if spec.check == Check::PostmessageReady {
+                let mock = v.target.mock();
+                let session = mock.frame_sessions().last().expect("a frame session").session.clone();
+                let report = mock.frame_report(&session).expect("frame report");
+                assert_eq!(report.profile, profile);
+                let statuses: Vec<&str> = report
+                    .sent
+                    .iter()
+                    .filter(|m| m.message_id == "App_LoadingStatus")
+                    .map(|m| m.status.as_deref().unwrap_or(""))
+                    .collect();
+                let expected: &[&str] = match profile {
+                    ClientProfile::Collabora => &["Frame_Ready", "Document_Loaded"], // clients.md §6.1
+                    _ => &["Document_Loaded"],                                       // clients.md §6.2
+                };
+                assert_eq!(statuses, expected, "{profile}: {:?}", report.sent);
+                assert!(report.host_ready, "{profile}: Host_PostmessageReady reached the frame");
+            }
+        }
+        match &shared {
+            None => shared = Some(v),
+            Some(_) => v.target.shutdown().await,
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    let shared = shared.expect("a runner");
+    let (_, ready) = steps
+        .iter()
+        .find(|(_, s)| s.check == Check::PostmessageReady)
+        .expect("the suite has a PostmessageReady case");
+    for (profile, caught) in [(ClientProfile::Onlyoffice, true), (ClientProfile::Office, false)] {
+        let v = profile_variant(
+            profile,
+            FaultSet::of([Fault::HostPagePostsObjects]),
+            Some(&shared.runner),
+        )
+        .await;
+        let out = run_on_docx(&v, ready).await;
+        assert_eq!(
+            !must_failures(&out).is_empty(),
+            caught,
+            "{profile} with HostPagePostsObjects: {:?}",
+            out.failures
+        );
+        v.target.shutdown().await;
+    }
+    shared.target.shutdown().await;
+}

@@ -845,3 +845,72 @@ fn single_file_mode_renames_the_file_back_after_each_rename() {
         );
     }
 }
+
+/// `run --profile P` plays that client for the whole run (its discovery and keys for the embedded host): every
+/// report names the profile, the cases marked `ext:Profiles` for other clients are skipped with a reason naming the
+/// profile, and with ONLYOFFICE every report warns about its old shared default keys.
+#[test]
+fn run_with_a_profile_records_it_in_every_report_and_skips_what_does_not_apply() {
+    for profile in ["collabora", "onlyoffice"] {
+        let dir = tempfile::tempdir().unwrap();
+        let args = [
+            "run",
+            "--profile",
+            profile,
+            "--no-browser",
+            "--no-validator-suite",
+            "--json",
+            "run.json",
+            "--junit",
+            "run.junit.xml",
+            "--markdown",
+            "run.md",
+            "--html",
+            "run.html",
+        ];
+        let out = run_in(dir.path(), &args, Duration::from_secs(300));
+        let (stdout, stderr) = text(&out);
+        assert_eq!(code(&out), 0, "{profile}: stdout:\n{stdout}\nstderr:\n{stderr}");
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&read("run.json")).unwrap();
+        assert_eq!(json["target"]["profile"], profile);
+        let note = format!("Client profile {profile}: the mock client played it for the whole run");
+        let warning = "ONLYOFFICE Docs before 8.3 shipped one proof key pair, the same on every installation";
+        for (name, text) in [
+            ("console", stdout.clone()),
+            ("json", json.to_string()),
+            ("junit", read("run.junit.xml")),
+            ("markdown", read("run.md")),
+            ("html", read("run.html")),
+        ] {
+            assert!(text.contains(&note), "{profile}: the {name} report names the profile");
+            assert_eq!(
+                text.contains(warning),
+                profile == "onlyoffice",
+                "{profile}: the {name} report warns about ONLYOFFICE's default keys only for ONLYOFFICE"
+            );
+        }
+        let case = |id: &str| {
+            json["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["id"].as_str().is_some_and(|i| i.ends_with(id)))
+                .unwrap_or_else(|| panic!("{id} in the run"))
+                .clone()
+        };
+        let behind = case("ProofCombinations.ClientBehind");
+        let page = case("HostPage.TokenInFormBody");
+        let not_for = format!("does not apply to the {profile} profile");
+        assert!(
+            page["reason"].as_str().unwrap().starts_with(&not_for),
+            "{profile}: {page}"
+        );
+        if profile == "collabora" {
+            assert_eq!(behind["outcome"], "skipped", "{behind}");
+            assert!(behind["reason"].as_str().unwrap().starts_with(&not_for), "{behind}");
+        } else {
+            assert_eq!(behind["outcome"], "passed", "ONLYOFFICE publishes an old key: {behind}");
+        }
+    }
+}

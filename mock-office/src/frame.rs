@@ -34,6 +34,7 @@ use wopi_protocol::html::{self, script_json};
 use wopi_protocol::transcript::{Exchange, redact_token_pairs};
 
 use crate::client::{WopiClient, WopiTarget};
+use crate::profile::{ClientProfile, Dialect};
 
 /// Sessions kept; the oldest is dropped first.
 pub const MAX_SESSIONS: usize = 256;
@@ -180,6 +181,9 @@ pub struct SentMessage {
     /// `frame` or `untrusted`.
     pub via: String,
     pub target_origin: String,
+    /// `Values.Status` of an `App_LoadingStatus` (Collabora's and ONLYOFFICE's dialects carry one).
+    #[serde(default)]
+    pub status: Option<String>,
     pub at_ms: u64,
 }
 
@@ -198,7 +202,14 @@ pub struct FrameCheckFileInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameReport {
     pub session: String,
-    /// The app and action from the URL (`word`, `edit`).
+    /// The client whose frame this is (the mock's profile).
+    #[serde(default)]
+    pub profile: ClientProfile,
+    /// The path the host page loaded (`/office/word/edit`, `/browser/<hash>/cool.html`, `/hosting/wopi/word/edit`).
+    #[serde(default)]
+    pub path: String,
+    /// The app and action from the URL (`word`, `edit`); the action is empty for Collabora, whose one `cool.html`
+    /// serves every action.
     pub app: String,
     pub action: String,
     /// `POST` when loaded as the docs require, `GET` otherwise.
@@ -348,6 +359,8 @@ pub(crate) struct FrameState {
     pub(crate) frames: FrameStore,
     pub(crate) client: WopiClient,
     pub(crate) frame_editing: bool,
+    /// Whose frame it is: its URL and its postMessage dialect.
+    pub(crate) profile: ClientProfile,
 }
 
 /// The frame's routes, for any server state that holds a [`FrameState`].
@@ -358,6 +371,9 @@ where
 {
     Router::new()
         .route("/office/{app}/{action}", get(frame_page).post(frame_page))
+        // Collabora's one editor URL for every action (clients.md §1.1) and ONLYOFFICE's per type and mode (§1.2).
+        .route("/browser/{hash}/cool.html", get(cool_page).post(cool_page))
+        .route("/hosting/wopi/{app}/{action}", get(frame_page).post(frame_page))
         .route("/frame-api/{session}/poll", get(poll))
         .route(
             "/frame-api/{session}/event",
@@ -415,9 +431,33 @@ fn normalise_origin(value: &str) -> Option<String> {
     origin.is_tuple().then(|| origin.ascii_serialization())
 }
 
+/// Collabora's `cool.html`: the frame with no action in its URL.
+async fn cool_page(
+    state: State<FrameState>,
+    Path(_hash): Path<String>,
+    uri: axum::http::Uri,
+    method: Method,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    frame(state, ("cool".to_string(), String::new()), uri, method, query, body).await
+}
+
 async fn frame_page(
-    State(state): State<FrameState>,
+    state: State<FrameState>,
     Path((app, action)): Path<(String, String)>,
+    uri: axum::http::Uri,
+    method: Method,
+    query: RawQuery,
+    body: Bytes,
+) -> Response {
+    frame(state, (app, action), uri, method, query, body).await
+}
+
+async fn frame(
+    State(state): State<FrameState>,
+    (app, action): (String, String),
+    uri: axum::http::Uri,
     method: Method,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -445,6 +485,8 @@ async fn frame_page(
     let session = uuid::Uuid::new_v4().to_string();
     let mut report = FrameReport {
         session: session.clone(),
+        profile: state.profile,
+        path: truncate(uri.path().to_string(), 512),
         app: truncate(app, 64),
         action: truncate(action, 64),
         method: method.to_string(),
@@ -536,6 +578,7 @@ async fn frame_page(
         problem: problem.as_ref().map(|(_, p)| p.as_str()),
         properties: &properties,
         frame_trust_handshake,
+        profile: state.profile,
     });
     (status, [(header::CACHE_CONTROL, "no-store")], Html(page)).into_response()
 }
@@ -651,6 +694,8 @@ enum PageEvent {
         message_id: String,
         via: String,
         target_origin: String,
+        #[serde(default)]
+        status: Option<String>,
     },
     Error {
         message: String,
@@ -679,7 +724,10 @@ async fn event(State(state): State<FrameState>, Path(session): Path<String>, Jso
                     .and_then(Value::as_str)
                     .map(str::to_string);
                 let values = parsed.as_ref().and_then(|v| v.get("Values")).cloned();
-                if trusted && message_id.as_deref() == Some("Host_PostmessageReady") {
+                // ONLYOFFICE ignores data that is not a string (clients.md §6.2, `OO-web`), so an object
+                // `Host_PostmessageReady` never reaches it.
+                let readable = data_type == "string" || !r.profile.dialect().incoming_must_be_string;
+                if trusted && readable && message_id.as_deref() == Some("Host_PostmessageReady") {
                     r.host_ready = true;
                 }
                 if r.received.len() < MAX_MESSAGES {
@@ -698,12 +746,14 @@ async fn event(State(state): State<FrameState>, Path(session): Path<String>, Jso
                 message_id,
                 via,
                 target_origin,
+                status,
             } => {
                 if r.sent.len() < MAX_MESSAGES {
                     r.sent.push(SentMessage {
                         message_id: truncate(message_id, 256),
                         via: truncate(via, 32),
                         target_origin: truncate(target_origin, 512),
+                        status: status.map(|s| truncate(s, 64)),
                         at_ms,
                     });
                 }
@@ -754,19 +804,17 @@ struct FramePage<'a> {
     properties: &'a Map<String, Value>,
     /// Post `App_IsFrameTrusted` first (the action URL had `sftc=1`).
     frame_trust_handshake: bool,
+    profile: ClientProfile,
 }
 
-/// Messages a person can send with a button: what the Office dialect sends, but the loading status (the frame
+/// Messages a person can send with a button: what the client's dialect sends, but the loading status (the frame
 /// posts that itself once loaded).
-fn buttons() -> impl Iterator<Item = &'static str> {
-    crate::profile::office::DIALECT
-        .outgoing
-        .iter()
-        .copied()
-        .filter(|m| *m != "App_LoadingStatus")
+fn buttons(dialect: &'static Dialect) -> impl Iterator<Item = &'static str> {
+    dialect.outgoing.iter().copied().filter(|m| *m != "App_LoadingStatus")
 }
 
 fn render_frame(p: &FramePage<'_>) -> String {
+    let dialect = p.profile.dialect();
     let untrusted_origin = p.untrusted_src.as_ref().map(|u| u.origin().ascii_serialization());
     let cfg = serde_json::json!({
         "session": p.session,
@@ -774,8 +822,18 @@ fn render_frame(p: &FramePage<'_>) -> String {
         "api": format!("/frame-api/{}", p.session),
         "untrustedOrigin": untrusted_origin,
         "sftc": p.frame_trust_handshake,
+        "dialect": {
+            "loading": loading_values(dialect),
+            "silentWithoutOrigin": dialect.silent_without_origin,
+            "waitsForReady": dialect.waits_for_host_ready,
+            "stringOnly": dialect.incoming_must_be_string,
+        },
     });
     let status = match (p.problem, p.target_origin) {
+        (None, None) if !dialect.silent_without_origin => "<p id=\"status\" class=\"error\">CheckFileInfo has no \
+                         usable PostMessageOrigin: this frame posts to `*` and can accept no message from the host \
+                         page.</p>"
+            .to_string(),
         (Some(problem), _) => format!(
             "<p id=\"status\" class=\"error\">Cannot open the file: {}</p>",
             html::escape(problem)
@@ -789,7 +847,7 @@ fn render_frame(p: &FramePage<'_>) -> String {
         ),
     };
     // A button whose message CheckFileInfo does not enable stays disabled, as Office hides that UI.
-    let buttons: String = buttons()
+    let buttons: String = buttons(dialect)
         .map(|b| {
             let enabled =
                 gating_property(b).is_none_or(|prop| p.properties.get(prop).and_then(Value::as_bool).unwrap_or(false));
@@ -828,11 +886,43 @@ fn render_frame(p: &FramePage<'_>) -> String {
     )
 }
 
-/// The frame's script. Messages are posted as JSON text, as Office does and `postmessage.rst` shows.
+/// The `Values` of each `App_LoadingStatus` the frame posts once loaded, in order (`DocumentLoadedTime` is filled
+/// in by the page).
+///
+/// - Office: one message, `DocumentLoadedTime` only (`online/scenarios/postmessage.rst`).
+/// - Collabora: `Frame_Ready` with `Features.VersionStates` when CheckFileInfo's properties arrive, then
+///   `Document_Loaded` with `DocumentLoadedTime` (clients.md §6.1: `CO-JS` `Map.WOPI.js`, `CO-SDK`
+///   postmessage_api). `Initialized` is documented by `CO-SDK` but its emitter was not found (clients.md §9 open
+///   question 3), so the frame does not invent it.
+/// - ONLYOFFICE: one message with `Status: Document_Loaded` (clients.md §6.2: `OO-web` `editor-wopi.ejs`
+///   `onAppReady`; "No `Frame_Ready`, `Initialized` or `Failed` status is ever sent").
+fn loading_values(dialect: &Dialect) -> Vec<Value> {
+    if dialect.loading_statuses.is_empty() {
+        return vec![serde_json::json!({})];
+    }
+    dialect
+        .loading_statuses
+        .iter()
+        .filter(|s| **s != "Initialized")
+        .map(|s| match *s {
+            "Frame_Ready" => serde_json::json!({ "Status": s, "Features": { "VersionStates": true } }),
+            _ => serde_json::json!({ "Status": s }),
+        })
+        .collect()
+}
+
+/// The frame's script. Messages are posted as JSON text, as all three clients do (clients.md §6; `postmessage.rst`).
+/// `CFG.dialect` is the client's: its `App_LoadingStatus` messages; whether it stays silent without
+/// `PostMessageOrigin` (Office, Collabora per `CO-SDK`) or posts to `*` (ONLYOFFICE, `OO-web`: it then accepts no
+/// message, since no real origin equals `*`); whether host messages wait for `Host_PostmessageReady` (Office,
+/// Collabora) or not (ONLYOFFICE only logs it); whether host data must be a string (Office, ONLYOFFICE ignore
+/// objects; Collabora takes an object with `MessageId`).
 const FRAME_JS: &str = r#"
 (function () {
   var CFG = JSON.parse(document.getElementById('cfg').textContent);
-  var ready = false;
+  var D = CFG.dialect;
+  var postTo = CFG.targetOrigin || (D.silentWithoutOrigin ? null : '*');
+  var ready = !D.waitsForReady;
   var pending = [];
   function report(kind, payload) {
     var body = Object.assign({ kind: kind }, payload || {});
@@ -844,15 +934,19 @@ const FRAME_JS: &str = r#"
     return JSON.stringify({ MessageId: id, SendTime: Date.now(), Values: v });
   }
   function send(cmd) {
-    if (!CFG.targetOrigin) { report('error', { message: 'no PostMessageOrigin; not sending ' + cmd.message_id }); return; }
+    if (!postTo) { report('error', { message: 'no PostMessageOrigin; not sending ' + cmd.message_id }); return; }
     if (cmd.from_untrusted_origin) {
       var child = document.getElementById('untrusted');
       if (!child || !CFG.untrustedOrigin) { report('error', { message: 'no untrusted iframe for ' + cmd.message_id }); return; }
       child.contentWindow.postMessage(JSON.stringify(cmd), CFG.untrustedOrigin);
       return;
     }
-    window.parent.postMessage(message(cmd.message_id, cmd.values), CFG.targetOrigin);
-    report('sent', { message_id: cmd.message_id, via: 'frame', target_origin: CFG.targetOrigin });
+    window.parent.postMessage(message(cmd.message_id, cmd.values), postTo);
+    report('sent', { message_id: cmd.message_id, via: 'frame', target_origin: postTo,
+      status: (cmd.values && typeof cmd.values.Status === 'string') ? cmd.values.Status : null });
+  }
+  function becomeReadyUi() {
+    Array.prototype.forEach.call(document.querySelectorAll('button[data-msg]:not([data-off])'), function (b) { b.disabled = false; });
   }
   function becomeReady() {
     if (ready) return;
@@ -867,7 +961,7 @@ const FRAME_JS: &str = r#"
     var raw = typeof e.data === 'string' ? e.data : JSON.stringify(e.data);
     var trusted = !!CFG.targetOrigin && e.origin === CFG.targetOrigin;
     report('received', { origin: e.origin, data: String(raw), data_type: typeof e.data, trusted: trusted });
-    if (!trusted) return;
+    if (!trusted || (D.stringOnly && typeof e.data !== 'string')) return;
     var id = null;
     try { var m = typeof e.data === 'string' ? JSON.parse(e.data) : e.data; id = m && m.MessageId; } catch (_) {}
     if (id === 'Host_PostmessageReady') becomeReady();
@@ -889,9 +983,14 @@ const FRAME_JS: &str = r#"
     if (CFG.targetOrigin && CFG.sftc) {
       send({ message_id: 'App_IsFrameTrusted', values: {} });
     }
-    if (CFG.targetOrigin) {
-      send({ message_id: 'App_LoadingStatus', values: { DocumentLoadedTime: Date.now() } });
+    if (postTo) {
+      D.loading.forEach(function (v) {
+        var values = Object.assign({}, v);
+        if (v.Status !== 'Frame_Ready') values.DocumentLoadedTime = Date.now();
+        send({ message_id: 'App_LoadingStatus', values: values });
+      });
     }
+    if (ready) becomeReadyUi();
     report('loaded');
     poll();
   }
@@ -942,6 +1041,8 @@ mod tests {
             store.insert(
                 FrameReport {
                     session: format!("s{i}"),
+                    profile: ClientProfile::Office,
+                    path: String::new(),
                     app: String::new(),
                     action: String::new(),
                     method: "POST".into(),

@@ -171,6 +171,7 @@ impl MockOffice {
                 frames: FrameStore::default(),
                 client: WopiClient::new(config.frame_client.clone(), keys.clone())?,
                 frame_editing: config.frame_editing,
+                profile: config.profile,
             },
         };
         let app = router(state.clone());

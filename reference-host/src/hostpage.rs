@@ -294,6 +294,7 @@ fn page_faults(faults: &FaultSet) -> PageFaults {
         dead_file_rename: faults.has(Fault::HostPageIgnoresRename),
         star_target_origin: faults.has(Fault::HostPagePostMessageStarTarget),
         form_uses_get: faults.has(Fault::HostPageFormUsesGet),
+        posts_objects: faults.has(Fault::HostPagePostsObjects),
     }
 }
 
@@ -327,6 +328,8 @@ pub struct PageFaults {
     pub star_target_origin: bool,
     /// Load the frame with a GET form instead of a POST.
     pub form_uses_get: bool,
+    /// Post message objects to the frame instead of JSON text.
+    pub posts_objects: bool,
 }
 
 /// Everything the page shows or needs; the router fills it, [`render`] turns it into HTML.
@@ -369,6 +372,8 @@ struct ScriptConfig<'a> {
     handle_file_versions: bool,
     handle_rename: bool,
     remove_params: [&'a str; 2],
+    /// Post objects, not JSON text (a fault).
+    posts_objects: bool,
 }
 
 /// A target origin guaranteed to differ from the client's, for the `wrong_target_origin` fault.
@@ -524,6 +529,7 @@ fn script_config(model: &PageModel) -> ScriptConfig<'_> {
         handle_file_versions: !faults.dead_ui_file_versions,
         handle_rename: !faults.dead_file_rename,
         remove_params: ["wdPreviousSession", "wdPreviousCorrelation"],
+        posts_objects: faults.posts_objects,
     }
 }
 
@@ -565,7 +571,7 @@ const SCRIPT: &str = r#"(function () {
         var msg = { MessageId: messageId, SendTime: Date.now(), Values: values || {} };
         state.sent.push(messageId);
         if (frame.contentWindow) {
-            frame.contentWindow.postMessage(JSON.stringify(msg), cfg.targetOrigin);
+            frame.contentWindow.postMessage(cfg.postsObjects ? msg : JSON.stringify(msg), cfg.targetOrigin);
         }
     }
     state.blurFocus = function () { send("Blur_Focus"); };

@@ -11,8 +11,8 @@ use wopi_protocol::ids::{ContainerId, FileId};
 
 use crate::AppState;
 use crate::error::WopiError;
-use wopi_protocol::html::escape as escape_html;
 use crate::wopi::request::FileRequest;
+use wopi_protocol::html::escape as escape_html;
 
 /// The routes, mounted next to `/wopi` (no proof check: rest/files/CheckFileInfo.rst, FileUrl: "Requests to the
 /// FileUrl can not be signed using proof keys").

@@ -16,16 +16,16 @@
 //! - **postMessage** ([`DIALECT`], `CO-JS`, `CO-SDK`).
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use url::Url;
 use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
 use wopi_protocol::headers as h;
-use wopi_protocol::ops::Op;
 use wopi_protocol::proof::ProofKeys;
 
-use super::{Dialect, SaveKind, json_str, root, step};
-use crate::client::{ClientConfig, ProofSpec, RawRequest, WopiClient, WopiTarget};
-use crate::flows::{self, FlowOutcome, Run, Stop};
+use super::session::{self, Answer, Client, Conflict, Editor, Fresh, RenameAnswer, SaveAsTarget, Says, Step};
+use super::{Dialect, SaveKind, root};
+use crate::client::{ClientConfig, ProofMode, WopiClient, WopiTarget};
+use crate::flows::{FlowOutcome, Run, Stop};
 
 /// Where a host builder reads about these rules.
 pub const DOC: &str =
@@ -295,29 +295,18 @@ pub fn new_lock_id() -> String {
     format!("cool-lock{}", &hex[..8])
 }
 
-/// The editing session of one user, end to end (clients.md §2.1); see [`Options::advance_host_clock`] for the one
-/// pause it makes.
+/// The editing session of one user, end to end (clients.md §2.1, [`SESSION`]); see
+/// [`Options::advance_host_clock`] for the one pause it makes.
 pub async fn session(client: &WopiClient, target: &WopiTarget, content: Bytes, options: Options) -> FlowOutcome {
-    let mut run = Run::new("collabora session");
-    let c = client.new_session();
-    let mut lock = None;
-    let _ = steps(&mut run, &c, target, &content, &options, &mut lock).await;
-    if let Some(lock) = lock {
-        // A failed session still releases its lock, as coolwsd does at unload.
-        let _ = c.unlock(target, &lock).await;
-        run.absorb(&c, None);
-    }
-    run.finish()
-}
-
-fn req(op: Op, t: &WopiTarget, label: &str) -> RawRequest {
-    RawRequest::for_op(op, t)
-        .label(format!("{label} (Collabora)"))
-        .proof(ProofSpec::mode(crate::client::ProofMode::CurrentOnly))
+    let options = session::Options {
+        legacy_server: options.legacy_server,
+        advance_host_clock: options.advance_host_clock,
+    };
+    session::run(&SESSION, client, target, content, &options).await
 }
 
 /// A truthy CheckFileInfo flag as Collabora reads it: `true` or the string `"true"` (its own tests use strings).
-fn truthy(body: &serde_json::Map<String, Value>, name: &str) -> bool {
+fn truthy(body: &Map<String, Value>, name: &str) -> bool {
     match body.get(name) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
@@ -325,30 +314,9 @@ fn truthy(body: &serde_json::Map<String, Value>, name: &str) -> bool {
     }
 }
 
-async fn steps(
-    run: &mut Run,
-    c: &WopiClient,
-    t: &WopiTarget,
-    content: &Bytes,
-    options: &Options,
-    held: &mut Option<String>,
-) -> Result<(), Stop> {
-    // 1. CheckFileInfo: every user joining.
-    let resp = step(
-        run,
-        c,
-        "1 open: CheckFileInfo",
-        req(Op::CheckFileInfo, t, "CheckFileInfo"),
-        200,
-        "Collabora needs 200 and a JSON object (CO-WS: anything else is 'Access denied')",
-    )
-    .await?;
-    let body = flows::cfi_body(run, &resp, "1 open: CheckFileInfo")?;
-    let base = body
-        .get("BaseFileName")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+/// What Collabora checks in CheckFileInfo when a user joins (CO-WS, CO-SDK, CO-REF).
+fn open_checks(run: &mut Run, body: &Map<String, Value>) -> Result<(), Stop> {
+    let base = body.get("BaseFileName").and_then(Value::as_str).unwrap_or_default();
     run.check(
         "1 open: BaseFileName is a non-empty name without a path (CO-WS validates it, CollaboraOnline/online#11136)",
         !base.is_empty() && !base.contains(['/', '\\']),
@@ -361,359 +329,158 @@ async fn steps(
             format!("{name} {:?}", body.get(name)),
         );
     }
-    let Some(mut stamp) = body.get("LastModifiedTime").and_then(Value::as_str).map(str::to_string) else {
+    if body.get("LastModifiedTime").and_then(Value::as_str).is_none() {
         run.check(
             "1 open: CheckFileInfo has LastModifiedTime, which Collabora echoes in X-COOL-WOPI-Timestamp (CO-REF)",
             false,
             format!("LastModifiedTime {:?}", body.get("LastModifiedTime")),
         );
         return Err(Stop);
-    };
-    if !run.check(
+    }
+    if run.check(
         "1 open: UserCanWrite for an editing session (CO-WS: false makes the session read-only)",
-        truthy(&body, "UserCanWrite"),
+        truthy(body, "UserCanWrite"),
         format!("UserCanWrite {:?}", body.get("UserCanWrite")),
     ) {
-        return Err(Stop);
+        Ok(())
+    } else {
+        Err(Stop)
     }
-    let locks = truthy(&body, "SupportsLocks");
-    let lock = new_lock_id();
+}
 
-    // 2. Lock, only when SupportsLocks (newer coolwsd locks before downloading).
-    if locks {
-        step(
-            run,
-            c,
-            "2 open: Lock (SupportsLocks is true)",
-            req(Op::Lock, t, "Lock").header(h::X_WOPI_LOCK, &lock),
-            200,
-            "a failed Lock makes the Collabora session read-only (CO-DB)",
-        )
-        .await?;
-        *held = Some(lock.clone());
-    }
-    let lock_header = locks.then_some(lock.as_str());
+/// A save's rule: the current (or no) timestamp succeeds.
+const SAVE_RULE: &str = "CO-REF: a PutFile with the current (or no) X-COOL-WOPI-Timestamp succeeds";
+const SAVE_ANSWER: Answer = Answer::LastModifiedTime("CO-WS, CO-REF");
 
-    // 3. GetFile: first user only.
-    let got = step(
-        run,
-        c,
-        "3 open: GetFile",
-        req(Op::GetFile, t, "GetFile"),
-        200,
-        "the document does not load otherwise (CO-WS)",
-    )
-    .await?;
-    let size = body.get("Size").and_then(Value::as_u64);
-    run.check(
-        "3 open: GetFile returns Size bytes",
-        size == Some(got.body.len() as u64),
-        format!("{} bytes, CheckFileInfo Size {size:?}", got.body.len()),
-    );
+const fn says(name: &'static str, label: &'static str, rule: &'static str) -> Says {
+    Says { name, label, rule }
+}
 
-    // 4. Autosave after 30 s idle with the CheckFileInfo timestamp.
-    let autosaved = with_suffix(content, b" (autosave)");
-    stamp = save(
-        run,
-        c,
-        t,
-        "4 autosave (idle 30 s): PutFile",
-        SaveKind::Autosave,
-        Some(&stamp),
-        lock_header,
-        &autosaved,
-        options,
-    )
-    .await?;
-    let cfi = step(
-        run,
-        c,
-        "4 autosave: CheckFileInfo after the save",
-        req(Op::CheckFileInfo, t, "CheckFileInfo"),
-        200,
-        "",
-    )
-    .await?;
-    let now = cfi.json().ok().and_then(|v| json_str(&v, "LastModifiedTime"));
-    run.check(
-        "4 autosave: the LastModifiedTime PutFile answered is the one CheckFileInfo reports (clients.md §8.1 C3)",
-        now.as_deref() == Some(stamp.as_str()),
-        format!("PutFile answered {stamp:?}, CheckFileInfo says {now:?}"),
-    );
+/// A save of the content with `suffix`, as `name`.
+const fn save(name: &'static str, kind: SaveKind, suffix: &'static [u8], timestamp: bool) -> Step {
+    Step::Save {
+        says: says(name, "PutFile", SAVE_RULE),
+        kind,
+        suffix,
+        timestamp,
+        answer: SAVE_ANSWER,
+    }
+}
 
-    // 5. Lock refresh: the same Lock again every 900 s (never RefreshLock).
-    if locks {
-        step(
-            run,
-            c,
-            "5 lock refresh (every 900 s): Lock with the same ID",
-            req(Op::Lock, t, "Lock (refresh)").header(h::X_WOPI_LOCK, &lock),
-            200,
-            "Lock.rst: a Lock with the current lock ID is a RefreshLock; Collabora never sends REFRESH_LOCK (CO-WS, owncloud/richdocuments#375)",
-        )
-        .await?;
-    }
-
-    // 6. Storage changes behind Collabora's back (another interface writes the file), then Collabora autosaves
-    //    with its now stale timestamp: the host must refuse with 409 + COOLStatusCode 1010 and keep the file.
-    match &options.advance_host_clock {
-        Some(advance) => advance(std::time::Duration::from_secs(TIMERS.min_upload_gap_secs)),
-        None => tokio::time::sleep(std::time::Duration::from_millis(1100)).await,
-    }
-    let other = with_suffix(content, b" (changed in storage)");
-    let other_writer = c.new_session();
-    let mut external = RawRequest::for_op(Op::PutFile, t)
-        .label("PutFile (another interface)")
-        .body(other.clone());
-    if let Some(l) = lock_header {
-        external = external.header(h::X_WOPI_LOCK, l);
-    }
-    step(
-        run,
-        &other_writer,
-        "6 conflict: the file changes in storage",
-        external,
-        200,
-        "",
-    )
-    .await?;
-    run.absorb(&other_writer, Some("storage"));
-    let conflicted = with_suffix(content, b" (stale)");
-    let mut put = req(Op::PutFile, t, "PutFile (autosave, stale timestamp)").body(conflicted);
-    for (n, v) in put_file_headers(SaveKind::Autosave, Some(&stamp), lock_header, options.legacy_server) {
-        put = put.header(n, v);
-    }
-    let r = step(
-        run,
-        c,
+/// Storage changes behind Collabora's back (another interface writes the file), then Collabora autosaves with its
+/// now stale timestamp: the host must refuse with 409 + COOLStatusCode 1010 and keep the file.
+const CONFLICT: Conflict = Conflict {
+    min_gap_secs: TIMERS.min_upload_gap_secs,
+    external: "6 conflict: the file changes in storage",
+    stale: says(
         "6 conflict: PutFile with a stale X-COOL-WOPI-Timestamp",
-        put,
-        409,
+        "PutFile (autosave, stale timestamp)",
         "CO-REF: a PutFile whose X-COOL-WOPI-Timestamp differs from the file's LastModifiedTime is answered 409 with {\"COOLStatusCode\":1010}",
-    )
-    .await?;
-    let code = r.json().ok().and_then(|v| {
-        v.get("COOLStatusCode")
-            .or_else(|| v.get("LOOLStatusCode"))
-            .and_then(Value::as_u64)
-    });
-    run.check(
-        "6 conflict: the 409 body is {\"COOLStatusCode\":1010} (CO-WS: otherwise a plain failure, no conflict dialog; nextcloud/richdocuments#5107)",
-        code == Some(DOC_CHANGED),
-        format!("body {:?}", String::from_utf8_lossy(&r.body[..r.body.len().min(200)])),
-    );
-    let kept = step(
-        run,
-        c,
-        "6 conflict: GetFile after the refused save",
-        req(Op::GetFile, t, "GetFile"),
-        200,
-        "",
-    )
-    .await?;
-    run.check(
-        "6 conflict: the refused save wrote nothing",
-        kept.body == other,
-        format!(
-            "{} bytes stored, the external change had {}",
-            kept.body.len(),
-            other.len()
+    ),
+    status_code: DOC_CHANGED,
+    status_fields: &["COOLStatusCode", "LOOLStatusCode"],
+    body_check: "6 conflict: the 409 body is {\"COOLStatusCode\":1010} (CO-WS: otherwise a plain failure, no conflict dialog; nextcloud/richdocuments#5107)",
+    kept: "6 conflict: GetFile after the refused save",
+    kept_check: "6 conflict: the refused save wrote nothing",
+};
+
+/// Collabora's session (clients.md §2.1): its timers fire the steps named after them.
+pub(crate) const SESSION: Client = Client {
+    name: "collabora",
+    label: "Collabora",
+    proof: Some(ProofMode::CurrentOnly),
+    lock_id: |_| new_lock_id(),
+    flag: truthy,
+    open_checks,
+    put_headers: |ctx| put_file_headers(ctx.kind, ctx.timestamp, ctx.lock, ctx.legacy_server),
+    steps: &[
+        // Every user joining.
+        Step::Open("Collabora needs 200 and a JSON object (CO-WS: anything else is 'Access denied')"),
+        // Only with SupportsLocks; newer coolwsd locks before downloading.
+        Step::Lock(
+            says(
+                "2 open: Lock (SupportsLocks is true)",
+                "Lock",
+                "a failed Lock makes the Collabora session read-only (CO-DB)",
+            ),
+            Editor::This,
         ),
-    );
-
-    // 7. The user chooses "overwrite": the same save again without the timestamp.
-    let overwritten = with_suffix(content, b" (overwrite)");
-    stamp = save(
-        run,
-        c,
-        t,
-        "7 conflict dialog, overwrite: PutFile without X-COOL-WOPI-Timestamp",
-        SaveKind::UserSave,
-        None,
-        lock_header,
-        &overwritten,
-        options,
-    )
-    .await?;
-
-    // 8. The user presses Save.
-    let saved = with_suffix(content, b" (saved)");
-    stamp = save(
-        run,
-        c,
-        t,
-        "8 save (user): PutFile",
-        SaveKind::UserSave,
-        Some(&stamp),
-        lock_header,
-        &saved,
-        options,
-    )
-    .await?;
-
-    // 9. Save As: PutRelativeFile, the full name in UTF-7, no lock even on a locked source.
-    if !truthy(&body, "UserCanNotWriteRelative") {
-        let (stem, ext) = base.rsplit_once('.').unwrap_or((base.as_str(), ""));
-        let name = format!("{stem} (copie é).{ext}");
-        let put = req(Op::PutRelativeFile, t, "PutRelativeFile (Save As)")
-            .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(&name))
-            .header(h::X_WOPI_SIZE, saved.len().to_string())
-            .header("Content-Type", "application/octet-stream")
-            .body(saved.clone());
-        let r = step(
-            run,
-            c,
-            "9 Save As: PutRelativeFile (full name in UTF-7, no X-WOPI-Lock)",
-            put,
-            200,
-            "CO-WS: Save As on a locked source carries no lock; the host answers JSON Name and Url",
-        )
-        .await?;
-        let json = r.json().unwrap_or(Value::Null);
-        let url = json_str(&json, "Url").and_then(|u| Url::parse(&u).ok());
-        let new = url.as_ref().and_then(WopiTarget::from_url_with_token);
-        run.check(
-            "9 Save As: the answer has Name and a Url with access_token (CO-WS loads the new document from it)",
-            json_str(&json, "Name").is_some() && new.is_some(),
-            format!("body {json}"),
-        );
-        if let Some(new) = new {
-            step(
-                run,
-                c,
-                "9 Save As: CheckFileInfo on the new Url",
-                req(Op::CheckFileInfo, &new, "CheckFileInfo (Save As)"),
-                200,
-                "",
-            )
-            .await?;
-        }
-    }
-
-    // 10. Rename: RenameFile carries the document as its body (CO-WS sets the body unconditionally).
-    if truthy(&body, "SupportsRename") && truthy(&body, "UserCanRename") {
-        let mut r = req(Op::RenameFile, t, "RenameFile")
-            .header(
-                h::X_WOPI_REQUESTED_NAME,
-                wopi_protocol::utf7::encode("renamed by Collabora"),
-            )
-            .header("Content-Type", "application/octet-stream")
-            .body(saved.clone());
-        if let Some(l) = lock_header {
-            r = r.header(h::X_WOPI_LOCK, l);
-        }
-        let r = step(
-            run,
-            c,
-            "10 rename: RenameFile with the document as body",
-            r,
-            200,
-            "CO-WS: RenameFile carries the file as body with Content-Type application/octet-stream",
-        )
-        .await?;
-        let json = r.json().unwrap_or(Value::Null);
-        run.check(
-            "10 rename: the answer has Name and Url (CO-WS, ecosystem §5)",
-            json_str(&json, "Name").is_some() && json_str(&json, "Url").is_some(),
-            format!("body {json}"),
-        );
-    }
-
-    // 11. The last user leaves: exit save with Connection: close, then Unlock.
-    let exit = with_suffix(content, b" (exit)");
-    save(
-        run,
-        c,
-        t,
-        "11 close: PutFile (exit save)",
-        SaveKind::ExitSave,
-        Some(&stamp),
-        lock_header,
-        &exit,
-        options,
-    )
-    .await?;
-    if locks {
-        step(
-            run,
-            c,
+        // First user only.
+        Step::GetFile {
+            says: says(
+                "3 open: GetFile",
+                "GetFile",
+                "the document does not load otherwise (CO-WS)",
+            ),
+            max_expected_size: None,
+            size_check: "3 open: GetFile returns Size bytes",
+        },
+        save(
+            "4 autosave (idle 30 s): PutFile",
+            SaveKind::Autosave,
+            b" (autosave)",
+            true,
+        ),
+        Step::AfterSave {
+            name: "4 autosave: CheckFileInfo after the save",
+            check: "4 autosave: the LastModifiedTime PutFile answered is the one CheckFileInfo reports (clients.md §8.1 C3)",
+            fresh: Fresh::LastModifiedTime,
+        },
+        // The same Lock again every 900 s (never RefreshLock).
+        Step::Lock(
+            says(
+                "5 lock refresh (every 900 s): Lock with the same ID",
+                "Lock (refresh)",
+                "Lock.rst: a Lock with the current lock ID is a RefreshLock; Collabora never sends REFRESH_LOCK (CO-WS, owncloud/richdocuments#375)",
+            ),
+            Editor::This,
+        ),
+        Step::Conflict(&CONFLICT),
+        // The user chooses "overwrite": the same save again without the timestamp.
+        save(
+            "7 conflict dialog, overwrite: PutFile without X-COOL-WOPI-Timestamp",
+            SaveKind::UserSave,
+            b" (overwrite)",
+            false,
+        ),
+        save("8 save (user): PutFile", SaveKind::UserSave, b" (saved)", true),
+        // The full name in UTF-7, no lock even on a locked source.
+        Step::SaveAs {
+            says: says(
+                "9 Save As: PutRelativeFile (full name in UTF-7, no X-WOPI-Lock)",
+                "PutRelativeFile (Save As)",
+                "CO-WS: Save As on a locked source carries no lock; the host answers JSON Name and Url",
+            ),
+            target: SaveAsTarget::FullName(" (copie é)"),
+            content_type: true,
+            check: "9 Save As: the answer has Name and a Url with access_token (CO-WS loads the new document from it)",
+            open_new: Some("9 Save As: CheckFileInfo on the new Url"),
+        },
+        // CO-WS sets the body unconditionally.
+        Step::Rename {
+            says: says(
+                "10 rename: RenameFile with the document as body",
+                "RenameFile",
+                "CO-WS: RenameFile carries the file as body with Content-Type application/octet-stream",
+            ),
+            requested: "renamed by Collabora",
+            with_body: true,
+            answer: RenameAnswer::NameAndUrl,
+            check: "10 rename: the answer has Name and Url (CO-WS, ecosystem §5)",
+        },
+        // The last user leaves: exit save with Connection: close, then Unlock.
+        save("11 close: PutFile (exit save)", SaveKind::ExitSave, b" (exit)", true),
+        Step::Unlock(says(
             "11 close: Unlock",
-            req(Op::Unlock, t, "Unlock").header(h::X_WOPI_LOCK, &lock),
-            200,
+            "Unlock",
             "Unlock.rst; CO-WS unlocks after the exit save",
-        )
-        .await?;
-        *held = None;
-    }
-    let last = step(
-        run,
-        c,
-        "11 close: GetFile after the session",
-        req(Op::GetFile, t, "GetFile"),
-        200,
-        "",
-    )
-    .await?;
-    run.check(
-        "11 close: the file holds the exit save",
-        last.body == exit,
-        format!("{} bytes stored, exit save had {}", last.body.len(), exit.len()),
-    );
-    Ok(())
-}
-
-/// One upload; returns the new `LastModifiedTime` the host answered (Collabora keeps it for the next save).
-#[allow(clippy::too_many_arguments)]
-async fn save(
-    run: &mut Run,
-    c: &WopiClient,
-    t: &WopiTarget,
-    name: &str,
-    kind: SaveKind,
-    stamp: Option<&str>,
-    lock: Option<&str>,
-    body: &Bytes,
-    options: &Options,
-) -> Result<String, Stop> {
-    let mut put = req(Op::PutFile, t, "PutFile").body(body.clone());
-    for (n, v) in put_file_headers(kind, stamp, lock, options.legacy_server) {
-        put = put.header(n, v);
-    }
-    let r = step(
-        run,
-        c,
-        name,
-        put,
-        200,
-        "CO-REF: a PutFile with the current (or no) X-COOL-WOPI-Timestamp succeeds",
-    )
-    .await?;
-    let answered = r.json().ok().and_then(|v| json_str(&v, "LastModifiedTime"));
-    match answered {
-        Some(s) => {
-            run.check(
-                format!("{name}: answers JSON LastModifiedTime (CO-WS, CO-REF)"),
-                true,
-                s.clone(),
-            );
-            Ok(s)
-        }
-        None => {
-            run.check(
-                format!("{name}: answers JSON LastModifiedTime (CO-WS, CO-REF: without it the next save conflicts)"),
-                false,
-                format!("body {:?}", String::from_utf8_lossy(&r.body[..r.body.len().min(200)])),
-            );
-            Err(Stop)
-        }
-    }
-}
-
-fn with_suffix(content: &Bytes, suffix: &[u8]) -> Bytes {
-    let mut v = content.to_vec();
-    v.extend_from_slice(suffix);
-    Bytes::from(v)
-}
+        )),
+        Step::HoldsLastSave {
+            name: "11 close: GetFile after the session",
+            check: "11 close: the file holds the exit save",
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@
 pub mod collabora;
 pub mod office;
 pub mod onlyoffice;
+mod session;
 
 use std::fmt;
 use std::str::FromStr;
@@ -34,7 +35,7 @@ use crate::flows::{self, FlowOutcome, FlowTimers};
 pub type ClockHook = std::sync::Arc<dyn Fn(std::time::Duration) + Send + Sync>;
 
 /// Which WOPI client the mock plays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClientProfile {
     /// Microsoft Office for the web (the validator's client).
@@ -61,6 +62,14 @@ impl ClientProfile {
             ClientProfile::Collabora => "collabora",
             ClientProfile::Onlyoffice => "onlyoffice",
         }
+    }
+
+    /// The profile called `name` (any case, surrounding spaces ignored).
+    pub fn named(name: &str) -> Option<ClientProfile> {
+        let name = name.trim();
+        ClientProfile::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(name))
     }
 
     /// The client's own documentation, for failure messages.
@@ -159,17 +168,14 @@ impl fmt::Display for ClientProfile {
 
 /// A profile name that is not one of [`ClientProfile::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown client profile `{0}`; expected office, collabora or onlyoffice")]
+#[error("unknown client profile `{0}`; expected one of: {names}", names = ClientProfile::ALL.map(ClientProfile::name).join(", "))]
 pub struct UnknownProfile(pub String);
 
 impl FromStr for ClientProfile {
     type Err = UnknownProfile;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ClientProfile::ALL
-            .into_iter()
-            .find(|p| p.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| UnknownProfile(s.to_string()))
+        ClientProfile::named(s).ok_or_else(|| UnknownProfile(s.to_string()))
     }
 }
 

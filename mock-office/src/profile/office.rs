@@ -10,13 +10,13 @@ use wopi_protocol::proof::ProofKeys;
 use super::{Dialect, root};
 
 /// The frame's dialect (`scenarios/postmessage.rst`): `App_LoadingStatus` once loaded, host messages after
-/// `Host_PostmessageReady`.
+/// `Host_PostmessageReady`; a host message is "a string (or JSON object)" (postmessage.rst, `msg`).
 pub const DIALECT: Dialect = Dialect {
     loading_statuses: &[],
     silent_without_origin: true,
     waits_for_host_ready: true,
     accepted_before_ready: &[],
-    incoming_must_be_string: true,
+    incoming_must_be_string: false,
     outgoing: &[
         "App_LoadingStatus",
         "UI_Close",
@@ -33,7 +33,43 @@ pub const DIALECT: Dialect = Dialect {
 const FRAME_PLACEHOLDERS: &str = "<ui=UI_LLCC&><rs=DC_LLCC&><dchat=DISABLE_CHAT&><hid=HOST_SESSION_ID&>\
 <sc=SESSION_CONTEXT&><wopisrc=WOPI_SOURCE&><showpagestats=PERFSTATS&><IsLicensedUser=BUSINESS_USER&>";
 
-/// The apps and actions the mock offers: (app name, favicon stem, [(action, ext, requires, default, targetext)]).
+const LOCKS_UPDATE: Option<&str> = Some("locks,update");
+
+/// An Office app: its name, favicon stem, and the extensions it views, edits (the first is its own format, which
+/// also gets `editnew`, `embedview` and `mobileView`) and converts to its own format.
+struct OfficeApp {
+    name: &'static str,
+    stem: &'static str,
+    view: &'static [&'static str],
+    edit: &'static [&'static str],
+    convert: &'static [&'static str],
+}
+
+const APPS: &[OfficeApp] = &[
+    OfficeApp {
+        name: "Word",
+        stem: "word",
+        view: &["docx", "doc", "odt", "rtf"],
+        edit: &["docx", "odt"],
+        convert: &["doc", "rtf"],
+    },
+    OfficeApp {
+        name: "Excel",
+        stem: "excel",
+        view: &["xlsx", "xls", "ods", "csv"],
+        edit: &["xlsx", "ods"],
+        convert: &["xls"],
+    },
+    OfficeApp {
+        name: "PowerPoint",
+        stem: "powerpoint",
+        view: &["pptx", "ppt", "odp"],
+        edit: &["pptx", "odp"],
+        convert: &["ppt"],
+    },
+];
+
+/// One action row: (action, ext, requires, default, targetext).
 type ActionRow = (
     &'static str,
     &'static str,
@@ -41,65 +77,29 @@ type ActionRow = (
     bool,
     Option<&'static str>,
 );
-const LOCKS_UPDATE: Option<&str> = Some("locks,update");
-const APPS: &[(&str, &str, &[ActionRow])] = &[
-    (
-        "Word",
-        "word",
-        &[
-            ("view", "docx", None, true, None),
-            ("view", "doc", None, true, None),
-            ("view", "odt", None, true, None),
-            ("view", "rtf", None, true, None),
-            ("edit", "docx", LOCKS_UPDATE, false, None),
-            ("edit", "odt", LOCKS_UPDATE, false, None),
-            ("editnew", "docx", LOCKS_UPDATE, false, None),
-            ("embedview", "docx", None, false, None),
-            ("mobileView", "docx", None, false, None),
-            ("convert", "doc", LOCKS_UPDATE, false, Some("docx")),
-            ("convert", "rtf", LOCKS_UPDATE, false, Some("docx")),
-        ],
-    ),
-    (
-        "Excel",
-        "excel",
-        &[
-            ("view", "xlsx", None, true, None),
-            ("view", "xls", None, true, None),
-            ("view", "ods", None, true, None),
-            ("view", "csv", None, true, None),
-            ("edit", "xlsx", LOCKS_UPDATE, false, None),
-            ("edit", "ods", LOCKS_UPDATE, false, None),
-            ("editnew", "xlsx", LOCKS_UPDATE, false, None),
-            ("embedview", "xlsx", None, false, None),
-            ("mobileView", "xlsx", None, false, None),
-            ("convert", "xls", LOCKS_UPDATE, false, Some("xlsx")),
-        ],
-    ),
-    (
-        "PowerPoint",
-        "powerpoint",
-        &[
-            ("view", "pptx", None, true, None),
-            ("view", "ppt", None, true, None),
-            ("view", "odp", None, true, None),
-            ("edit", "pptx", LOCKS_UPDATE, false, None),
-            ("edit", "odp", LOCKS_UPDATE, false, None),
-            ("editnew", "pptx", LOCKS_UPDATE, false, None),
-            ("embedview", "pptx", None, false, None),
-            ("mobileView", "pptx", None, false, None),
-            ("convert", "ppt", LOCKS_UPDATE, false, Some("pptx")),
-        ],
-    ),
-    (
-        "WopiTest",
-        "wopitest",
-        &[
-            ("getinfo", "wopitest", Some("containers"), false, None),
-            ("view", "wopitest", None, true, None),
-            ("edit", "wopitest", LOCKS_UPDATE, false, None),
-        ],
-    ),
+
+impl OfficeApp {
+    fn actions(&self) -> Vec<ActionRow> {
+        let own = self.edit[0];
+        let mut rows: Vec<ActionRow> = self.view.iter().map(|e| ("view", *e, None, true, None)).collect();
+        rows.extend(self.edit.iter().map(|e| ("edit", *e, LOCKS_UPDATE, false, None)));
+        rows.push(("editnew", own, LOCKS_UPDATE, false, None));
+        rows.push(("embedview", own, None, false, None));
+        rows.push(("mobileView", own, None, false, None));
+        rows.extend(
+            self.convert
+                .iter()
+                .map(|e| ("convert", *e, LOCKS_UPDATE, false, Some(own))),
+        );
+        rows
+    }
+}
+
+/// The validator's own app: `getinfo` (containers) besides view and edit.
+const WOPITEST: &[ActionRow] = &[
+    ("getinfo", "wopitest", Some("containers"), false, None),
+    ("view", "wopitest", None, true, None),
+    ("edit", "wopitest", LOCKS_UPDATE, false, None),
 ];
 
 /// The discovery document for a mock at `base` publishing `keys` (`online/discovery.rst`).
@@ -109,8 +109,11 @@ pub fn discovery(base: &Url, keys: &ProofKeys) -> Discovery {
         "https" => "external-https",
         _ => "internal-http",
     };
-    let apps = APPS
-        .iter()
+    let rows =
+        APPS.iter()
+            .map(|app| (app.name, app.stem, app.actions()))
+            .chain([("WopiTest", "wopitest", WOPITEST.to_vec())]);
+    let apps = rows
         .map(|(name, stem, actions)| App {
             name: (*name).to_string(),
             fav_icon_url: Some(format!("{root}/favicon/{stem}.ico")),

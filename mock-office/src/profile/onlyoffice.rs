@@ -24,17 +24,17 @@
 //! [`shared_default_warning`] flags such a discovery.
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use url::Url;
 use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
 use wopi_protocol::headers as h;
-use wopi_protocol::ops::Op;
 use wopi_protocol::proof::{ProofKeyPair, ProofKeys};
 
-use super::{Dialect, SaveKind, file_id, json_str, root, step};
+use super::session::{self, Answer, Client, Editor, Fresh, RenameAnswer, SaveAsTarget, Says, Step};
+use super::{Dialect, SaveKind, file_id, root};
 use crate::MockError;
-use crate::client::{ClientConfig, RawRequest, WopiClient, WopiTarget};
-use crate::flows::{self, FlowOutcome, Run, Stop};
+use crate::client::{ClientConfig, WopiClient, WopiTarget};
+use crate::flows::{FlowOutcome, Run, Stop};
 use crate::keys::KeyRing;
 
 /// Where a host builder reads about these rules.
@@ -367,43 +367,18 @@ const FLAGS: &[&str] = &[
 ];
 
 /// The editing session of one user (plus a second editor opening the same document), end to end
-/// (clients.md §2.2).
+/// (clients.md §2.2, [`SESSION`]).
 pub async fn session(client: &WopiClient, target: &WopiTarget, content: Bytes) -> FlowOutcome {
-    let mut run = Run::new("onlyoffice session");
-    let c = client.new_session();
-    let lock = lock_id(&target.wopisrc);
-    let mut locked = false;
-    let _ = steps(&mut run, &c, target, &content, &lock, &mut locked).await;
-    if locked {
-        let _ = c.unlock(target, &lock).await;
-        run.absorb(&c, None);
-    }
-    run.finish()
+    session::run(&SESSION, client, target, content, &session::Options::default()).await
 }
 
-fn req(op: Op, t: &WopiTarget, label: &str) -> RawRequest {
-    RawRequest::for_op(op, t).label(format!("{label} (ONLYOFFICE)"))
+/// A flag as ONLYOFFICE reads it once [`open_checks`] made sure flags are JSON booleans.
+fn on(body: &Map<String, Value>, name: &str) -> bool {
+    body.get(name).and_then(Value::as_bool).unwrap_or(false)
 }
 
-async fn steps(
-    run: &mut Run,
-    c: &WopiClient,
-    t: &WopiTarget,
-    content: &Bytes,
-    lock: &str,
-    locked: &mut bool,
-) -> Result<(), Stop> {
-    // 1. CheckFileInfo when the host page POSTs the action form.
-    let resp = step(
-        run,
-        c,
-        "1 open: CheckFileInfo",
-        req(Op::CheckFileInfo, t, "CheckFileInfo"),
-        200,
-        "OO-web: otherwise 'Sorry, editor could not be loaded'",
-    )
-    .await?;
-    let body = flows::cfi_body(run, &resp, "1 open: CheckFileInfo")?;
+/// What ONLYOFFICE checks in CheckFileInfo when the host page POSTs the action form (OO-docs, OO-srv).
+fn open_checks(run: &mut Run, body: &Map<String, Value>) -> Result<(), Stop> {
     for name in ["BaseFileName", "Size", "Version"] {
         run.check(
             format!("1 open: CheckFileInfo has {name} (OO-docs CheckFileInfo)"),
@@ -421,205 +396,119 @@ async fn steps(
         strings.is_empty(),
         strings.join(", "),
     );
-    let on = |n: &str| body.get(n).and_then(Value::as_bool).unwrap_or(false);
-    if !run.check(
+    let editable = ["UserCanWrite", "SupportsUpdate", "SupportsLocks"];
+    if run.check(
         "1 open: UserCanWrite, SupportsUpdate and SupportsLocks are true (OO-srv: otherwise 'edit mode is not allowed, fallback to view mode')",
-        on("UserCanWrite") && on("SupportsUpdate") && on("SupportsLocks"),
-        format!(
-            "UserCanWrite {:?}, SupportsUpdate {:?}, SupportsLocks {:?}",
-            body.get("UserCanWrite"),
-            body.get("SupportsUpdate"),
-            body.get("SupportsLocks")
-        ),
+        editable.iter().all(|f| on(body, f)),
+        editable
+            .iter()
+            .map(|f| format!("{f} {:?}", body.get(*f)))
+            .collect::<Vec<_>>()
+            .join(", "),
     ) {
-        return Err(Stop);
+        Ok(())
+    } else {
+        Err(Stop)
     }
-    let version = body.get("Version").cloned();
-    let stamp = json_str(&Value::Object(body.clone()), "LastModifiedTime");
-    let editor = body
-        .get("UserId")
-        .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
-        .unwrap_or_default();
-
-    // 2. Lock with the deterministic ID; 3. a second editor opens the same document: the same Lock again.
-    step(
-        run,
-        c,
-        "2 open: Lock (lock ID = sanitized file ID)",
-        req(Op::Lock, t, "Lock").header(h::X_WOPI_LOCK, lock),
-        200,
-        "OO-srv: a failed Lock falls back to view mode (v9.1)",
-    )
-    .await?;
-    *locked = true;
-    let second = c.new_session();
-    step(
-        run,
-        &second,
-        "3 second editor opens: Lock with the same ID",
-        req(Op::Lock, t, "Lock (second editor)").header(h::X_WOPI_LOCK, lock),
-        200,
-        "Lock.rst: the current lock ID is a refresh; ONLYOFFICE re-sends Lock on every open (OO-srv preOpen)",
-    )
-    .await?;
-    run.absorb(&second, Some("second editor"));
-
-    // 4. The converter fetches the file.
-    let got = step(
-        run,
-        c,
-        "4 open: GetFile with X-WOPI-MaxExpectedSize",
-        req(Op::GetFile, t, "GetFile").header(h::X_WOPI_MAX_EXPECTED_SIZE, MAX_EXPECTED_SIZE.to_string()),
-        200,
-        "GetFile.rst; OO-srv sends the converter's maxDownloadBytes",
-    )
-    .await?;
-    let size = body.get("Size").and_then(Value::as_u64);
-    run.check(
-        "4 open: GetFile returns Size bytes",
-        size == Some(got.body.len() as u64),
-        format!("{} bytes, CheckFileInfo Size {size:?}", got.body.len()),
-    );
-
-    // 5. RefreshLock every 10 minutes.
-    step(
-        run,
-        c,
-        "5 editing (every 10 min): RefreshLock",
-        req(Op::RefreshLock, t, "RefreshLock").header(h::X_WOPI_LOCK, lock),
-        200,
-        "RefreshLock.rst",
-    )
-    .await?;
-
-    // 6. Force-save.
-    let saved = with_suffix(content, b" (force-save)");
-    let mut put = req(Op::PutFile, t, "PutFile (force-save)").body(saved.clone());
-    for (n, v) in put_file_headers(SaveKind::Autosave, stamp.as_deref(), lock, &editor) {
-        put = put.header(n, v);
-    }
-    let r = step(
-        run,
-        c,
-        "6 force-save: PutFile with X-LOOL-WOPI-* headers",
-        put,
-        200,
-        "OO-docs putfile: the host accepts X-LOOL-WOPI-* and X-WOPI-Editors",
-    )
-    .await?;
-    let answered = r
-        .json()
-        .ok()
-        .and_then(|v| json_str(&v, "LastModifiedTime"))
-        .or(stamp.clone());
-    let after = step(
-        run,
-        c,
-        "6 force-save: CheckFileInfo after the save",
-        req(Op::CheckFileInfo, t, "CheckFileInfo"),
-        200,
-        "",
-    )
-    .await?;
-    let after_version = after.json().ok().and_then(|v| v.get("Version").cloned());
-    run.check(
-        "6 force-save: Version changed (OO-docs: 'must change when the file changes'; ONLYOFFICE/DocumentServer#1716)",
-        after_version.is_some() && after_version != version,
-        format!("before {version:?}, after {after_version:?}"),
-    );
-
-    // 7. Save As: suggested extension, JSON answer required.
-    if !on("UserCanNotWriteRelative") {
-        let ext = body
-            .get("BaseFileName")
-            .and_then(Value::as_str)
-            .and_then(|b| b.rsplit_once('.'))
-            .map(|(_, e)| format!(".{e}"))
-            .unwrap_or_default();
-        let r = step(
-            run,
-            c,
-            "7 Save As: PutRelativeFile with a suggested extension",
-            req(Op::PutRelativeFile, t, "PutRelativeFile")
-                .header(h::X_WOPI_SUGGESTED_TARGET, wopi_protocol::utf7::encode(&ext))
-                .header(h::X_WOPI_SIZE, saved.len().to_string())
-                .body(saved.clone()),
-            200,
-            "PutRelativeFile.rst",
-        )
-        .await?;
-        let json = r.json();
-        run.check(
-            "7 Save As: the answer is JSON (OO-srv JSON.parse: otherwise Save As fails) with Name and Url",
-            json.as_ref()
-                .is_ok_and(|v| json_str(v, "Name").is_some() && json_str(v, "Url").is_some()),
-            format!("{json:?}"),
-        );
-    }
-
-    // 8. Rename in the UI.
-    if on("SupportsRename") && on("UserCanRename") {
-        let r = step(
-            run,
-            c,
-            "8 rename: RenameFile",
-            req(Op::RenameFile, t, "RenameFile")
-                .header(h::X_WOPI_LOCK, lock)
-                .header(
-                    h::X_WOPI_REQUESTED_NAME,
-                    wopi_protocol::utf7::encode("renamed by ONLYOFFICE"),
-                ),
-            200,
-            "RenameFile.rst",
-        )
-        .await?;
-        let ok = r.body.is_empty() || r.json().is_ok_and(|v| json_str(&v, "Name").is_some());
-        run.check(
-            "8 rename: the answer is empty or JSON with Name (OO-srv renameFile)",
-            ok,
-            String::from_utf8_lossy(&r.body[..r.body.len().min(200)]).into_owned(),
-        );
-    }
-
-    // 9. The last editor leaves: exit save after 5 s, then Unlock.
-    let exit = with_suffix(content, b" (exit)");
-    let mut put = req(Op::PutFile, t, "PutFile (exit save)").body(exit.clone());
-    for (n, v) in put_file_headers(SaveKind::ExitSave, answered.as_deref(), lock, &editor) {
-        put = put.header(n, v);
-    }
-    step(run, c, "9 close: PutFile (exit save)", put, 200, "PutFile.rst").await?;
-    step(
-        run,
-        c,
-        "9 close: Unlock",
-        req(Op::Unlock, t, "Unlock").header(h::X_WOPI_LOCK, lock),
-        200,
-        "Unlock.rst",
-    )
-    .await?;
-    *locked = false;
-    let last = step(
-        run,
-        c,
-        "9 close: GetFile after the session",
-        req(Op::GetFile, t, "GetFile"),
-        200,
-        "",
-    )
-    .await?;
-    run.check(
-        "9 close: the file holds the exit save",
-        last.body == exit,
-        format!("{} bytes stored, exit save had {}", last.body.len(), exit.len()),
-    );
-    Ok(())
 }
 
-fn with_suffix(content: &Bytes, suffix: &[u8]) -> Bytes {
-    let mut v = content.to_vec();
-    v.extend_from_slice(suffix);
-    Bytes::from(v)
+const fn says(name: &'static str, label: &'static str, rule: &'static str) -> Says {
+    Says { name, label, rule }
 }
+
+/// ONLYOFFICE's session (clients.md §2.2): its timers fire the steps named after them.
+pub(crate) const SESSION: Client = Client {
+    name: "onlyoffice",
+    label: "ONLYOFFICE",
+    proof: None,
+    lock_id: |t| lock_id(&t.wopisrc),
+    flag: on,
+    open_checks,
+    put_headers: |ctx| put_file_headers(ctx.kind, ctx.timestamp, ctx.lock.unwrap_or_default(), &ctx.user),
+    steps: &[
+        // When the host page POSTs the action form.
+        Step::Open("OO-web: otherwise 'Sorry, editor could not be loaded'"),
+        // Lock with the deterministic ID, then a second editor opens the same document: the same Lock again.
+        Step::Lock(
+            says(
+                "2 open: Lock (lock ID = sanitized file ID)",
+                "Lock",
+                "OO-srv: a failed Lock falls back to view mode (v9.1)",
+            ),
+            Editor::This,
+        ),
+        Step::Lock(
+            says(
+                "3 second editor opens: Lock with the same ID",
+                "Lock (second editor)",
+                "Lock.rst: the current lock ID is a refresh; ONLYOFFICE re-sends Lock on every open (OO-srv preOpen)",
+            ),
+            Editor::Second,
+        ),
+        // The converter fetches the file.
+        Step::GetFile {
+            says: says(
+                "4 open: GetFile with X-WOPI-MaxExpectedSize",
+                "GetFile",
+                "GetFile.rst; OO-srv sends the converter's maxDownloadBytes",
+            ),
+            max_expected_size: Some(MAX_EXPECTED_SIZE),
+            size_check: "4 open: GetFile returns Size bytes",
+        },
+        Step::RefreshLock(says(
+            "5 editing (every 10 min): RefreshLock",
+            "RefreshLock",
+            "RefreshLock.rst",
+        )),
+        Step::Save {
+            says: says(
+                "6 force-save: PutFile with X-LOOL-WOPI-* headers",
+                "PutFile (force-save)",
+                "OO-docs putfile: the host accepts X-LOOL-WOPI-* and X-WOPI-Editors",
+            ),
+            kind: SaveKind::Autosave,
+            suffix: b" (force-save)",
+            timestamp: true,
+            answer: Answer::Any,
+        },
+        Step::AfterSave {
+            name: "6 force-save: CheckFileInfo after the save",
+            check: "6 force-save: Version changed (OO-docs: 'must change when the file changes'; ONLYOFFICE/DocumentServer#1716)",
+            fresh: Fresh::Version,
+        },
+        Step::SaveAs {
+            says: says(
+                "7 Save As: PutRelativeFile with a suggested extension",
+                "PutRelativeFile",
+                "PutRelativeFile.rst",
+            ),
+            target: SaveAsTarget::Extension,
+            content_type: false,
+            check: "7 Save As: the answer is JSON (OO-srv JSON.parse: otherwise Save As fails) with Name and Url",
+            open_new: None,
+        },
+        Step::Rename {
+            says: says("8 rename: RenameFile", "RenameFile", "RenameFile.rst"),
+            requested: "renamed by ONLYOFFICE",
+            with_body: false,
+            answer: RenameAnswer::EmptyOrName,
+            check: "8 rename: the answer is empty or JSON with Name (OO-srv renameFile)",
+        },
+        // The last editor leaves: exit save after 5 s, then Unlock.
+        Step::Save {
+            says: says("9 close: PutFile (exit save)", "PutFile (exit save)", "PutFile.rst"),
+            kind: SaveKind::ExitSave,
+            suffix: b" (exit)",
+            timestamp: true,
+            answer: Answer::Any,
+        },
+        Step::Unlock(says("9 close: Unlock", "Unlock", "Unlock.rst")),
+        Step::HoldsLastSave {
+            name: "9 close: GetFile after the session",
+            check: "9 close: the file holds the exit save",
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {

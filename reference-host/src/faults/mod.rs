@@ -485,6 +485,16 @@ faults! {
     /// host that special-cases the client: Collabora then edits without locks and its PutFile meets the lock rules
     /// of a host that has them (CO-WS: locks only with `SupportsLocks`).
     SupportsLocksDroppedForCollabora,
+    /// The host page posts its messages to the frame as objects, not JSON text. Office takes either
+    /// (postmessage.rst: "A string (or JSON object)"), but ONLYOFFICE's frame ignores anything that is not a string
+    /// (clients.md §6.2, `OO-web` `editor-wopi.ejs`), so its `Host_PostmessageReady`, `Blur_Focus` and `Grab_Focus`
+    /// never arrive.
+    HostPagePostsObjects,
+    /// PutFile refuses (400) a request carrying `X-WOPI-Editors`, as a host that rejects headers it does not know.
+    /// ONLYOFFICE sends it on every save with the `X-LOOL-WOPI-*` flags (clients.md §8.2 O8, `OO-srv` `putFile`;
+    /// api.onlyoffice.com/editors/wopi/restapi/putfile), so none of its saves lands; rest/files/PutFile.rst has no
+    /// rule that refuses unknown headers.
+    PutFileRejectsEditorsHeader,
 }
 
 impl Fault {
@@ -502,9 +512,9 @@ impl Fault {
         }
     }
 
-    /// The client profile whose suite (`suites/profiles/<profile>.xml`) catches this fault, for the faults of a
-    /// client's own rules; the built-in suites do not send that client's headers, so the mutation matrix leaves
-    /// them to `run --profile <profile> --fault NAME` (proven by `harness/tests/profiles.rs`).
+    /// The client profile whose suite (`suites/profiles/<profile>.xml`, or for a host-page fault that client's
+    /// frame) catches this fault, for the faults of a client's own rules; the built-in suites do not send that
+    /// client's headers (proven by `harness/tests/profiles.rs`; the matrix runs each profile suite with its client).
     pub fn client_profile(self) -> Option<&'static str> {
         match self {
             Fault::CoolTimestampIgnored
@@ -512,14 +522,28 @@ impl Fault {
             | Fault::CoolConflictWithoutStatusCode
             | Fault::PutFileWithoutLastModifiedTime
             | Fault::SupportsLocksDroppedForCollabora => Some("collabora"),
+            Fault::HostPagePostsObjects | Fault::PutFileRejectsEditorsHeader => Some("onlyoffice"),
             _ => None,
         }
     }
 
-    /// The faults of the mutation matrix: [`Fault::in_process`] without the client-profile faults
-    /// ([`Fault::client_profile`]).
+    /// Why the mutation matrix cannot show this fault, or `None` when it can. The matrix runs the profile suites
+    /// with their client, but its browser cases only with Office's frame.
+    pub fn outside_matrix(self) -> Option<&'static str> {
+        match self {
+            Fault::HostPagePostsObjects => Some(
+                "only ONLYOFFICE's frame ignores messages that are not strings, and the matrix's browser cases run with \
+                 Office's; proven by harness/tests/browser.rs (each_client_profile_frame_against_the_reference_host_page)",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The faults of the mutation matrix: [`Fault::in_process`] without those it cannot show
+    /// ([`Fault::outside_matrix`]). The client-profile faults take part: the matrix runs each profile suite with its
+    /// client.
     pub fn in_matrix() -> impl Iterator<Item = Fault> {
-        Fault::in_process().filter(|f| f.client_profile().is_none())
+        Fault::in_process().filter(|f| f.outside_matrix().is_none())
     }
 
     /// Every fault that may run in an embedded host ([`Fault::ALL`] without those with an

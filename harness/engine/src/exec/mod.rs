@@ -581,6 +581,10 @@ impl Inner {
             );
             return;
         }
+        if let Some(reason) = case.not_for_profile(&self.options.profile) {
+            skip(result, reason);
+            return;
+        }
         if let Some(reason) = schemas_used(case).find_map(|id| self.schemas.missing(id)) {
             // The check could not observe its rule here: reported as such, never failed for a host's fault.
             skip(result, reason);

@@ -72,11 +72,12 @@ impl Builder<'_> {
 
     fn group(&mut self, g: &Node, prereqs: &[TestCase], resources: &[Resource]) -> R<TestGroup> {
         self.enter(g);
-        self.check_attrs(g, &["Name", "HasDelay"])?;
+        self.check_attrs(g, &["Name", "HasDelay", "ext:Profiles", "ext:ProfileReason"])?;
         self.check_children(g, &["PrereqTests", "TestCases"])?;
         let name = self.req(g, "Name")?;
         let has_delay = self.bool_attr(g, "HasDelay")?.unwrap_or(false);
         let group_exclusive = self.bool_attr(g, "ext:Exclusive")?.unwrap_or(false);
+        let group_profiles = self.profile_scope(g)?;
         let mut names = Vec::new();
         if let Some(p) = self.child(g, "PrereqTests") {
             self.enter(p);
@@ -102,6 +103,9 @@ impl Builder<'_> {
         for c in &tc.children {
             let mut case = self.test_case(c, resources)?;
             case.exclusive |= group_exclusive;
+            if case.profiles.is_none() {
+                case.profiles.clone_from(&group_profiles);
+            }
             if cases.iter().any(|x| x.name == case.name) {
                 return Err(self.err(c.pos, format!("duplicate test case name {} in group {name}", case.name)));
             }
@@ -134,6 +138,8 @@ impl Builder<'_> {
                 "ResourceId",
                 "UploadDocumentOnSetup",
                 "DeleteDocumentOnTeardown",
+                "ext:Profiles",
+                "ext:ProfileReason",
             ],
         )?;
         self.check_children(c, &["Description", "Requests", "CleanupRequests"])?;
@@ -173,6 +179,7 @@ impl Builder<'_> {
             upload_document_on_setup: self.bool_attr(c, "UploadDocumentOnSetup")?.unwrap_or(false),
             delete_document_on_teardown: self.bool_attr(c, "DeleteDocumentOnTeardown")?.unwrap_or(false),
             exclusive: self.bool_attr(c, "ext:Exclusive")?.unwrap_or(false),
+            profiles: self.profile_scope(c)?,
             resource_id,
             requests,
             cleanup,
@@ -186,6 +193,28 @@ impl Builder<'_> {
         }
         self.leave();
         Ok(case)
+    }
+
+    /// `ext:Profiles` (client profile names separated by spaces or commas) and its `ext:ProfileReason`.
+    fn profile_scope(&self, n: &Node) -> R<Option<ProfileScope>> {
+        let reason = self.opt(n, "ext:ProfileReason");
+        let Some(list) = self.opt(n, "ext:Profiles") else {
+            return match reason {
+                Some(_) => Err(self.err(n.pos, "ext:ProfileReason needs ext:Profiles")),
+                None => Ok(None),
+            };
+        };
+        let mut profiles = Vec::new();
+        for name in list.split([' ', ',']).filter(|s| !s.is_empty()) {
+            let p = name
+                .parse::<wopi_mock_office::ClientProfile>()
+                .map_err(|e| self.err(n.pos, format!("ext:Profiles: {e}")))?;
+            profiles.push(p);
+        }
+        if profiles.is_empty() {
+            return Err(self.err(n.pos, "ext:Profiles names no profile (office, collabora, onlyoffice)"));
+        }
+        Ok(Some(ProfileScope { profiles, reason }))
     }
 
     /// `Category` (or `TestCategory`), read as the engine does.

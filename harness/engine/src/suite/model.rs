@@ -101,6 +101,9 @@ pub struct TestCase {
     /// `ext:Exclusive="true"` (on the case or its group): no other case runs at the same time, for cases whose
     /// state is shared beyond their file (per-user data, host-wide settings).
     pub exclusive: bool,
+    /// `ext:Profiles="office collabora"` (on the case or its group): the WOPI client profiles the case applies to;
+    /// `None` for every profile. With another `--profile` the case is skipped with [`TestCase::not_for_profile`].
+    pub profiles: Option<ProfileScope>,
     pub requests: Vec<Step>,
     /// `<CleanupRequests>`: always run, never validated.
     pub cleanup: Vec<Request>,
@@ -732,7 +735,53 @@ impl Suite {
     }
 }
 
+/// `ext:Profiles` for cases of Microsoft's TestCases.xml (which we do not edit): (case name, profiles, reason).
+pub const VALIDATOR_SCOPES: &[(&str, &[wopi_mock_office::ClientProfile], &str)] = &[(
+    "ProofKeys.CurrentValidSignedWithOldKey.OldInvalid",
+    &[
+        wopi_mock_office::ClientProfile::Office,
+        wopi_mock_office::ClientProfile::Onlyoffice,
+    ],
+    "it signs with the old proof key, and Collabora publishes none (clients.md §7, CO-PK)",
+)];
+
+/// Which client profiles a case applies to, and why only those (`ext:ProfileReason`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileScope {
+    pub profiles: Vec<wopi_mock_office::ClientProfile>,
+    pub reason: Option<String>,
+}
+
 impl TestCase {
+    /// Why the case does not run with client `profile` (its `ext:Profiles` leaves it out), or `None` when it
+    /// applies.
+    pub fn not_for_profile(&self, profile: &str) -> Option<String> {
+        let Some(scope) = self.profiles.as_ref() else {
+            return self.validator_scope(profile);
+        };
+        if scope.profiles.iter().any(|p| p.name() == profile) {
+            return None;
+        }
+        let only: Vec<&str> = scope.profiles.iter().map(|p| p.name()).collect();
+        Some(format!(
+            "does not apply to the {profile} profile: the case is for {} only (ext:Profiles){}",
+            only.join(" and "),
+            scope.reason.as_deref().map(|r| format!("; {r}")).unwrap_or_default()
+        ))
+    }
+
+    /// The scope of a case of Microsoft's TestCases.xml, which cannot carry our attribute: [`VALIDATOR_SCOPES`].
+    fn validator_scope(&self, profile: &str) -> Option<String> {
+        let (_, only, reason) = VALIDATOR_SCOPES.iter().find(|(name, _, _)| *name == self.name)?;
+        (!only.iter().any(|p| p.name() == profile)).then(|| {
+            format!(
+                "does not apply to the {profile} profile: the case is for {} only (built-in scope of a validator \
+                 case); {reason}",
+                only.iter().map(|p| p.name()).collect::<Vec<_>>().join(" and ")
+            )
+        })
+    }
+
     /// The validator requests of the case (extension steps excluded), including those inside `ext:Concurrent`.
     pub fn all_requests(&self) -> impl Iterator<Item = &Request> {
         self.requests.iter().flat_map(|s| match s {

@@ -328,6 +328,36 @@ fn exclusive_is_read_from_the_case_or_its_group() {
 }
 
 #[test]
+fn profiles_are_read_from_the_case_or_its_group_and_name_real_profiles() {
+    let text = format!(
+        r#"<WopiValidation xmlns:ext="{EXT_NS}"><Resources><File Id="R" Name="r" FilePath="x"/></Resources>
+           <TestGroup Name="G" ext:Profiles="office" ext:ProfileReason="needs .wopitest"><TestCases>
+             <TestCase Name="A" Category="WopiCore"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+             <TestCase Name="B" Category="WopiCore" ext:Profiles="office, onlyoffice"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+           </TestCases></TestGroup>
+           <TestGroup Name="H"><TestCases>
+             <TestCase Name="C" Category="WopiCore"><Description>d</Description><Requests><CheckFileInfo/></Requests></TestCase>
+           </TestCases></TestGroup></WopiValidation>"#
+    );
+    let s = parse(&text).unwrap();
+    let skipped: Vec<Option<String>> = s.cases().map(|(_, c)| c.not_for_profile("collabora")).collect();
+    assert_eq!(
+        skipped[0].as_deref(),
+        Some("does not apply to the collabora profile: the case is for office only (ext:Profiles); needs .wopitest")
+    );
+    assert!(
+        skipped[1]
+            .as_deref()
+            .is_some_and(|r| r.contains("office and onlyoffice"))
+    );
+    assert_eq!(skipped[2], None);
+    assert!(s.cases().all(|(_, c)| c.not_for_profile("office").is_none()));
+    let bad = text.replace(r#"ext:Profiles="office""#, r#"ext:Profiles="libreoffice""#);
+    let e = parse(&bad).unwrap_err().to_string();
+    assert!(e.contains("unknown client profile `libreoffice`"), "{e}");
+}
+
+#[test]
 fn ext_header_and_access_token_children_are_read() {
     let s = parse(&wrap(
         r#"<GetFile><ext:Header Name="X-WOPI-MaxExpectedSize" Value="1"/><ext:Header Name="X-Other" Value="$State:K"/></GetFile>

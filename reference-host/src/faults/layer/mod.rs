@@ -13,8 +13,8 @@ mod lock_headers;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use wopi_protocol::headers::{
-    ShareUrlType, X_WOPI_ENUMERATION_INCOMPLETE, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_ITEM_VERSION, X_WOPI_LOCK,
-    X_WOPI_URL_TYPE,
+    ShareUrlType, X_WOPI_EDITORS, X_WOPI_ENUMERATION_INCOMPLETE, X_WOPI_INVALID_FILE_NAME_ERROR, X_WOPI_ITEM_VERSION,
+    X_WOPI_LOCK, X_WOPI_URL_TYPE,
 };
 use wopi_protocol::ops::{Endpoint, Method, Op, PathForm};
 
@@ -57,6 +57,10 @@ pub fn answer_instead(x: &Exchange<'_>) -> Option<Result<Response, WopiError>> {
         Op::GetLock if x.has(Fault::CapabilityNotImplemented) => {
             Some(Err(WopiError::NotImplemented("GET_LOCK".into())))
         }
+        // A strict host refusing a header it does not know: ONLYOFFICE's X-WOPI-Editors.
+        Op::PutFile if x.has(Fault::PutFileRejectsEditorsHeader) && x.request.contains_key(X_WOPI_EDITORS) => Some(
+            Err(WopiError::BadRequest("unexpected request header X-WOPI-Editors".into())),
+        ),
         Op::AddActivities if x.has(Fault::AddActivitiesNotImplemented) => {
             Some(Err(WopiError::NotImplemented("ADD_ACTIVITIES".into())))
         }
