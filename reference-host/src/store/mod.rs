@@ -304,15 +304,9 @@ pub trait Store: Send + Sync + 'static {
     fn lock_op(&self, id: &FileId, op: LockOp, now: SystemTime) -> StoreFuture<'_, LockOutcome>;
     /// PutFile: checks the lock rules and writes a new version in one atomic step (see [`ContentWrite`]).
     fn put_content(&self, write: ContentWrite) -> StoreFuture<'_, FileRecord>;
-    /// RenameFile: checks the lock rules ([`check_rename`]), then renames (to a free variant of the name if it
+    /// RenameFile: checks the lock rules ([`Rename::check`]), then renames (to a free variant of the name if it
     /// clashes).
-    fn rename_file(
-        &self,
-        id: &FileId,
-        presented: Presented,
-        name: FileName,
-        now: SystemTime,
-    ) -> StoreFuture<'_, FileRecord>;
+    fn rename_file(&self, rename: Rename) -> StoreFuture<'_, FileRecord>;
     /// The file's CSPP Plus content state (GetChunkedFile, GetSequenceNumber, CheckFileInfo `SequenceNumber`).
     fn chunked(&self, id: &FileId, now: SystemTime) -> StoreFuture<'_, (FileRecord, chunked::ChunkedFile)>;
     /// PutChunkedFile: the lock and sequence checks, then the new streams, properties and MainContent version, in
@@ -360,6 +354,45 @@ pub(crate) fn no_free_name(name: &FileName) -> StoreError {
     ))
 }
 
+/// A RenameFile, as [`Store::rename_file`] takes it.
+#[derive(Debug, Clone)]
+pub struct Rename {
+    /// The file renamed.
+    pub id: FileId,
+    /// The lock the client presented: a WOPI lock, a coauth lock id, or none.
+    pub presented: Presented,
+    /// The new name, extension included (already checked against the host's limits).
+    pub name: FileName,
+    /// When, on the host's clock.
+    pub now: SystemTime,
+}
+
+impl Rename {
+    /// RenameFile's lock check, run by a store in its critical section. Without a WOPI lock the CSPP Plus rule decides
+    /// first (rename-file-plus, cspp-plus.md §6.3: with coauth rows held a row's id is needed; with none any presented
+    /// id is ignored); then the WopiCore rule of [`crate::locks`] on `X-WOPI-Lock`, where a coauth id counts as no lock.
+    pub(crate) fn check(&self, file: &FileRecord, coauth: &CoauthState, faults: &FaultSet) -> Result<(), StoreError> {
+        if file.lock.is_none() {
+            let now = crate::coauth::millis(self.now);
+            crate::coauth::write_access(
+                Writer::RenameFile,
+                &self.presented,
+                None,
+                coauth,
+                file.size,
+                now,
+                faults,
+            )
+            .map_err(StoreError::WriteConflict)?;
+        }
+        let lock = match &self.presented {
+            Presented::WopiLock(l) => Some(LockId::new(l.as_str()).map_err(|e| StoreError::BadContent(e.to_string()))?),
+            _ => None,
+        };
+        crate::locks::check_rename(lock.as_ref(), file.lock.as_ref(), faults).map_err(conflict)
+    }
+}
+
 /// A PutFile write, as [`Store::put_content`] takes it.
 #[derive(Debug, Clone)]
 pub struct ContentWrite {
@@ -381,12 +414,7 @@ pub struct ContentWrite {
 impl ContentWrite {
     /// Checks the write against the file as it is now: coauth locks ([`crate::coauth::write_access`]), the lock
     /// rules of [`crate::locks`], then `if_last_modified`.
-    pub(crate) fn check(
-        &self,
-        current: &FileRecord,
-        coauth: &CoauthState,
-        faults: &FaultSet,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn check(&self, file: &FileRecord, coauth: &CoauthState, faults: &FaultSet) -> Result<(), StoreError> {
         let presented = self
             .lock
             .as_ref()
@@ -395,52 +423,30 @@ impl ContentWrite {
         crate::coauth::write_access(
             Writer::PutFile,
             &presented,
-            current.lock.as_ref(),
+            file.lock.as_ref(),
             coauth,
-            current.size,
+            file.size,
             now,
             faults,
         )
         .map_err(StoreError::WriteConflict)?;
-        // PutFile.rst: "the host must check the current size of the file"; the fault checks the body instead.
+        // PutFile.rst: "the host must check the file size of the file"; the fault checks the body instead.
         let size_checked = if faults.has(Fault::PutUnlockedEmptyRejected) {
             self.content.len() as u64
         } else {
-            current.size
+            file.size
         };
-        crate::locks::check_put(self.lock.as_ref(), current.lock.as_ref(), size_checked, faults).map_err(conflict)?;
+        crate::locks::check_put(self.lock.as_ref(), file.lock.as_ref(), size_checked, faults).map_err(conflict)?;
         // Compared as formatted, because that string is what the client got and sends back.
         if self
             .if_last_modified
             .as_ref()
-            .is_some_and(|t| *t != crate::wopi::iso8601(current.last_modified))
+            .is_some_and(|t| *t != crate::wopi::iso8601(file.last_modified))
         {
             return Err(StoreError::ModifiedSince);
         }
         Ok(())
     }
-}
-
-/// RenameFile's lock check, run by a store in its critical section. Without a WOPI lock the CSPP Plus rule decides
-/// first (rename-file-plus, cspp-plus.md §6.3: with coauth rows held a row's id is needed; with none any presented
-/// id is ignored); then the WopiCore rule of [`crate::locks`] on `X-WOPI-Lock`, where a coauth id counts as no lock.
-pub(crate) fn check_rename(
-    presented: &Presented,
-    current: &FileRecord,
-    coauth: &CoauthState,
-    now: SystemTime,
-    faults: &FaultSet,
-) -> Result<(), StoreError> {
-    if current.lock.is_none() {
-        let now = crate::coauth::millis(now);
-        crate::coauth::write_access(Writer::RenameFile, presented, None, coauth, current.size, now, faults)
-            .map_err(StoreError::WriteConflict)?;
-    }
-    let lock = match presented {
-        Presented::WopiLock(l) => Some(LockId::new(l.as_str()).map_err(|e| StoreError::BadContent(e.to_string()))?),
-        _ => None,
-    };
-    crate::locks::check_rename(lock.as_ref(), current.lock.as_ref(), faults).map_err(conflict)
 }
 
 /// A broken lock rule, as the store reports it.
@@ -449,6 +455,17 @@ pub(crate) fn conflict(c: crate::locks::Conflict) -> StoreError {
         current: c.current,
         reason: c.reason,
     }
+}
+
+/// A database error as the store reports it.
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Locks a mutex of a store, through poisoning: a panic while the guard was held cannot leave the database
+/// half-written (its transaction rolls back on drop), so what the mutex guards is still usable.
+pub(crate) fn guard<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Milliseconds since the Unix epoch, as both stores keep times (0 before the epoch, saturating far ahead).

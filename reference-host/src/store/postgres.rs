@@ -19,7 +19,7 @@
 //! three after it); the store-level faults of the SQLite store are not (the mutation matrix runs those on SQLite).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -27,7 +27,6 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMe
 use tokio_postgres::NoTls;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
-use wopi_protocol::cspp::coauth::Presented;
 use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
@@ -35,8 +34,9 @@ use wopi_protocol::names::FileName;
 
 use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
-    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
-    User, UserId, VersionRecord, conflict, from_ms, name_candidates, no_free_name, sha256, to_ms,
+    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, Rename, SqlTypes, Store, StoreError,
+    StoreFuture, User, UserId, VersionRecord, backend, conflict, from_ms, guard, name_candidates, no_free_name, sha256,
+    to_ms,
 };
 use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState};
 use crate::faults::{Fault, FaultSet};
@@ -149,20 +149,12 @@ enum NameScope<'a> {
     Containers(&'a ContainerId),
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
 fn pg(e: tokio_postgres::Error) -> StoreError {
     // The server's message (constraint, timeout) is what an operator needs; `Display` alone says only "db error".
     match e.as_db_error() {
         Some(db) => StoreError::Backend(format!("postgres: {}: {}", db.code().code(), db.message())),
         None => StoreError::Backend(format!("postgres: {e}")),
     }
-}
-
-fn guard<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn u64_from(v: i64) -> u64 {
@@ -557,6 +549,18 @@ impl PgStore {
         self.store_lock(c, id, new_lock.as_ref()).await
     }
 
+    /// The file as it stands at `now`, its row locked until `c`'s transaction ends (so no other instance's write
+    /// can slip between a check and the write that follows it).
+    async fn current_for_update<C: GenericClient>(
+        &self,
+        c: &C,
+        id: &FileId,
+        now: SystemTime,
+    ) -> Result<FileRecord, StoreError> {
+        let stored = self.read_file(c, id, true).await?;
+        Ok(self.effective(stored, now))
+    }
+
     /// Inserts the blob (if new) and a version row, updates the file row, and prunes old versions; inside `c`'s
     /// transaction.
     #[allow(clippy::too_many_arguments)]
@@ -688,8 +692,7 @@ impl PgStore {
         let current = match current {
             Some(c) => c,
             None => {
-                let stored = self.read_file(&tx, id, true).await?;
-                let current = self.effective(stored, host_now);
+                let current = self.current_for_update(&tx, id, host_now).await?;
                 write.check(&current, &load_coauth(&tx, id).await?, &faults)?;
                 current
             }
@@ -972,22 +975,15 @@ impl Store for PgStore {
         Box::pin(self.put_chunked_impl(write))
     }
 
-    fn rename_file(
-        &self,
-        id: &FileId,
-        presented: Presented,
-        name: FileName,
-        now: SystemTime,
-    ) -> StoreFuture<'_, FileRecord> {
-        let id = id.clone();
+    fn rename_file(&self, rename: Rename) -> StoreFuture<'_, FileRecord> {
+        let id = rename.id.clone();
         Box::pin(async move {
             let faults = self.inner.faults;
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            let stored = self.read_file(&tx, &id, true).await?;
-            let current = self.effective(stored, now);
-            let coauth = load_coauth(&tx, &id).await?;
-            super::check_rename(&presented, &current, &coauth, now, &faults)?;
+            let current = self.current_for_update(&tx, &id, rename.now).await?;
+            rename.check(&current, &load_coauth(&tx, &id).await?, &faults)?;
+            let name = rename.name;
             execute(
                 &tx,
                 "SELECT id FROM containers WHERE id = $1 FOR UPDATE",
@@ -1018,8 +1014,7 @@ impl Store for PgStore {
             let faults = self.inner.faults;
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            let stored = self.read_file(&tx, &id, true).await?;
-            let current = self.effective(stored, now);
+            let current = self.current_for_update(&tx, &id, now).await?;
             locks::check_delete(current.lock.as_ref(), &faults).map_err(conflict)?;
             self.delete_file_rows(&tx, &id).await?;
             tx.commit().await.map_err(pg)?;

@@ -17,12 +17,11 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
-use wopi_protocol::cspp::coauth::Presented;
 use wopi_protocol::cspp::properties::SequenceNumber;
 use wopi_protocol::ids::{ContainerId, FileId};
 use wopi_protocol::lock::LockId;
@@ -36,8 +35,8 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 
 use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
-    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, SqlTypes, Store, StoreError, StoreFuture,
-    User, UserId, VersionRecord, conflict, from_ms, sha256, to_ms,
+    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, Rename, SqlTypes, Store, StoreError,
+    StoreFuture, User, UserId, VersionRecord, backend, conflict, from_ms, guard, sha256, to_ms,
 };
 use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState};
 use crate::faults::{Fault, FaultSet};
@@ -169,16 +168,6 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-fn lock_mutex<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while the guard was held cannot leave SQLite half-written (the transaction rolls back on drop), so
-    // the connection is still usable.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 fn hash_from(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into().map_err(|_| backend("stored hash is not 32 bytes"))
 }
@@ -254,7 +243,7 @@ impl SqliteStore {
     /// writes stay atomic and the database consistent, even after a crash; only a power loss may roll back the
     /// last commits, which a temporary directory does not outlive anyway. Saves an fsync per write.
     pub fn relax_durability_for_temporary_dir(&self) -> Result<(), StoreError> {
-        lock_mutex(&self.inner.writer)
+        guard(&self.inner.writer)
             .execute_batch("PRAGMA synchronous=NORMAL;")
             .map_err(backend)
     }
@@ -262,7 +251,7 @@ impl SqliteStore {
     /// Reads a value from the `meta` table, or stores `init()` under `key` if absent, and returns it.
     /// The token signing key is kept this way so tokens survive a restart.
     pub fn meta_or_init(&self, key: &str, init: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
-        let conn = lock_mutex(&self.inner.writer);
+        let conn = guard(&self.inner.writer);
         let existing: Option<Vec<u8>> = conn
             .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
             .optional()
@@ -293,7 +282,7 @@ impl SqliteStore {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let mut conn = lock_mutex(&inner.writer);
+                let mut conn = guard(&inner.writer);
                 f(&inner, &mut conn)
             })
             .await
@@ -346,11 +335,11 @@ impl Inner {
     }
 
     fn cache_content(&self, hash: [u8; 32], data: Bytes) {
-        lock_mutex(&self.content).insert(hash, data);
+        guard(&self.content).insert(hash, data);
     }
 
     fn cached(&self, hash: &[u8; 32]) -> Option<Bytes> {
-        lock_mutex(&self.content).get(hash)
+        guard(&self.content).get(hash)
     }
 }
 
@@ -464,13 +453,13 @@ async fn read_content(inner: &Arc<Inner>, id: &FileId, now: SystemTime) -> Resul
     // index is read again. Three rounds only lose to a file rewritten continuously.
     for _ in 0..3 {
         let record = inner.current(id, now)?;
-        if let Some(data) = lock_mutex(&inner.content).get(&record.sha256) {
+        if let Some(data) = guard(&inner.content).get(&record.sha256) {
             return Ok((record, data));
         }
         let hash = record.sha256;
         let reader = Arc::clone(inner);
         let data = tokio::task::spawn_blocking(move || {
-            let conn = lock_mutex(&reader.reader);
+            let conn = guard(&reader.reader);
             conn.query_row("SELECT data FROM blobs WHERE sha256 = ?1", params![&hash[..]], |r| {
                 r.get::<_, Vec<u8>>(0)
             })
@@ -753,13 +742,13 @@ impl Store for SqliteStore {
         let inner = Arc::clone(&self.inner);
         Box::pin(async move {
             if inner.faults.has(Fault::StaleGetFileCache) {
-                let cached = lock_mutex(&inner.stale_reads).get(&id).cloned();
+                let cached = guard(&inner.stale_reads).get(&id).cloned();
                 let record = inner.current(&id, now)?;
                 if let Some(data) = cached {
                     return Ok((record, data));
                 }
                 let (record, data) = read_content(&inner, &id, now).await?;
-                lock_mutex(&inner.stale_reads).insert(id, data.clone());
+                guard(&inner.stale_reads).insert(id, data.clone());
                 return Ok((record, data));
             }
             read_content(&inner, &id, now).await
@@ -966,14 +955,9 @@ impl Store for SqliteStore {
         })
     }
 
-    fn rename_file(
-        &self,
-        id: &FileId,
-        presented: Presented,
-        name: FileName,
-        now: SystemTime,
-    ) -> StoreFuture<'_, FileRecord> {
-        let id = id.clone();
+    fn rename_file(&self, rename: Rename) -> StoreFuture<'_, FileRecord> {
+        let id = rename.id.clone();
+        let now = rename.now;
         self.write(move |inner, conn| {
             let faults = inner.faults;
             let (current, name, replaced) = {
@@ -983,7 +967,8 @@ impl Store for SqliteStore {
                     .get(&id)
                     .map(|f| f.at(now, &faults))
                     .ok_or(StoreError::NotFound)?;
-                super::check_rename(&presented, &current, &load_coauth(conn, &id)?, now, &faults)?;
+                rename.check(&current, &load_coauth(conn, &id)?, &faults)?;
+                let name = rename.name;
                 // RenameFile.rst: on a clash "the host should try to generate a different name".
                 let (name, replaced) = match index.file_named(&current.container, name.as_str()) {
                     Some(other) if other.record.id != id && faults.has(Fault::RenameOverwritesExisting) => {
@@ -1294,7 +1279,7 @@ impl SqliteStore {
             tokio::time::sleep(Duration::from_millis(20)).await;
             let (change, outcome) = decision?;
             tokio::task::spawn_blocking(move || {
-                let conn = lock_mutex(&inner.writer);
+                let conn = guard(&inner.writer);
                 apply_change(&inner, &conn, &id, change, current, now)
             })
             .await
@@ -1374,14 +1359,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (store, file) = store_with_file(dir.path(), b"x").await;
         let pragma = |name: &str| -> i64 {
-            lock_mutex(&store.inner.writer)
+            guard(&store.inner.writer)
                 .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
                 .unwrap()
         };
         assert_eq!(pragma("synchronous"), 2, "FULL by default");
         store.relax_durability_for_temporary_dir().unwrap();
         assert_eq!(pragma("synchronous"), 1, "NORMAL once relaxed");
-        let mode: String = lock_mutex(&store.inner.writer)
+        let mode: String = guard(&store.inner.writer)
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal", "atomic commits need WAL");
@@ -1440,7 +1425,7 @@ mod tests {
             store.file(&file.id, SystemTime::now()).await.unwrap_err(),
             StoreError::NotFound
         );
-        let conn = lock_mutex(&store.inner.writer);
+        let conn = guard(&store.inner.writer);
         let blobs: i64 = conn.query_row("SELECT COUNT(*) FROM blobs", [], |r| r.get(0)).unwrap();
         assert_eq!(blobs, 0);
     }

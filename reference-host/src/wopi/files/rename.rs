@@ -9,6 +9,7 @@ use super::utf7_header;
 use crate::AppState;
 use crate::error::WopiError;
 use crate::faults::deviations::rename::Deviations;
+use crate::store::Rename;
 use crate::tokens::Resource;
 use crate::wopi::request::{FileRequest, json, lock_header, single_header};
 
@@ -36,7 +37,13 @@ pub async fn handle(req: FileRequest) -> Result<Response, WopiError> {
         Err(_) if deviate.accepts_invalid_name() => return Ok(json(&json!({ "Name": requested }))),
         Err(e) => return Err(WopiError::InvalidFileName(e.to_string())),
     };
-    let renamed = req.state.store.rename_file(&req.id, presented, name, req.now).await?;
+    let rename = Rename {
+        id: req.id.clone(),
+        presented,
+        name,
+        now: req.now,
+    };
+    let renamed = req.state.store.rename_file(rename).await?;
     let reported = deviate.reported_name(&renamed.name);
     // Collabora needs `Url` as well, or it reverts the rename in its UI (ecosystem.md §1.4); the ID and so the
     // WOPISrc are unchanged (RenameFile.rst).
