@@ -314,3 +314,31 @@ async fn chunked_state_survives_a_restart() {
     assert_eq!(got.bytes("Alternate", &[]), b"a1a2");
     assert_eq!(got.message.content_properties.len(), 1);
 }
+
+/// cspp-plus.md §3.3: the note's worked PutChunkedFile body (282 bytes), written out here byte for byte rather than
+/// by our frame writer, is parsed by the host, stores its MainContent, and GetFile serves it. (The harness test
+/// `the_notes_worked_put_chunked_file_body_from_our_builder` shows our client sends exactly these bytes.)
+#[tokio::test]
+async fn the_notes_worked_body_is_parsed_by_the_host() {
+    let host = host().await;
+    let t = new_file(&host, "worked.wopitest", b"").await;
+    let json = r#"{"ContentProperties":[],"Signatures":[{"ChunkSignatures":[{"ChunkId":"OpSWhpt12BRkuGX4z7bQPg==","Length":19}],"ChunkingScheme":"FullFile","StreamId":"MainContent"}],"UploadSessionTokenToCommit":null}"#;
+    let mut body = vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xc7];
+    body.extend_from_slice(json.as_bytes());
+    body.extend_from_slice(&[0, 0, 0, 3, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0x13]);
+    body.extend_from_slice(&[
+        0x3a, 0x94, 0x96, 0x86, 0x9b, 0x75, 0xd8, 0x14, 0x64, 0xb8, 0x65, 0xf8, 0xcf, 0xb6, 0xd0, 0x3e,
+    ]);
+    body.extend_from_slice(b"SampleTextVersion-1");
+    body.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(body.len(), 282);
+    let r = put_chunked(&t, "1", &[("X-WOPI-Lock", "")], &body).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(contents(&t).await, b"SampleTextVersion-1");
+    let got = get_chunked(&t, &[("MainContent", ALL, &[])], &[]).await;
+    assert_eq!(got.bytes("MainContent", &[]), b"SampleTextVersion-1");
+    assert_eq!(
+        got.signature("MainContent").chunk_signatures[0].chunk_id,
+        ChunkId::parse("OpSWhpt12BRkuGX4z7bQPg==").unwrap()
+    );
+}
