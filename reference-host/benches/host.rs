@@ -11,10 +11,12 @@
 //! - PutFile of 1 MiB under a lock (every body differs, so each one is a real write);
 //! - several instances (issue 14): CheckFileInfo and Lock/Unlock on one SQLite instance and on 1, 2 and 3
 //!   instances sharing one private PostgreSQL cluster, printed as ratios to SQLite (`WOPI_BENCH_FILTER=instances`
-//!   for these alone).
+//!   for these alone);
+//! - GetChunkedFile and PutChunkedFile (issue 13) on the validator's Excel and Word Zip-chunking fixtures and on a
+//!   generated 10 MiB zip, proof checks off (`WOPI_BENCH_FILTER=chunked`; see `host/chunked.rs`).
 //!
 //! Environment: `WOPI_BENCH_SECONDS` (timed seconds per scenario, default 5), `WOPI_BENCH_MAX_REQUESTS` (cap per
-//! scenario, default 2,000,000; PutFile is capped at 3,000 to bound disk use), `WOPI_BENCH_FILTER` (run only the
+//! scenario, default 2,000,000; PutFile is capped at 3,000 and PutChunkedFile at 2 GiB of content to bound disk use), `WOPI_BENCH_FILTER` (run only the
 //! scenarios whose name contains it, e.g. `off` or `GetFile`).
 //!
 //! Besides requests per second the bench prints how much CPU the host's threads used (from `/proc`) and requests per
