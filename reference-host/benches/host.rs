@@ -16,8 +16,8 @@
 //!   generated 10 MiB zip, proof checks off (`WOPI_BENCH_FILTER=chunked`; see `host/chunked.rs`).
 //!
 //! Environment: `WOPI_BENCH_SECONDS` (timed seconds per scenario, default 5), `WOPI_BENCH_MAX_REQUESTS` (cap per
-//! scenario, default 2,000,000; PutFile is capped at 3,000 and PutChunkedFile at 2 GiB of content to bound disk use), `WOPI_BENCH_FILTER` (run only the
-//! scenarios whose name contains it, e.g. `off` or `GetFile`).
+//! scenario, default 2,000,000; PutFile is capped at 3,000 and PutChunkedFile at 2 GiB of content to bound disk
+//! use), `WOPI_BENCH_FILTER` (run only the scenarios whose name contains it, e.g. `off`, `GetFile` or `chunked`).
 //!
 //! Besides requests per second the bench prints how much CPU the host's threads used (from `/proc`) and requests per
 //! host-CPU-second: on a shared machine that is the figure that says what one dedicated core sustains.
