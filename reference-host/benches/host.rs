@@ -11,11 +11,13 @@
 //! - PutFile of 1 MiB under a lock (every body differs, so each one is a real write);
 //! - several instances (issue 14): CheckFileInfo and Lock/Unlock on one SQLite instance and on 1, 2 and 3
 //!   instances sharing one private PostgreSQL cluster, printed as ratios to SQLite (`WOPI_BENCH_FILTER=instances`
-//!   for these alone).
+//!   for these alone);
+//! - GetChunkedFile and PutChunkedFile (issue 13) on the validator's Excel and Word Zip-chunking fixtures and on a
+//!   generated 10 MiB zip, proof checks off (`WOPI_BENCH_FILTER=chunked`; see `host/chunked.rs`).
 //!
 //! Environment: `WOPI_BENCH_SECONDS` (timed seconds per scenario, default 5), `WOPI_BENCH_MAX_REQUESTS` (cap per
-//! scenario, default 2,000,000; PutFile is capped at 3,000 to bound disk use), `WOPI_BENCH_FILTER` (run only the
-//! scenarios whose name contains it, e.g. `off` or `GetFile`).
+//! scenario, default 2,000,000; PutFile is capped at 3,000 and PutChunkedFile at 2 GiB of content to bound disk
+//! use), `WOPI_BENCH_FILTER` (run only the scenarios whose name contains it, e.g. `off`, `GetFile` or `chunked`).
 //!
 //! Besides requests per second the bench prints how much CPU the host's threads used (from `/proc`) and requests per
 //! host-CPU-second: on a shared machine that is the figure that says what one dedicated core sustains.
@@ -32,6 +34,13 @@ use tokio::net::{TcpListener, TcpStream};
 use wopi_protocol::discovery::{Action, App, Discovery, NetZone, ProofKeyElement};
 use wopi_protocol::proof::{ProofKeyPair, Ticks, sign_request};
 use wopi_reference_host::{Config, DEFAULT_USER};
+
+/// GetChunkedFile and PutChunkedFile on the Zip-chunking inputs.
+#[path = "host/chunked.rs"]
+mod chunked;
+/// The CSPP inputs, shared with wopi-protocol's bench.
+#[path = "../../protocol/benches/shared/cspp_inputs.rs"]
+mod inputs;
 
 const MIB: usize = 1024 * 1024;
 /// Name of the host's threads (worker and blocking pool), for CPU accounting.
@@ -63,12 +72,23 @@ fn main() -> anyhow::Result<()> {
          keep-alive over loopback, {seconds} s per scenario after a 1 s warm-up"
     );
     println!(
-        "{:<34} {:>5} {:>9} {:>7} {:>10} {:>8} {:>8} {:>7} {:>9} {:>12}  target",
-        "scenario", "conns", "requests", "secs", "req/s", "p50 ms", "p99 ms", "MiB/s", "host CPU", "req/host-CPU-s"
+        "{:<34} {:>5} {:>9} {:>7} {:>10} {:>8} {:>8} {:>7} {:>9} {:>12} {:>10}  target",
+        "scenario",
+        "conns",
+        "requests",
+        "secs",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "MiB/s",
+        "host CPU",
+        "req/host-CPU-s",
+        "MiB/CPU-s"
     );
     println!(
         "(host CPU: cores the host's threads used during the timed run, from /proc; req/host-CPU-s: requests per \
-         second of host CPU, i.e. what one dedicated core sustains; other processes on the machine share the cores)"
+         second of host CPU, i.e. what one dedicated core sustains; MiB/s and MiB/CPU-s: file content moved per second \
+         of wall time and of host CPU; other processes on the machine share the cores)"
     );
 
     // Signing happens here, before any timed loop: it is the client's cost.
@@ -148,19 +168,19 @@ fn main() -> anyhow::Result<()> {
                 build("POST", &url, h.addr, &headers, &body)
             })
             .collect();
-        let r = load_rt.block_on(scenario(
-            vec![Lane::new(h.addr, reqs)],
-            4,
-            duration,
-            max_requests.min(3_000),
-            Some(MIB),
-        ))?;
+        let lane = Lane {
+            stamp: Stamp::PutFileBody,
+            ..Lane::new(h.addr, reqs)
+        };
+        let r = load_rt.block_on(scenario(vec![lane], 4, duration, max_requests.min(3_000), Some(MIB)))?;
         report(name, &r, None);
     }
 
     if want("instances") {
         instances(&load_rt, duration, max_requests)?;
     }
+
+    chunked::scenarios(&load_rt, &server_rt, &without_proofs, duration, max_requests, &want)?;
 
     drop(load_rt);
     server_rt.shutdown_timeout(Duration::from_secs(5));
@@ -358,6 +378,8 @@ struct Host {
     token: String,
     /// The token, URL-encoded for a query string.
     token_q: String,
+    /// The host's state, to provision more files.
+    state: wopi_reference_host::AppState,
 }
 
 async fn start_host(discovery: Option<url::Url>) -> anyhow::Result<Host> {
@@ -372,6 +394,7 @@ async fn start_host(discovery: Option<url::Url>) -> anyhow::Result<Host> {
         .await?;
     // Keep the state (and its temporary data directory) alive for the whole run.
     let keep = state.clone();
+    let host_state = state.clone();
     tokio::spawn(async move {
         let _keep = keep;
         wopi_reference_host::serve(listener, router, std::future::pending()).await
@@ -382,26 +405,31 @@ async fn start_host(discovery: Option<url::Url>) -> anyhow::Result<Host> {
         wopisrc: file.wopisrc,
         token: file.access_token,
         token_q,
+        state: host_state,
     })
 }
 
 /// One raw HTTP/1.1 request with `Content-Length`.
 fn build(method: &str, url: &str, addr: SocketAddr, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {
-    let path = url.find("/wopi/").map_or(url, |i| &url[i..]);
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(k);
-        req.push_str(": ");
-        req.push_str(v);
-        req.push_str("\r\n");
-    }
-    req.push_str("\r\n");
-    let mut bytes = req.into_bytes();
+    let mut bytes = Vec::with_capacity(body.len() + 256);
+    head(&mut bytes, method, url, addr, headers, body.len());
     bytes.extend_from_slice(body);
     bytes
+}
+
+/// Appends a request's line and headers (up to the empty line) for a body of `len` bytes.
+fn head(out: &mut Vec<u8>, method: &str, url: &str, addr: SocketAddr, headers: &[(&str, String)], len: usize) {
+    use std::io::Write as _;
+    let path = url.find("/wopi/").map_or(url, |i| &url[i..]);
+    // Writing into a Vec cannot fail.
+    let _ = write!(
+        out,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {len}\r\n"
+    );
+    for (k, v) in headers {
+        let _ = write!(out, "{k}: {v}\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 struct Outcome {
@@ -424,9 +452,12 @@ fn report(name: &str, r: &Outcome, target: Option<f64>) {
             .copied()
     };
     let ms = |v: Option<u32>| v.map_or_else(|| "-".to_owned(), |us| format!("{:.2}", f64::from(us) / 1000.0));
-    let mib = r
-        .bytes_per_request
-        .map_or_else(|| "-".to_owned(), |b| format!("{:.0}", rate * b as f64 / MIB as f64));
+    let mib = |per_second: f64| {
+        r.bytes_per_request.map_or_else(
+            || "-".to_owned(),
+            |b| format!("{:.1}", per_second * b as f64 / MIB as f64),
+        )
+    };
     let cores = r.server_cpu.as_secs_f64() / r.elapsed.as_secs_f64();
     let per_core = if r.server_cpu.is_zero() {
         0.0
@@ -444,16 +475,17 @@ fn report(name: &str, r: &Outcome, target: Option<f64>) {
         None => "-".to_owned(),
     };
     println!(
-        "{name:<34} {:>5} {:>9} {:>7.2} {:>10.0} {:>8} {:>8} {:>7} {:>9.2} {:>12.0}  {verdict}",
+        "{name:<34} {:>5} {:>9} {:>7.2} {:>10.0} {:>8} {:>8} {:>7} {:>9.2} {:>12.0} {:>10}  {verdict}",
         r.connections,
         r.requests,
         r.elapsed.as_secs_f64(),
         rate,
         ms(pct(0.50)),
         ms(pct(0.99)),
-        mib,
+        mib(rate),
         cores,
         per_core,
+        mib(per_core),
     );
     if r.errors > 0 {
         println!(
@@ -472,10 +504,17 @@ async fn scenario(
     response_body: Option<usize>,
 ) -> anyhow::Result<Outcome> {
     let expect = 200;
+    let mut own = Vec::new();
     for lane in &lanes {
-        for req in &lane.requests {
-            let status = one_request(lane.addr, req).await?;
-            anyhow::ensure!(status == expect, "sanity request answered {status}, expected {expect}");
+        for i in 0..lane.len() {
+            let parts = lane.parts(i, next_stamp(), &mut own)?;
+            let answer = one_exchange(lane.addr, &parts, None).await?;
+            anyhow::ensure!(
+                answer.status == expect,
+                "sanity request answered {}, expected {expect}",
+                answer.status
+            );
+            lane.answered(&answer)?;
         }
     }
     let lanes = Arc::new(lanes);
@@ -507,7 +546,7 @@ async fn run(
             // Connection c drives lane c mod lanes; with one lane the connections start at staggered requests,
             // with a lane per connection each starts at its lane's first request (Lock before Unlock).
             let lane = &lanes[c % lanes.len()];
-            let (addr, requests) = (lane.addr, &lane.requests);
+            let addr = lane.addr;
             let mut i = c / lanes.len();
             let mut own = Vec::new();
             while !stop.load(Ordering::Relaxed) {
@@ -515,20 +554,11 @@ async fn run(
                     stop.store(true, Ordering::Relaxed);
                     break;
                 }
-                let template = &requests[i % requests.len()];
-                i += 1;
-                // Each PutFile body must differ, or the host could skip the write: stamp a sequence number
-                // into the first bytes of the body.
-                let req: &[u8] = if template.len() > MIB {
-                    own.clear();
-                    own.extend_from_slice(template);
-                    let body_at = own.len() - MIB;
-                    let seq = issued.load(Ordering::Relaxed).to_le_bytes();
-                    own[body_at..body_at + 8].copy_from_slice(&seq);
-                    &own
-                } else {
-                    template
+                let Ok(parts) = lane.parts(i, next_stamp(), &mut own) else {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    continue;
                 };
+                i += 1;
                 let t0 = Instant::now();
                 let c = match conn.as_mut() {
                     Some(c) => c,
@@ -540,8 +570,8 @@ async fn run(
                         }
                     },
                 };
-                match c.exchange(req).await {
-                    Ok(status) if status == expect => {
+                match c.exchange(&parts, None).await {
+                    Ok(answer) if answer.status == expect && lane.answered(&answer).is_ok() => {
                         latencies.push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
                     }
                     Ok(_) => {
@@ -577,17 +607,83 @@ async fn run(
 struct Lane {
     addr: SocketAddr,
     requests: Vec<Vec<u8>>,
+    /// How each request is made unique before it is sent.
+    stamp: Stamp,
+}
+
+/// How a lane's requests differ from one send to the next.
+enum Stamp {
+    /// Sent as built.
+    None,
+    /// PutFile: a unique number in the first 8 bytes of the 1 MiB body, so that every write stores new bytes
+    /// (the store keeps content by its hash and would skip a body it already has).
+    PutFileBody,
+    /// PutChunkedFile: the request is written per send, with the lane's current sequence number and a unique last chunk.
+    Chunked(chunked::Put),
 }
 
 impl Lane {
     fn new(addr: SocketAddr, requests: Vec<Vec<u8>>) -> Self {
-        Self { addr, requests }
+        Self {
+            addr,
+            requests,
+            stamp: Stamp::None,
+        }
+    }
+
+    /// How many different requests the sanity check sends once each.
+    fn len(&self) -> usize {
+        match self.stamp {
+            Stamp::Chunked(_) => 1,
+            Stamp::None | Stamp::PutFileBody => self.requests.len(),
+        }
+    }
+
+    /// Request `i` as the byte runs to write, `stamp` a number never used before; `own` is the connection's buffer.
+    fn parts<'a>(&'a self, i: usize, stamp: u64, own: &'a mut Vec<u8>) -> anyhow::Result<[&'a [u8]; 2]> {
+        match &self.stamp {
+            Stamp::None => Ok([&self.requests[i % self.requests.len()], &[]]),
+            Stamp::PutFileBody => {
+                own.clear();
+                own.extend_from_slice(&self.requests[i % self.requests.len()]);
+                let body_at = own.len() - MIB;
+                own[body_at..body_at + 8].copy_from_slice(&stamp.to_le_bytes());
+                Ok([own, &[]])
+            }
+            Stamp::Chunked(put) => put.parts(stamp, own),
+        }
+    }
+
+    /// Takes what the lane needs from a 200 answer (a PutChunkedFile lane: the new sequence number).
+    fn answered(&self, answer: &Answer) -> anyhow::Result<()> {
+        match &self.stamp {
+            Stamp::Chunked(put) => put.answered(answer),
+            Stamp::None | Stamp::PutFileBody => Ok(()),
+        }
     }
 }
 
+/// A number no request of this run has used: PutFile bodies and PutChunkedFile last chunks carry it.
+fn next_stamp() -> u64 {
+    static STAMPS: AtomicU64 = AtomicU64::new(0);
+    STAMPS.fetch_add(1, Ordering::Relaxed)
+}
+
 async fn one_request(addr: SocketAddr, req: &[u8]) -> anyhow::Result<u16> {
+    Ok(one_exchange(addr, &[req, &[]], None).await?.status)
+}
+
+/// One request on a new connection, bounded by 30 s; `sink` receives the response body when given.
+async fn one_exchange(addr: SocketAddr, parts: &[&[u8]; 2], sink: Option<&mut Vec<u8>>) -> anyhow::Result<Answer> {
     let mut conn = Conn::connect(addr).await?;
-    Ok(tokio::time::timeout(Duration::from_secs(30), conn.exchange(req)).await??)
+    Ok(tokio::time::timeout(Duration::from_secs(30), conn.exchange(parts, sink)).await??)
+}
+
+/// What the bench reads of a response.
+struct Answer {
+    status: u16,
+    /// `X-WOPI-SequenceNumber`, when present and a 32-bit integer.
+    sequence: Option<i32>,
 }
 
 /// A keep-alive HTTP/1.1 connection with a read buffer.
@@ -610,9 +706,11 @@ impl Conn {
         })
     }
 
-    /// Sends one request and reads the whole response; returns its status.
-    async fn exchange(&mut self, req: &[u8]) -> std::io::Result<u16> {
-        self.stream.write_all(req).await?;
+    /// Sends one request (its byte runs in order) and reads the whole response, its body into `sink` if given.
+    async fn exchange(&mut self, parts: &[&[u8]; 2], mut sink: Option<&mut Vec<u8>>) -> std::io::Result<Answer> {
+        for part in parts.iter().filter(|p| !p.is_empty()) {
+            self.stream.write_all(part).await?;
+        }
         let (a, b) = self.line().await?;
         let status = std::str::from_utf8(&self.buf[a..b])
             .ok()
@@ -621,6 +719,7 @@ impl Conn {
             .ok_or_else(|| invalid("bad status line"))?;
         let mut length = None;
         let mut chunked = false;
+        let mut sequence = None;
         loop {
             let (a, b) = self.line().await?;
             if a == b {
@@ -637,6 +736,8 @@ impl Conn {
                 );
             } else if name.eq_ignore_ascii_case("transfer-encoding") && value.to_ascii_lowercase().contains("chunked") {
                 chunked = true;
+            } else if name.eq_ignore_ascii_case("x-wopi-sequencenumber") {
+                sequence = value.trim().parse().ok();
             }
         }
         if chunked {
@@ -656,13 +757,13 @@ impl Conn {
                     }
                     break;
                 }
-                self.skip(size).await?;
+                self.skip(size, sink.as_deref_mut()).await?;
                 self.line().await?;
             }
         } else if let Some(n) = length {
-            self.skip(n).await?;
+            self.skip(n, sink).await?;
         }
-        Ok(status)
+        Ok(Answer { status, sequence })
     }
 
     async fn fill(&mut self) -> std::io::Result<()> {
@@ -701,9 +802,12 @@ impl Conn {
         }
     }
 
-    /// Discards `n` body bytes.
-    async fn skip(&mut self, mut n: usize) -> std::io::Result<()> {
+    /// Reads `n` body bytes, into `sink` if given, else discarding them.
+    async fn skip(&mut self, mut n: usize, mut sink: Option<&mut Vec<u8>>) -> std::io::Result<()> {
         let take = (self.end - self.start).min(n);
+        if let Some(s) = sink.as_deref_mut() {
+            s.extend_from_slice(&self.buf[self.start..self.start + take]);
+        }
         self.start += take;
         n -= take;
         while n > 0 {
@@ -712,6 +816,9 @@ impl Conn {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }
             let take = k.min(n);
+            if let Some(s) = sink.as_deref_mut() {
+                s.extend_from_slice(&self.buf[..take]);
+            }
             n -= take;
             self.start = take;
             self.end = k;
