@@ -676,13 +676,7 @@ pub fn put_chunked_file_decision(
 ) -> Result<(), LockConflict> {
     if let Some(w) = state.wopi {
         // §6.2 rows 1–2: only the WOPI lock itself passes (FullFile 3, Zip 7; error 4, 5).
-        return match presented {
-            Presented::WopiLock(l) if l == w.lock.as_str() => Ok(()),
-            _ => Err(LockConflict {
-                mechanism: Some(ConflictingMechanism::WopiLock),
-                x_wopi_lock: Some(w.lock.as_str().to_string()),
-            }),
-        };
+        return only_the_wopi_lock(w, presented);
     }
     if let Some(e) = state.coauth.exclusive_holder(state.now) {
         // Rows 3–4: only the exclusive holder passes (FullFile 2, Zip 6; error 6, 7).
@@ -720,17 +714,23 @@ pub fn put_chunked_file_decision(
     }
 }
 
+/// While a WOPI lock is held, a write passes only with that lock; anything else is a 409 naming the WOPI lock as the
+/// conflicting mechanism, with the lock in `X-WOPI-Lock`.
+fn only_the_wopi_lock(w: &WopiLockHeld, presented: &Presented) -> Result<(), LockConflict> {
+    match presented {
+        Presented::WopiLock(l) if l == w.lock.as_str() => Ok(()),
+        _ => Err(LockConflict {
+            mechanism: Some(ConflictingMechanism::WopiLock),
+            x_wopi_lock: Some(w.lock.as_str().to_string()),
+        }),
+    }
+}
+
 /// RenameFile's lock check with CSPP Plus headers (§6.3), after the 400 for both headers.
 pub fn rename_file_decision(state: LockState<'_>, presented: &Presented) -> Result<(), LockConflict> {
     if let Some(w) = state.wopi {
         // A WOPI lock: the WopiCore rule (RenameFile.rst: 409 with the current lock in X-WOPI-Lock).
-        return match presented {
-            Presented::WopiLock(l) if l == w.lock.as_str() => Ok(()),
-            _ => Err(LockConflict {
-                mechanism: Some(ConflictingMechanism::WopiLock),
-                x_wopi_lock: Some(w.lock.as_str().to_string()),
-            }),
-        };
+        return only_the_wopi_lock(w, presented);
     }
     if !state.coauth.any_live(state.now) {
         // No lock held: the presented ids are ignored (ClientPresentsCoauthLockWithHostNoLock → 200).
@@ -1330,62 +1330,18 @@ mod tests {
     fn rename_file_matrix() {
         use Presented::{CoauthLock as C, Nothing, WopiLock as W};
         let s = |v: &str| v.to_string();
+        #[rustfmt::skip] // one case a line, as the validator lists them
         let cases: Vec<(&str, Host, Presented, Result<(), LockConflict>)> = vec![
-            (
-                "line 571 ClientPresentsNoLockWithHostNoLock",
-                Host::NoLocks,
-                Nothing,
-                Ok(()),
-            ),
-            (
-                "line 572 ClientPresentsCoauthLockWithHostNoLock",
-                Host::NoLocks,
-                C(s("Unknown")),
-                Ok(()),
-            ),
-            (
-                "line 573 ClientPresentsCoauthLockWithHostCoauthLock",
-                Host::Coauth,
-                C(s("Client_1")),
-                Ok(()),
-            ),
-            (
-                "line 574 ClientPresentsNoLockWithHostCoauthLock",
-                Host::Coauth,
-                Nothing,
-                conflict(None, None),
-            ),
-            (
-                "line 575 ClientPresentsWopiLockWithHostCoauthLock",
-                Host::Coauth,
-                W(s("WrongLock")),
-                conflict(None, None),
-            ),
-            (
-                "line 576 ClientPresentsWrongCoauthLockWithHostCoauthLock",
-                Host::Coauth,
-                C(s("WrongLockId")),
-                conflict(None, None),
-            ),
-            (
-                "line 577 ClientPresentsCoauthLockWithHostWopiLock",
-                Host::Wopi,
-                C(s("WrongLockId")),
-                conflict(Some(ConflictingMechanism::WopiLock), Some("L")),
-            ),
+            ("line 571 ClientPresentsNoLockWithHostNoLock", Host::NoLocks, Nothing, Ok(())),
+            ("line 572 ClientPresentsCoauthLockWithHostNoLock", Host::NoLocks, C(s("Unknown")), Ok(())),
+            ("line 573 ClientPresentsCoauthLockWithHostCoauthLock", Host::Coauth, C(s("Client_1")), Ok(())),
+            ("line 574 ClientPresentsNoLockWithHostCoauthLock", Host::Coauth, Nothing, conflict(None, None)),
+            ("line 575 ClientPresentsWopiLockWithHostCoauthLock", Host::Coauth, W(s("WrongLock")), conflict(None, None)),
+            ("line 576 ClientPresentsWrongCoauthLockWithHostCoauthLock", Host::Coauth, C(s("WrongLockId")), conflict(None, None)),
+            ("line 577 ClientPresentsCoauthLockWithHostWopiLock", Host::Wopi, C(s("WrongLockId")), conflict(Some(ConflictingMechanism::WopiLock), Some("L"))),
             ("WopiCore: the WOPI lock itself", Host::Wopi, W(s("L")), Ok(())),
-            (
-                "line 580 exclusive: its holder passes",
-                Host::Exclusive,
-                C(s("E")),
-                Ok(()),
-            ),
-            (
-                "line 580 exclusive: another id does not",
-                Host::Exclusive,
-                C(s("Client_1")),
-                conflict(Some(ConflictingMechanism::CoauthExclusiveLock), None),
-            ),
+            ("line 580 exclusive: its holder passes", Host::Exclusive, C(s("E")), Ok(())),
+            ("line 580 exclusive: another id does not", Host::Exclusive, C(s("Client_1")), conflict(Some(ConflictingMechanism::CoauthExclusiveLock), None)),
             ("expired rows are no lock", Host::ExpiredCoauth, Nothing, Ok(())),
         ];
         for (case, host, presented, want) in cases {

@@ -354,6 +354,37 @@ pub(crate) fn no_free_name(name: &FileName) -> StoreError {
     ))
 }
 
+/// A new version of a file as a store writes it: the blob (if new), the version row and the file row.
+pub(crate) struct NewVersion<'a> {
+    pub file: &'a FileId,
+    pub version: u64,
+    pub content: &'a [u8],
+    pub sha256: &'a [u8; 32],
+    pub author: &'a UserId,
+    pub modified: SystemTime,
+}
+
+impl<'a> NewVersion<'a> {
+    /// `sha256` is the hash of `content`, which the caller has already computed for its own checks.
+    pub(crate) fn new(
+        file: &'a FileId,
+        version: u64,
+        content: &'a [u8],
+        sha256: &'a [u8; 32],
+        author: &'a UserId,
+        modified: SystemTime,
+    ) -> Self {
+        NewVersion {
+            file,
+            version,
+            content,
+            sha256,
+            author,
+            modified,
+        }
+    }
+}
+
 /// A RenameFile, as [`Store::rename_file`] takes it.
 #[derive(Debug, Clone)]
 pub struct Rename {

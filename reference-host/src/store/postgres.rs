@@ -34,9 +34,9 @@ use wopi_protocol::names::FileName;
 
 use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
-    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, Rename, SqlTypes, Store, StoreError,
-    StoreFuture, User, UserId, VersionRecord, backend, conflict, from_ms, guard, name_candidates, no_free_name, sha256,
-    to_ms,
+    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, NewVersion, Rename, SqlTypes, Store,
+    StoreError, StoreFuture, User, UserId, VersionRecord, backend, conflict, from_ms, guard, name_candidates,
+    no_free_name, sha256, to_ms,
 };
 use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState};
 use crate::faults::{Fault, FaultSet};
@@ -563,36 +563,33 @@ impl PgStore {
 
     /// Inserts the blob (if new) and a version row, updates the file row, and prunes old versions; inside `c`'s
     /// transaction.
-    #[allow(clippy::too_many_arguments)]
-    async fn write_version<C: GenericClient>(
-        &self,
-        c: &C,
-        file: &FileId,
-        version: u64,
-        content: &[u8],
-        hash: &[u8; 32],
-        author: &UserId,
-        now: SystemTime,
-    ) -> Result<(), StoreError> {
-        let size = i64_from(content.len() as u64);
-        let version = i64_from(version);
-        let modified = to_ms(now);
+    async fn write_version<C: GenericClient>(&self, c: &C, v: &NewVersion<'_>) -> Result<(), StoreError> {
+        let size = i64_from(v.content.len() as u64);
+        let version = i64_from(v.version);
+        let modified = to_ms(v.modified);
         execute(
             c,
             "INSERT INTO blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-            &[&&hash[..], &content],
+            &[&&v.sha256[..], &v.content],
         )
         .await?;
         execute(
             c,
             "INSERT INTO versions (file, version, size, sha256, modified_ms, author) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&file.as_str(), &version, &size, &&hash[..], &modified, &author.as_str()],
+            &[
+                &v.file.as_str(),
+                &version,
+                &size,
+                &&v.sha256[..],
+                &modified,
+                &v.author.as_str(),
+            ],
         )
         .await?;
         execute(
             c,
             "UPDATE files SET version = $2, size = $3, sha256 = $4, modified_ms = $5 WHERE id = $1",
-            &[&file.as_str(), &version, &size, &&hash[..], &modified],
+            &[&v.file.as_str(), &version, &size, &&v.sha256[..], &modified],
         )
         .await?;
         let keep = i64_from(MAX_VERSIONS_KEPT);
@@ -600,7 +597,7 @@ impl PgStore {
             execute(
                 c,
                 "DELETE FROM versions WHERE file = $1 AND version <= $2",
-                &[&file.as_str(), &(version - keep)],
+                &[&v.file.as_str(), &(version - keep)],
             )
             .await?;
         }
@@ -713,8 +710,11 @@ impl PgStore {
         } else {
             current.version + 1
         };
-        self.write_version(&tx, id, version, &write.content, &hash, &write.author, now)
-            .await?;
+        self.write_version(
+            &tx,
+            &NewVersion::new(id, version, &write.content, &hash, &write.author, now),
+        )
+        .await?;
         tx.commit().await.map_err(pg)?;
         Ok(self.committed(current, write.content.len(), hash, version, now).await)
     }
@@ -774,8 +774,11 @@ impl PgStore {
         let applied = write.apply(&current, &state, &coauth, &self.inner.faults)?;
         let (hash, version) = (sha256(&applied.main), current.version + 1);
         let row = applied.row(version, hash)?;
-        self.write_version(&tx, &write.id, version, &applied.main, &hash, &write.author, write.now)
-            .await?;
+        self.write_version(
+            &tx,
+            &NewVersion::new(&write.id, version, &applied.main, &hash, &write.author, write.now),
+        )
+        .await?;
         execute(
             &tx,
             "INSERT INTO chunked (file, state, data) VALUES ($1, $2, $3) \
@@ -828,16 +831,22 @@ impl PgStore {
         let (record, overwritten) = match existing {
             Some(target) => {
                 let record = target.overwritten(&new.content, hash, now);
-                self.write_version(&tx, &record.id, record.version, &new.content, &hash, &new.owner, now)
-                    .await?;
+                self.write_version(
+                    &tx,
+                    &NewVersion::new(&record.id, record.version, &new.content, &hash, &new.owner, now),
+                )
+                .await?;
                 (record, true)
             }
             None => {
                 let id = FileId::new(uuid::Uuid::new_v4().simple().to_string()).map_err(backend)?;
                 let record = FileRecord::created(id, &new, name, hash, now);
                 insert_file(&tx, &record, &new.content).await?;
-                self.write_version(&tx, &record.id, 1, &new.content, &hash, &new.owner, now)
-                    .await?;
+                self.write_version(
+                    &tx,
+                    &NewVersion::new(&record.id, 1, &new.content, &hash, &new.owner, now),
+                )
+                .await?;
                 (record, false)
             }
         };

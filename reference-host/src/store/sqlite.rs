@@ -35,8 +35,8 @@ fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite
 
 use super::chunked::{ChunkedFile, ChunkedRow, ChunkedWrite};
 use super::{
-    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, Rename, SqlTypes, Store, StoreError,
-    StoreFuture, User, UserId, VersionRecord, backend, conflict, from_ms, guard, sha256, to_ms,
+    Container, ContentWrite, Created, FileRecord, NameMode, NewFile, NewUser, NewVersion, Rename, SqlTypes, Store,
+    StoreError, StoreFuture, User, UserId, VersionRecord, backend, conflict, from_ms, guard, sha256, to_ms,
 };
 use crate::coauth::{CoauthAnswer, CoauthOp, CoauthState};
 use crate::faults::{Fault, FaultSet};
@@ -517,48 +517,40 @@ fn new_container_id() -> Result<ContainerId, StoreError> {
 }
 
 /// Inserts a blob (if new) and a version row, prunes old versions, and updates the file row, all inside `tx`.
-fn write_version(
-    tx: &rusqlite::Transaction<'_>,
-    file: &FileId,
-    version: u64,
-    content: &[u8],
-    hash: &[u8; 32],
-    author: &UserId,
-    now: SystemTime,
-) -> rusqlite::Result<()> {
+fn write_version(tx: &rusqlite::Transaction<'_>, v: &NewVersion<'_>) -> rusqlite::Result<()> {
     exec(
         tx,
         "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?1, ?2)",
-        params![&hash[..], content],
+        params![&v.sha256[..], v.content],
     )?;
     exec(
         tx,
         "INSERT INTO versions (file, version, size, sha256, modified_ms, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
-            file.as_str(),
-            i64_from(version),
-            i64_from(content.len() as u64),
-            &hash[..],
-            to_ms(now),
-            author.as_str()
+            v.file.as_str(),
+            i64_from(v.version),
+            i64_from(v.content.len() as u64),
+            &v.sha256[..],
+            to_ms(v.modified),
+            v.author.as_str()
         ],
     )?;
     exec(
         tx,
         "UPDATE files SET version = ?2, size = ?3, sha256 = ?4, modified_ms = ?5 WHERE id = ?1",
         params![
-            file.as_str(),
-            i64_from(version),
-            i64_from(content.len() as u64),
-            &hash[..],
-            to_ms(now)
+            v.file.as_str(),
+            i64_from(v.version),
+            i64_from(v.content.len() as u64),
+            &v.sha256[..],
+            to_ms(v.modified)
         ],
     )?;
-    if version > MAX_VERSIONS_KEPT {
+    if v.version > MAX_VERSIONS_KEPT {
         exec(
             tx,
             "DELETE FROM versions WHERE file = ?1 AND version <= ?2",
-            params![file.as_str(), i64_from(version - MAX_VERSIONS_KEPT)],
+            params![v.file.as_str(), i64_from(v.version - MAX_VERSIONS_KEPT)],
         )?;
         prune_blobs(tx)?;
     }
@@ -801,14 +793,21 @@ impl Store for SqliteStore {
             let (record, overwritten) = match existing {
                 Some(target) => {
                     let record = target.overwritten(&new.content, hash, now);
-                    write_version(&tx, &record.id, record.version, &new.content, &hash, &new.owner, now)
-                        .map_err(backend)?;
+                    write_version(
+                        &tx,
+                        &NewVersion::new(&record.id, record.version, &new.content, &hash, &new.owner, now),
+                    )
+                    .map_err(backend)?;
                     (record, true)
                 }
                 None => {
                     let record = FileRecord::created(new_file_id()?, &new, name, hash, now);
                     insert_file(&tx, &record, &new.content).map_err(backend)?;
-                    write_version(&tx, &record.id, 1, &new.content, &hash, &new.owner, now).map_err(backend)?;
+                    write_version(
+                        &tx,
+                        &NewVersion::new(&record.id, 1, &new.content, &hash, &new.owner, now),
+                    )
+                    .map_err(backend)?;
                     (record, false)
                 }
             };
@@ -912,7 +911,7 @@ impl Store for SqliteStore {
                 })
                 .map_err(backend)?;
             } else {
-                write_version(&tx, &id, version, &content, &hash, &author, now).map_err(backend)?;
+                write_version(&tx, &NewVersion::new(&id, version, &content, &hash, &author, now)).map_err(backend)?;
             }
             tx.commit().map_err(backend)?;
             Ok(inner.remember_write(current, content, hash, version, now))
@@ -936,16 +935,19 @@ impl Store for SqliteStore {
             let (hash, version) = (sha256(&applied.main), current.version + 1);
             let row = applied.row(version, hash)?;
             let tx = conn.transaction().map_err(backend)?;
-            write_version(&tx, &write.id, version, &applied.main, &hash, &write.author, write.now)
-                .and_then(|_| {
-                    exec(
-                        &tx,
-                        "INSERT INTO chunked (file, state, data) VALUES (?1, ?2, ?3) \
+            write_version(
+                &tx,
+                &NewVersion::new(&write.id, version, &applied.main, &hash, &write.author, write.now),
+            )
+            .and_then(|_| {
+                exec(
+                    &tx,
+                    "INSERT INTO chunked (file, state, data) VALUES (?1, ?2, ?3) \
                          ON CONFLICT (file) DO UPDATE SET state = excluded.state, data = excluded.data",
-                        params![write.id.as_str(), row.state, row.data],
-                    )
-                })
-                .map_err(backend)?;
+                    params![write.id.as_str(), row.state, row.data],
+                )
+            })
+            .map_err(backend)?;
             tx.commit().map_err(backend)?;
             let sequence = applied.state.content().sequence();
             Ok((

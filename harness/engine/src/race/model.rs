@@ -36,17 +36,21 @@ pub struct FileState {
     pub content: ContentKey,
 }
 
-/// One operation as sent.
+/// One operation of a race over the values it carries: `L` a lock, `B` a PutFile body. The model works on keys
+/// ([`Call`]); the wire gets strings and bytes ([`super::run::SentCall`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Call {
-    Lock { lock: LockKey },
-    Unlock { lock: LockKey },
-    RefreshLock { lock: LockKey },
-    UnlockAndRelock { new: LockKey, old: LockKey },
+pub enum Operation<L, B> {
+    Lock { lock: L },
+    Unlock { lock: L },
+    RefreshLock { lock: L },
+    UnlockAndRelock { new: L, old: L },
     GetLock,
-    PutFile { lock: LockKey, body: ContentKey },
+    PutFile { lock: L, body: B },
     GetFile,
 }
+
+/// One operation as the model sees it.
+pub type Call = Operation<LockKey, ContentKey>;
 
 /// What `X-WOPI-Lock` said, interned. `Empty` covers both the empty string and a missing header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

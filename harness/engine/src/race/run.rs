@@ -199,16 +199,7 @@ fn draw(rng: &mut StdRng, mix: OpMix, clients: u16, me: u16) -> Planned {
 }
 
 /// An operation as it went on the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SentCall {
-    Lock { lock: String },
-    Unlock { lock: String },
-    RefreshLock { lock: String },
-    UnlockAndRelock { new: String, old: String },
-    GetLock,
-    PutFile { lock: String, body: Bytes },
-    GetFile,
-}
+pub type SentCall = super::model::Operation<String, Bytes>;
 
 impl SentCall {
     /// The WOPI operation's name.
